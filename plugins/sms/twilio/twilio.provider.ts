@@ -1,0 +1,55 @@
+import twilio from 'twilio';
+import type { SmsConfig } from '../../../common/config';
+import type { OutgoingSms, SentMessage, SmsProvider } from '../../types';
+import { TwilioHttpClient, observeTwilioResponse, type ObservedResponse } from './twilio.http-client';
+import { toProviderError } from './to-provider-error';
+
+export type TwilioSmsConfig = Extract<SmsConfig, { provider: 'twilio' }>;
+
+/** The one SDK call the provider makes; a full `twilio.Twilio` client satisfies it, and so can a test double. */
+export interface TwilioMessagesClient {
+  messages: {
+    create(params: { to: string; from: string; body: string }): Promise<{ sid: string }>;
+  };
+}
+
+/** Activities own retries (and their timeouts); this only bounds a single hung HTTP call. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export class TwilioSmsProvider implements SmsProvider {
+  readonly kind = 'sms' as const;
+  readonly id = 'twilio';
+  private readonly client: TwilioMessagesClient;
+
+  constructor(
+    private readonly config: TwilioSmsConfig,
+    client?: TwilioMessagesClient,
+  ) {
+    this.client = client ?? createTwilioClient(config);
+  }
+
+  async send(message: OutgoingSms): Promise<SentMessage> {
+    const response: ObservedResponse = {};
+    try {
+      const created = await observeTwilioResponse(response, () =>
+        this.client.messages.create({ to: message.to, from: this.config.serviceNumber, body: message.body }),
+      );
+      return { providerMessageId: created.sid };
+    } catch (error) {
+      throw toProviderError(error, { retryAfter: response.headers?.['retry-after'] });
+    }
+  }
+}
+
+/**
+ * Always goes through TwilioHttpClient, not only when apiBaseUrl is set, because that is where Retry-After is
+ * observed. The SDK's 429 auto-retry stays off so that the activity's retry policy is the only one.
+ */
+export function createTwilioClient(config: TwilioSmsConfig): twilio.Twilio {
+  return twilio(config.accountSid, config.authToken, {
+    httpClient: new TwilioHttpClient({ baseUrl: config.apiBaseUrl, timeout: REQUEST_TIMEOUT_MS }),
+    autoRetry: false,
+    // TWILIO_LOG_LEVEL=debug in the environment would otherwise print request details outside our logger.
+    logLevel: 'warn',
+  });
+}
