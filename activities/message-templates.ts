@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+
+const TEMPLATE_NAMES = [
+  'activation-email.subject',
+  'activation-email.html',
+  'activation-email.text',
+  'sms-verification-code',
+  'sms-app-link',
+  'sms-reset-instructions',
+] as const;
+
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+export type RenderTemplate = (name: TemplateName, context: Record<string, unknown>) => string;
+
+/**
+ * Compiled once at start-up, so that a broken template stops the worker at boot rather than failing an
+ * activity at 3 a.m. Only the .html template escapes HTML; plain-text templates must not turn "&" into "&amp;".
+ */
+export function loadMessageTemplates(directory = join(__dirname, 'templates')): RenderTemplate {
+  const compiled = new Map(
+    TEMPLATE_NAMES.map((name) => {
+      const source = readFileSync(join(directory, `${name}.hbs`), 'utf8');
+      return [name, Handlebars.compile(source, { noEscape: !name.endsWith('.html'), strict: true })] as const;
+    }),
+  );
+  return (name, context) => compiled.get(name)!(context).trim();
+}

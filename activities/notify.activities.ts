@@ -1,0 +1,133 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { randomToken } from '../common/crypto/keys';
+import type { EnrollmentMethod } from '../workflows/enrollment.types';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './provider-failure';
+import { deriveVerificationCode, hashVerificationCode } from './verification-code';
+
+const DAY_MS = 86_400_000;
+
+export interface SendActivationEmailInput {
+  enrollmentId: string;
+  userId: string;
+  linkTtlMs: number;
+  resend: boolean;
+}
+
+export interface SendVerificationCodeInput {
+  enrollmentId: string;
+  userId: string;
+  phone: string;
+  nonce: string;
+  codeTtlMs: number;
+}
+
+/** Email and SMS to the end user. Each message is rendered from a template and handed to a provider. */
+export function createNotifyActivities(deps: ActivityDeps) {
+  const { stores, secrets, render } = deps;
+
+  async function loadNames(userId: string) {
+    const user = await stores.users.getById(userId);
+    if (!user) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
+    const org = (await stores.tenants.orgOfUser(userId))!;
+    return { user, clientName: org.clientName, mspId: org.mspId, mspName: org.mspName };
+  }
+
+  async function sendSms(to: string, body: string) {
+    try {
+      return await deps.sms.send({ to, body });
+    } catch (error) {
+      return toActivityFailure(error);
+    }
+  }
+
+  return {
+    /**
+     * A fresh single-use token for every send: a retry or a resend revokes the previous link, so only the
+     * newest email works. The token exists in clear only inside this activity and the email itself.
+     */
+    async sendActivationEmail(input: SendActivationEmailInput): Promise<{ expiresAt: number }> {
+      const { user, clientName, mspId, mspName } = await loadNames(input.userId);
+      const token = randomToken(32);
+      const expiresAt = new Date(Date.now() + input.linkTtlMs);
+      await stores.enrollments.replaceLink(input.enrollmentId, secrets.hash('link-token-hash', token), expiresAt);
+      const context = {
+        displayName: user.display_name ?? user.username,
+        mspName,
+        clientName,
+        link: `${deps.urls.publicUrl}/activate/${token}`,
+        expiresAt: expiresAt.toUTCString(),
+      };
+      try {
+        await deps.email.send({
+          to: user.email,
+          subject: render('activation-email.subject', context),
+          html: render('activation-email.html', context),
+          text: render('activation-email.text', context),
+        });
+      } catch (error) {
+        toActivityFailure(error);
+      }
+      await stores.audit.record({
+        mspId,
+        clientId: user.client_id,
+        userId: user.id,
+        actor: 'system',
+        action: input.resend ? 'activation.resent' : 'activation.email_sent',
+        detail: { enrollmentId: input.enrollmentId },
+      });
+      return { expiresAt: expiresAt.getTime() };
+    },
+
+    /**
+     * Checks the per-user and per-number daily caps before spending money on an SMS. The caps are counted once
+     * per send, not per retry of the same send, so a flaky provider does not eat the user's allowance.
+     */
+    async sendVerificationCode(input: SendVerificationCodeInput): Promise<{ codeHash: string }> {
+      const { user, mspId, mspName } = await loadNames(input.userId);
+      if (Context.current().info.attempt === 1) {
+        for (const [subject, limit] of [
+          [`sms-user:${user.id}`, deps.limits.smsPerUserPerDay],
+          [`sms-phone:${secrets.hash('rate-limit-subject', input.phone)}`, deps.limits.smsPerPhonePerDay],
+        ] as const) {
+          const verdict = await stores.rateLimits.hit(subject, limit, DAY_MS);
+          if (!verdict.allowed) {
+            await stores.audit.record({
+              mspId,
+              clientId: user.client_id,
+              userId: user.id,
+              actor: 'system',
+              action: 'rate_limit.exceeded',
+              detail: { limit: subject.startsWith('sms-user') ? 'sms_per_user_per_day' : 'sms_per_number_per_day' },
+            });
+            throw ApplicationFailure.create({
+              type: 'SmsLimitReached',
+              message: `No more codes can be sent today; try again in ${Math.ceil(verdict.retryAfterSeconds / 3600)} hour(s)`,
+              nonRetryable: true,
+            });
+          }
+        }
+      }
+      const code = deriveVerificationCode(secrets, input.enrollmentId, input.nonce);
+      await sendSms(input.phone, render('sms-verification-code', { code, mspName, minutes: Math.round(input.codeTtlMs / 60_000) }));
+      await stores.audit.record({
+        mspId,
+        clientId: user.client_id,
+        userId: user.id,
+        actor: 'system',
+        action: 'enrollment.code_sent',
+        detail: { enrollmentId: input.enrollmentId },
+      });
+      return { codeHash: hashVerificationCode(secrets, input.enrollmentId, code) };
+    },
+
+    async sendEnrollmentConfirmation(input: { userId: string; phone: string; method: EnrollmentMethod }): Promise<void> {
+      const { mspName } = await loadNames(input.userId);
+      const body =
+        input.method === 'app'
+          ? render('sms-app-link', { mspName, appUrl: deps.urls.appUrl })
+          : render('sms-reset-instructions', { mspName });
+      await sendSms(input.phone, body);
+    },
+  };
+}

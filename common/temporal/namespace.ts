@@ -1,0 +1,26 @@
+import type { Connection } from '@temporalio/client';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { msToTs } from '@temporalio/common/lib/time';
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: number }).code === grpcStatus.NOT_FOUND;
+}
+
+/**
+ * Registers the namespace if it is missing and keeps its retention equal to temporal.yaml, so that the file
+ * stays the truth for the deployment rather than whatever the namespace was created with years ago.
+ */
+export async function ensureNamespace(connection: Connection, namespace: string, retentionMs: number): Promise<'created' | 'updated' | 'unchanged'> {
+  const retention = msToTs(retentionMs);
+  try {
+    const described = await connection.workflowService.describeNamespace({ namespace });
+    const current = Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+    if (current === Math.floor(retentionMs / 1000)) return 'unchanged';
+    await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl: retention } });
+    return 'updated';
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: retention });
+    return 'created';
+  }
+}

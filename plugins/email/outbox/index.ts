@@ -1,0 +1,1 @@
+export { OutboxEmailProvider } from './outbox-email.provider';

@@ -1,0 +1,1 @@
+export { OutboxSmsProvider } from './outbox-sms.provider';

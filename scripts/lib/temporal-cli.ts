@@ -1,0 +1,98 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { TemporalSettings } from '../../common/temporal/settings';
+
+type Say = (line: string) => void;
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(directory, name);
+    if (directory && isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function cachedCliPath(version: string): string {
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cacheRoot, 'latchkey', 'temporal-cli', version, 'temporal');
+}
+
+function findGo(): string | undefined {
+  return onPath('go') ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(isExecutable);
+}
+
+/**
+ * The Temporal CLI (which embeds the dev server and the Web UI) is found in this order: TEMPORAL_CLI_PATH, a
+ * `temporal` on PATH, the per-user cache; failing all three it is built once with `go install` into the cache,
+ * outside the repository, so every later clone on the machine reuses it.
+ */
+export async function ensureTemporalCli(cli: TemporalSettings['cli'], say: Say): Promise<string> {
+  const explicit = process.env.TEMPORAL_CLI_PATH;
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
+    return explicit;
+  }
+  const found = onPath('temporal');
+  if (found) return found;
+  const cached = cachedCliPath(cli.version);
+  if (isExecutable(cached)) return cached;
+
+  const go = findGo();
+  if (!go) {
+    throw new Error(
+      'The Temporal CLI was not found and Go is not installed to build it. Install Go 1.25 or newer, put a `temporal` binary on PATH, or set TEMPORAL_CLI_PATH.',
+    );
+  }
+  const binDirectory = join(cached, '..');
+  mkdirSync(binDirectory, { recursive: true });
+  say(`Building the Temporal CLI ${cli.version} with Go into ${binDirectory}.`);
+  say('This happens once per machine and takes several minutes; progress follows.');
+  const started = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    const build = spawn(go, ['install', `${cli.module}@${cli.version}`], {
+      env: { ...process.env, GOBIN: binDirectory, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let downloads = 0;
+    let lastReport = 0;
+    const heartbeat = setInterval(() => {
+      say(`  …still building (${Math.round((Date.now() - started) / 1000)} s, ${downloads} modules downloaded)`);
+    }, 30_000);
+    let tail = '';
+    build.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      tail = (tail + chunk).slice(-4000);
+      downloads += (chunk.match(/go: downloading/g) ?? []).length;
+      if (downloads - lastReport >= 50) {
+        lastReport = downloads;
+        say(`  downloaded ${downloads} Go modules…`);
+      }
+    });
+    build.on('error', (error) => {
+      clearInterval(heartbeat);
+      reject(error);
+    });
+    build.on('exit', (code) => {
+      clearInterval(heartbeat);
+      if (code === 0 && existsSync(cached)) resolve();
+      else reject(new Error(`go install ${cli.module}@${cli.version} failed (exit ${code}):\n${tail}`));
+    });
+  });
+  say(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s.`);
+  return cached;
+}
+
+export function temporalCliVersion(path: string): string {
+  const result = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  return (result.stdout || result.stderr || '').trim();
+}

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import type { TemporalSettings } from '../../common/temporal/settings';
+
+export interface DevServerOptions {
+  cliPath: string;
+  ip: string;
+  grpcPort: number;
+  /** Omit for a headless server (tests). */
+  uiPort?: number;
+  /** Omit for an in-memory server. */
+  dbFile?: string;
+  namespace: string;
+  logLevel: string;
+  dynamicConfig: TemporalSettings['devServer']['dynamicConfig'];
+  codecEndpoint?: string;
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function devServerArgs(options: DevServerOptions): string[] {
+  const args = ['server', 'start-dev', '--ip', options.ip, '--port', String(options.grpcPort), '--namespace', options.namespace, '--log-level', options.logLevel];
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
+  for (const [key, value] of Object.entries(options.dynamicConfig)) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
+  return args;
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode} while starting`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.healthService.check({});
+      await connection.close();
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${String(lastError)}`);
+}
+
+/** Starts `temporal server start-dev` as a child process and waits until its gRPC frontend answers. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
+  const address = `${options.ip}:${options.grpcPort}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(killer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  try {
+    await waitUntilServing(address, child, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, uiUrl: options.uiPort ? `http://${options.ip === '127.0.0.1' ? 'localhost' : options.ip}:${options.uiPort}` : undefined, process: child, stop };
+}

@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../common/logger';
+import { apiRouter, type ApiDeps } from './routes/api';
+import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
+import { outboxRoutes } from './routes/outbox.routes';
+import { enrollmentPages, type EnrollmentPagesDeps } from './routes/pages/enrollment.routes';
+import type { Outbox } from '../plugins/outbox/outbox';
+import type { RenderPage } from './http/page-renderer';
+import { describeError } from './http/error-response';
+
+export interface AppDeps {
+  api: ApiDeps;
+  pages: EnrollmentPagesDeps;
+  codec: CodecRoutesDeps;
+  /** Present when some messages go to the in-memory outbox instead of a vendor. */
+  outbox?: Outbox;
+  render: RenderPage;
+  trustProxy: string;
+  logger: Logger;
+  health: () => Promise<Record<string, 'ok' | string>>;
+}
+
+const REDACTED_PATH = /^\/activate\/[^/]+/;
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+
+  app.use((request, response, next) => {
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('X-Frame-Options', 'DENY');
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    response.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    const started = process.hrtime.bigint();
+    response.on('finish', () => {
+      // The activation token is in the path: log the route's shape, never the token.
+      deps.logger.debug('http', {
+        method: request.method,
+        path: request.path.replace(REDACTED_PATH, '/activate/:token'),
+        status: response.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    });
+    next();
+  });
+
+  app.get('/healthz', async (_request, response) => {
+    const checks = await deps.health();
+    const healthy = Object.values(checks).every((value) => value === 'ok');
+    response.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', checks });
+  });
+  app.get('/', (_request, response) => void response.redirect(302, '/api/v1/openapi.json'));
+  app.use('/api/v1', apiRouter(deps.api));
+  app.use('/codec', codecRoutes(deps.codec));
+  if (deps.outbox) app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render }));
+  app.use(enrollmentPages(deps.pages));
+
+  app.use((_request, response) => {
+    response.status(404).type('html').send(deps.render('message', { title: 'Not found', heading: 'Page not found', message: 'There is nothing at this address.', isError: true }));
+  });
+  app.use((error: unknown, _request: express.Request, response: express.Response, _next: express.NextFunction) => {
+    const described = describeError(error);
+    if (described.status >= 500) deps.logger.error('Unhandled request error', { error: String(error) });
+    response.status(described.status).json({ error: { code: described.code, message: described.message } });
+  });
+  return app;
+}

@@ -1,0 +1,72 @@
+import type { Knex } from 'knex';
+import type { Database } from './connect';
+import { pageBy, type Page, type PageRequest } from './paging';
+import type { Scope } from './tenants.store';
+
+export type AuditAction =
+  | 'client.created'
+  | 'user.created'
+  | 'user.activated'
+  | 'user.deactivated'
+  | 'activation.email_sent'
+  | 'activation.resent'
+  | 'enrollment.link_opened'
+  | 'enrollment.code_sent'
+  | 'enrollment.code_rejected'
+  | 'enrollment.blocked'
+  | 'enrollment.unblocked'
+  | 'enrollment.phone_verified'
+  | 'enrollment.completed'
+  | 'enrollment.expired'
+  | 'enrollment.cancelled'
+  | 'rate_limit.exceeded';
+
+export interface AuditEvent {
+  mspId: string;
+  clientId?: string | null;
+  userId?: string | null;
+  /** "api-key:<id>", "user" (the end user through the web pages) or "system" (a workflow). */
+  actor: string;
+  action: AuditAction;
+  /** Never a secret or a phone number: this table is read by technicians. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditRow {
+  id: string;
+  msp_id: string;
+  client_id: string | null;
+  user_id: string | null;
+  actor: string;
+  action: AuditAction;
+  detail: Record<string, unknown>;
+  created_at: Date;
+}
+
+export class AuditStore {
+  constructor(private readonly db: Database) {}
+
+  async record(event: AuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+    await trx('audit_events').insert({
+      msp_id: event.mspId,
+      client_id: event.clientId ?? null,
+      user_id: event.userId ?? null,
+      actor: event.actor,
+      action: event.action,
+      detail: JSON.stringify(event.detail ?? {}),
+    });
+  }
+
+  async list(
+    scope: Scope,
+    filter: { clientId?: string; userId?: string; action?: string },
+    page: PageRequest,
+  ): Promise<Page<AuditRow>> {
+    const query = this.db('audit_events').select('*').where({ msp_id: scope.mspId });
+    if (scope.clientId) query.andWhere({ client_id: scope.clientId });
+    if (filter.clientId) query.andWhere({ client_id: filter.clientId });
+    if (filter.userId) query.andWhere({ user_id: filter.userId });
+    if (filter.action) query.andWhere({ action: filter.action });
+    return pageBy<AuditRow>(query, 'audit_events', page);
+  }
+}

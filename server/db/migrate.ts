@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import * as initial from './migrations/001-initial';
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+/** Migrations are listed in code rather than discovered on disk, so they work the same under tsx and bundlers. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001-initial', initial]];
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => MIGRATIONS.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS.find(([candidate]) => candidate === name)![1],
+};
+
+export async function migrateToLatest(db: Knex): Promise<void> {
+  await db.migrate.latest({ migrationSource: source });
+}
+
+export async function rollbackAll(db: Knex): Promise<void> {
+  await db.migrate.rollback({ migrationSource: source }, true);
+}

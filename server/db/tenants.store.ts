@@ -1,0 +1,71 @@
+import type { Database } from './connect';
+import { pageBy, type Page, type PageRequest } from './paging';
+
+/** What an API key may see: one MSP, and optionally only one of its clients. */
+export interface Scope {
+  mspId: string;
+  clientId: string | null;
+}
+
+export interface ClientSettings {
+  /** Overrides of the enrollment defaults for this client only. Empty means "use the service defaults". */
+  displayName?: string;
+}
+
+export interface ClientRow {
+  id: string;
+  msp_id: string;
+  name: string;
+  settings: ClientSettings;
+  created_at: Date;
+}
+
+export interface MspRow {
+  id: string;
+  name: string;
+  created_at: Date;
+}
+
+export class TenantsStore {
+  constructor(private readonly db: Database) {}
+
+  async createMsp(name: string): Promise<MspRow> {
+    const [row] = await this.db('msps').insert({ name }).returning('*');
+    return row as MspRow;
+  }
+
+  async getMsp(mspId: string): Promise<MspRow | undefined> {
+    return this.db('msps').where({ id: mspId }).first();
+  }
+
+  async createClient(mspId: string, name: string, settings: ClientSettings): Promise<ClientRow | 'duplicate'> {
+    const inserted = await this.db('clients')
+      .insert({ msp_id: mspId, name, settings: JSON.stringify(settings) })
+      .onConflict(['msp_id', 'name'])
+      .ignore()
+      .returning('*');
+    return (inserted[0] as ClientRow | undefined) ?? 'duplicate';
+  }
+
+  /** Returns undefined both when the client does not exist and when it belongs to another tenant. */
+  async getClient(scope: Scope, clientId: string): Promise<ClientRow | undefined> {
+    if (scope.clientId && scope.clientId !== clientId) return undefined;
+    return this.db('clients').where({ id: clientId, msp_id: scope.mspId }).first();
+  }
+
+  /** Unscoped: for activities and pages that reach a user through an id they already hold. */
+  async orgOfUser(userId: string): Promise<{ mspId: string; mspName: string; clientId: string; clientName: string } | undefined> {
+    const row = await this.db('users')
+      .join('clients', 'clients.id', 'users.client_id')
+      .join('msps', 'msps.id', 'clients.msp_id')
+      .where('users.id', userId)
+      .first('msps.id as mspId', 'msps.name as mspName', 'clients.id as clientId', 'clients.name as clientName');
+    return row;
+  }
+
+  async listClients(scope: Scope, page: PageRequest): Promise<Page<ClientRow>> {
+    const query = this.db('clients').select('*').where({ msp_id: scope.mspId });
+    if (scope.clientId) query.andWhere({ id: scope.clientId });
+    return pageBy<ClientRow>(query, 'clients', page);
+  }
+}

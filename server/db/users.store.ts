@@ -1,0 +1,154 @@
+import type { Knex } from 'knex';
+import type { Database } from './connect';
+import { pageBy, type Page, type PageRequest } from './paging';
+import type { Scope } from './tenants.store';
+
+export type UserStatus =
+  | 'inactive'
+  | 'invited'
+  | 'enrolling'
+  | 'blocked'
+  | 'enrolled_app'
+  | 'enrolled_sms'
+  | 'expired'
+  | 'deactivated';
+
+export const ENROLLED_STATUSES: readonly UserStatus[] = ['enrolled_app', 'enrolled_sms'];
+/** Statuses in which an enrollment workflow is running for the user. */
+export const ENROLLING_STATUSES: readonly UserStatus[] = ['invited', 'enrolling', 'blocked'];
+
+export interface NewUser {
+  username: string;
+  email: string;
+  displayName?: string | null;
+}
+
+export interface UserRow {
+  id: string;
+  client_id: string;
+  username: string;
+  email: string;
+  display_name: string | null;
+  status: UserStatus;
+  enrollment_method: 'app' | 'sms' | null;
+  phone_encrypted: string | null;
+  phone_lookup: string | null;
+  enrolled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ImportConflict {
+  index: number;
+  username: string;
+  reason: string;
+}
+
+export class UsersStore {
+  constructor(private readonly db: Database) {}
+
+  private scoped(scope: Scope, clientId: string): Knex.QueryBuilder {
+    // The join to clients is what confines a key to its own MSP: a user id alone is never enough.
+    return this.db('users')
+      .join('clients', 'clients.id', 'users.client_id')
+      .where('users.client_id', clientId)
+      .andWhere('clients.msp_id', scope.mspId)
+      .modify((query) => {
+        if (scope.clientId) query.andWhere('users.client_id', scope.clientId);
+      });
+  }
+
+  async get(scope: Scope, clientId: string, userId: string): Promise<UserRow | undefined> {
+    return this.scoped(scope, clientId).select('users.*').where('users.id', userId).first();
+  }
+
+  async list(scope: Scope, clientId: string, status: UserStatus | undefined, page: PageRequest): Promise<Page<UserRow>> {
+    const query = this.scoped(scope, clientId).select('users.*');
+    if (status) query.andWhere('users.status', status);
+    return pageBy<UserRow>(query, 'users', page);
+  }
+
+  /**
+   * All or nothing: either every user is inserted, or none is and the conflicts are returned, so that an
+   * import can be fixed and re-sent without leaving half a batch behind.
+   */
+  async insertMany(clientId: string, users: NewUser[]): Promise<{ created: UserRow[] } | { conflicts: ImportConflict[] }> {
+    const seen = new Map<string, number>();
+    const conflicts: ImportConflict[] = [];
+    users.forEach((user, index) => {
+      const key = user.username.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) conflicts.push({ index, username: user.username, reason: `same username as entry ${first}` });
+      else seen.set(key, index);
+    });
+    return this.db.transaction(async (trx) => {
+      const existing: { username: string }[] = await trx('users')
+        .select('username')
+        .where({ client_id: clientId })
+        .whereRaw('lower(username) = ANY(?)', [[...seen.keys()]]);
+      for (const { username } of existing) {
+        const index = seen.get(username.toLowerCase())!;
+        conflicts.push({ index, username: users[index]!.username, reason: 'a user with this username already exists' });
+      }
+      if (conflicts.length > 0) return { conflicts: conflicts.sort((a, b) => a.index - b.index) };
+      const rows = users.map((user) => ({
+        client_id: clientId,
+        username: user.username,
+        email: user.email,
+        display_name: user.displayName ?? null,
+      }));
+      const created: UserRow[] = [];
+      for (let start = 0; start < rows.length; start += 500) {
+        created.push(...((await trx('users').insert(rows.slice(start, start + 500)).returning('*')) as UserRow[]));
+      }
+      return { created };
+    });
+  }
+
+  /** Unscoped: for activities, which act on ids that the API already checked. */
+  async getById(userId: string): Promise<UserRow | undefined> {
+    return this.db('users').where({ id: userId }).first();
+  }
+
+  async setStatus(userId: string, status: UserStatus, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+    await trx('users').where({ id: userId }).update({ status, updated_at: trx.fn.now() });
+  }
+
+  /** Moves a user to `to` only if it is in one of `from`; returns whether it moved. */
+  async transition(userId: string, from: readonly UserStatus[], to: UserStatus): Promise<boolean> {
+    const updated = await this.db('users')
+      .where({ id: userId })
+      .whereIn('status', from as UserStatus[])
+      .update({ status: to, updated_at: this.db.fn.now() });
+    return updated > 0;
+  }
+
+  async markEnrolled(
+    userId: string,
+    enrollment: { method: 'app' | 'sms'; phoneEncrypted: string; phoneLookup: string },
+    trx: Knex | Knex.Transaction = this.db,
+  ): Promise<void> {
+    await trx('users')
+      .where({ id: userId })
+      .update({
+        status: enrollment.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
+        enrollment_method: enrollment.method,
+        phone_encrypted: enrollment.phoneEncrypted,
+        phone_lookup: enrollment.phoneLookup,
+        enrolled_at: trx.fn.now(),
+        updated_at: trx.fn.now(),
+      });
+  }
+
+  /** Deactivation forgets the phone: a user who is off-boarded should leave no personal data behind. */
+  async deactivate(userId: string, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+    await trx('users').where({ id: userId }).update({
+      status: 'deactivated',
+      enrollment_method: null,
+      phone_encrypted: null,
+      phone_lookup: null,
+      enrolled_at: null,
+      updated_at: trx.fn.now(),
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import type { ErrorRequestHandler } from 'express';
+import { LatchkeyError } from '../../common/errors';
+import { errorFields, type Logger } from '../../common/logger';
+import { toHttpError } from './temporal-errors';
+
+export interface ErrorDescription {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/**
+ * Decides how any thrown value looks to a caller. Only our own errors carry their message out; anything
+ * unexpected becomes a bare 500 whose detail stays in the log, so no stack trace ever reaches a browser.
+ */
+export function describeError(thrown: unknown): ErrorDescription {
+  const error = toHttpError(thrown);
+  if (error instanceof LatchkeyError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details };
+  }
+  const parser = error as BodyParserError;
+  switch (parser.type) {
+    case 'entity.too.large':
+      return { status: 413, code: 'body_too_large', message: `The request body is larger than the ${parser.limit ?? ''} bytes allowed` };
+    case 'entity.parse.failed':
+      return { status: 400, code: 'malformed_body', message: 'The request body is not valid JSON' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'unsupported_encoding', message: 'Send the body as UTF-8' };
+    case 'parameters.too.many':
+      return { status: 413, code: 'too_many_fields', message: 'The form has too many fields' };
+  }
+  if (parser.status && parser.status >= 400 && parser.status < 500) {
+    return { status: parser.status, code: 'bad_request', message: 'The request could not be read' };
+  }
+  return { status: 500, code: 'internal_error', message: 'Something went wrong on our side; it has been logged' };
+}
+
+export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (thrown, request, response, _next) => {
+    const described = describeError(thrown);
+    if (described.status >= 500) logger.error('Request failed', { method: request.method, route: request.route?.path, ...errorFields(thrown) });
+    if (response.headersSent) return;
+    response.status(described.status).json({ error: { code: described.code, message: described.message, details: described.details } });
+  };
+}

@@ -1,0 +1,22 @@
+import type { Request } from 'express';
+import { AuthenticationError } from '../../common/errors';
+import type { Scope } from '../db/tenants.store';
+
+export interface ApiPrincipal extends Scope {
+  apiKeyId: string;
+}
+
+/** Set by the API-key middleware; every API handler reads its tenant scope from here and nowhere else. */
+export function principalOf(request: Request): ApiPrincipal {
+  const principal = (request as Request & { principal?: ApiPrincipal }).principal;
+  if (!principal) throw new AuthenticationError();
+  return principal;
+}
+
+export function setPrincipal(request: Request, principal: ApiPrincipal): void {
+  (request as Request & { principal?: ApiPrincipal }).principal = principal;
+}
+
+export function actorOf(request: Request): string {
+  return `api-key:${principalOf(request).apiKeyId}`;
+}

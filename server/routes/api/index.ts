@@ -1,0 +1,32 @@
+import express, { Router } from 'express';
+import type { Logger } from '../../../common/logger';
+import type { ApiKeysStore } from '../../db/api-keys.store';
+import { requireApiKey } from '../../http/api-key-auth';
+import { jsonErrorHandler } from '../../http/error-response';
+import { NotFoundError } from '../../../common/errors';
+import { auditRoutes } from './audit.routes';
+import { clientsRoutes } from './clients.routes';
+import { buildOpenApiDocument } from './openapi';
+import { usersRoutes, type UsersRoutesDeps } from './users.routes';
+
+export interface ApiDeps extends UsersRoutesDeps {
+  apiKeys: ApiKeysStore;
+  publicUrl: string;
+  logger: Logger;
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const document = buildOpenApiDocument(deps.publicUrl);
+  router.get('/openapi.json', (_request, response) => void response.json(document));
+  router.use(express.json({ limit: '1mb', strict: true }));
+  router.use(requireApiKey(deps.apiKeys));
+  router.use(clientsRoutes(deps));
+  router.use(usersRoutes(deps));
+  router.use(auditRoutes(deps));
+  router.use(() => {
+    throw new NotFoundError('This API route');
+  });
+  router.use(jsonErrorHandler(deps.logger));
+  return router;
+}

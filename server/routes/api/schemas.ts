@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+export const uuid = z.string().uuid('must be a UUID');
+
+export const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .passthrough();
+
+export const newClient = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    settings: z.object({ displayName: z.string().trim().min(1).max(200).optional() }).strict().default({}),
+  })
+  .strict();
+
+// sAMAccountName allows at most 20 characters and forbids these; a UPN is also accepted.
+const username = z
+  .string()
+  .trim()
+  .min(1)
+  .max(256)
+  .refine((value) => !/["/\\[\]:;|=,+*?<>]/.test(value.split('@')[0] ?? ''), 'contains a character that Active Directory does not allow in a username');
+
+export const newUser = z
+  .object({
+    username,
+    email: z.string().trim().email('must be an email address').max(320),
+    displayName: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const importUsers = z.object({ users: z.array(newUser).min(1).max(1000, 'import at most 1,000 users per request') }).strict();
+
+export const activateMany = z.object({ userIds: z.array(uuid).min(1).max(1000, 'activate at most 1,000 users per request') }).strict();
+
+export const userStatus = z.enum(['inactive', 'invited', 'enrolling', 'blocked', 'enrolled_app', 'enrolled_sms', 'expired', 'deactivated']);

@@ -1,0 +1,103 @@
+import { Router, type Request } from 'express';
+import type { Secrets } from '../../../common/crypto/secrets';
+import { ConflictError, NotFoundError } from '../../../common/errors';
+import type { AuditStore } from '../../db/audit.store';
+import type { TenantsStore } from '../../db/tenants.store';
+import type { UserRow, UsersStore } from '../../db/users.store';
+import { actorOf, principalOf } from '../../http/request-context';
+import { parseInput } from '../../http/validate';
+import type { ActivationService } from '../../services/activation.service';
+import { presentUser } from './presenters';
+import { activateMany, importUsers, newUser, pageQuery, userStatus, uuid } from './schemas';
+
+export interface UsersRoutesDeps {
+  tenants: TenantsStore;
+  users: UsersStore;
+  audit: AuditStore;
+  activation: ActivationService;
+  secrets: Secrets;
+}
+
+export function usersRoutes(deps: UsersRoutesDeps): Router {
+  const router = Router();
+
+  /** Resolves the client in the caller's scope; another tenant's client is "not found", never "forbidden". */
+  async function clientInScope(request: Request) {
+    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
+    const client = await deps.tenants.getClient(principalOf(request), clientId);
+    if (!client) throw new NotFoundError('Client');
+    return client;
+  }
+
+  async function userInScope(request: Request) {
+    const client = await clientInScope(request);
+    const userId = parseInput(uuid, request.params.userId, 'path.userId');
+    const user = await deps.users.get(principalOf(request), client.id, userId);
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  const present = (user: UserRow) =>
+    presentUser(user, user.phone_encrypted ? deps.secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted').slice(-2) : null);
+
+  async function createUsers(request: Request, entries: Parameters<UsersStore['insertMany']>[1]) {
+    const client = await clientInScope(request);
+    const result = await deps.users.insertMany(client.id, entries);
+    if ('conflicts' in result) {
+      throw new ConflictError(`${result.conflicts.length} user(s) conflict; nothing was imported`, result.conflicts);
+    }
+    const principal = principalOf(request);
+    for (const user of result.created) {
+      await deps.audit.record({ mspId: principal.mspId, clientId: client.id, userId: user.id, actor: actorOf(request), action: 'user.created' });
+    }
+    return result.created;
+  }
+
+  router.post('/clients/:clientId/users', async (request, response) => {
+    const body = parseInput(newUser, request.body);
+    const [created] = await createUsers(request, [body]);
+    response.status(201).json(present(created!));
+  });
+
+  router.post('/clients/:clientId/users/import', async (request, response) => {
+    const body = parseInput(importUsers, request.body);
+    const created = await createUsers(request, body.users);
+    response.status(201).json({ created: created.length, items: created.map(present) });
+  });
+
+  router.get('/clients/:clientId/users', async (request, response) => {
+    const client = await clientInScope(request);
+    const query = parseInput(pageQuery.extend({ status: userStatus.optional() }), request.query, 'query');
+    const page = await deps.users.list(principalOf(request), client.id, query.status, query);
+    response.json({ items: page.items.map(present), nextCursor: page.nextCursor });
+  });
+
+  router.get('/clients/:clientId/users/:userId', async (request, response) => {
+    response.json(present(await userInScope(request)));
+  });
+
+  router.post('/clients/:clientId/users/activate', async (request, response) => {
+    const client = await clientInScope(request);
+    const body = parseInput(activateMany, request.body);
+    const results = await deps.activation.activateMany(principalOf(request), client.id, body.userIds, actorOf(request));
+    response.status(202).json({ results });
+  });
+
+  router.post('/clients/:clientId/users/:userId/activate', async (request, response) => {
+    const user = await userInScope(request);
+    response.status(202).json(await deps.activation.activateOne(principalOf(request), user.client_id, user.id, actorOf(request)));
+  });
+
+  router.post('/clients/:clientId/users/:userId/resend-activation', async (request, response) => {
+    const user = await userInScope(request);
+    response.status(202).json(await deps.activation.resend(principalOf(request), user.client_id, user.id, actorOf(request)));
+  });
+
+  router.post('/clients/:clientId/users/:userId/deactivate', async (request, response) => {
+    const user = await userInScope(request);
+    await deps.activation.deactivate(principalOf(request), user.client_id, user.id, actorOf(request));
+    response.json(present((await deps.users.getById(user.id))!));
+  });
+
+  return router;
+}

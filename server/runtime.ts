@@ -1,0 +1,201 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel as SdkLogLevel, type Worker } from '@temporalio/worker';
+import { createCentralActivities } from '../activities';
+import { loadMessageTemplates } from '../activities/message-templates';
+import type { Config } from '../common/config';
+import { Secrets } from '../common/crypto/secrets';
+import { createLogger, errorFields, type Logger } from '../common/logger';
+import { createDataConverter } from '../common/temporal/data-converter';
+import { EncryptionCodec } from '../common/temporal/encryption-codec';
+import { ensureNamespace } from '../common/temporal/namespace';
+import { loadTemporalSettings } from '../common/temporal/settings';
+import { Outbox } from '../plugins/outbox/outbox';
+import { createEmailProvider, createSmsProvider } from '../plugins/registry';
+import { createApp } from './app';
+import { ApiKeysStore } from './db/api-keys.store';
+import { AuditStore } from './db/audit.store';
+import { connectDatabase, type Database } from './db/connect';
+import { EnrollmentsStore } from './db/enrollments.store';
+import { migrateToLatest } from './db/migrate';
+import { RateLimitStore } from './db/rate-limit.store';
+import { TenantsStore } from './db/tenants.store';
+import { UsersStore } from './db/users.store';
+import { Csrf } from './http/csrf';
+import { EnrollmentSessions } from './http/enrollment-session';
+import { loadPageRenderer } from './http/page-renderer';
+import { ActivationService } from './services/activation.service';
+import { createCentralWorker } from './worker';
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Overrides temporal.yaml's central queue, so parallel test files do not steal each other's tasks. */
+  taskQueue?: string;
+  runWorker?: boolean;
+  /** Use this outbox instead of a new one (tests read messages from it directly). */
+  outbox?: Outbox;
+}
+
+export interface LatchkeyRuntime {
+  url: string;
+  config: Config;
+  db: Database;
+  temporal: Client;
+  outbox?: Outbox;
+  namespace: string;
+  taskQueue: string;
+  stores: { tenants: TenantsStore; apiKeys: ApiKeysStore; users: UsersStore; audit: AuditStore; enrollments: EnrollmentsStore };
+  secrets: Secrets;
+  /** Settles when the worker stops; rejects if it crashed. */
+  workerStopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+let sdkRuntimeInstalled = false;
+
+function installSdkLogger(logger: Logger, level: Config['logLevel']) {
+  if (sdkRuntimeInstalled) return;
+  sdkRuntimeInstalled = true;
+  const sdkLevel: SdkLogLevel = level === 'silent' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
+      // Only the message and ids: SDK log metadata can hold workflow arguments in some versions.
+      logger[method](entry.message, { source: 'temporal-sdk', workflowId: entry.meta?.workflowId, activityType: entry.meta?.activityType });
+    }),
+  });
+}
+
+/**
+ * The composition root: builds every dependency once and wires the HTTP server and the central worker. In
+ * embedded-database mode both must live in this one process, because PGlite takes a single connection.
+ */
+export async function startLatchkey(config: Config, options: StartOptions = {}): Promise<LatchkeyRuntime> {
+  const logger = options.logger ?? createLogger(config.logLevel, { service: 'latchkey' });
+  installSdkLogger(logger, config.logLevel);
+  const settings = loadTemporalSettings();
+  const namespace = config.temporal.namespace ?? settings.namespace;
+  const taskQueue = options.taskQueue ?? settings.taskQueues.central;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => logger.warn('Shutdown step failed', errorFields(error)));
+  };
+
+  try {
+    const db = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    cleanups.push(() => db.destroy());
+    await migrateToLatest(db);
+
+    const secrets = new Secrets(config.masterKey);
+    const stores = {
+      tenants: new TenantsStore(db),
+      apiKeys: new ApiKeysStore(db, secrets),
+      users: new UsersStore(db),
+      audit: new AuditStore(db),
+      enrollments: new EnrollmentsStore(db),
+      rateLimits: new RateLimitStore(db),
+    };
+
+    const clientConnection = await Connection.connect({ address: config.temporal.address });
+    cleanups.push(() => clientConnection.close());
+    await ensureNamespace(clientConnection, namespace, settings.retentionMs);
+    const dataConverter = createDataConverter(config.codecKeys);
+    const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
+
+    const usesOutbox = config.email.provider === 'outbox' || config.sms.provider === 'outbox';
+    const outbox = usesOutbox ? (options.outbox ?? new Outbox()) : undefined;
+    const email = createEmailProvider(config.email, { outbox: outbox ?? new Outbox(0) });
+    const sms = createSmsProvider(config.sms, { outbox: outbox ?? new Outbox(0) });
+    cleanups.push(async () => {
+      await email.close?.();
+      await sms.close?.();
+    });
+
+    let worker: Worker | undefined;
+    let workerStopped: Promise<void> = Promise.resolve();
+    if (options.runWorker !== false) {
+      const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+      cleanups.push(() => workerConnection.close());
+      worker = await createCentralWorker({
+        connection: workerConnection,
+        namespace,
+        taskQueue,
+        dataConverter,
+        activities: createCentralActivities({
+          db,
+          stores,
+          secrets,
+          email,
+          sms,
+          render: loadMessageTemplates(),
+          urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
+          limits: { smsPerUserPerDay: config.limits.smsPerUserPerDay, smsPerPhonePerDay: config.limits.smsPerUserPerDay },
+        }),
+      });
+      const running = worker.run();
+      workerStopped = running;
+      cleanups.push(async () => {
+        if (worker!.getState() === 'RUNNING') worker!.shutdown();
+        await running.catch(() => undefined);
+      });
+    }
+
+    const render = loadPageRenderer();
+    const secureCookies = config.publicUrl.startsWith('https://');
+    const activation = new ActivationService({ temporal, taskQueue, policy: config.enrollment, users: stores.users, audit: stores.audit });
+    const app = createApp({
+      api: { ...stores, activation, secrets, publicUrl: config.publicUrl, logger },
+      pages: {
+        temporal,
+        secrets,
+        ...stores,
+        csrf: new Csrf(secrets, secureCookies),
+        sessions: new EnrollmentSessions(secrets, secureCookies),
+        render,
+        logger,
+        defaultPhoneRegion: config.defaultPhoneRegion,
+        serviceNumber: config.sms.serviceNumber,
+        codeTtlMs: config.enrollment.codeTtlMs,
+        requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
+      },
+      codec: {
+        codec: new EncryptionCodec(config.codecKeys),
+        adminToken: config.codecAdminToken,
+        uiOrigin: new URL(config.temporal.uiUrl).origin,
+        secrets,
+        secureCookies,
+        logger,
+      },
+      outbox,
+      render,
+      trustProxy: config.http.trustProxy,
+      logger,
+      health: async () => ({
+        database: await db.raw('select 1').then(() => 'ok' as const, (error: Error) => error.message),
+        temporal: await clientConnection.healthService.check({}).then(() => 'ok' as const, (error: Error) => error.message),
+        worker: !worker ? 'ok' : worker.getState() === 'RUNNING' ? 'ok' : `worker is ${worker.getState()}`,
+      }),
+    });
+
+    const server: Server = createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const address = server.address() as AddressInfo;
+    const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${address.port}`;
+
+    return { url, config, db, temporal, outbox, namespace, taskQueue, stores, secrets, workerStopped, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { EnrollmentPolicy } from '../../common/config';
+import { ConflictError, NotFoundError } from '../../common/errors';
+import { enrollmentWorkflow, cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment.workflow';
+import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
+import type { AuditStore } from '../db/audit.store';
+import type { Scope } from '../db/tenants.store';
+import { ENROLLED_STATUSES, ENROLLING_STATUSES, type UserRow, type UsersStore } from '../db/users.store';
+import { callTemporal } from '../http/temporal-errors';
+import { mapLimit } from './map-limit';
+
+export type ActivationOutcome = 'activated' | 'already_activated' | 'already_enrolled' | 'not_found';
+
+export interface ActivationResult {
+  userId: string;
+  outcome: ActivationOutcome;
+}
+
+export interface ActivationServiceDeps {
+  temporal: Client;
+  taskQueue: string;
+  policy: EnrollmentPolicy;
+  users: UsersStore;
+  audit: AuditStore;
+}
+
+const RESTARTABLE = ['inactive', 'expired', 'deactivated'] as const;
+
+/**
+ * Starting, resending and stopping enrollments. Activation is idempotent twice over: the workflow id is derived
+ * from the user id with USE_EXISTING, so a second call attaches to the running workflow instead of sending
+ * another email, and the status transition decides which caller records "activated" in the audit log.
+ */
+export class ActivationService {
+  constructor(private readonly deps: ActivationServiceDeps) {}
+
+  async activateMany(scope: Scope, clientId: string, userIds: string[], actor: string): Promise<ActivationResult[]> {
+    return mapLimit([...new Set(userIds)], 16, async (userId) => {
+      const user = await this.deps.users.get(scope, clientId, userId);
+      if (!user) return { userId, outcome: 'not_found' as const };
+      return { userId, outcome: await this.activate(scope, user, actor) };
+    });
+  }
+
+  async activateOne(scope: Scope, clientId: string, userId: string, actor: string): Promise<ActivationResult> {
+    const user = await this.deps.users.get(scope, clientId, userId);
+    if (!user) throw new NotFoundError('User');
+    return { userId, outcome: await this.activate(scope, user, actor) };
+  }
+
+  private async activate(scope: Scope, user: UserRow, actor: string): Promise<ActivationOutcome> {
+    if (ENROLLED_STATUSES.includes(user.status)) return 'already_enrolled';
+    // Start first: if Temporal is down the call fails and nothing in the database has changed.
+    await callTemporal(() =>
+      this.deps.temporal.workflow.start(enrollmentWorkflow, {
+        taskQueue: this.deps.taskQueue,
+        workflowId: makeEnrollmentWorkflowId(user.id),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        args: [{ enrollmentId: randomUUID(), userId: user.id, timings: this.deps.policy }],
+      }),
+    );
+    const moved = await this.deps.users.transition(user.id, RESTARTABLE, 'invited');
+    if (!moved) return 'already_activated';
+    await this.deps.audit.record({ mspId: scope.mspId, clientId: user.client_id, userId: user.id, actor, action: 'user.activated' });
+    return 'activated';
+  }
+
+  async resend(scope: Scope, clientId: string, userId: string, actor: string): Promise<ActivationResult> {
+    const user = await this.deps.users.get(scope, clientId, userId);
+    if (!user) throw new NotFoundError('User');
+    if (ENROLLED_STATUSES.includes(user.status)) throw new ConflictError('The user is already enrolled; there is nothing to resend');
+    if (user.status !== 'invited') {
+      if (ENROLLING_STATUSES.includes(user.status)) {
+        throw new ConflictError('The user has already opened the activation link and is part-way through enrolling');
+      }
+      return this.activateOne(scope, clientId, userId, actor);
+    }
+    const handle = this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(user.id));
+    await callTemporal(() => handle.executeUpdate(resendActivationUpdate));
+    return { userId, outcome: 'activated' };
+  }
+
+  async deactivate(scope: Scope, clientId: string, userId: string, actor: string): Promise<void> {
+    const user = await this.deps.users.get(scope, clientId, userId);
+    if (!user) throw new NotFoundError('User');
+    if (ENROLLING_STATUSES.includes(user.status)) {
+      await callTemporal(async () => {
+        try {
+          await this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(user.id)).signal(cancelEnrollmentSignal);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      });
+    }
+    await this.deps.users.deactivate(user.id);
+    await this.deps.audit.record({ mspId: scope.mspId, clientId: user.client_id, userId: user.id, actor, action: 'user.deactivated' });
+  }
+}

@@ -1,0 +1,78 @@
+/** Shapes shared by the enrollment workflow, its callers and its activities. Plain data, no behaviour. */
+
+export enum EnrollmentStep {
+  Invited = 'invited',
+  AwaitingPhone = 'awaiting_phone',
+  AwaitingCode = 'awaiting_code',
+  AwaitingMethod = 'awaiting_method',
+  Blocked = 'blocked',
+  EnrolledApp = 'enrolled_app',
+  EnrolledSms = 'enrolled_sms',
+  Expired = 'expired',
+  Cancelled = 'cancelled',
+}
+
+export const FINAL_STEPS: readonly EnrollmentStep[] = [
+  EnrollmentStep.EnrolledApp,
+  EnrollmentStep.EnrolledSms,
+  EnrollmentStep.Expired,
+  EnrollmentStep.Cancelled,
+];
+
+export type EnrollmentMethod = 'app' | 'sms';
+
+/** Timeouts come in with the input, not from config inside the workflow, so tests can shrink them. */
+export interface EnrollmentTimings {
+  linkTtlMs: number;
+  stepTimeoutMs: number;
+  codeTtlMs: number;
+  maxCodeAttempts: number;
+  blockDurationMs: number;
+  resendIntervalMs: number;
+}
+
+export interface EnrollmentInput {
+  enrollmentId: string;
+  userId: string;
+  timings: EnrollmentTimings;
+}
+
+export interface EnrollmentView {
+  step: EnrollmentStep;
+  /** Last two digits only: enough for "is this my number?", useless to anyone else. */
+  phoneHint: string | null;
+  codeExpiresAt: number | null;
+  resendAvailableAt: number | null;
+  triesLeft: number;
+  blockedUntil: number | null;
+}
+
+export interface EnrollmentResult {
+  step: EnrollmentStep;
+  method: EnrollmentMethod | null;
+}
+
+export type RequestCodeResult =
+  | { outcome: 'sent'; view: EnrollmentView }
+  | { outcome: 'limit_reached'; message: string; view: EnrollmentView }
+  | { outcome: 'delivery_failed'; message: string; view: EnrollmentView };
+
+export type VerifyCodeResult =
+  | { outcome: 'verified'; view: EnrollmentView }
+  | { outcome: 'wrong_code'; triesLeft: number; view: EnrollmentView }
+  | { outcome: 'code_expired'; view: EnrollmentView }
+  | { outcome: 'blocked'; blockedUntil: number; view: EnrollmentView };
+
+export interface RequestCodeArgs {
+  /** E.164; omitted to resend to the number already given. */
+  phone?: string;
+}
+
+export interface VerifyCodeArgs {
+  /** The keyed hash of the code the user typed: the code itself never enters history. */
+  codeHash: string;
+}
+
+export interface ChooseMethodArgs {
+  method: EnrollmentMethod;
+}

@@ -1,0 +1,301 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CentralActivities } from '../activities';
+import {
+  type ChooseMethodArgs,
+  type EnrollmentInput,
+  type EnrollmentMethod,
+  type EnrollmentResult,
+  type EnrollmentView,
+  type RequestCodeArgs,
+  type RequestCodeResult,
+  type VerifyCodeArgs,
+  type VerifyCodeResult,
+  EnrollmentStep,
+  FINAL_STEPS,
+} from './enrollment.types';
+
+export * from './enrollment.types';
+
+export const openLinkUpdate = defineUpdate<EnrollmentView>('openLink');
+export const requestCodeUpdate = defineUpdate<RequestCodeResult, [RequestCodeArgs]>('requestCode');
+export const verifyCodeUpdate = defineUpdate<VerifyCodeResult, [VerifyCodeArgs]>('verifyCode');
+export const chooseMethodUpdate = defineUpdate<EnrollmentView, [ChooseMethodArgs]>('chooseMethod');
+export const resendActivationUpdate = defineUpdate<EnrollmentView>('resendActivation');
+export const cancelEnrollmentSignal = defineSignal('cancelEnrollment');
+export const getEnrollmentQuery = defineQuery<EnrollmentView>('getEnrollment');
+
+/** Database writes: quick, and retried for as long as a short outage might last. */
+const store = proxyActivities<CentralActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 },
+});
+
+/** The activation email may wait out an SMTP outage: nobody is watching a page for it. */
+const email = proxyActivities<CentralActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
+});
+
+/** An SMS the user is waiting for on screen: give up quickly and let them try again. */
+const sms = proxyActivities<CentralActivities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '20s',
+  retry: {
+    initialInterval: '500ms',
+    maximumInterval: '5s',
+    nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError', 'SmsLimitReached'],
+  },
+});
+
+function reject(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+function failureMessage(error: unknown): { type: string; message: string } {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+    return { type: error.cause.type ?? 'Error', message: error.cause.message };
+  }
+  return { type: 'Error', message: 'the message could not be sent' };
+}
+
+/**
+ * One user's enrollment, from the activation email to "enrolled (app)" or "enrolled (SMS)". The workflow is the
+ * single source of truth for which step the user is on; the web pages ask it through updates, and the
+ * database holds a projection for the API and the audit log.
+ */
+export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
+  const { enrollmentId, userId, timings } = input;
+  const ref = { enrollmentId, userId };
+
+  let step = EnrollmentStep.Invited as EnrollmentStep;
+  // Handlers change `step` between awaits; reading it through a function keeps TypeScript from over-narrowing.
+  const currentStep = () => step;
+  let deadline = Date.now() + timings.linkTtlMs;
+  let phone: string | null = null;
+  let codeHash: string | null = null;
+  let codeExpiresAt: number | null = null;
+  let lastCodeSentAt: number | null = null;
+  let failedAttempts = 0;
+  let blockedUntil: number | null = null;
+  let method: EnrollmentMethod | null = null;
+  let cancelled = false;
+  let busy = false;
+  // Audit writes that a handler starts without making the user wait for them; awaited before the end.
+  const background: Promise<void>[] = [];
+  const inBackground = (write: Promise<void>) =>
+    void background.push(write.catch((error: unknown) => log.warn('A background audit write failed', { error: String(error) })));
+  // Bumped on every change a handler makes, so the main loop wakes and recomputes its deadline.
+  let revision = 0;
+
+  const view = (): EnrollmentView => ({
+    step,
+    phoneHint: phone ? phone.slice(-2) : null,
+    codeExpiresAt,
+    resendAvailableAt: lastCodeSentAt === null ? null : lastCodeSentAt + timings.resendIntervalMs,
+    triesLeft: timings.maxCodeAttempts - failedAttempts,
+    blockedUntil,
+  });
+
+  const moveTo = (next: EnrollmentStep, timeoutMs: number) => {
+    step = next;
+    deadline = Date.now() + timeoutMs;
+    revision++;
+  };
+
+  const requireStep = (allowed: EnrollmentStep[], action: string) => {
+    if (step === EnrollmentStep.Blocked) {
+      reject('EnrollmentBlocked', `Too many wrong codes. Try again after ${new Date(blockedUntil ?? 0).toISOString()}`);
+    }
+    if (FINAL_STEPS.includes(step)) reject('EnrollmentClosed', `This enrollment is already ${step.replace('_', ' ')}`);
+    if (!allowed.includes(step)) reject('WrongStep', `Cannot ${action} now: the enrollment is at step "${step}"`);
+    if (busy) reject('Busy', 'The previous request is still being processed; try again in a moment');
+  };
+
+  setHandler(getEnrollmentQuery, view);
+
+  setHandler(cancelEnrollmentSignal, () => {
+    cancelled = true;
+    revision++;
+  });
+
+  setHandler(
+    openLinkUpdate,
+    () => {
+      if (step === EnrollmentStep.Invited) {
+        moveTo(EnrollmentStep.AwaitingPhone, timings.stepTimeoutMs);
+        inBackground(store.recordEnrollmentStep({
+          ...ref,
+          userStatus: 'enrolling',
+          enrollmentStatus: 'enrolling',
+          ended: false,
+          action: 'enrollment.link_opened',
+        }));
+      }
+      return view();
+    },
+    { validator: () => requireStep([EnrollmentStep.Invited, EnrollmentStep.AwaitingPhone], 'open the link') },
+  );
+
+  setHandler(
+    resendActivationUpdate,
+    async () => {
+      busy = true;
+      try {
+        await email.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: true });
+        moveTo(EnrollmentStep.Invited, timings.linkTtlMs);
+      } finally {
+        busy = false;
+      }
+      return view();
+    },
+    { validator: () => requireStep([EnrollmentStep.Invited], 'resend the activation email') },
+  );
+
+  setHandler(
+    requestCodeUpdate,
+    async ({ phone: newPhone }): Promise<RequestCodeResult> => {
+      busy = true;
+      try {
+        const target = newPhone ?? phone!;
+        const sent = await sms.sendVerificationCode({ ...ref, phone: target, nonce: uuid4(), codeTtlMs: timings.codeTtlMs });
+        phone = target;
+        codeHash = sent.codeHash;
+        lastCodeSentAt = Date.now();
+        codeExpiresAt = lastCodeSentAt + timings.codeTtlMs;
+        moveTo(EnrollmentStep.AwaitingCode, timings.stepTimeoutMs);
+        return { outcome: 'sent', view: view() };
+      } catch (error) {
+        const failure = failureMessage(error);
+        const outcome = failure.type === 'SmsLimitReached' ? 'limit_reached' : 'delivery_failed';
+        return { outcome, message: failure.message, view: view() };
+      } finally {
+        busy = false;
+      }
+    },
+    {
+      validator: ({ phone: newPhone }) => {
+        requireStep([EnrollmentStep.AwaitingPhone, EnrollmentStep.AwaitingCode], 'send a code');
+        if (!newPhone && !phone) reject('PhoneRequired', 'Enter your cell number first');
+        if (lastCodeSentAt !== null && Date.now() < lastCodeSentAt + timings.resendIntervalMs) {
+          const seconds = Math.ceil((lastCodeSentAt + timings.resendIntervalMs - Date.now()) / 1000);
+          reject('ResendTooSoon', `Please wait ${seconds} seconds before asking for another code`);
+        }
+      },
+    },
+  );
+
+  const verifyCode = async ({ codeHash: submitted }: VerifyCodeArgs): Promise<VerifyCodeResult> => {
+      if (codeExpiresAt === null || Date.now() >= codeExpiresAt) {
+        codeHash = null;
+        revision++;
+        return { outcome: 'code_expired', view: view() };
+      }
+      if (submitted === codeHash) {
+        codeHash = null;
+        codeExpiresAt = null;
+        moveTo(EnrollmentStep.AwaitingMethod, timings.stepTimeoutMs);
+        inBackground(store.recordAudit({ ...ref, action: 'enrollment.phone_verified' }));
+        return { outcome: 'verified', view: view() };
+      }
+      failedAttempts++;
+      if (failedAttempts < timings.maxCodeAttempts) {
+        revision++;
+        inBackground(store.recordAudit({ ...ref, action: 'enrollment.code_rejected', detail: { triesLeft: timings.maxCodeAttempts - failedAttempts } }));
+        return { outcome: 'wrong_code', triesLeft: timings.maxCodeAttempts - failedAttempts, view: view() };
+      }
+      codeHash = null;
+      codeExpiresAt = null;
+      const until = Date.now() + timings.blockDurationMs;
+      blockedUntil = until;
+      moveTo(EnrollmentStep.Blocked, timings.blockDurationMs);
+      await store.recordEnrollmentStep({
+        ...ref,
+        userStatus: 'blocked',
+        enrollmentStatus: 'blocked',
+        ended: false,
+        action: 'enrollment.blocked',
+        detail: { failedAttempts, blockedUntil: new Date(until).toISOString() },
+      });
+      return { outcome: 'blocked', blockedUntil: until, view: view() };
+  };
+  setHandler(verifyCodeUpdate, verifyCode, {
+    validator: (_args: VerifyCodeArgs): void => {
+      requireStep([EnrollmentStep.AwaitingCode], 'check a code');
+    },
+  });
+
+  setHandler(
+    chooseMethodUpdate,
+    async ({ method: chosen }) => {
+      busy = true;
+      try {
+        await store.completeEnrollment({ ...ref, method: chosen, phone: phone! });
+        method = chosen;
+        moveTo(chosen === 'app' ? EnrollmentStep.EnrolledApp : EnrollmentStep.EnrolledSms, 0);
+      } finally {
+        busy = false;
+      }
+      return view();
+    },
+    {
+      validator: ({ method: chosen }) => {
+        requireStep([EnrollmentStep.AwaitingMethod], 'choose a method');
+        if (chosen !== 'app' && chosen !== 'sms') reject('InvalidMethod', 'Choose "app" or "sms"');
+      },
+    },
+  );
+
+  await store.openEnrollment({ ...ref, workflowId: workflowInfo().workflowId });
+  await email.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: false });
+
+  while (!FINAL_STEPS.includes(step)) {
+    const seen = revision;
+    const changed = await condition(() => cancelled || revision !== seen, Math.max(deadline - Date.now(), 1));
+    if (cancelled) {
+      step = EnrollmentStep.Cancelled;
+    } else if (changed) {
+      continue;
+    } else if (busy) {
+      // A handler is mid-activity; let it finish before judging the deadline.
+      await condition(() => !busy);
+    } else if (currentStep() === EnrollmentStep.Blocked) {
+      failedAttempts = 0;
+      blockedUntil = null;
+      moveTo(EnrollmentStep.AwaitingPhone, timings.stepTimeoutMs);
+      await store.recordEnrollmentStep({ ...ref, userStatus: 'enrolling', enrollmentStatus: 'enrolling', ended: false, action: 'enrollment.unblocked' });
+    } else {
+      step = EnrollmentStep.Expired;
+    }
+  }
+
+  await condition(allHandlersFinished);
+  await Promise.all(background);
+  const final = currentStep();
+  if (final === EnrollmentStep.Expired || final === EnrollmentStep.Cancelled) {
+    const expired = final === EnrollmentStep.Expired;
+    await store.recordEnrollmentStep({
+      ...ref,
+      userStatus: expired ? 'expired' : 'deactivated',
+      enrollmentStatus: expired ? 'expired' : 'cancelled',
+      ended: true,
+      action: expired ? 'enrollment.expired' : 'enrollment.cancelled',
+    });
+  } else {
+    await sms.sendEnrollmentConfirmation({ userId, phone: phone!, method: method! }).catch(() => undefined);
+  }
+  return { step, method };
+}

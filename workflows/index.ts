@@ -1,0 +1,1 @@
+export { enrollmentWorkflow } from './enrollment.workflow';
