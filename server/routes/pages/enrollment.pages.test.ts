@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { activateNewUser, reachCodeStep } from '../../../test/support/enrollment-flow';
+import { BrowserSession } from '../../../test/support/http';
+import { startTestStack, type TestStack } from '../../../test/support/stack';
+
+describe('enrollment pages, end to end', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ env: { SMS_RESEND_INTERVAL: '1s' } });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('takes a user from the activation email to "enrolled (SMS)"', async () => {
+    const { api, tenant, userId, mail, link } = await activateNewUser(stack);
+    assert.match(mail.subject ?? '', /MSP/);
+    assert.match(mail.html ?? '', /Set up password reset/);
+    const { browser, code, phone } = await reachCodeStep(stack, link);
+    const methodPage = await browser.submit('/enroll/code', { code });
+    assert.match(methodPage.html, /How do you want to reset your password/);
+    const done = await browser.submit('/enroll/method', { method: 'sms' });
+    assert.match(done.html, /text <strong>RESET<\/strong>/);
+    const instructions = await stack.outbox.waitFor((m) => m.channel === 'sms' && m.to === phone && /text RESET/.test(m.text));
+    assert.ok(instructions);
+
+    const user = await api('GET', `/clients/${tenant.clientId}/users/${userId}`);
+    assert.equal(user.body.status, 'enrolled_sms');
+    assert.equal(user.body.enrollmentMethod, 'sms');
+    assert.equal(user.body.phoneHint, '••••71');
+    const audit = await api('GET', `/audit-events?userId=${userId}&limit=200`);
+    const actions = audit.body.items.map((event: { action: string }) => event.action);
+    for (const expected of ['user.created', 'user.activated', 'activation.email_sent', 'enrollment.link_opened', 'enrollment.code_sent', 'enrollment.completed']) {
+      assert.ok(actions.includes(expected), `audit lacks ${expected}: ${actions.join(', ')}`);
+    }
+  });
+
+  it('sends the app link when the user picks the app', async () => {
+    const { api, tenant, userId, link } = await activateNewUser(stack);
+    const { browser, code, phone } = await reachCodeStep(stack, link, '+447911123456');
+    await browser.submit('/enroll/code', { code });
+    const done = await browser.submit('/enroll/method', { method: 'app' });
+    assert.match(done.html, /link to the Latchkey app/);
+    await stack.outbox.waitFor((m) => m.channel === 'sms' && m.to === phone && m.text.includes('/app'));
+    const user = await api('GET', `/clients/${tenant.clientId}/users/${userId}`);
+    assert.equal(user.body.status, 'enrolled_app');
+  });
+
+  it('refuses a reused link, an unknown link and a malformed one with a clear page', async () => {
+    const { link } = await activateNewUser(stack);
+    await reachCodeStep(stack, link);
+    const again = await new BrowserSession(stack.url).get(link);
+    assert.equal(again.status, 410);
+    assert.match(again.html, /already been used/);
+    const unknown = await new BrowserSession(stack.url).get(`/activate/${'A'.repeat(43)}`);
+    assert.equal(unknown.status, 404);
+    const malformed = await new BrowserSession(stack.url).get('/activate/%3Cscript%3E');
+    assert.equal(malformed.status, 404);
+    assert.doesNotMatch(malformed.html, /<script>/);
+  });
+
+  it('counts wrong codes and tells the user how many tries are left', async () => {
+    const { link } = await activateNewUser(stack);
+    const { browser, code } = await reachCodeStep(stack, link);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const first = await browser.post('/enroll/code', { code: wrong });
+    assert.equal(first.status, 422);
+    assert.match(first.html, /4 tries left/);
+    const malformed = await browser.post('/enroll/code', { code: '12ab' });
+    assert.equal(malformed.status, 422);
+    assert.match(malformed.html, /Enter the 6 digits/);
+    const right = await browser.submit('/enroll/code', { code });
+    assert.match(right.html, /How do you want to reset/);
+  });
+
+  it('rejects a bad phone number with a page that says why, and sends nothing', async () => {
+    const { link } = await activateNewUser(stack);
+    const browser = new BrowserSession(stack.url);
+    await browser.get(link);
+    await browser.submit(link, {});
+    const before = stack.outbox.count('sms');
+    for (const bad of ['12', 'call me maybe', '+1 202 555 01']) {
+      const page = await browser.post('/enroll/phone', { phone: bad });
+      assert.equal(page.status, 422, page.html);
+      assert.match(page.html, /phone number|digits/);
+    }
+    assert.equal(stack.outbox.count('sms'), before);
+  });
+
+  it('rejects a form without the CSRF field, and one with an oversized body', async () => {
+    const { link } = await activateNewUser(stack);
+    const browser = new BrowserSession(stack.url);
+    await browser.get(link);
+    const forged = await browser.post(link, {}, { csrf: null });
+    assert.equal(forged.status, 403);
+    assert.match(forged.html, /not sent from this site/);
+    await browser.get(link);
+    const huge = await browser.post(link, { filler: 'x'.repeat(10_000) });
+    assert.equal(huge.status, 413);
+    // Neither attempt spent the single-use link.
+    await browser.get(link);
+    const ok = await browser.submit(link, {});
+    assert.equal(ok.status, 200);
+  });
+
+  it('makes the user wait between code resends', async () => {
+    const { link } = await activateNewUser(stack);
+    const { browser } = await reachCodeStep(stack, link);
+    const tooSoon = await browser.post('/enroll/resend', {});
+    assert.equal(tooSoon.status, 429);
+    assert.match(tooSoon.html, /wait \d+ seconds?/);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await browser.get('/enroll');
+    const resent = await browser.post('/enroll/resend', {});
+    assert.equal(resent.status, 200);
+    assert.match(resent.html, /new code is on its way/);
+  });
+
+  it('asks a browser without a session to use the link again', async () => {
+    const page = await new BrowserSession(stack.url).get('/enroll');
+    assert.equal(page.status, 401);
+    assert.match(page.html, /Open the link in your activation email/);
+  });
+});

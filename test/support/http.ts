@@ -1,0 +1,88 @@
+/** A tiny JSON client for the MSP API. */
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function apiClient(baseUrl: string, apiKey?: string) {
+  return async function call<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const response = await fetch(`${baseUrl}/api/v1${path}`, { method, headers, body: payload });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Left as text: the test will say what it got.
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  };
+}
+
+/**
+ * A browser stand-in for the enrollment pages: keeps cookies, does not follow redirects (tests look at them),
+ * and pulls the CSRF field out of each page so that form posts look like a real browser's.
+ */
+export class BrowserSession {
+  private readonly cookies = new Map<string, string>();
+  lastHtml = '';
+
+  constructor(private readonly baseUrl: string) {}
+
+  private remember(response: Response) {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const separator = pair!.indexOf('=');
+      const name = pair!.slice(0, separator).trim();
+      const value = pair!.slice(separator + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(header) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async get(path: string): Promise<{ status: number; html: string; location: string | null }> {
+    const response = await fetch(`${this.baseUrl}${path}`, { headers: { cookie: this.cookieHeader() }, redirect: 'manual' });
+    this.remember(response);
+    this.lastHtml = await response.text();
+    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
+  }
+
+  csrf(): string {
+    const match = /name="_csrf" value="([^"]+)"/.exec(this.lastHtml);
+    if (!match) throw new Error(`no CSRF field on the last page:\n${this.lastHtml.slice(0, 500)}`);
+    return match[1]!;
+  }
+
+  async post(path: string, fields: Record<string, string>, options: { csrf?: string | null } = {}) {
+    const form = new URLSearchParams(fields);
+    const csrf = options.csrf === undefined ? this.csrf() : options.csrf;
+    if (csrf !== null) form.set('_csrf', csrf);
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    this.remember(response);
+    this.lastHtml = await response.text();
+    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
+  }
+
+  /** Posts a form and, on a 303, loads the page it points to, as a browser would. */
+  async submit(path: string, fields: Record<string, string>) {
+    const posted = await this.post(path, fields);
+    if (posted.status === 303 && posted.location) return this.get(posted.location);
+    return posted;
+  }
+}
