@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { activateNewUser } from '../../../test/support/enrollment-flow';
+import { apiClient, BrowserSession } from '../../../test/support/http';
+import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
+import { makeEnrollmentWorkflowId } from '../../../workflows/workflow-ids';
+
+describe('MSP API', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  describe('authentication and bad input', () => {
+    it('answers 401 with a reason without a key or with a wrong one', async () => {
+      const missing = await apiClient(stack.url)('GET', '/clients');
+      assert.equal(missing.status, 401);
+      assert.match(missing.body.error.message, /Bearer/);
+      const wrong = await apiClient(stack.url, `lk_${'a'.repeat(12)}_${'b'.repeat(43)}`)('GET', '/clients');
+      assert.equal(wrong.status, 401);
+      assert.match(wrong.body.error.message, /not valid/);
+    });
+
+    it('refuses malformed, oversized and invalid bodies with a 4xx that names the problem', async () => {
+      const { apiKey } = await createTenant(stack, 'Input MSP');
+      const api = apiClient(stack.url, apiKey);
+      const malformed = await api('POST', '/clients', '{"name": ');
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.error.code, 'malformed_body');
+      const oversized = await api('POST', '/clients', { name: 'x'.repeat(2_000_000) });
+      assert.equal(oversized.status, 413);
+      const invalid = await api('POST', '/clients', { name: '', color: 'red' });
+      assert.equal(invalid.status, 400);
+      assert.match(invalid.body.error.message, /body\.name/);
+      const badId = await api('GET', '/clients/not-a-uuid');
+      assert.equal(badId.status, 400);
+      assert.match(badId.body.error.message, /UUID/);
+      const unknownRoute = await api('GET', '/nothing-here');
+      assert.equal(unknownRoute.status, 404);
+      for (const response of [malformed, oversized, invalid, badId]) assert.doesNotMatch(JSON.stringify(response.body), /at .*\.ts:\d+/);
+    });
+  });
+
+  describe('clients and users', () => {
+    it('creates a client, refuses a duplicate name, and pages through users without repeats', async () => {
+      const { apiKey } = await createTenant(stack, 'Paging MSP');
+      const api = apiClient(stack.url, apiKey);
+      const client = await api('POST', '/clients', { name: 'Contoso' });
+      assert.equal(client.status, 201);
+      assert.equal((await api('POST', '/clients', { name: 'Contoso' })).status, 409);
+      const users = Array.from({ length: 25 }, (_, i) => ({ username: `pager${i}`, email: `pager${i}@contoso.example` }));
+      const imported = await api('POST', `/clients/${client.body.id}/users/import`, { users });
+      assert.equal(imported.status, 201);
+      assert.equal(imported.body.created, 25);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await api('GET', `/clients/${client.body.id}/users?limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(page.status, 200);
+        seen.push(...page.body.items.map((user: { username: string }) => user.username));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      assert.equal(seen.length, 25);
+      assert.equal(new Set(seen).size, 25);
+      assert.equal((await api('GET', `/clients/${client.body.id}/users?cursor=garbage`)).status, 400);
+    });
+
+    it('imports all or nothing: one conflict means no user is created', async () => {
+      const { apiKey, clientId } = await createTenant(stack, 'Import MSP');
+      const api = apiClient(stack.url, apiKey);
+      await api('POST', `/clients/${clientId}/users`, { username: 'taken', email: 'taken@example.com' });
+      const result = await api('POST', `/clients/${clientId}/users/import`, {
+        users: [
+          { username: 'fresh1', email: 'fresh1@example.com' },
+          { username: 'TAKEN', email: 'other@example.com' },
+          { username: 'fresh1', email: 'dup@example.com' },
+        ],
+      });
+      assert.equal(result.status, 409);
+      assert.deepEqual(result.body.error.details.map((conflict: { index: number }) => conflict.index), [1, 2]);
+      const list = await api('GET', `/clients/${clientId}/users`);
+      assert.deepEqual(list.body.items.map((user: { username: string }) => user.username), ['taken']);
+      const invalid = await api('POST', `/clients/${clientId}/users/import`, { users: [{ username: 'bad"name', email: 'not-an-email' }] });
+      assert.equal(invalid.status, 400);
+      assert.match(invalid.body.error.message, /users\.0\.email/);
+    });
+  });
+
+  describe('activation', () => {
+    it('is idempotent: activating twice gives one workflow and one email', async () => {
+      const { apiKey, clientId } = await createTenant(stack, 'Idempotent MSP');
+      const api = apiClient(stack.url, apiKey);
+      const user = await api('POST', `/clients/${clientId}/users`, { username: 'once', email: 'once@example.com' });
+      const [first, second] = await Promise.all([
+        api('POST', `/clients/${clientId}/users/${user.body.id}/activate`),
+        api('POST', `/clients/${clientId}/users/${user.body.id}/activate`),
+      ]);
+      assert.deepEqual([first.status, second.status], [202, 202]);
+      assert.deepEqual([first.body.outcome, second.body.outcome].sort(), ['activated', 'already_activated']);
+      const third = await api('POST', `/clients/${clientId}/users/activate`, { userIds: [user.body.id, user.body.id, randomUUID()] });
+      assert.deepEqual(third.body.results.map((r: { outcome: string }) => r.outcome), ['already_activated', 'not_found']);
+      await stack.outbox.waitFor((m) => m.to === 'once@example.com');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(stack.outbox.list({ to: 'once@example.com' }).length, 1);
+      const runs = await stack.runtime.temporal.workflow.list({ query: `WorkflowId = '${makeEnrollmentWorkflowId(user.body.id)}'` });
+      let count = 0;
+      for await (const _ of runs) count++;
+      assert.equal(count, 1);
+      assert.equal((await api('GET', `/clients/${clientId}/users/${user.body.id}`)).body.status, 'invited');
+    });
+
+    it('resends a fresh link and retires the old one', async () => {
+      const { api, tenant, userId, email, link } = await activateNewUser(stack);
+      const resent = await api('POST', `/clients/${tenant.clientId}/users/${userId}/resend-activation`);
+      assert.equal(resent.status, 202);
+      await stack.outbox.waitFor((m) => m.to === email && stack.outbox.list({ to: email }).length === 2);
+      const old = await new BrowserSession(stack.url).get(link);
+      assert.equal(old.status, 410);
+      assert.match(old.html, /replaced/);
+    });
+
+    it('deactivates a user mid-enrollment: the workflow ends and the link stops working', async () => {
+      const { api, tenant, userId, link } = await activateNewUser(stack);
+      const deactivated = await api('POST', `/clients/${tenant.clientId}/users/${userId}/deactivate`);
+      assert.equal(deactivated.status, 200);
+      assert.equal(deactivated.body.status, 'deactivated');
+      const handle = stack.runtime.temporal.workflow.getHandle(makeEnrollmentWorkflowId(userId));
+      const result = await handle.result();
+      assert.equal(result.step, 'cancelled');
+      const browser = new BrowserSession(stack.url);
+      await browser.get(link);
+      const page = await browser.submit(link, {});
+      assert.equal(page.status, 410);
+      const events = await api('GET', `/audit-events?userId=${userId}`);
+      assert.ok(events.body.items.some((event: { action: string }) => event.action === 'user.deactivated'));
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it("never shows or touches another MSP's data: every attempt is a 404", async () => {
+      const victim = await activateNewUser(stack);
+      const attacker = await createTenant(stack, 'Attacker MSP');
+      const api = apiClient(stack.url, attacker.apiKey);
+      const { clientId } = victim.tenant;
+      const attempts = [
+        await api('GET', `/clients/${clientId}`),
+        await api('GET', `/clients/${clientId}/users`),
+        await api('GET', `/clients/${clientId}/users/${victim.userId}`),
+        await api('POST', `/clients/${clientId}/users`, { username: 'implant', email: 'implant@example.com' }),
+        await api('POST', `/clients/${clientId}/users/${victim.userId}/activate`),
+        await api('POST', `/clients/${clientId}/users/${victim.userId}/resend-activation`),
+        await api('POST', `/clients/${clientId}/users/${victim.userId}/deactivate`),
+        await api('POST', `/clients/${clientId}/users/activate`, { userIds: [victim.userId] }),
+        await api('GET', `/audit-events?clientId=${clientId}`),
+        // The attacker's own client id with the victim's user id must not find the user either.
+        await api('GET', `/clients/${attacker.clientId}/users/${victim.userId}`),
+      ];
+      assert.deepEqual(attempts.map((a) => a.status), [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]);
+      const ownAudit = await api('GET', '/audit-events?limit=200');
+      assert.ok(ownAudit.body.items.every((event: { clientId: string | null }) => event.clientId !== clientId));
+      const ownClients = await api('GET', '/clients');
+      assert.deepEqual(ownClients.body.items.map((c: { id: string }) => c.id), [attacker.clientId]);
+      const victimView = await victim.api('GET', `/clients/${clientId}/users/${victim.userId}`);
+      assert.equal(victimView.body.status, 'invited', 'the attacker changed nothing');
+    });
+
+    it('confines a client-scoped key to its one client', async () => {
+      const tenant = await createTenant(stack, 'Scoped MSP');
+      const sibling = await stack.runtime.stores.tenants.createClient(tenant.mspId, 'Sibling', {});
+      assert.notEqual(sibling, 'duplicate');
+      const scopedKey = await stack.runtime.stores.apiKeys.issue({ mspId: tenant.mspId, clientId: tenant.clientId }, 'scoped');
+      const api = apiClient(stack.url, scopedKey.token);
+      assert.equal((await api('GET', `/clients/${tenant.clientId}`)).status, 200);
+      assert.equal((await api('GET', `/clients/${(sibling as { id: string }).id}`)).status, 404);
+      assert.equal((await api('POST', '/clients', { name: 'Nope' })).status, 403);
+      const listed = await api('GET', '/clients');
+      assert.deepEqual(listed.body.items.map((c: { id: string }) => c.id), [tenant.clientId]);
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    it('is served without a key and documents every route the API has', async () => {
+      const response = await fetch(`${stack.url}/api/v1/openapi.json`);
+      assert.equal(response.status, 200);
+      const document = (await response.json()) as { paths: Record<string, Record<string, unknown>> };
+      const expected = [
+        'get /clients',
+        'post /clients',
+        'get /clients/{clientId}',
+        'get /clients/{clientId}/users',
+        'post /clients/{clientId}/users',
+        'post /clients/{clientId}/users/import',
+        'post /clients/{clientId}/users/activate',
+        'get /clients/{clientId}/users/{userId}',
+        'post /clients/{clientId}/users/{userId}/activate',
+        'post /clients/{clientId}/users/{userId}/resend-activation',
+        'post /clients/{clientId}/users/{userId}/deactivate',
+        'get /audit-events',
+      ];
+      const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
+      assert.deepEqual(documented.sort(), expected.sort());
+    });
+  });
+});
