@@ -1,0 +1,42 @@
+import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
+import type { Database } from '../../server/db/connect';
+
+/** Every row of every table in the app database, as text: what an attacker with a dump would read. */
+export async function dumpDatabase(db: Database): Promise<string> {
+  const tables = await db('information_schema.tables').where({ table_schema: 'public', table_type: 'BASE TABLE' }).pluck('table_name');
+  const parts: string[] = [];
+  for (const table of tables) {
+    const rows = await db.raw(`select row_to_json(t)::text as row from "${table}" t`);
+    parts.push(`-- ${table}`, ...rows.rows.map((row: { row: string }) => row.row));
+  }
+  return parts.join('\n');
+}
+
+/** Raw history bytes of every workflow on a task queue, fetched straight from the service with no codec. */
+export async function rawHistories(client: Client, taskQueue: string): Promise<{ workflowId: string; bytes: Buffer }[]> {
+  const histories: { workflowId: string; bytes: Buffer }[] = [];
+  for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+    const events: temporal.api.history.v1.IHistoryEvent[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await client.connection.workflowService.getWorkflowExecutionHistory({
+        namespace: client.options.namespace,
+        execution: { workflowId: execution.workflowId, runId: execution.runId },
+        nextPageToken,
+      });
+      events.push(...(page.history?.events ?? []));
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    histories.push({ workflowId: execution.workflowId, bytes: Buffer.from(temporal.api.history.v1.History.encode({ events }).finish()) });
+  }
+  return histories;
+}
+
+/** Finds `secret` as a whole token: not as part of a longer run of the same kind of characters. */
+export function containsSecret(haystack: string | Buffer, secret: string): boolean {
+  const text = typeof haystack === 'string' ? haystack : haystack.toString('latin1');
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const edge = /^\d+$/.test(secret) ? '\\d' : '[A-Za-z0-9_-]';
+  return new RegExp(`(?<!${edge})${escaped}(?!${edge})`).test(text);
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { hashVerificationCode } from '../activities/verification-code';
+import { codeIn } from '../test/support/enrollment-flow';
+import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import {
+  EnrollmentStep,
+  enrollmentWorkflow,
+  getEnrollmentQuery,
+  openLinkUpdate,
+  requestCodeUpdate,
+  verifyCodeUpdate,
+  type EnrollmentTimings,
+} from './enrollment.workflow';
+import { makeEnrollmentWorkflowId } from './workflow-ids';
+
+const FAST: EnrollmentTimings = {
+  linkTtlMs: 60_000,
+  stepTimeoutMs: 60_000,
+  codeTtlMs: 30_000,
+  maxCodeAttempts: 3,
+  blockDurationMs: 60_000,
+  resendIntervalMs: 0,
+};
+
+describe('enrollment workflow on the real Temporal server, with short timings', () => {
+  let stack: TestStack;
+  let tenant: Awaited<ReturnType<typeof createTenant>>;
+  before(async () => {
+    stack = await startTestStack();
+    tenant = await createTenant(stack);
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  async function start(timings: Partial<EnrollmentTimings>) {
+    const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [{ username: `wf-${randomUUID().slice(0, 8)}`, email: `${randomUUID()}@example.com` }]);
+    assert.ok('created' in created);
+    const user = created.created[0]!;
+    const enrollmentId = randomUUID();
+    const handle = await stack.runtime.temporal.workflow.start(enrollmentWorkflow, {
+      taskQueue: stack.runtime.taskQueue,
+      workflowId: makeEnrollmentWorkflowId(user.id),
+      args: [{ enrollmentId, userId: user.id, timings: { ...FAST, ...timings } }],
+    });
+    await stack.outbox.waitFor((m) => m.to === user.email);
+    return { handle, user, enrollmentId };
+  }
+
+  async function sendCode(handle: Awaited<ReturnType<typeof start>>['handle'], phone: string) {
+    const seen = new Set(stack.outbox.list().map((m) => m.id));
+    const result = await handle.executeUpdate(requestCodeUpdate, { args: [{ phone }] });
+    assert.equal(result.outcome, 'sent');
+    return codeIn(await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id)));
+  }
+
+  it('expires cleanly when the link is never used', async () => {
+    const { handle, user } = await start({ linkTtlMs: 1_500 });
+    const result = await handle.result();
+    assert.equal(result.step, EnrollmentStep.Expired);
+    const row = await stack.runtime.stores.users.getById(user.id);
+    assert.equal(row?.status, 'expired');
+    const expired = await stack.database.db('audit_events').where({ user_id: user.id, action: 'enrollment.expired' });
+    assert.equal(expired.length, 1);
+  });
+
+  it('expires when the user stops half-way', async () => {
+    const { handle } = await start({ stepTimeoutMs: 1_500 });
+    await handle.executeUpdate(openLinkUpdate);
+    assert.equal((await handle.result()).step, EnrollmentStep.Expired);
+  });
+
+  it('blocks after the last wrong code, audits it, and lets the user start over once the block ends', async () => {
+    const { handle, user, enrollmentId } = await start({ blockDurationMs: 2_000 });
+    await handle.executeUpdate(openLinkUpdate);
+    const code = await sendCode(handle, '+14155552671');
+    const wrong = hashVerificationCode(stack.runtime.secrets, enrollmentId, code === '000000' ? '999999' : '000000');
+    const first = await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: wrong }] });
+    assert.deepEqual([first.outcome, first.outcome === 'wrong_code' && first.triesLeft], ['wrong_code', 2]);
+    await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: wrong }] });
+    const third = await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: wrong }] });
+    assert.equal(third.outcome, 'blocked');
+
+    // While blocked, even the right code is refused by the validator, before it reaches history.
+    await assert.rejects(
+      handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, code) }] }),
+      (error: unknown) => error instanceof WorkflowUpdateFailedError && /Too many wrong codes/.test(String(error.cause?.message)),
+    );
+    assert.equal((await stack.runtime.stores.users.getById(user.id))?.status, 'blocked');
+    const blocked = await stack.database.db('audit_events').where({ user_id: user.id, action: 'enrollment.blocked' });
+    assert.equal(blocked.length, 1);
+
+    const deadline = Date.now() + 10_000;
+    while ((await handle.query(getEnrollmentQuery)).step !== EnrollmentStep.AwaitingPhone) {
+      assert.ok(Date.now() < deadline, 'the block never ended');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const view = await handle.query(getEnrollmentQuery);
+    assert.equal(view.triesLeft, 3);
+  });
+
+  it('refuses a code after it expires, and accepts a fresh one', async () => {
+    const { handle, enrollmentId } = await start({ codeTtlMs: 1_000 });
+    await handle.executeUpdate(openLinkUpdate);
+    const phone = '+14155552671';
+    const stale = await sendCode(handle, phone);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const late = await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, stale) }] });
+    assert.equal(late.outcome, 'code_expired');
+    const fresh = await sendCode(handle, phone);
+    const ok = await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, fresh) }] });
+    assert.equal(ok.outcome, 'verified');
+  });
+
+  it('stops sending codes at the daily cap and says so', async () => {
+    const capped = await startTestStack({ env: { SMS_DAILY_LIMIT_PER_USER: '2' } });
+    try {
+      const owner = await createTenant(capped);
+      const created = await capped.runtime.stores.users.insertMany(owner.clientId, [{ username: 'capped', email: 'capped@example.com' }]);
+      assert.ok('created' in created);
+      const handle = await capped.runtime.temporal.workflow.start(enrollmentWorkflow, {
+        taskQueue: capped.runtime.taskQueue,
+        workflowId: makeEnrollmentWorkflowId(created.created[0]!.id),
+        args: [{ enrollmentId: randomUUID(), userId: created.created[0]!.id, timings: FAST }],
+      });
+      await handle.executeUpdate(openLinkUpdate);
+      const outcomes = [];
+      for (let i = 0; i < 3; i++) outcomes.push((await handle.executeUpdate(requestCodeUpdate, { args: [{ phone: '+14155552671' }] })).outcome);
+      assert.deepEqual(outcomes, ['sent', 'sent', 'limit_reached']);
+      assert.equal(capped.outbox.count('sms'), 2);
+      const audited = await capped.database.db('audit_events').where({ action: 'rate_limit.exceeded' });
+      assert.equal(audited.length, 1);
+    } finally {
+      await capped.stop();
+    }
+  });
+});
