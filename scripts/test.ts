@@ -19,7 +19,8 @@ import { startDevServer } from './lib/temporal-dev-server';
  */
 async function run(): Promise<number> {
   const root = join(__dirname, '..');
-  const filters = process.argv.slice(2);
+  const recordFixtures = process.argv.includes('--record-fixtures');
+  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const started = Date.now();
 
   say('Type-checking (tsc --noEmit)…');
@@ -58,9 +59,12 @@ async function run(): Promise<number> {
   say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);
 
   try {
+    const runner = recordFixtures
+      ? ['workflows/__fixtures__/record-fixtures.ts']
+      : ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.LATCHKEY_TEST_CONCURRENCY ?? '2'}`, ...files];
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.LATCHKEY_TEST_CONCURRENCY ?? '2'}`, ...files],
+      ['--import', 'tsx', ...runner],
       {
         cwd: root,
         stdio: 'inherit',
