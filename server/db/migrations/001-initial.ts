@@ -84,14 +84,15 @@ export async function up(db: Knex): Promise<void> {
     t.index(['msp_id', 'id']);
   });
   // Append-only: an audit trail that can be edited proves nothing.
+  // One statement per call: PGlite prepares each call, and a prepared statement holds a single command.
   await db.raw(`
     CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       RAISE EXCEPTION 'audit_events is append-only';
-    END $$;
+    END $$`);
+  await db.raw(`
     CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
-      FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
-  `);
+      FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()`);
 
   await db.schema.createTable('rate_limit_buckets', (t) => {
     t.text('subject').notNullable();

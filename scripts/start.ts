@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { loadConfig } from '../common/config';
+import { ConfigError } from '../common/errors';
+import { loadTemporalSettings } from '../common/temporal/settings';
+import { describeDatabase } from '../server/db/connect';
+import { startLatchkey, type LatchkeyRuntime } from '../server/runtime';
+import { ensureDevSecrets } from './lib/dev-secrets';
+import { ensureDevTenant } from './lib/dev-tenant';
+import { say } from './lib/say';
+import { ensureTemporalCli } from './lib/temporal-cli';
+import { startDevServer, type DevServer } from './lib/temporal-dev-server';
+
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', () => resolvePort(false));
+    probe.listen(port, host, () => probe.close(() => resolvePort(true)));
+  });
+}
+
+/**
+ * `npm start`: the whole product on one machine with no configuration. It starts the Temporal dev server (with
+ * its Web UI, persisting to the data folder), then the HTTP server and the central worker in this process, and
+ * prints where everything is. Ctrl-C stops it all; the next start resumes where this one left off.
+ */
+async function main() {
+  const root = join(__dirname, '..');
+  const dataDir = resolve(process.env.LATCHKEY_DATA_DIR ?? join(root, 'data'));
+  mkdirSync(dataDir, { recursive: true });
+  process.env.LATCHKEY_DATA_DIR = dataDir;
+  const secrets = ensureDevSecrets(dataDir);
+  if (secrets.created) say(`Generated development secrets in ${relative(root, secrets.file)}.`);
+
+  const settings = loadTemporalSettings();
+  const dev = settings.devServer;
+  let temporal: DevServer | undefined;
+  if (!process.env.TEMPORAL_ADDRESS) {
+    for (const port of [dev.grpcPort, dev.uiPort]) {
+      if (!(await portIsFree(dev.ip, port))) {
+        throw new Error(`Port ${port} on ${dev.ip} is in use (another Temporal server?). Stop it, or set TEMPORAL_ADDRESS to use that server instead.`);
+      }
+    }
+    const cliPath = await ensureTemporalCli(settings.cli, say);
+    say(`Starting the Temporal dev server (data in ${relative(root, join(dataDir, dev.dbFile))})…`);
+    const publicUrl = (process.env.LATCHKEY_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+    temporal = await startDevServer({
+      cliPath,
+      ip: dev.ip,
+      grpcPort: dev.grpcPort,
+      uiPort: dev.uiPort,
+      dbFile: join(dataDir, dev.dbFile),
+      namespace: process.env.TEMPORAL_NAMESPACE ?? settings.namespace,
+      logLevel: dev.logLevel,
+      dynamicConfig: dev.dynamicConfig,
+      codecEndpoint: `${publicUrl}/codec`,
+      logFile: join(dataDir, 'temporal.log'),
+    });
+    process.env.TEMPORAL_ADDRESS = temporal.address;
+    process.env.TEMPORAL_UI_URL ??= temporal.uiUrl;
+  }
+
+  let runtime: LatchkeyRuntime | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) {
+      say('Forcing exit.');
+      process.exit(1);
+    }
+    stopping = true;
+    say('Stopping…');
+    await runtime?.stop();
+    await temporal?.stop();
+    say('Stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const config = loadConfig();
+    say(`Starting Latchkey (database: ${describeDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })})…`);
+    runtime = await startLatchkey(config);
+  } catch (error) {
+    await temporal?.stop();
+    throw error;
+  }
+  runtime.workerStopped.catch(async (error: Error) => {
+    say(`The worker crashed: ${error.message}`);
+    await stop(1);
+  });
+  temporal?.process.once('exit', (code) => {
+    if (!stopping) {
+      say(`The Temporal dev server exited unexpectedly (code ${code}); see ${relative(root, join(dataDir, 'temporal.log'))}.`);
+      void stop(1);
+    }
+  });
+
+  const tenant = await ensureDevTenant(runtime, dataDir);
+  const { config } = runtime;
+  const lines = [
+    '',
+    'Latchkey is running.',
+    `  App and API         ${config.publicUrl}   (listening on ${runtime.url})`,
+    `  API reference       ${config.publicUrl}/api/v1/openapi.json`,
+    ...(runtime.outbox ? [`  Outbox (dev email/SMS) ${config.publicUrl}/outbox`] : []),
+    `  Temporal Web UI     ${config.temporal.uiUrl}   (namespace ${runtime.namespace})`,
+    `  Codec login for UI  ${config.publicUrl}/codec/login   (token: LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secrets.file)})`,
+    `  Health              ${config.publicUrl}/healthz`,
+    `  Dev API key         ${relative(root, tenant.keyFile)}${tenant.created ? '  (new: a Demo MSP and Demo Client were created)' : ''}`,
+    '',
+    'Try:',
+    `  KEY=$(cat ${relative(root, tenant.keyFile)})`,
+    `  curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/api/v1/clients`,
+    '',
+    'Press Ctrl-C to stop.',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(`[latchkey] npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});
