@@ -30,7 +30,7 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => ['true', '1', 'yes'].includes(value));
 
-const envSchema = z.object({
+export const envSchema = z.object({
   LATCHKEY_DATA_DIR: z.string().default('data'),
   LATCHKEY_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   LATCHKEY_HTTP_HOST: z.string().default('127.0.0.1'),

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { migrateToLatest, rollbackAll } from './migrate';
+import { RateLimitStore } from './rate-limit.store';
+
+describe('migrations and database rules', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it('runs every migration up, down, and up again', async () => {
+    await migrateToLatest(database.db);
+    assert.ok(await database.db.schema.hasTable('audit_events'));
+    await rollbackAll(database.db);
+    assert.equal(await database.db.schema.hasTable('users'), false);
+    await migrateToLatest(database.db);
+    assert.ok(await database.db.schema.hasTable('users'));
+  });
+
+  it('keeps the audit log append-only', async () => {
+    const [msp] = await database.db('msps').insert({ name: 'M' }).returning('id');
+    await database.db('audit_events').insert({ msp_id: msp.id, actor: 'system', action: 'client.created' });
+    await assert.rejects(database.db('audit_events').update({ action: 'user.created' }), /append-only/);
+    await assert.rejects(database.db('audit_events').delete(), /append-only/);
+  });
+
+  it('counts rate-limit hits atomically under concurrency', async () => {
+    const store = new RateLimitStore(database.db);
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.hit('subject', 5, 60_000)));
+    assert.equal(verdicts.filter((v) => v.allowed).length, 5);
+    assert.deepEqual(verdicts.map((v) => v.hits).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+});
