@@ -55,6 +55,7 @@ export interface EnrollmentResult {
 export type RequestCodeResult =
   | { outcome: 'sent'; view: EnrollmentView }
   | { outcome: 'limit_reached'; message: string; view: EnrollmentView }
+  | { outcome: 'undeliverable'; message: string; view: EnrollmentView }
   | { outcome: 'delivery_failed'; message: string; view: EnrollmentView };
 
 export type VerifyCodeResult =

@@ -180,8 +180,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         return { outcome: 'sent', view: view() };
       } catch (error) {
         const failure = failureMessage(error);
-        const outcome = failure.type === 'SmsLimitReached' ? 'limit_reached' : 'delivery_failed';
-        return { outcome, message: failure.message, view: view() };
+        if (failure.type === 'SmsLimitReached') return { outcome: 'limit_reached', message: failure.message, view: view() };
+        if (failure.type === 'InvalidRecipientError') {
+          return { outcome: 'undeliverable', message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.', view: view() };
+        }
+        return { outcome: 'delivery_failed', message: 'We could not send the text just now. Please try again in a minute.', view: view() };
       } finally {
         busy = false;
       }

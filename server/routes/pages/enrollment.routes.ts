@@ -44,6 +44,8 @@ export interface EnrollmentPagesDeps {
   requestsPerIpPerMinute: number;
 }
 
+const REQUEST_CODE_STATUS = { limit_reached: 429, undeliverable: 422, delivery_failed: 503 } as const;
+
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 const LINK_PROBLEMS = {
@@ -163,7 +165,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{ phone }] });
       if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
-      renderStep(request, response, result.view, { status: result.outcome === 'limit_reached' ? 429 : 502, error: result.message, forcePhone: true });
+      renderStep(request, response, result.view, { status: REQUEST_CODE_STATUS[result.outcome], error: result.message, forcePhone: true });
     });
   });
 
@@ -174,7 +176,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{}] });
       if (result.outcome === 'sent') return renderStep(request, response, result.view, { notice: 'A new code is on its way. The previous code no longer works.' });
-      renderStep(request, response, result.view, { status: result.outcome === 'limit_reached' ? 429 : 502, error: result.message });
+      renderStep(request, response, result.view, { status: REQUEST_CODE_STATUS[result.outcome], error: result.message });
     });
   });
 
