@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { ConfigError } from '../../../common/errors';
+
+const SHA256_FINGERPRINT = /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
+
+export const activeDirectoryConfigSchema = z
+  .object({
+    /** Names this directory in errors and logs; one provider instance serves one domain. */
+    id: z.string().min(1).default('active-directory'),
+    /** ldaps://dc.example.com (port 636) or ldap://dc.example.com with startTls. */
+    url: z
+      .string()
+      .url()
+      .refine((url) => /^ldaps?:\/\//i.test(url), 'must start with ldaps:// or ldap://'),
+    startTls: z.boolean().default(false),
+    bindDn: z.string().min(1),
+    bindPassword: z.string().min(1),
+    /** Only users under this DN can be found, reset or unlocked. */
+    baseDn: z.string().min(1),
+    /** PEM of the CA that issued the DC's certificate; the certificate is always verified against it. */
+    caPem: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }),
+    /**
+     * The name to verify in the DC's certificate when it differs from the URL's host, e.g. when connecting
+     * by IP address. Samba's self-made certificate carries only CN=<DC FQDN> and no subjectAltName.
+     */
+    tlsServerName: z.string().min(1).optional(),
+    /** SHA-256 of the DC's own certificate (hex, colons optional), checked in addition to the CA. */
+    pinnedCertificateSha256: z
+      .string()
+      .regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint: 64 hex digits, colons optional')
+      .optional(),
+    /** adminCount=1 accounts are refused unless this is set. */
+    allowProtectedAccounts: z.boolean().default(false),
+    connectTimeoutMs: z.number().int().positive().default(5_000),
+    operationTimeoutMs: z.number().int().positive().default(10_000),
+  })
+  .superRefine((config, ctx) => {
+    const secure = /^ldaps:/i.test(config.url);
+    // A password reset must never cross the network in clear, and AD refuses unicodePwd writes without TLS.
+    if (!secure && !config.startTls) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['startTls'], message: 'an ldap:// URL needs startTls: true' });
+    }
+    if (secure && config.startTls) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['startTls'], message: 'ldaps:// is already TLS; leave startTls off' });
+    }
+  });
+
+export type ActiveDirectoryConfigInput = z.input<typeof activeDirectoryConfigSchema>;
+export type ActiveDirectoryConfig = z.output<typeof activeDirectoryConfigSchema>;
+
+export function parseActiveDirectoryConfig(input: ActiveDirectoryConfigInput): ActiveDirectoryConfig {
+  const result = activeDirectoryConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  // Values are left out of the problems: bindPassword would otherwise end up in a start-up log.
+  throw new ConfigError(
+    result.error.issues.map((issue) => `active directory ${issue.path.join('.') || 'config'}: ${issue.message}`),
+  );
+}

@@ -1,0 +1,361 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { rootCertificates } from 'node:tls';
+import { Client, type ClientOptions } from 'ldapts';
+import { startSambaDc, type SambaDc } from '../../../test/support/samba';
+import {
+  AccountDisabledError,
+  DirectoryConfigurationError,
+  DirectoryUnavailableError,
+  InsufficientRightsError,
+  PasswordPolicyError,
+  ProtectedAccountError,
+  UserNotFoundError,
+} from '../errors';
+import type { ActiveDirectoryConfigInput } from './active-directory.config';
+import { ActiveDirectoryProvider } from './active-directory.provider';
+import { bindSubCode } from './to-provider-error';
+
+/**
+ * Runs against a real Samba AD DC. Every change is checked by binding as the user afterwards, because a
+ * successful modify alone does not prove AD will accept the password at logon.
+ */
+describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () => {
+  let dc: SambaDc;
+  let provider: ActiveDirectoryProvider;
+  const clientsCreated: Client[] = [];
+  let userCount = 0;
+
+  const configFor = (overrides: Partial<ActiveDirectoryConfigInput> = {}): ActiveDirectoryConfigInput => ({
+    id: 'samba-test',
+    url: dc.url,
+    bindDn: dc.serviceAccount.dn,
+    bindPassword: dc.serviceAccount.password,
+    baseDn: dc.baseDn,
+    caPem: dc.caPem,
+    tlsServerName: dc.serverName,
+    ...overrides,
+  });
+
+  /** A fresh user per test, so that lockouts and password history never leak between tests. */
+  async function newUser(options: Parameters<SambaDc['createUser']>[2] = {}) {
+    userCount += 1;
+    const username = `user${userCount}`;
+    const password = `Start!Pass${userCount}word`;
+    const created = await dc.createUser(username, password, { mail: `${username}@example.com`, ...options });
+    return { ...created, password };
+  }
+
+  async function bindError(name: string, password: string): Promise<string | undefined> {
+    try {
+      await dc.bind(name, password);
+      return undefined;
+    } catch (error) {
+      return bindSubCode(error) ?? (error as Error).message;
+    }
+  }
+
+  async function withProvider<T>(overrides: Partial<ActiveDirectoryConfigInput>, use: (p: ActiveDirectoryProvider) => Promise<T>) {
+    const other = new ActiveDirectoryProvider(configFor(overrides));
+    try {
+      return await use(other);
+    } finally {
+      await other.close();
+    }
+  }
+
+  before(async () => {
+    dc = await startSambaDc();
+    provider = new ActiveDirectoryProvider(configFor(), {
+      createClient: (options: ClientOptions) => {
+        const client = new Client(options);
+        clientsCreated.push(client);
+        return client;
+      },
+    });
+  });
+
+  after(async () => {
+    await provider?.close();
+    await dc?.stop();
+  });
+
+  describe('health and connection', () => {
+    it('passes a health check with the least-privilege service account', async () => {
+      await provider.healthCheck();
+    });
+
+    it('reuses one bound connection across calls, and reconnects when it has gone', async () => {
+      const before = clientsCreated.length;
+      for (let i = 0; i < 5; i += 1) await provider.findUser('Administrator');
+      const concurrent = await Promise.all(Array.from({ length: 10 }, () => provider.findUser('Administrator')));
+      assert.ok(concurrent.every((user) => user?.protected));
+      assert.equal(clientsCreated.length, Math.max(before, 1), 'no new connection per call');
+      await clientsCreated.at(-1)!.unbind(); // the connection drops behind the provider's back
+      assert.ok(await provider.findUser('Administrator'));
+      assert.equal(clientsCreated.length, Math.max(before, 1) + 1);
+    });
+
+    it('sends a request again on a new connection when the old one turns out to be dead', async () => {
+      const created: Client[] = [];
+      const flaky = new ActiveDirectoryProvider(configFor(), {
+        createClient: (options) => {
+          const client = new Client(options);
+          if (created.length === 0) {
+            // Half-open socket: still "bound" as far as the client knows, but the request never gets an answer.
+            client.search = async () => {
+              throw new Error('Connection closed before message response was received. Message type: SearchRequest (0x63)');
+            };
+          }
+          created.push(client);
+          return client;
+        },
+      });
+      try {
+        assert.equal((await flaky.findUser('Administrator'))?.protected, true);
+        assert.equal(created.length, 2);
+      } finally {
+        await flaky.close();
+      }
+    });
+
+    it('reports a wrong service-account password as a configuration error naming data 52e', async () => {
+      await withProvider({ bindPassword: 'not-the-password' }, async (bad) => {
+        const error = await bad.healthCheck().catch((caught: unknown) => caught);
+        assert.ok(error instanceof DirectoryConfigurationError);
+        assert.match(error.message, /data 52e/);
+        assert.ok(!error.message.includes('not-the-password'));
+      });
+    });
+
+    it('refuses a DC whose certificate does not chain to caPem', async () => {
+      await withProvider({ caPem: rootCertificates[0]! }, async (bad) => {
+        const error = await bad.healthCheck().catch((caught: unknown) => caught);
+        assert.ok(error instanceof DirectoryConfigurationError);
+        assert.match(error.message, /TLS connection/);
+      });
+    });
+
+    it('needs tlsServerName when connecting by IP, because the certificate names only the DC', async () => {
+      await withProvider({ tlsServerName: undefined }, async (bad) => {
+        const error = await bad.healthCheck().catch((caught: unknown) => caught);
+        assert.ok(error instanceof DirectoryConfigurationError);
+        assert.match(error.message, /ERR_TLS_CERT_ALTNAME_INVALID/);
+      });
+    });
+
+    it('checks a pinned certificate fingerprint on top of the CA', async () => {
+      const leaf = new X509Certificate(await readFile(join(dc.dir, 'private', 'tls', 'cert.pem')));
+      await withProvider({ pinnedCertificateSha256: leaf.fingerprint256 }, (good) => good.healthCheck());
+      await withProvider({ pinnedCertificateSha256: 'ab'.repeat(32) }, async (bad) => {
+        const error = await bad.healthCheck().catch((caught: unknown) => caught);
+        assert.ok(error instanceof DirectoryConfigurationError);
+        assert.match(error.message, /not the pinned one/);
+      });
+    });
+
+    it('reports an unreachable DC as retryable', async () => {
+      await withProvider({ url: 'ldaps://127.0.0.9', connectTimeoutMs: 2_000 }, async (down) => {
+        const error = await down.healthCheck().catch((caught: unknown) => caught);
+        assert.ok(error instanceof DirectoryUnavailableError);
+        assert.equal(error.retryable, true);
+        assert.match(error.message, /ECONNREFUSED/);
+      });
+    });
+
+    it('works over ldap:// with StartTLS as well', async () => {
+      const url = dc.url.replace('ldaps://', 'ldap://');
+      await withProvider({ url, startTls: true }, async (starttls) => {
+        await starttls.healthCheck();
+        assert.equal((await starttls.findUser('Administrator'))?.protected, true);
+      });
+    });
+  });
+
+  describe('findUser', () => {
+    it('finds a user by sAMAccountName, UPN or DOMAIN\\name and reads its state', async () => {
+      const user = await newUser({ displayName: 'Doe, Jane' });
+      for (const name of [user.username, user.userPrincipalName, `LATCHKEY\\${user.username}`, ` ${user.username.toUpperCase()} `]) {
+        const found = await provider.findUser(name);
+        assert.ok(found, name);
+        assert.equal(found.dn, user.dn);
+        assert.equal(found.sAMAccountName, user.username);
+        assert.equal(found.userPrincipalName, user.userPrincipalName);
+        assert.equal(found.displayName, 'Doe, Jane');
+        assert.equal(found.mail, `${user.username}@example.com`);
+        assert.equal(found.enabled, true);
+        assert.equal(found.locked, false);
+        assert.equal(found.protected, false);
+        assert.ok(found.pwdLastSet && Math.abs(found.pwdLastSet.getTime() - Date.now()) < 10 * 60_000);
+      }
+    });
+
+    it('returns null for an unknown user', async () => {
+      assert.equal(await provider.findUser('nobody-here'), null);
+      assert.equal(await provider.findUser(''), null);
+    });
+
+    it('treats filter syntax in a username as literal text', async () => {
+      await newUser();
+      for (const hostile of ['*', '*)(objectClass=*', 'user*', '*)(|(sAMAccountName=*', 'Administrator)(adminCount=1']) {
+        assert.equal(await provider.findUser(hostile), null, hostile);
+      }
+    });
+  });
+
+  describe('setPassword', () => {
+    it('sets a password the user can then log on with, and the old one stops working', async () => {
+      const user = await newUser();
+      const result = await provider.setPassword({
+        username: user.username,
+        password: 'Fresh!Reset-2024',
+        mustChangeAtNextLogon: false,
+        unlock: false,
+      });
+      assert.deepEqual(result, { dn: user.dn, wasLocked: false });
+      assert.equal(await bindError(user.userPrincipalName, 'Fresh!Reset-2024'), undefined);
+      assert.equal(await bindError(user.userPrincipalName, user.password), '52e');
+    });
+
+    it('forces a change at next logon (data 773) and can clear it again', async () => {
+      const user = await newUser();
+      await provider.setPassword({ username: user.username, password: 'Temp!Reset-773', mustChangeAtNextLogon: true, unlock: false });
+      assert.equal(await bindError(user.userPrincipalName, 'Temp!Reset-773'), '773');
+      assert.equal((await provider.findUser(user.username))?.pwdLastSet, null);
+
+      await provider.setPassword({ username: user.username, password: 'Final!Reset-774', mustChangeAtNextLogon: false, unlock: false });
+      assert.equal(await bindError(user.userPrincipalName, 'Final!Reset-774'), undefined);
+      assert.ok((await provider.findUser(user.username))?.pwdLastSet instanceof Date);
+    });
+
+    it('refuses a too-short password with a PasswordPolicyError that says so, and changes nothing', async () => {
+      const user = await newUser();
+      const error = await provider
+        .setPassword({ username: user.username, password: 'Ab1!', mustChangeAtNextLogon: false, unlock: false })
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof PasswordPolicyError);
+      assert.equal(error.reason, 'too-short');
+      assert.match(error.userMessage, /too short/);
+      assert.match(error.message, /too short\. It should be equal or longer than 7 characters/);
+      assert.equal(await bindError(user.userPrincipalName, user.password), undefined);
+    });
+
+    it('refuses a password without complexity', async () => {
+      const user = await newUser();
+      const error = await provider
+        .setPassword({ username: user.username, password: 'alllowercaseletters', mustChangeAtNextLogon: false, unlock: false })
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof PasswordPolicyError);
+      assert.equal(error.reason, 'complexity');
+      assert.match(error.userMessage, /not complex enough/);
+      assert.match(error.message, /complexity criteria/);
+      assert.equal(await bindError(user.userPrincipalName, user.password), undefined);
+    });
+
+    it('refuses protected accounts before writing anything', async () => {
+      const protectedUser = await newUser({ adminCount: true });
+      const before = await dc.readAttributes(protectedUser.dn, ['pwdLastSet', 'whenChanged']);
+      for (const username of [protectedUser.username, 'Administrator']) {
+        const error = await provider
+          .setPassword({ username, password: 'Taken!Over-123', mustChangeAtNextLogon: false, unlock: true })
+          .catch((caught: unknown) => caught);
+        assert.ok(error instanceof ProtectedAccountError, username);
+        assert.match(error.message, /adminCount=1/);
+        assert.match(error.userMessage, /protected/);
+        const unlockError = await provider.unlock(username).catch((caught: unknown) => caught);
+        assert.ok(unlockError instanceof ProtectedAccountError);
+      }
+      assert.deepEqual(await dc.readAttributes(protectedUser.dn, ['pwdLastSet', 'whenChanged']), before);
+      assert.equal(await bindError(protectedUser.userPrincipalName, protectedUser.password), undefined);
+      assert.equal(await bindError(dc.adminDn, dc.adminPassword), undefined);
+      assert.equal((await provider.findUser('Administrator'))?.protected, true);
+    });
+
+    it('resets a protected account only when allowProtectedAccounts is set', async () => {
+      const protectedUser = await newUser({ adminCount: true });
+      await withProvider({ allowProtectedAccounts: true }, (permissive) =>
+        permissive.setPassword({ username: protectedUser.username, password: 'Allowed!Reset-1', mustChangeAtNextLogon: false, unlock: false }),
+      );
+      assert.equal(await bindError(protectedUser.userPrincipalName, 'Allowed!Reset-1'), undefined);
+    });
+
+    it('refuses a disabled account', async () => {
+      const user = await newUser({ disabled: true });
+      const error = await provider
+        .setPassword({ username: user.username, password: 'Disabled!Reset-1', mustChangeAtNextLogon: false, unlock: false })
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof AccountDisabledError);
+      assert.equal(await bindError(user.dn, user.password), '533');
+    });
+
+    it('reports missing delegation on an account outside the delegated OU', async () => {
+      const outsider = await newUser({ ou: 'CN=Users' });
+      const error = await provider
+        .setPassword({ username: outsider.username, password: 'Outside!Reset-1', mustChangeAtNextLogon: false, unlock: false })
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof InsufficientRightsError);
+      assert.match(error.message, /Reset password/);
+      assert.equal(await bindError(outsider.userPrincipalName, outsider.password), undefined);
+    });
+
+    it('reports an unknown user', async () => {
+      const error = await provider
+        .setPassword({ username: 'ghost', password: 'Ghost!Reset-1', mustChangeAtNextLogon: false, unlock: false })
+        .catch((caught: unknown) => caught);
+      assert.ok(error instanceof UserNotFoundError);
+      assert.ok(!error.userMessage.includes('ghost'), 'the user-facing text does not confirm which names exist');
+    });
+  });
+
+  describe('lockout', () => {
+    async function lockOut(user: { userPrincipalName: string; password: string }) {
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        assert.equal(await bindError(user.userPrincipalName, `wrong-${attempt}`), '52e');
+      }
+      assert.equal(await bindError(user.userPrincipalName, user.password), '775', 'the right password is refused once locked');
+    }
+
+    it('sees a lockout caused by real wrong binds, and unlocks it', async () => {
+      const user = await newUser();
+      await lockOut(user);
+
+      const state = await provider.getLockoutState(user.username);
+      assert.equal(state.locked, true);
+      assert.equal(state.badPwdCount, 3);
+      assert.ok(state.lockoutTime && Math.abs(state.lockoutTime.getTime() - Date.now()) < 10 * 60_000);
+      assert.equal((await provider.findUser(user.username))?.locked, true);
+
+      const locked = await provider.listLockedAccounts();
+      const listed = locked.find((account) => account.dn === user.dn);
+      assert.ok(listed, 'listed as locked');
+      assert.equal(listed.badPwdCount, 3);
+
+      assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, wasLocked: true });
+      assert.deepEqual(await provider.getLockoutState(user.username), { locked: false, lockoutTime: null, badPwdCount: 0 });
+      assert.ok(!(await provider.listLockedAccounts()).some((account) => account.dn === user.dn));
+      assert.equal(await bindError(user.userPrincipalName, user.password), undefined);
+      assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, wasLocked: false }, 'unlock is idempotent');
+    });
+
+    it('unlocks in the same write as a reset when asked, and not otherwise', async () => {
+      const user = await newUser();
+      await lockOut(user);
+      await provider.setPassword({ username: user.username, password: 'StillLocked!1', mustChangeAtNextLogon: false, unlock: false });
+      assert.equal(await bindError(user.userPrincipalName, 'StillLocked!1'), '775');
+
+      const result = await provider.setPassword({ username: user.username, password: 'Unlocked!Reset-2', mustChangeAtNextLogon: false, unlock: true });
+      assert.deepEqual(result, { dn: user.dn, wasLocked: true });
+      assert.equal(await bindError(user.userPrincipalName, 'Unlocked!Reset-2'), undefined);
+    });
+
+    it('reports lockout state for an unlocked user and refuses an unknown one', async () => {
+      const user = await newUser();
+      assert.deepEqual(await provider.getLockoutState(user.username), { locked: false, lockoutTime: null, badPwdCount: 0 });
+      await assert.rejects(provider.getLockoutState('ghost'), UserNotFoundError);
+      await assert.rejects(provider.unlock('ghost'), UserNotFoundError);
+    });
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * What activities need from a user directory. Every method is idempotent, so an activity may retry any of
+ * them; failures are thrown as the classes in ./errors, never as a vendor library's errors.
+ */
+export interface DirectoryProvider {
+  readonly kind: 'directory';
+  readonly id: string;
+
+  /** Matches sAMAccountName or userPrincipalName exactly; `null` when nothing (or nothing unambiguous) matches. */
+  findUser(username: string): Promise<DirectoryUser | null>;
+
+  /** Refuses protected (adminCount=1) and disabled accounts before writing anything. */
+  setPassword(request: SetPasswordRequest): Promise<SetPasswordResult>;
+
+  /** Clears a lockout; succeeds (with `wasLocked: false`) when the account was not locked. */
+  unlock(username: string): Promise<UnlockResult>;
+
+  getLockoutState(username: string): Promise<LockoutState>;
+
+  /** Accounts locked right now; a lockout that has already expired on its own is not listed. */
+  listLockedAccounts(): Promise<LockedAccount[]>;
+
+  /** Resolves when the directory answers with the configured credentials; throws a DirectoryError otherwise. */
+  healthCheck(): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface DirectoryUser {
+  dn: string;
+  sAMAccountName: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  mail: string | null;
+  enabled: boolean;
+  /** Locked now, as the directory computes it; unlike lockoutTime this honours the lockout duration. */
+  locked: boolean;
+  /** adminCount=1: a member (past or present) of a privileged group. */
+  protected: boolean;
+  /** `null` when the password has never been set or must be changed at next logon. */
+  pwdLastSet: Date | null;
+  /** The password has passed the domain's maximum age. */
+  passwordExpired: boolean;
+}
+
+export interface SetPasswordRequest {
+  username: string;
+  password: string;
+  /** Make the user choose their own password at next logon (pwdLastSet=0). */
+  mustChangeAtNextLogon: boolean;
+  /** Clear a lockout in the same write. */
+  unlock: boolean;
+}
+
+export interface SetPasswordResult {
+  dn: string;
+  /** The account was locked when the password was set (and is no longer, if `unlock` was asked for). */
+  wasLocked: boolean;
+}
+
+export interface UnlockResult {
+  dn: string;
+  wasLocked: boolean;
+}
+
+export interface LockoutState {
+  locked: boolean;
+  /** When the lockout started; can still be set after the lockout has expired, until the next logon. */
+  lockoutTime: Date | null;
+  badPwdCount: number;
+}
+
+export interface LockedAccount extends DirectoryUser {
+  lockoutTime: Date;
+  badPwdCount: number;
+}
