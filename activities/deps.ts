@@ -1,6 +1,7 @@
 import type { Secrets } from '../common/crypto/secrets';
 import type { EmailProvider, SmsProvider } from '../plugins/types';
 import type { AuditStore } from '../server/db/audit.store';
+import type { PasswordResetsStore } from '../server/db/password-resets.store';
 import type { EnrollmentsStore } from '../server/db/enrollments.store';
 import type { RateLimitStore } from '../server/db/rate-limit.store';
 import type { TenantsStore } from '../server/db/tenants.store';
@@ -17,6 +18,7 @@ export interface ActivityDeps {
     enrollments: EnrollmentsStore;
     audit: AuditStore;
     rateLimits: RateLimitStore;
+    passwordResets: PasswordResetsStore;
   };
   secrets: Secrets;
   email: EmailProvider;

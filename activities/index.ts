@@ -1,12 +1,15 @@
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollment.activities';
 import { createNotifyActivities } from './notify.activities';
+import { createResetActivities } from './reset.activities';
 
 export type { ActivityDeps } from './deps';
 
 /** All activities of the central worker. Names must stay unique across the factories: they merge by name. */
 export function createCentralActivities(deps: ActivityDeps) {
-  return { ...createEnrollmentActivities(deps), ...createNotifyActivities(deps) };
+  return { ...createEnrollmentActivities(deps), ...createNotifyActivities(deps), ...createResetActivities(deps) };
 }
 
 export type CentralActivities = ReturnType<typeof createCentralActivities>;
+
+export { createDirectoryActivities, type DirectoryActivities } from './directory.activities';

@@ -9,6 +9,13 @@ const TEMPLATE_NAMES = [
   'sms-verification-code',
   'sms-app-link',
   'sms-reset-instructions',
+  'sms-reset-password',
+  'sms-reset-failed',
+  'sms-reset-neutral',
+  'sms-help',
+  'reset-notice-email.subject',
+  'reset-notice-email.html',
+  'reset-notice-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

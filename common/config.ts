@@ -51,6 +51,7 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().optional(),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().optional(),
 
   EMAIL_PROVIDER: z.enum(['outbox', 'smtp']).optional(),
   EMAIL_FROM: z.string().default('Latchkey <no-reply@latchkey.invalid>'),
@@ -114,6 +115,8 @@ export interface Config {
   defaultPhoneRegion: string;
   databaseUrl?: string;
   temporal: { address: string; namespace?: string; uiUrl: string };
+  /** The Temporal address handed to agents, when they reach it by another name than this process does. */
+  agentTemporalAddress?: string;
   email: EmailConfig;
   sms: SmsConfig;
   enrollment: EnrollmentPolicy;
@@ -194,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,
     databaseUrl: e.DATABASE_URL || undefined,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL },
+    agentTemporalAddress: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS,
     email,
     sms,
     enrollment: {

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../common/logger';
 import { apiRouter, type ApiDeps } from './routes/api';
+import { agentRoutes, type AgentRoutesDeps } from './routes/agent.routes';
 import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
 import { outboxRoutes } from './routes/outbox.routes';
 import { enrollmentPages, type EnrollmentPagesDeps } from './routes/pages/enrollment.routes';
@@ -10,6 +11,7 @@ import { describeError } from './http/error-response';
 
 export interface AppDeps {
   api: ApiDeps;
+  agent: AgentRoutesDeps;
   pages: EnrollmentPagesDeps;
   codec: CodecRoutesDeps;
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
@@ -53,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/', (_request, response) => void response.redirect(302, '/api/v1/openapi.json'));
   app.use('/api/v1', apiRouter(deps.api));
   app.use('/codec', codecRoutes(deps.codec));
+  app.use('/agent/v1', agentRoutes(deps.agent));
   if (deps.outbox) app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render }));
   app.use(enrollmentPages(deps.pages));
 

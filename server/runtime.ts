@@ -7,14 +7,19 @@ import { loadMessageTemplates } from '../activities/message-templates';
 import type { Config } from '../common/config';
 import { Secrets } from '../common/crypto/secrets';
 import { createLogger, errorFields, type Logger } from '../common/logger';
-import { createDataConverter } from '../common/temporal/data-converter';
+import { createCentralDataConverter } from '../common/temporal/central-data-converter';
+import { centralKeyRing } from '../common/temporal/client-codec-keys';
 import { EncryptionCodec } from '../common/temporal/encryption-codec';
 import { ensureNamespace } from '../common/temporal/namespace';
-import { loadTemporalSettings } from '../common/temporal/settings';
+import { agentTaskQueue, loadTemporalSettings } from '../common/temporal/settings';
 import { Outbox } from '../plugins/outbox/outbox';
 import { createEmailProvider, createSmsProvider } from '../plugins/registry';
 import { createApp } from './app';
+import { AgentsStore } from './db/agents.store';
 import { ApiKeysStore } from './db/api-keys.store';
+import { PasswordResetsStore } from './db/password-resets.store';
+import { ResetService } from './services/reset.service';
+import type { PasswordResetInput } from '../workflows/password-reset.workflow';
 import { AuditStore } from './db/audit.store';
 import { connectDatabase, type Database } from './db/connect';
 import { EnrollmentsStore } from './db/enrollments.store';
@@ -35,6 +40,10 @@ export interface StartOptions {
   runWorker?: boolean;
   /** Use this outbox instead of a new one (tests read messages from it directly). */
   outbox?: Outbox;
+  /** Overrides temporal.yaml's agent queue prefix, for the same reason as taskQueue. */
+  agentTaskQueuePrefix?: string;
+  /** Bounds on the directory step of a reset (tests shrink them). */
+  directoryTimeouts?: PasswordResetInput['directory'];
 }
 
 export interface LatchkeyRuntime {
@@ -45,7 +54,17 @@ export interface LatchkeyRuntime {
   outbox?: Outbox;
   namespace: string;
   taskQueue: string;
-  stores: { tenants: TenantsStore; apiKeys: ApiKeysStore; users: UsersStore; audit: AuditStore; enrollments: EnrollmentsStore };
+  stores: {
+    tenants: TenantsStore;
+    apiKeys: ApiKeysStore;
+    users: UsersStore;
+    audit: AuditStore;
+    enrollments: EnrollmentsStore;
+    agents: AgentsStore;
+    passwordResets: PasswordResetsStore;
+  };
+  resets: ResetService;
+  agentTaskQueue: (clientId: string) => string;
   secrets: Secrets;
   /** Settles when the worker stops; rejects if it crashed. */
   workerStopped: Promise<void>;
@@ -95,12 +114,16 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
       audit: new AuditStore(db),
       enrollments: new EnrollmentsStore(db),
       rateLimits: new RateLimitStore(db),
+      agents: new AgentsStore(db, secrets),
+      passwordResets: new PasswordResetsStore(db),
     };
+    const queueOfAgent = (clientId: string) =>
+      options.agentTaskQueuePrefix ? `${options.agentTaskQueuePrefix}${clientId}` : agentTaskQueue(settings, clientId);
 
     const clientConnection = await Connection.connect({ address: config.temporal.address });
     cleanups.push(() => clientConnection.close());
     await ensureNamespace(clientConnection, namespace, settings.retentionMs);
-    const dataConverter = createDataConverter(config.codecKeys);
+    const dataConverter = createCentralDataConverter(config.codecKeys, config.masterKey);
     const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
 
     const usesOutbox = config.email.provider === 'outbox' || config.sms.provider === 'outbox';
@@ -144,8 +167,16 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const render = loadPageRenderer();
     const secureCookies = config.publicUrl.startsWith('https://');
     const activation = new ActivationService({ temporal, taskQueue, policy: config.enrollment, users: stores.users, audit: stores.audit });
+    const resets = new ResetService({ temporal, taskQueue, agentTaskQueue: queueOfAgent, directoryTimeouts: options.directoryTimeouts });
     const app = createApp({
-      api: { ...stores, activation, secrets, publicUrl: config.publicUrl, logger },
+      api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, logger },
+      agent: {
+        agents: stores.agents,
+        masterKey: config.masterKey,
+        temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace },
+        agentTaskQueue: queueOfAgent,
+        logger,
+      },
       pages: {
         temporal,
         secrets,
@@ -160,7 +191,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
         requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
       },
       codec: {
-        codec: new EncryptionCodec(config.codecKeys),
+        codec: new EncryptionCodec(centralKeyRing(config.codecKeys, config.masterKey)),
         adminToken: config.codecAdminToken,
         uiOrigin: new URL(config.temporal.uiUrl).origin,
         secrets,
@@ -193,7 +224,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const address = server.address() as AddressInfo;
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${address.port}`;
 
-    return { url, config, db, temporal, outbox, namespace, taskQueue, stores, secrets, workerStopped, stop: stopAll };
+    return { url, config, db, temporal, outbox, namespace, taskQueue, stores, secrets, resets, agentTaskQueue: queueOfAgent, workerStopped, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

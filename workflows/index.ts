@@ -1,1 +1,2 @@
 export { enrollmentWorkflow } from './enrollment.workflow';
+export { passwordResetWorkflow } from './password-reset.workflow';

@@ -15,7 +15,7 @@ export type KeyPurpose =
   | 'session-signing'
   | 'codec-admin-session';
 
-export function deriveKey(masterKey: Buffer, purpose: KeyPurpose): Buffer {
+export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `latchkey:${purpose}`, 32));
 }
 
@@ -56,7 +56,7 @@ export function parseKeyRing(spec: string, what: string): KeyRing {
       const separator = part.indexOf(':');
       if (separator <= 0) throw new Error(`${what}: each entry is "keyId:base64key", got "${part.slice(0, 12)}…"`);
       const keyId = part.slice(0, separator);
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) throw new Error(`${what}: key id "${keyId}" may use only letters, digits, _ and -`);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) throw new Error(`${what}: key id "${keyId}" may use only letters, digits, _ and - (at most 32)`);
       return [keyId, decodeKey(part.slice(separator + 1), `${what} key "${keyId}"`)] as const;
     });
   const first = entries[0];

@@ -1,4 +1,4 @@
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type SerializationContext, ValueError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { open, seal } from '../crypto/aes-gcm';
 import type { KeyRing } from '../crypto/keys';
@@ -13,12 +13,22 @@ const decoder = new TextDecoder();
  * Temporal server, so that history holds no readable phone number, code hash or password. Each payload names
  * the key that sealed it, which lets operators add a new key in front and keep the old ones for reading.
  */
-export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keys: KeyRing) {}
+export type ChooseKeyId = (context: SerializationContext | undefined) => string | undefined;
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
-    const keyId = this.keys.currentKeyId;
-    const key = this.keys.get(keyId)!;
+export class EncryptionCodec implements PayloadCodec {
+  /**
+   * @param chooseKeyId picks a key other than the ring's current one for some payloads: the central worker
+   *   uses it to seal a client's reset workflow with that client's own key, which its agent also holds.
+   */
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly chooseKeyId: ChooseKeyId = () => undefined,
+  ) {}
+
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    const keyId = this.chooseKeyId(context) ?? this.keys.currentKeyId;
+    const key = this.keys.get(keyId);
+    if (!key) throw new ValueError(`No codec key with id "${keyId}" is available to encrypt with`);
     return payloads.map((payload) => ({
       metadata: {
         [METADATA_ENCODING_KEY]: encoder.encode(ENCODING),
@@ -28,7 +38,7 @@ export class EncryptionCodec implements PayloadCodec {
     }));
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
+  async decode(payloads: Payload[], _context?: SerializationContext): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
       if (!encoding || decoder.decode(encoding) !== ENCODING) return payload;

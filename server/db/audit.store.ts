@@ -19,7 +19,16 @@ export type AuditAction =
   | 'enrollment.completed'
   | 'enrollment.expired'
   | 'enrollment.cancelled'
-  | 'rate_limit.exceeded';
+  | 'rate_limit.exceeded'
+  | 'reset.requested'
+  | 'reset.refused'
+  | 'reset.completed'
+  | 'reset.failed'
+  | 'agent.created'
+  | 'agent.revoked'
+  | 'sms.opted_out'
+  | 'sms.opted_in'
+  | 'sms.reset_rejected';
 
 export interface AuditEvent {
   mspId: string;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001-initial';
+import * as agentsAndResets from './migrations/002-agents-and-resets';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Migrations are listed in code rather than discovered on disk, so they work the same under tsx and bundlers. */
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001-initial', initial]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['001-initial', initial],
+  ['002-agents-and-resets', agentsAndResets],
+];
 
 const source: Knex.MigrationSource<string> = {
   getMigrations: async () => MIGRATIONS.map(([name]) => name),

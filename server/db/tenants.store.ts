@@ -7,10 +7,9 @@ export interface Scope {
   clientId: string | null;
 }
 
-export interface ClientSettings {
-  /** Overrides of the enrollment defaults for this client only. Empty means "use the service defaults". */
-  displayName?: string;
-}
+import type { ClientSettings } from '../../common/client-policy';
+
+export type { ClientSettings };
 
 export interface ClientRow {
   id: string;
@@ -51,6 +50,15 @@ export class TenantsStore {
   async getClient(scope: Scope, clientId: string): Promise<ClientRow | undefined> {
     if (scope.clientId && scope.clientId !== clientId) return undefined;
     return this.db('clients').where({ id: clientId, msp_id: scope.mspId }).first();
+  }
+
+  async updateSettings(clientId: string, settings: ClientSettings): Promise<ClientRow> {
+    const [row] = await this.db('clients').where({ id: clientId }).update({ settings: JSON.stringify(settings) }).returning('*');
+    return row as ClientRow;
+  }
+
+  async getClientById(clientId: string): Promise<ClientRow | undefined> {
+    return this.db('clients').where({ id: clientId }).first();
   }
 
   /** Unscoped: for activities and pages that reach a user through an id they already hold. */

@@ -6,7 +6,7 @@ import { actorOf, principalOf } from '../../http/request-context';
 import { ForbiddenError } from '../../../common/errors';
 import { parseInput } from '../../http/validate';
 import { presentClient } from './presenters';
-import { newClient, pageQuery, uuid } from './schemas';
+import { newClient, pageQuery, updateClient, uuid } from './schemas';
 
 export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }): Router {
   const router = Router();
@@ -32,6 +32,15 @@ export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }
     const client = await deps.tenants.getClient(principalOf(request), clientId);
     if (!client) throw new NotFoundError('Client');
     response.json(presentClient(client));
+  });
+
+  router.patch('/clients/:clientId', async (request, response) => {
+    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
+    const client = await deps.tenants.getClient(principalOf(request), clientId);
+    if (!client) throw new NotFoundError('Client');
+    const body = parseInput(updateClient, request.body);
+    const updated = await deps.tenants.updateSettings(client.id, { ...client.settings, ...body.settings });
+    response.json(presentClient(updated));
   });
 
   return router;

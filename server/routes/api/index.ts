@@ -4,13 +4,21 @@ import type { ApiKeysStore } from '../../db/api-keys.store';
 import { requireApiKey } from '../../http/api-key-auth';
 import { jsonErrorHandler } from '../../http/error-response';
 import { NotFoundError } from '../../../common/errors';
+import { agentsRoutes } from './agents.routes';
 import { auditRoutes } from './audit.routes';
 import { clientsRoutes } from './clients.routes';
 import { buildOpenApiDocument } from './openapi';
+import { resetsRoutes } from './resets.routes';
 import { usersRoutes, type UsersRoutesDeps } from './users.routes';
+import type { AgentsStore } from '../../db/agents.store';
+import type { PasswordResetsStore } from '../../db/password-resets.store';
+import type { ResetService } from '../../services/reset.service';
 
 export interface ApiDeps extends UsersRoutesDeps {
   apiKeys: ApiKeysStore;
+  agents: AgentsStore;
+  passwordResets: PasswordResetsStore;
+  resets: ResetService;
   publicUrl: string;
   logger: Logger;
 }
@@ -24,6 +32,8 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use(clientsRoutes(deps));
   router.use(usersRoutes(deps));
   router.use(auditRoutes(deps));
+  router.use(agentsRoutes(deps));
+  router.use(resetsRoutes(deps));
   router.use(() => {
     throw new NotFoundError('This API route');
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientSettingsSchema } from '../../../common/client-policy';
 
 export const uuid = z.string().uuid('must be a UUID');
 
@@ -12,7 +13,7 @@ export const pageQuery = z
 export const newClient = z
   .object({
     name: z.string().trim().min(1).max(200),
-    settings: z.object({ displayName: z.string().trim().min(1).max(200).optional() }).strict().default({}),
+    settings: clientSettingsSchema.default({}),
   })
   .strict();
 
@@ -37,3 +38,5 @@ export const importUsers = z.object({ users: z.array(newUser).min(1).max(1000, '
 export const activateMany = z.object({ userIds: z.array(uuid).min(1).max(1000, 'activate at most 1,000 users per request') }).strict();
 
 export const userStatus = z.enum(['inactive', 'invited', 'enrolling', 'blocked', 'enrolled_app', 'enrolled_sms', 'expired', 'deactivated']);
+
+export const updateClient = z.object({ settings: clientSettingsSchema }).strict();

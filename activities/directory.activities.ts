@@ -1,0 +1,79 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { DirectoryError } from '../plugins/directory/errors';
+import type { DirectoryProvider } from '../plugins/directory/directory-provider';
+import { ProviderError } from '../plugins/errors';
+import { generatePassword } from './password-generator';
+
+export interface DirectoryActivityDeps {
+  directory: DirectoryProvider;
+  /** Derives reset passwords; held by the agent only (and derivable centrally from the master key). */
+  passwordKey: Buffer;
+  /** Test-only fault injection: a pause after the directory write, to kill the agent mid-reset. */
+  pauseAfterWriteMs?: number;
+}
+
+export interface ResetDirectoryPasswordInput {
+  username: string;
+  /** Chosen by the workflow once per reset; every retry derives the same password from it. */
+  nonce: string;
+  length: number;
+  mustChangeAtNextLogon: boolean;
+  unlock: boolean;
+}
+
+/** Directory failures keep their stable code and the user-safe text, which Temporal would otherwise drop. */
+function toDirectoryFailure(error: unknown): never {
+  if (error instanceof DirectoryError) {
+    throw ApplicationFailure.create({
+      type: error.name,
+      message: error.technicianMessage,
+      nonRetryable: !error.retryable,
+      details: [{ code: error.code, userMessage: error.userMessage }],
+    });
+  }
+  if (error instanceof ProviderError) {
+    throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: !error.retryable });
+  }
+  throw error;
+}
+
+/** The activities an on-premises agent runs against its client's directory. */
+export function createDirectoryActivities(deps: DirectoryActivityDeps) {
+  const { directory } = deps;
+  return {
+    async resetDirectoryPassword(input: ResetDirectoryPasswordInput): Promise<{ password: string; wasLocked: boolean }> {
+      const password = generatePassword(input.length, deps.passwordKey, input.nonce);
+      try {
+        const result = await directory.setPassword({
+          username: input.username,
+          password,
+          mustChangeAtNextLogon: input.mustChangeAtNextLogon,
+          unlock: input.unlock,
+        });
+        if (deps.pauseAfterWriteMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterWriteMs));
+        return { password, wasLocked: result.wasLocked };
+      } catch (error) {
+        return toDirectoryFailure(error);
+      }
+    },
+
+    async unlockDirectoryAccount(input: { username: string }): Promise<{ wasLocked: boolean }> {
+      try {
+        return { wasLocked: (await directory.unlock(input.username)).wasLocked };
+      } catch (error) {
+        return toDirectoryFailure(error);
+      }
+    },
+
+    async readDirectoryLockout(input: { username: string }): Promise<{ locked: boolean; badPwdCount: number }> {
+      try {
+        const state = await directory.getLockoutState(input.username);
+        return { locked: state.locked, badPwdCount: state.badPwdCount };
+      } catch (error) {
+        return toDirectoryFailure(error);
+      }
+    },
+  };
+}
+
+export type DirectoryActivities = ReturnType<typeof createDirectoryActivities>;

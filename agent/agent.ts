@@ -1,0 +1,71 @@
+import { hkdfSync } from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createDirectoryActivities } from '../activities/directory.activities';
+import { createLogger, errorFields, type Logger } from '../common/logger';
+import { agentKeyRing } from '../common/temporal/client-codec-keys';
+import { createDataConverter } from '../common/temporal/data-converter';
+import { ActiveDirectoryProvider } from '../plugins/directory/active-directory';
+import type { AgentConfig } from './config';
+import { fetchAgentSettings, sendHeartbeat } from './registration';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface RunningAgent {
+  agentId: string;
+  clientId: string;
+  taskQueue: string;
+  /** Settles when the worker stops; rejects if it crashed. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The on-premises agent: an activity-only Temporal worker on its client's own task queue. It opens no port;
+ * it connects out to Latchkey (settings, heartbeat) and to Temporal (polling), and in to the local directory.
+ */
+export async function startAgent(config: AgentConfig, logger: Logger = createLogger(config.logLevel, { service: 'latchkey-agent' })): Promise<RunningAgent> {
+  const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
+  const codecKey = Buffer.from(settings.codecKey.key, 'base64');
+  const passwordKey = Buffer.from(hkdfSync('sha256', codecKey, Buffer.alloc(0), 'latchkey:reset-password', 32));
+  const directory = new ActiveDirectoryProvider(config.directory);
+  await directory.healthCheck().then(
+    () => logger.info('Directory reachable'),
+    (error) => logger.warn('The directory is not answering yet; resets will fail until it does', errorFields(error)),
+  );
+
+  const address = config.temporalAddressOverride ?? settings.temporal.address;
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.temporal.namespace,
+    taskQueue: settings.temporal.taskQueue,
+    activities: createDirectoryActivities({ directory, passwordKey, pauseAfterWriteMs: config.pauseAfterWriteMs }),
+    dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+
+  const beat = () =>
+    sendHeartbeat(config.serverUrl, config.token, { version: AGENT_VERSION, hostname: config.name }).catch((error) =>
+      logger.warn('Heartbeat failed', errorFields(error)),
+    );
+  await beat();
+  const heartbeat = setInterval(beat, settings.heartbeatIntervalSeconds * 1000);
+  heartbeat.unref();
+
+  const done = worker.run().finally(async () => {
+    clearInterval(heartbeat);
+    await directory.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+  });
+  logger.info('Agent running', { agentId: settings.agentId, taskQueue: settings.temporal.taskQueue, temporal: address });
+  return {
+    agentId: settings.agentId,
+    clientId: settings.clientId,
+    taskQueue: settings.temporal.taskQueue,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+    },
+  };
+}

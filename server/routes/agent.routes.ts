@@ -1,0 +1,56 @@
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import { AuthenticationError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { clientCodecKeyId, deriveClientCodecKey } from '../../common/temporal/client-codec-keys';
+import type { AgentRow, AgentsStore } from '../db/agents.store';
+import { jsonErrorHandler } from '../http/error-response';
+import { parseInput } from '../http/validate';
+
+export interface AgentRoutesDeps {
+  agents: AgentsStore;
+  masterKey: Buffer;
+  temporal: { address: string; namespace: string };
+  agentTaskQueue: (clientId: string) => string;
+  logger: Logger;
+}
+
+const heartbeat = z.object({ version: z.string().min(1).max(64), hostname: z.string().min(1).max(255) }).strict();
+
+/**
+ * What an agent calls, always outbound from the client site: its configuration at start-up, then a heartbeat.
+ * The configuration carries that client's codec key and nothing of any other client.
+ */
+export function agentRoutes(deps: AgentRoutesDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: '8kb' }));
+
+  async function agentOf(request: Request): Promise<AgentRow> {
+    const [scheme, token] = (request.get('authorization') ?? '').split(' ');
+    const agent = scheme?.toLowerCase() === 'bearer' && token ? await deps.agents.authenticate(token) : undefined;
+    if (!agent) throw new AuthenticationError('The agent token is not valid or has been revoked');
+    return agent;
+  }
+
+  router.get('/config', async (request, response) => {
+    const agent = await agentOf(request);
+    response.setHeader('Cache-Control', 'no-store');
+    response.json({
+      agentId: agent.id,
+      clientId: agent.client_id,
+      temporal: { ...deps.temporal, taskQueue: deps.agentTaskQueue(agent.client_id) },
+      codecKey: { id: clientCodecKeyId(agent.client_id), key: deriveClientCodecKey(deps.masterKey, agent.client_id).toString('base64') },
+      heartbeatIntervalSeconds: 30,
+    });
+  });
+
+  router.post('/heartbeat', async (request, response) => {
+    const agent = await agentOf(request);
+    const body = parseInput(heartbeat, request.body);
+    await deps.agents.recordHeartbeat(agent.id, body);
+    response.status(204).end();
+  });
+
+  router.use(jsonErrorHandler(deps.logger));
+  return router;
+}

@@ -1,0 +1,63 @@
+import { Router, type Request } from 'express';
+import { NotFoundError } from '../../../common/errors';
+import type { AgentRow, AgentsStore } from '../../db/agents.store';
+import type { AuditStore } from '../../db/audit.store';
+import type { TenantsStore } from '../../db/tenants.store';
+import { actorOf, principalOf } from '../../http/request-context';
+import { parseInput } from '../../http/validate';
+import { z } from 'zod';
+import { uuid } from './schemas';
+
+const ONLINE_WITHIN_MS = 90_000;
+
+export function presentAgent(row: AgentRow, now = Date.now()) {
+  const lastSeen = row.last_seen_at ? new Date(row.last_seen_at) : null;
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < ONLINE_WITHIN_MS ? 'online' : 'offline',
+    version: row.version,
+    hostname: row.hostname,
+    lastSeenAt: lastSeen?.toISOString() ?? null,
+    createdAt: new Date(row.created_at).toISOString(),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+  };
+}
+
+/** Agent credentials per client: issue (the token is shown once), list with health, revoke. */
+export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore; audit: AuditStore }): Router {
+  const router = Router();
+
+  async function clientInScope(request: Request) {
+    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
+    const client = await deps.tenants.getClient(principalOf(request), clientId);
+    if (!client) throw new NotFoundError('Client');
+    return client;
+  }
+
+  router.post('/clients/:clientId/agents', async (request, response) => {
+    const client = await clientInScope(request);
+    const body = parseInput(z.object({ name: z.string().trim().min(1).max(200) }).strict(), request.body);
+    const { agent, token } = await deps.agents.issue(client.id, body.name);
+    await deps.audit.record({ mspId: client.msp_id, clientId: client.id, actor: actorOf(request), action: 'agent.created', detail: { agentId: agent.id } });
+    response.status(201).json({ ...presentAgent(agent), token });
+  });
+
+  router.get('/clients/:clientId/agents', async (request, response) => {
+    const client = await clientInScope(request);
+    response.json({ items: (await deps.agents.list(client.id)).map((row) => presentAgent(row)), nextCursor: null });
+  });
+
+  router.post('/clients/:clientId/agents/:agentId/revoke', async (request, response) => {
+    const client = await clientInScope(request);
+    const agentId = parseInput(uuid, request.params.agentId, 'path.agentId');
+    const agent = await deps.agents.get(client.id, agentId);
+    if (!agent) throw new NotFoundError('Agent');
+    if (await deps.agents.revoke(client.id, agentId)) {
+      await deps.audit.record({ mspId: client.msp_id, clientId: client.id, actor: actorOf(request), action: 'agent.revoked', detail: { agentId } });
+    }
+    response.json(presentAgent((await deps.agents.get(client.id, agentId))!));
+  });
+
+  return router;
+}

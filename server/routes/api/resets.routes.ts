@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { ConflictError, NotFoundError } from '../../../common/errors';
+import type { PasswordResetsStore } from '../../db/password-resets.store';
+import type { TenantsStore } from '../../db/tenants.store';
+import { ENROLLED_STATUSES, type UsersStore } from '../../db/users.store';
+import { actorOf, principalOf } from '../../http/request-context';
+import { parseInput } from '../../http/validate';
+import type { ResetService } from '../../services/reset.service';
+import { pageQuery, uuid } from './schemas';
+
+const WAIT_MS = 25_000;
+
+/** Technician resets and the reset request history. The password itself never appears in any response. */
+export function resetsRoutes(deps: { users: UsersStore; tenants: TenantsStore; resets: ResetService; passwordResets: PasswordResetsStore }): Router {
+  const router = Router();
+
+  router.post('/clients/:clientId/users/:userId/reset-password', async (request, response) => {
+    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
+    const userId = parseInput(uuid, request.params.userId, 'path.userId');
+    const user = await deps.users.get(principalOf(request), clientId, userId);
+    if (!user) throw new NotFoundError('User');
+    if (!ENROLLED_STATUSES.includes(user.status)) {
+      throw new ConflictError(`The user is not enrolled (status "${user.status}"), so there is no phone to send a new password to`);
+    }
+    const result = await deps.resets.startAndWait({ userId, clientId, channel: 'technician', requestedBy: actorOf(request) }, WAIT_MS);
+    if (!result) return void response.status(202).json({ status: 'running', message: 'The reset is still running; its outcome will appear in the reset history and audit log' });
+    response.status(result.status === 'completed' ? 200 : result.status === 'refused' ? 429 : 502).json(result);
+  });
+
+  router.get('/clients/:clientId/password-resets', async (request, response) => {
+    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
+    if (!(await deps.tenants.getClient(principalOf(request), clientId))) throw new NotFoundError('Client');
+    const page = await deps.passwordResets.listForClient(clientId, parseInput(pageQuery, request.query, 'query'));
+    response.json({
+      items: page.items.map((row) => ({
+        id: row.id,
+        userId: row.user_id,
+        channel: row.channel,
+        requestedBy: row.requested_by,
+        status: row.status,
+        failureCode: row.failure_code,
+        createdAt: new Date(row.created_at).toISOString(),
+        endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
+      })),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,93 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { CentralActivities, DirectoryActivities } from '../activities';
+import type { ResetChannel } from '../server/db/password-resets.store';
+
+export interface PasswordResetInput {
+  resetId: string;
+  userId: string;
+  channel: ResetChannel;
+  /** "api-key:<id>" for a technician, "sms" for a texted RESET. */
+  requestedBy: string;
+  /** The client's agent queue: the directory write happens on premises, never centrally. */
+  agentTaskQueue: string;
+  /** Bounds on the directory step; tests shrink them. */
+  directory?: { attemptTimeoutMs?: number; totalTimeoutMs?: number; maximumAttempts?: number };
+}
+
+export type PasswordResetResult =
+  | { status: 'completed'; resetId: string; unlocked: boolean }
+  | { status: 'refused'; resetId: string; reason: 'not_enrolled' | 'rate_limited' }
+  | { status: 'failed'; resetId: string; code: string; userMessage: string };
+
+const central = proxyActivities<CentralActivities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
+});
+
+const DIRECTORY_NON_RETRYABLE = [
+  'PasswordPolicyError',
+  'ProtectedAccountError',
+  'UserNotFoundError',
+  'AccountDisabledError',
+  'InsufficientRightsError',
+  'DirectoryConfigurationError',
+];
+
+/** What the user is told when the directory could not be reached at all: the cause is not theirs to fix. */
+const UNREACHABLE = 'Your company network could not be reached just now.';
+
+function describeFailure(error: unknown): { code: string; userMessage: string } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) {
+    const detail = cause.details?.[0] as { code?: string; userMessage?: string } | undefined;
+    return { code: detail?.code ?? cause.type ?? 'unknown', userMessage: detail?.userMessage ?? UNREACHABLE };
+  }
+  // Timeouts: no agent answered in time, or the directory kept failing.
+  return { code: 'directory_unreachable', userMessage: UNREACHABLE };
+}
+
+/**
+ * One password reset: check, set on the agent, deliver, notify. The password is derived on the agent from a
+ * nonce fixed here, so every retry of the directory write sets the same password, and the one delivered is
+ * exactly the one the agent's successful attempt returned.
+ */
+export async function passwordResetWorkflow(input: PasswordResetInput): Promise<PasswordResetResult> {
+  const { resetId, userId } = input;
+  const begun = await central.beginPasswordReset({ resetId, userId, channel: input.channel, requestedBy: input.requestedBy });
+  if (begun.outcome === 'refused') return { status: 'refused', resetId, reason: begun.reason };
+
+  const agent = proxyActivities<DirectoryActivities>({
+    taskQueue: input.agentTaskQueue,
+    // Short per attempt so that a killed agent's task moves to another agent quickly; bounded in total so the
+    // user hears back even when no agent is up.
+    startToCloseTimeout: input.directory?.attemptTimeoutMs ?? 15_000,
+    scheduleToCloseTimeout: input.directory?.totalTimeoutMs ?? 90_000,
+    retry: {
+      initialInterval: '500ms',
+      maximumInterval: '10s',
+      maximumAttempts: input.directory?.maximumAttempts ?? 5,
+      nonRetryableErrorTypes: DIRECTORY_NON_RETRYABLE,
+    },
+  });
+
+  let set: { password: string; wasLocked: boolean };
+  try {
+    set = await agent.resetDirectoryPassword({
+      username: begun.username,
+      nonce: uuid4(),
+      length: begun.policy.passwordLength,
+      mustChangeAtNextLogon: begun.policy.mustChangeAtNextLogon,
+      unlock: begun.policy.unlockOnReset,
+    });
+  } catch (error) {
+    const failure = describeFailure(error);
+    await central.failPasswordReset({ resetId, userId, ...failure });
+    return { status: 'failed', resetId, ...failure };
+  }
+
+  const unlocked = set.wasLocked && begun.policy.unlockOnReset;
+  await central.deliverResetPassword({ resetId, userId, password: set.password, unlocked });
+  await central.notifyOwnerOfReset({ userId, channel: input.channel });
+  return { status: 'completed', resetId, unlocked };
+}
