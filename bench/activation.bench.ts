@@ -1,0 +1,391 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createDataConverter } from '../common/temporal/data-converter';
+import { loadTemporalSettings } from '../common/temporal/settings';
+import { freePort } from '../scripts/lib/free-port';
+import { ensurePostgres } from '../scripts/lib/postgres';
+import { say } from '../scripts/lib/say';
+import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
+import { startDevServer, type DevServer } from '../scripts/lib/temporal-dev-server';
+import { normalisePhoneNumber } from '../server/services/phone-number';
+import { linkIn, reachCodeStep } from '../test/support/enrollment-flow';
+import { apiClient, type BrowserSession } from '../test/support/http';
+import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import { bareFinishSignal, bareUpdate, bareUpdateWorkflow, bareWorkflow } from './bare.workflow';
+
+/**
+ * `npm run bench`: activation throughput and code-submission latency against the real stack (PostgreSQL, a
+ * Temporal dev server, the whole app in this process), with bare Temporal round trips measured in the same run
+ * so that the app's numbers can be read relative to what Temporal alone costs on this machine.
+ */
+
+const USERS = 1_000;
+const ACTIVATE_BATCH = 250;
+const ENROLLMENTS = 200;
+// The first round trips of each kind pay for JIT compilation, connection set-up and workflow-cache misses.
+const WARMUP = 10;
+const PREP_CONCURRENCY = 4;
+const BARE_ROUNDS = 200;
+const ACTIVATION_TIMEOUT_MS = 120_000;
+// A hung phase should fail the run, not hold the machine; the whole bench normally takes well under this.
+const WATCHDOG_MS = 8 * 60_000;
+
+interface Stats {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles: with 200 samples p99 is the second-slowest, not an interpolation. */
+function stats(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return {
+    n: sorted.length,
+    p50: rank(50),
+    p99: rank(99),
+    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+  };
+}
+
+const ms = (value: number) => value.toFixed(2);
+const seconds = (startedAt: number) => ((performance.now() - startedAt) / 1000).toFixed(2);
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!, index);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * Distinct numbers per enrollment, because the daily SMS limit also counts per phone number. 555-01xx is
+ * reserved for fiction, but libphonenumber's metadata accepts these as FIXED_LINE_OR_MOBILE, which is all the
+ * enrollment page asks; the (201) 2xx range is the fallback should a metadata update start refusing them.
+ */
+function phoneNumbers(count: number): string[] {
+  const candidates = (prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+  for (const prefix of ['+1415555', '+1201255']) {
+    const phones = candidates(prefix);
+    try {
+      if (phones.every((phone) => normalisePhoneNumber(phone, 'US') === phone)) return phones;
+    } catch {
+      // Try the next range.
+    }
+  }
+  throw new Error('no range of test phone numbers passes normalisePhoneNumber');
+}
+
+interface ActivationResult {
+  imported: number;
+  importSeconds: number;
+  emails: number;
+  acceptedSeconds: number;
+  seconds: number;
+  emailsPerSecond: number;
+  links: Map<string, string>;
+}
+
+async function measureActivation(stack: TestStack): Promise<ActivationResult> {
+  const tenant = await createTenant(stack, 'Bench MSP');
+  const api = apiClient(stack.url, tenant.apiKey);
+  const runId = randomUUID().slice(0, 8);
+  const users = Array.from({ length: USERS }, (_, i) => ({
+    username: `bench${i}`,
+    email: `bench${i}.${runId}@example.com`,
+    displayName: `Bench User ${i}`,
+  }));
+
+  say(`Importing ${USERS} users through POST /users/import…`);
+  const importStarted = performance.now();
+  const imported = await api<{ created: number; items: Array<{ id: string; email: string }> }>('POST', `/clients/${tenant.clientId}/users/import`, { users });
+  const importSeconds = (performance.now() - importStarted) / 1000;
+  assert.equal(imported.status, 201, JSON.stringify(imported.body).slice(0, 500));
+  assert.equal(imported.body.created, USERS);
+  say(`  imported ${imported.body.created} users in ${importSeconds.toFixed(2)} s`);
+
+  const userIds = imported.body.items.map((user) => user.id);
+  const batches: string[][] = [];
+  for (let start = 0; start < userIds.length; start += ACTIVATE_BATCH) batches.push(userIds.slice(start, start + ACTIVATE_BATCH));
+
+  // Watch the outbox as messages land rather than polling it, so the finish time is exact.
+  const baseline = stack.outbox.count('email');
+  let seen = 0;
+  let finishedAt = 0;
+  const startedAt = performance.now();
+  const allDelivered = stack.outbox.waitFor((message) => {
+    if (message.channel !== 'email') return false;
+    seen++;
+    if (seen % 250 === 0) say(`  ${seen}/${USERS} activation emails in the outbox (${seconds(startedAt)} s)`);
+    if (seen < baseline + USERS) return false;
+    finishedAt = performance.now();
+    return true;
+  }, ACTIVATION_TIMEOUT_MS);
+
+  say(`Activating ${USERS} users: ${batches.length} concurrent POST /users/activate of ${ACTIVATE_BATCH}…`);
+  const responses = await Promise.all(batches.map((batch) => api<{ results: Array<{ outcome: string }> }>('POST', `/clients/${tenant.clientId}/users/activate`, { userIds: batch })));
+  const acceptedSeconds = (performance.now() - startedAt) / 1000;
+  for (const response of responses) {
+    assert.equal(response.status, 202, JSON.stringify(response.body).slice(0, 500));
+    const refused = response.body.results.filter((result) => result.outcome !== 'activated');
+    assert.equal(refused.length, 0, `unexpected outcomes: ${JSON.stringify(refused.slice(0, 5))}`);
+  }
+  say(`  all activate requests answered 202 after ${acceptedSeconds.toFixed(2)} s`);
+  await allDelivered;
+  const emails = stack.outbox.count('email') - baseline;
+  assert.equal(emails, USERS, `expected ${USERS} activation emails, the outbox has ${emails}`);
+  const elapsed = (finishedAt - startedAt) / 1000;
+
+  const links = new Map<string, string>();
+  for (const message of stack.outbox.list({ channel: 'email' })) links.set(message.to, linkIn(message));
+  const byUser = new Map(users.map((user) => [user.email, links.get(user.email)!]));
+  return { imported: imported.body.created, importSeconds, emails, acceptedSeconds, seconds: elapsed, emailsPerSecond: emails / elapsed, links: byUser };
+}
+
+/**
+ * The users were activated in the first phase, so each enrollment starts from its activation email. Reaching
+ * the code step runs a few lanes at a time to keep the bench short; the code posts then go one at a time with
+ * nothing else in flight, so that their latency is comparable with the sequential bare baselines rather than
+ * inflated by queueing on a two-core machine.
+ */
+async function measureCodeSubmission(stack: TestStack, links: string[], phones: string[]) {
+  say(`Taking ${links.length} users to the code step (${PREP_CONCURRENCY} at a time)…`);
+  const prepStarted = performance.now();
+  const prepared = await mapLimit(links, PREP_CONCURRENCY, async (link, index) => {
+    const step = await reachCodeStep(stack, link, phones[index]!);
+    if ((index + 1) % 50 === 0) say(`  ${index + 1}/${links.length} at the code step (${seconds(prepStarted)} s)`);
+    return step;
+  });
+
+  say(`Submitting ${links.length} codes one at a time (first ${WARMUP} are warm-up)…`);
+  const samples: number[] = [];
+  for (const [index, step] of prepared.entries()) {
+    const elapsed = await timeCodePost(step.browser, step.code);
+    if (index >= WARMUP) samples.push(elapsed);
+  }
+  return { samples, prepSeconds: (performance.now() - prepStarted) / 1000 };
+}
+
+async function timeCodePost(browser: BrowserSession, code: string): Promise<number> {
+  const started = performance.now();
+  const response = await browser.post('/enroll/code', { code });
+  const elapsed = performance.now() - started;
+  assert.equal(response.status, 303, response.html.slice(0, 500));
+  assert.equal(response.location, '/enroll');
+  return elapsed;
+}
+
+/**
+ * Same client, connection and data converter (with its encryption codec) as the app, on a queue of its own, so
+ * the only thing the bare numbers leave out is Latchkey's own work.
+ */
+async function measureBare(stack: TestStack, temporalAddress: string) {
+  const taskQueue = `bench-bare-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: stack.runtime.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('./bare.workflow'),
+    dataConverter: createDataConverter(stack.config.codecKeys),
+  });
+  const running = worker.run();
+  const client = stack.runtime.temporal;
+  try {
+    say(`Bare start-and-wait round trips: ${WARMUP} warm-up + ${BARE_ROUNDS}, one at a time…`);
+    const start: number[] = [];
+    for (let i = 0; i < WARMUP + BARE_ROUNDS; i++) {
+      const started = performance.now();
+      const result = await client.workflow.execute(bareWorkflow, { taskQueue, workflowId: `bench-bare-${randomUUID()}` });
+      const elapsed = performance.now() - started;
+      assert.equal(result, 'ok');
+      if (i >= WARMUP) start.push(elapsed);
+    }
+
+    say(`Bare Workflow Update round trips: ${WARMUP} warm-up + ${BARE_ROUNDS} on one running workflow…`);
+    const handle = await client.workflow.start(bareUpdateWorkflow, { taskQueue, workflowId: `bench-bare-update-${randomUUID()}` });
+    const update: number[] = [];
+    for (let i = 0; i < WARMUP + BARE_ROUNDS; i++) {
+      const started = performance.now();
+      const result = await handle.executeUpdate(bareUpdate);
+      const elapsed = performance.now() - started;
+      assert.equal(result, 'ok');
+      if (i >= WARMUP) update.push(elapsed);
+    }
+    await handle.signal(bareFinishSignal);
+    assert.equal(await handle.result(), WARMUP + BARE_ROUNDS);
+    return { start, update };
+  } finally {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+  }
+}
+
+function printTable(rows: Array<[string, Stats]>) {
+  const header = ['round trip (ms)', 'n', 'p50', 'p99', 'mean', 'min', 'max'];
+  const body = rows.map(([name, s]) => [name, String(s.n), ms(s.p50), ms(s.p99), ms(s.mean), ms(s.min), ms(s.max)]);
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of body) console.log(line(row));
+}
+
+// Module-level so that the watchdog and signal handlers can also stop the dev server instead of orphaning it.
+const cleanups: Array<() => Promise<unknown>> = [];
+let cleaning: Promise<void> | undefined;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) await step().catch((error: Error) => console.error(`[latchkey] cleanup step failed: ${error.message}`));
+  })());
+
+async function run(): Promise<void> {
+  const benchStarted = performance.now();
+  try {
+    const postgresUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+    await ensurePostgres(postgresUrl, say);
+    const settings = loadTemporalSettings();
+    const cliPath = await ensureTemporalCli(settings.cli, say);
+    const scratch = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+    cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
+    const port = await freePort();
+    say(`Starting a Temporal dev server on 127.0.0.1:${port}…`);
+    const temporal: DevServer = await startDevServer({
+      cliPath,
+      ip: '127.0.0.1',
+      grpcPort: port,
+      namespace: settings.namespace,
+      logLevel: 'error',
+      dynamicConfig: settings.devServer.dynamicConfig,
+      logFile: join(scratch, 'temporal.log'),
+    });
+    cleanups.push(() => temporal.stop());
+
+    // startTestStack reads these, as it does under `npm test`.
+    process.env.LATCHKEY_TEST_TEMPORAL_ADDRESS = temporal.address;
+    process.env.LATCHKEY_TEST_PG_URL = postgresUrl;
+    const phones = phoneNumbers(WARMUP + ENROLLMENTS);
+    say('Starting Latchkey in-process on a fresh database…');
+    const stack = await startTestStack({
+      env: {
+        // The test stack's own logger stays at debug; this keeps the Temporal SDK's logging at production level.
+        LATCHKEY_LOG_LEVEL: 'info',
+        RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+        SMS_DAILY_LIMIT_PER_USER: '1000',
+        SMS_RESEND_INTERVAL: '0s',
+      },
+    });
+    cleanups.push(() => stack.stop());
+    say(`Setup took ${seconds(benchStarted)} s.`);
+
+    const activation = await measureActivation(stack);
+    say(`activation: ${activation.emails} emails in ${activation.seconds.toFixed(2)} s (${activation.emailsPerSecond.toFixed(1)}/s)`);
+    // Nothing here reads the captured log lines, and at debug level they would otherwise pile up for the whole run;
+    // their count is kept because formatting them is CPU the app spends during the measurement.
+    const logLines = { activation: stack.logs.length, codeSubmission: 0, bare: 0 };
+    stack.logs.length = 0;
+
+    const enrollLinks = [...activation.links.values()].slice(0, WARMUP + ENROLLMENTS);
+    const code = await measureCodeSubmission(stack, enrollLinks, phones);
+    logLines.codeSubmission = stack.logs.length;
+    stack.logs.length = 0;
+
+    const bare = await measureBare(stack, temporal.address);
+    logLines.bare = stack.logs.length;
+    stack.logs.length = 0;
+
+    const codeStats = stats(code.samples);
+    const startStats = stats(bare.start);
+    const updateStats = stats(bare.update);
+    const ratios = {
+      vsBareUpdate: { p50: codeStats.p50 / updateStats.p50, p99: codeStats.p99 / updateStats.p99 },
+      vsBareStart: { p50: codeStats.p50 / startStats.p50, p99: codeStats.p99 / startStats.p99 },
+    };
+
+    console.log('');
+    printTable([
+      ['POST /enroll/code', codeStats],
+      ['bare Workflow Update', updateStats],
+      ['bare start + result', startStats],
+    ]);
+    console.log('');
+    console.log(`import: ${activation.imported} users in ${activation.importSeconds.toFixed(2)} s`);
+    console.log(
+      `activation: ${activation.emails} emails in ${activation.seconds.toFixed(2)} s (${activation.emailsPerSecond.toFixed(1)}/s); requests answered after ${activation.acceptedSeconds.toFixed(2)} s`,
+    );
+    console.log(`code submission p50 ${ms(codeStats.p50)} ms p99 ${ms(codeStats.p99)} ms`);
+    console.log(`bare update p50 ${ms(updateStats.p50)} ms p99 ${ms(updateStats.p99)} ms`);
+    console.log(`bare start p50 ${ms(startStats.p50)} ms p99 ${ms(startStats.p99)} ms`);
+    console.log(`code-submit/bare-update: p50 ${ratios.vsBareUpdate.p50.toFixed(2)} p99 ${ratios.vsBareUpdate.p99.toFixed(2)}`);
+    console.log(`code-submit/bare-start: p50 ${ratios.vsBareStart.p50.toFixed(2)} p99 ${ratios.vsBareStart.p99.toFixed(2)}`);
+
+    const finishedAt = new Date();
+    const round = (values: number[]) => values.map((value) => Math.round(value * 1000) / 1000);
+    const resultsDir = join(__dirname, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `activation-${finishedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    const report = {
+      finishedAt: finishedAt.toISOString(),
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 2 ** 20) },
+      settings: { users: USERS, activateBatch: ACTIVATE_BATCH, enrollments: ENROLLMENTS, warmup: WARMUP, prepConcurrency: PREP_CONCURRENCY, bareRounds: BARE_ROUNDS },
+      activation: {
+        emails: activation.emails,
+        seconds: activation.seconds,
+        emailsPerSecond: activation.emailsPerSecond,
+        requestsAnsweredSeconds: activation.acceptedSeconds,
+        importSeconds: activation.importSeconds,
+      },
+      codeSubmission: { ...codeStats, prepSeconds: code.prepSeconds, samplesMs: round(code.samples) },
+      bareUpdate: { ...updateStats, samplesMs: round(bare.update) },
+      bareStart: { ...startStats, samplesMs: round(bare.start) },
+      ratios: { codeSubmitVsBareUpdate: ratios.vsBareUpdate, codeSubmitVsBareStart: ratios.vsBareStart },
+      debugLogLinesCaptured: logLines,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      totalSeconds: (performance.now() - benchStarted) / 1000,
+    };
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nresults: ${file}`);
+  } finally {
+    say('Stopping the stack and the Temporal dev server…');
+    await cleanup();
+    say(`Bench finished in ${seconds(benchStarted)} s.`);
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`[latchkey] bench did not finish within ${WATCHDOG_MS / 60_000} minutes; stopping`);
+  void cleanup().finally(() => process.exit(1));
+}, WATCHDOG_MS);
+watchdog.unref();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`[latchkey] ${signal}: stopping the stack…`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+run().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(`[latchkey] bench failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  },
+);
