@@ -40,7 +40,7 @@ async function run(): Promise<number> {
     say(`No test file matches ${filters.join(', ')}.`);
     return 1;
   }
-  if (files.some((file) => file.includes('directory'))) await ensureSambaInstalled(say);
+  await ensureSambaInstalled(say);
 
   const settings = loadTemporalSettings();
   const cliPath = await ensureTemporalCli(settings.cli, say);

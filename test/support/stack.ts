@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { Outbox } from '../../plugins/outbox/outbox';
-import { startLatchkey, type LatchkeyRuntime } from '../../server/runtime';
+import { startLatchkey, type LatchkeyRuntime, type StartOptions } from '../../server/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
 
@@ -22,6 +22,7 @@ export interface TestStack {
 export interface TestStackOptions {
   /** Extra or overriding environment variables, in the same form as .env. */
   env?: Record<string, string>;
+  directoryTimeouts?: StartOptions['directoryTimeouts'];
 }
 
 /**
@@ -49,6 +50,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const runtime = await startLatchkey(config, {
     logger: createLogger('debug', { service: 'latchkey-test' }, (line) => void logs.push(line)),
     taskQueue: `test-${randomUUID()}`,
+    agentTaskQueuePrefix: `test-agent-${randomUUID().slice(0, 8)}-`,
+    directoryTimeouts: options.directoryTimeouts,
     outbox,
   });
   return {

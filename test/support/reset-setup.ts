@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startAgent, type RunningAgent } from '../../agent/agent';
+import type { AgentConfig } from '../../agent/config';
+import { createLogger } from '../../common/logger';
+import type { SambaDc } from './samba';
+import { codeIn, reachCodeStep } from './enrollment-flow';
+import { apiClient } from './http';
+import { createTenant, type TestStack } from './stack';
+
+export type Tenant = Awaited<ReturnType<typeof createTenant>>;
+
+let phoneCounter = 2600;
+
+/** A user that exists in Samba and has enrolled for SMS resets through the real pages. */
+export async function enrolledDirectoryUser(stack: TestStack, tenant: Tenant, dc: SambaDc, options: { adminCount?: boolean; locked?: boolean } = {}) {
+  const username = `u${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const initialPassword = `Initial#${randomUUID().slice(0, 8)}A1`;
+  const created = await dc.createUser(username, initialPassword, { adminCount: options.adminCount, mail: `${username}@example.com` });
+  const api = apiClient(stack.url, tenant.apiKey);
+  const email = `${username}@example.com`;
+  const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email });
+  assert.equal(user.status, 201);
+  await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
+  const mail = await stack.outbox.waitFor((m) => m.to === email);
+  const link = new URL(/http:\/\/\S+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text)![0]).pathname;
+  const phone = `+1415555${String(phoneCounter++).padStart(4, '0')}`;
+  const { browser, code } = await reachCodeStep(stack, link, phone);
+  await browser.submit('/enroll/code', { code });
+  const done = await browser.submit('/enroll/method', { method: 'sms' });
+  assert.match(done.html, /all set/);
+  return { userId: user.body.id as string, username, dn: created.dn, upn: created.userPrincipalName, phone, email, initialPassword, api };
+}
+
+export function agentConfigFor(stack: TestStack, dc: SambaDc, token: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
+  return {
+    serverUrl: stack.url,
+    token,
+    name: `test-agent-${randomUUID().slice(0, 6)}`,
+    logLevel: 'warn',
+    directory: {
+      url: dc.url,
+      bindDn: dc.serviceAccount.dn,
+      bindPassword: dc.serviceAccount.password,
+      baseDn: dc.baseDn,
+      caPem: dc.caPem,
+      tlsServerName: dc.serverName,
+    },
+    ...overrides,
+  };
+}
+
+/** Issues an agent credential through the MSP API and starts that agent in this process. */
+export async function startTestAgent(stack: TestStack, tenant: Tenant, dc: SambaDc, overrides: Partial<AgentConfig> = {}): Promise<RunningAgent & { token: string }> {
+  const api = apiClient(stack.url, tenant.apiKey);
+  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'test agent' });
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token, overrides), createLogger('silent'));
+  return Object.assign(agent, { token: issued.body.token as string });
+}
+
+/** The temporary password from the newest reset SMS to `phone`. */
+export async function passwordTextedTo(stack: TestStack, phone: string, seen: Set<string>): Promise<string> {
+  const sms = await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id) && /temporary password/.test(m.text), 30_000);
+  const match = /temporary password is (\S+?)(?: —|\.)/.exec(sms.text);
+  assert.ok(match, sms.text);
+  return match[1]!;
+}
+
+export { codeIn };

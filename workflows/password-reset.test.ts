@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { temporal } from '@temporalio/proto';
+import { agentKeyRing, centralKeyRing } from '../common/temporal/client-codec-keys';
+import { deriveClientCodecKey } from '../common/temporal/client-codec-keys';
+import { EncryptionCodec } from '../common/temporal/encryption-codec';
+import { startSambaDc, type SambaDc } from '../test/support/samba';
+import { rawHistories } from '../test/support/secret-search';
+import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../test/support/reset-setup';
+import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import type { RunningAgent } from '../agent/agent';
+import { makePasswordResetWorkflowId } from './workflow-ids';
+
+describe('password reset through the agent against a real Samba AD', () => {
+  let dc: SambaDc;
+  let stack: TestStack;
+  let tenant: Tenant;
+  let agent: RunningAgent;
+
+  before(async () => {
+    dc = await startSambaDc();
+    stack = await startTestStack();
+    tenant = await createTenant(stack, 'Reset MSP');
+    agent = await startTestAgent(stack, tenant, dc);
+  });
+  after(async () => {
+    await agent?.stop();
+    await stack?.stop();
+    await dc?.stop();
+  });
+
+  const seenMessages = () => new Set(stack.outbox.list().map((m) => m.id));
+
+  it('resets on a technician request, texts exactly the password that was set, and tells the owner', async () => {
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    const seen = seenMessages();
+    const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal(reset.body.status, 'completed');
+    assert.equal(JSON.stringify(reset.body).includes('password"'), false, 'the API never returns the password');
+    const password = await passwordTextedTo(stack, user.phone, seen);
+    assert.equal(password.length, 12);
+    // Must change at next logon is on by default: AD answers "data 773" only when the password itself is right.
+    await assert.rejects(dc.bind(user.upn, password), /data 773/);
+    await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e/);
+    const notice = await stack.outbox.waitFor((m) => m.to === user.email && /password was reset/i.test(m.subject ?? ''));
+    assert.ok(!notice.text.includes(password), 'the notice email does not carry the password');
+    const audit = await user.api('GET', `/audit-events?userId=${user.userId}&limit=200`);
+    const actions = audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor.split(':')[0]}`);
+    assert.ok(actions.includes('reset.requested:api-key'), actions.join(','));
+    assert.ok(actions.includes('reset.completed:system'));
+    const history = await user.api('GET', `/clients/${tenant.clientId}/password-resets`);
+    assert.ok(history.body.items.some((r: { userId: string; status: string }) => r.userId === user.userId && r.status === 'completed'));
+  });
+
+  it("follows the client's policy: length, no forced change, and unlock on reset", async () => {
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { passwordLength: 16, mustChangeAtNextLogon: false });
+    try {
+      const user = await enrolledDirectoryUser(stack, tenant, dc);
+      for (let i = 0; i < 3; i++) await assert.rejects(dc.bind(user.upn, 'Wrong#Password1'));
+      await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 775/, 'the account is locked');
+      const seen = seenMessages();
+      const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+      assert.equal(reset.body.status, 'completed');
+      assert.equal(reset.body.unlocked, true);
+      const password = await passwordTextedTo(stack, user.phone, seen);
+      assert.equal(password.length, 16);
+      await dc.bind(user.upn, password);
+    } finally {
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {});
+    }
+  });
+
+  it('joins a reset already running instead of setting a second password', async () => {
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    const seen = seenMessages();
+    const [first, second] = await Promise.all([
+      user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`),
+      user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`),
+    ]);
+    assert.equal(first.body.resetId, second.body.resetId);
+    await passwordTextedTo(stack, user.phone, seen);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(stack.outbox.list({ to: user.phone }).filter((m) => !seen.has(m.id) && /temporary password/.test(m.text)).length, 1);
+  });
+
+  it('refuses a protected account with a clear reason, writes nothing, and audits it', async () => {
+    const user = await enrolledDirectoryUser(stack, tenant, dc, { adminCount: true });
+    const seen = seenMessages();
+    const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.status, 502);
+    assert.equal(reset.body.status, 'failed');
+    assert.equal(reset.body.code, 'protected_account');
+    const sms = await stack.outbox.waitFor((m) => m.to === user.phone && !seen.has(m.id) && /could not reset/.test(m.text));
+    assert.match(sms.text, /protected/i);
+    await dc.bind(user.upn, user.initialPassword);
+    const audit = await stack.database.db('audit_events').where({ user_id: user.userId, action: 'reset.failed' });
+    assert.equal(audit.length, 1);
+  });
+
+  it('stops after the hourly limit and audits the refusal', async () => {
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 2 });
+    try {
+      const user = await enrolledDirectoryUser(stack, tenant, dc);
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`)).body.status);
+      assert.deepEqual(statuses, ['completed', 'completed', 'refused']);
+      const refused = await stack.database.db('audit_events').where({ user_id: user.userId, action: 'reset.refused' });
+      assert.equal(refused.length, 1);
+    } finally {
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {});
+    }
+  });
+
+  it('refuses a user who is not enrolled, before starting anything', async () => {
+    const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [{ username: 'never-enrolled', email: 'ne@example.com' }]);
+    assert.ok('created' in created);
+    const reset = await (await import('../test/support/http')).apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/users/${created.created[0]!.id}/reset-password`);
+    assert.equal(reset.status, 409);
+    assert.match(reset.body.error.message, /not enrolled/);
+  });
+
+  it("shows the agent's health, and seals each client's resets with that client's own key", async () => {
+    const agents = await (await import('../test/support/http')).apiClient(stack.url, tenant.apiKey)('GET', `/clients/${tenant.clientId}/agents`);
+    const online = agents.body.items.find((a: { id: string }) => a.id === agent.agentId);
+    assert.equal(online.status, 'online');
+    assert.equal(online.version, '0.1.0');
+    assert.ok(online.lastSeenAt);
+
+    const histories = await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue);
+    const toAgent = histories
+      .filter((h) => h.workflowId.startsWith(makePasswordResetWorkflowId(tenant.clientId, '')))
+      .flatMap((h) => temporal.api.history.v1.History.decode(h.bytes).events)
+      .find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword');
+    assert.ok(toAgent, 'a reset history with a directory step exists');
+    const payload = toAgent.activityTaskScheduledEventAttributes!.input!.payloads![0]!;
+    const asPayload = { metadata: payload.metadata ?? {}, data: payload.data ?? undefined };
+    assert.equal(Buffer.from(asPayload.metadata['encryption-key-id']!).toString(), `client.${tenant.clientId}`);
+
+    const ownKey = deriveClientCodecKey(stack.config.masterKey, tenant.clientId);
+    const [decoded] = await new EncryptionCodec(agentKeyRing(tenant.clientId, ownKey)).decode([asPayload]);
+    assert.match(Buffer.from(decoded!.data!).toString(), /"username"/);
+    const other = await createTenant(stack, 'Other MSP');
+    const otherKey = deriveClientCodecKey(stack.config.masterKey, other.clientId);
+    await assert.rejects(new EncryptionCodec(agentKeyRing(other.clientId, otherKey)).decode([asPayload]), /No codec key/);
+    // The central process can read both, deriving each client's key from the master key.
+    await new EncryptionCodec(centralKeyRing(stack.config.codecKeys, stack.config.masterKey)).decode([asPayload]);
+  });
+});
