@@ -4,7 +4,11 @@ import { EncryptionCodec } from '../common/temporal/encryption-codec';
 import { temporal } from '@temporalio/proto';
 import { activateNewUser, codeIn, reachCodeStep } from './support/enrollment-flow';
 import { containsSecret, dumpDatabase, rawHistories } from './support/secret-search';
-import { startTestStack, type TestStack } from './support/stack';
+import { createTenant, startTestStack, type TestStack } from './support/stack';
+import { createLogger } from '../common/logger';
+import type { RunningAgent } from '../agent/agent';
+import { startSambaDc, type SambaDc } from './support/samba';
+import { enrolledDirectoryUser, passwordTextedTo, startTestAgent } from './support/reset-setup';
 
 describe('no secret or phone number is stored or logged in clear', () => {
   let stack: TestStack;
@@ -71,5 +75,46 @@ describe('no secret or phone number is stored or logged in clear', () => {
     const decoded = await codec.decode(payloads.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })));
     const clear = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
     assert.ok(clear.includes(secrets['phone number (E.164)']!), 'decoded history should contain the phone number');
+  });
+});
+
+describe('no reset password is stored or logged in clear', () => {
+  let dc: SambaDc;
+  let stack: TestStack;
+  let agent: RunningAgent;
+  const agentLogs: string[] = [];
+  const secrets: Record<string, string> = {};
+
+  before(async () => {
+    dc = await startSambaDc();
+    stack = await startTestStack();
+    const tenant = await createTenant(stack, 'Secret Reset MSP');
+    agent = await startTestAgent(stack, tenant, dc, {}, createLogger('debug', { service: 'agent' }, (line) => void agentLogs.push(line)));
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    const seen = new Set(stack.outbox.list().map((m) => m.id));
+    const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.body.status, 'completed');
+    const password = await passwordTextedTo(stack, user.phone, seen);
+    await assert.rejects(dc.bind(user.upn, password), /data 773/, 'the texted password is the one that was set');
+    Object.assign(secrets, { 'reset password': password, 'phone number': user.phone, 'agent token': agent.token });
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await stack?.stop();
+    await dc?.stop();
+  });
+
+  it('finds the password in neither the database, the logs (central and agent) nor any raw history', async () => {
+    const dump = await dumpDatabase(stack.database.db);
+    assert.ok(dump.includes('reset.completed'), 'the dump is not empty');
+    const logs = stack.logs.join('') + agentLogs.join('');
+    const histories = await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue);
+    assert.ok(histories.some((h) => h.workflowId.startsWith('password-reset-')));
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(!containsSecret(dump, value), `${name} is in the database dump`);
+      assert.ok(!containsSecret(logs, value), `${name} is in the logs`);
+      for (const { workflowId, bytes } of histories) assert.ok(!containsSecret(bytes, value), `${name} is readable in ${workflowId}`);
+    }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import type { AgentConfig } from '../../agent/config';
-import { createLogger } from '../../common/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import type { SambaDc } from './samba';
 import { codeIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
@@ -51,11 +51,17 @@ export function agentConfigFor(stack: TestStack, dc: SambaDc, token: string, ove
 }
 
 /** Issues an agent credential through the MSP API and starts that agent in this process. */
-export async function startTestAgent(stack: TestStack, tenant: Tenant, dc: SambaDc, overrides: Partial<AgentConfig> = {}): Promise<RunningAgent & { token: string }> {
+export async function startTestAgent(
+  stack: TestStack,
+  tenant: Tenant,
+  dc: SambaDc,
+  overrides: Partial<AgentConfig> = {},
+  logger: Logger = createLogger('silent'),
+): Promise<RunningAgent & { token: string }> {
   const api = apiClient(stack.url, tenant.apiKey);
   const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'test agent' });
   assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token, overrides), createLogger('silent'));
+  const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token, overrides), logger);
   return Object.assign(agent, { token: issued.body.token as string });
 }
 

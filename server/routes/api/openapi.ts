@@ -39,6 +39,42 @@ export function buildOpenApiDocument(publicUrl: string) {
       },
       '/clients/{clientId}': {
         get: { summary: 'Read a client', parameters: [idParam('clientId')], responses: { 200: { description: 'The client', ...json(ref('Client')) }, ...commonErrors } },
+        patch: {
+          summary: "Change a client's settings (reset policy); keys not given keep their value",
+          parameters: [idParam('clientId')],
+          requestBody: { required: true, ...json({ type: 'object', required: ['settings'], properties: { settings: ref('ClientSettings') } }) },
+          responses: { 200: { description: 'The client', ...json(ref('Client')) }, ...commonErrors },
+        },
+      },
+      '/clients/{clientId}/agents': {
+        get: { summary: "List a client's agents with their health", parameters: [idParam('clientId')], responses: { 200: { description: 'Agents', ...json(page('Agent')) }, ...commonErrors } },
+        post: {
+          summary: 'Issue credentials for a new on-premises agent; the token is shown once',
+          parameters: [idParam('clientId')],
+          requestBody: { required: true, ...json({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }) },
+          responses: { 201: { description: 'The agent and its token', ...json({ allOf: [ref('Agent'), { type: 'object', properties: { token: { type: 'string' } } }] }) }, ...commonErrors },
+        },
+      },
+      '/clients/{clientId}/agents/{agentId}/revoke': {
+        post: { summary: "Revoke an agent's credentials", parameters: [idParam('clientId'), idParam('agentId')], responses: { 200: { description: 'The agent', ...json(ref('Agent')) }, ...commonErrors } },
+      },
+      '/clients/{clientId}/users/{userId}/reset-password': {
+        post: {
+          summary: "Reset an enrolled user's password on the client's directory and text it to the enrolled phone",
+          description: 'Waits up to 25 s for the outcome. The password is never returned. Repeated calls join the reset already running.',
+          parameters: [idParam('clientId'), idParam('userId')],
+          responses: {
+            200: { description: 'Completed', ...json(ref('ResetResult')) },
+            202: { description: 'Still running; see the reset history' },
+            409: error,
+            429: { description: 'Refused: the hourly limit for this user was reached', ...json(ref('ResetResult')) },
+            502: { description: 'The directory refused or could not be reached; code and userMessage say why', ...json(ref('ResetResult')) },
+            ...commonErrors,
+          },
+        },
+      },
+      '/clients/{clientId}/password-resets': {
+        get: { summary: 'Reset request history', parameters: [idParam('clientId'), ...paging], responses: { 200: { description: 'A page of resets', ...json(page('PasswordReset')) }, ...commonErrors } },
       },
       '/clients/{clientId}/users': {
         get: {
@@ -124,6 +160,55 @@ export function buildOpenApiDocument(publicUrl: string) {
           required: ['name'],
           additionalProperties: false,
           properties: { name: { type: 'string', maxLength: 200 }, settings: { type: 'object', properties: { displayName: { type: 'string' } } } },
+        },
+        ClientSettings: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            displayName: { type: 'string' },
+            passwordLength: { type: 'integer', minimum: 8, maximum: 64, default: 12 },
+            mustChangeAtNextLogon: { type: 'boolean', default: true },
+            unlockOnReset: { type: 'boolean', default: true },
+            requireSmsPin: { type: 'boolean', default: false },
+            resetsPerHour: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
+          },
+        },
+        Agent: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            name: { type: 'string' },
+            status: { type: 'string', enum: ['online', 'offline', 'revoked'] },
+            version: { type: ['string', 'null'] },
+            hostname: { type: ['string', 'null'] },
+            lastSeenAt: { type: ['string', 'null'], format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+            revokedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
+        ResetResult: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['completed', 'refused', 'failed'] },
+            resetId: { type: 'string', format: 'uuid' },
+            unlocked: { type: 'boolean' },
+            reason: { type: 'string', enum: ['not_enrolled', 'rate_limited'] },
+            code: { type: 'string' },
+            userMessage: { type: 'string' },
+          },
+        },
+        PasswordReset: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            userId: { type: 'string', format: 'uuid' },
+            channel: { type: 'string', enum: ['sms', 'technician'] },
+            requestedBy: { type: 'string' },
+            status: { type: 'string', enum: ['running', 'completed', 'failed', 'refused'] },
+            failureCode: { type: ['string', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+            endedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
         },
         Client: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' }, settings: { type: 'object' }, createdAt: { type: 'string', format: 'date-time' } } },
         UserStatus: { type: 'string', enum: ['inactive', 'invited', 'enrolling', 'blocked', 'enrolled_app', 'enrolled_sms', 'expired', 'deactivated'] },
