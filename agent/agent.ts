@@ -4,6 +4,7 @@ import { createDirectoryActivities } from '../activities/directory.activities';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentKeyRing } from '../common/temporal/client-codec-keys';
 import { createDataConverter } from '../common/temporal/data-converter';
+import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { ActiveDirectoryProvider } from '../plugins/directory/active-directory';
 import type { AgentConfig } from './config';
 import { fetchAgentSettings, sendHeartbeat } from './registration';
@@ -24,6 +25,7 @@ export interface RunningAgent {
  * it connects out to Latchkey (settings, heartbeat) and to Temporal (polling), and in to the local directory.
  */
 export async function startAgent(config: AgentConfig, logger: Logger = createLogger(config.logLevel, { service: 'latchkey-agent' })): Promise<RunningAgent> {
+  installSdkLogger(logger, config.logLevel);
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const codecKey = Buffer.from(settings.codecKey.key, 'base64');
   const passwordKey = Buffer.from(hkdfSync('sha256', codecKey, Buffer.alloc(0), 'latchkey:reset-password', 32));

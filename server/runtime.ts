@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel as SdkLogLevel, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createCentralActivities } from '../activities';
 import { loadMessageTemplates } from '../activities/message-templates';
 import type { Config } from '../common/config';
@@ -19,6 +20,7 @@ import { AgentsStore } from './db/agents.store';
 import { ApiKeysStore } from './db/api-keys.store';
 import { PasswordResetsStore } from './db/password-resets.store';
 import { ResetService } from './services/reset.service';
+import { InboundSmsService } from './services/inbound-sms.service';
 import type { PasswordResetInput } from '../workflows/password-reset.workflow';
 import { AuditStore } from './db/audit.store';
 import { connectDatabase, type Database } from './db/connect';
@@ -71,21 +73,6 @@ export interface LatchkeyRuntime {
   stop(): Promise<void>;
 }
 
-let sdkRuntimeInstalled = false;
-
-function installSdkLogger(logger: Logger, level: Config['logLevel']) {
-  if (sdkRuntimeInstalled) return;
-  sdkRuntimeInstalled = true;
-  const sdkLevel: SdkLogLevel = level === 'silent' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
-  Runtime.install({
-    logger: new DefaultLogger(sdkLevel, (entry) => {
-      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
-      // Only the message and ids: SDK log metadata can hold workflow arguments in some versions.
-      logger[method](entry.message, { source: 'temporal-sdk', workflowId: entry.meta?.workflowId, activityType: entry.meta?.activityType });
-    }),
-  });
-}
-
 /**
  * The composition root: builds every dependency once and wires the HTTP server and the central worker. In
  * embedded-database mode both must live in this one process, because PGlite takes a single connection.
@@ -135,6 +122,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
       await sms.close?.();
     });
 
+    const messageTemplates = loadMessageTemplates();
     let worker: Worker | undefined;
     let workerStopped: Promise<void> = Promise.resolve();
     if (options.runWorker !== false) {
@@ -151,7 +139,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
           secrets,
           email,
           sms,
-          render: loadMessageTemplates(),
+          render: messageTemplates,
           urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
           limits: { smsPerUserPerDay: config.limits.smsPerUserPerDay, smsPerPhonePerDay: config.limits.smsPerUserPerDay },
         }),
@@ -168,6 +156,16 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const secureCookies = config.publicUrl.startsWith('https://');
     const activation = new ActivationService({ temporal, taskQueue, policy: config.enrollment, users: stores.users, audit: stores.audit });
     const resets = new ResetService({ temporal, taskQueue, agentTaskQueue: queueOfAgent, directoryTimeouts: options.directoryTimeouts });
+    const inboundSms = new InboundSmsService({
+      users: stores.users,
+      audit: stores.audit,
+      rateLimits: stores.rateLimits,
+      secrets,
+      resets,
+      render: messageTemplates,
+      defaultPhoneRegion: config.defaultPhoneRegion,
+      logger,
+    });
     const app = createApp({
       api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, logger },
       agent: {
@@ -199,6 +197,10 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
         logger,
       },
       outbox,
+      inboundSms:
+        config.sms.provider === 'twilio'
+          ? { via: 'twilio', service: inboundSms, authToken: config.sms.authToken, webhookUrl: `${config.publicUrl}/webhooks/twilio/sms` }
+          : { via: 'outbox', service: inboundSms },
       render,
       trustProxy: config.http.trustProxy,
       logger,

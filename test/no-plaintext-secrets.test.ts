@@ -81,7 +81,7 @@ describe('no secret or phone number is stored or logged in clear', () => {
 describe('no reset password is stored or logged in clear', () => {
   let dc: SambaDc;
   let stack: TestStack;
-  let agent: RunningAgent;
+  let agent: RunningAgent & { token: string };
   const agentLogs: string[] = [];
   const secrets: Record<string, string> = {};
 

@@ -7,6 +7,7 @@ import { EncryptionCodec } from '../common/temporal/encryption-codec';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { rawHistories } from '../test/support/secret-search';
 import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../test/support/reset-setup';
+import { apiClient } from '../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import type { RunningAgent } from '../agent/agent';
 import { makePasswordResetWorkflowId } from './workflow-ids';
@@ -115,13 +116,13 @@ describe('password reset through the agent against a real Samba AD', () => {
   it('refuses a user who is not enrolled, before starting anything', async () => {
     const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [{ username: 'never-enrolled', email: 'ne@example.com' }]);
     assert.ok('created' in created);
-    const reset = await (await import('../test/support/http')).apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/users/${created.created[0]!.id}/reset-password`);
+    const reset = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/users/${created.created[0]!.id}/reset-password`);
     assert.equal(reset.status, 409);
     assert.match(reset.body.error.message, /not enrolled/);
   });
 
   it("shows the agent's health, and seals each client's resets with that client's own key", async () => {
-    const agents = await (await import('../test/support/http')).apiClient(stack.url, tenant.apiKey)('GET', `/clients/${tenant.clientId}/agents`);
+    const agents = await apiClient(stack.url, tenant.apiKey)('GET', `/clients/${tenant.clientId}/agents`);
     const online = agents.body.items.find((a: { id: string }) => a.id === agent.agentId);
     assert.equal(online.status, 'online');
     assert.equal(online.version, '0.1.0');

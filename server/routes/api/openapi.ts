@@ -64,12 +64,12 @@ export function buildOpenApiDocument(publicUrl: string) {
           description: 'Waits up to 25 s for the outcome. The password is never returned. Repeated calls join the reset already running.',
           parameters: [idParam('clientId'), idParam('userId')],
           responses: {
+            ...commonErrors,
             200: { description: 'Completed', ...json(ref('ResetResult')) },
             202: { description: 'Still running; see the reset history' },
             409: error,
             429: { description: 'Refused: the hourly limit for this user was reached', ...json(ref('ResetResult')) },
             502: { description: 'The directory refused or could not be reached; code and userMessage say why', ...json(ref('ResetResult')) },
-            ...commonErrors,
           },
         },
       },

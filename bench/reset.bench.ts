@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Attribute, Change, Client as LdapClient } from 'ldapts';
+import { temporal } from '@temporalio/proto';
+import { say } from '../scripts/lib/say';
+import { mapLimit } from '../server/services/map-limit';
+import { apiClient } from '../test/support/http';
+import { agentConfigFor, enrolledDirectoryUser } from '../test/support/reset-setup';
+import { startSambaDc, type SambaDc } from '../test/support/samba';
+import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import { makePasswordResetWorkflowId } from '../workflows/workflow-ids';
+import { Cleanups, guardRun, startBenchServices } from './support/bench-services';
+import { ms, printTable, stats, type Stats } from './support/stats';
+
+/**
+ * `npm run bench:reset`: password resets end to end (technician API → workflow → agent → Samba → SMS in the
+ * outbox) next to the bare ldapts unicodePwd replace on the same Samba, at concurrency 1 and 8.
+ */
+const USERS = 16;
+const WARMUP = 5;
+const ROUNDS_C1 = 60;
+const ROUNDS_C8 = 120;
+const cleanups = new Cleanups();
+
+const encodePassword = (password: string) => Buffer.from(`"${password}"`, 'utf16le');
+let counter = 0;
+const freshPassword = () => `Bench#${Date.now().toString(36)}${(counter++).toString(36)}Zq7`;
+
+/** The floor: one modify of unicodePwd on a persistent, already-bound LDAPS connection per lane. */
+async function bareResets(dc: SambaDc, dns: string[], concurrency: number, rounds: number) {
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const client = new LdapClient({ url: dc.url, tlsOptions: { ca: [dc.caPem], servername: dc.serverName } });
+      await client.bind(dc.serviceAccount.dn, dc.serviceAccount.password);
+      return client;
+    }),
+  );
+  try {
+    const samples: number[] = [];
+    const perLane = Math.ceil(rounds / concurrency);
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client, lane) => {
+        for (let i = 0; i < perLane; i++) {
+          const dn = dns[(lane + i * concurrency) % dns.length]!;
+          const t0 = performance.now();
+          await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(freshPassword())] }) }));
+          samples.push(performance.now() - t0);
+        }
+      }),
+    );
+    return { samples, throughput: samples.length / ((performance.now() - started) / 1000) };
+  } finally {
+    await Promise.all(clients.map((client) => client.unbind().catch(() => undefined)));
+  }
+}
+
+type Enrolled = Awaited<ReturnType<typeof enrolledDirectoryUser>>;
+
+/** One reset, timed from the API request until the password SMS is in the outbox. */
+async function timedReset(stack: TestStack, clientId: string, user: Enrolled): Promise<number> {
+  const seen = new Set(stack.outbox.list({ to: user.phone }).map((m) => m.id));
+  const t0 = performance.now();
+  const request = user.api('POST', `/clients/${clientId}/users/${user.userId}/reset-password`);
+  await stack.outbox.waitFor((m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'), 30_000);
+  const elapsed = performance.now() - t0;
+  const response = await request;
+  assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
+  return elapsed;
+}
+
+async function e2eResets(stack: TestStack, clientId: string, users: Enrolled[], concurrency: number, rounds: number) {
+  const samples: number[] = [];
+  const perLane = Math.ceil(rounds / concurrency);
+  const lanes = Array.from({ length: concurrency }, (_, lane) => users.filter((_, i) => i % concurrency === lane));
+  const started = performance.now();
+  await Promise.all(
+    lanes.map(async (own) => {
+      for (let i = 0; i < perLane; i++) samples.push(await timedReset(stack, clientId, own[i % own.length]!));
+    }),
+  );
+  return { samples, throughput: samples.length / ((performance.now() - started) / 1000) };
+}
+
+const millis = (ts: temporal.api.common.v1.IPayload | null | undefined | { seconds?: unknown; nanos?: number | null }) => {
+  const t = ts as { seconds?: { toNumber(): number } | number; nanos?: number } | null | undefined;
+  if (!t) return 0;
+  const seconds = typeof t.seconds === 'number' ? t.seconds : (t.seconds?.toNumber() ?? 0);
+  return seconds * 1000 + (t.nanos ?? 0) / 1e6;
+};
+
+/**
+ * Splits resets' time, from their histories, into Temporal's share (dispatching workflow and activity tasks)
+ * and ours (workflow tasks, which include the local activities that check and deliver, and the agent's
+ * activity, which includes the directory write).
+ */
+async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) {
+  const parts = new Map<string, number[]>();
+  const add = (name: string, value: number) => parts.set(name, [...(parts.get(name) ?? []), value]);
+  for (const user of users) {
+    const history = await stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory();
+    const events = history.events ?? [];
+    const at = new Map<string, number>();
+    const totals = { wftDispatch: 0, wftRun: 0, activityDispatch: 0 };
+    let deliveredAt = 0;
+    for (const event of events) {
+      const time = millis(event.eventTime as never);
+      at.set(String(event.eventId), time);
+      const wftStarted = event.workflowTaskStartedEventAttributes;
+      if (wftStarted) totals.wftDispatch += time - at.get(String(wftStarted.scheduledEventId))!;
+      const wftDone = event.workflowTaskCompletedEventAttributes;
+      if (wftDone) totals.wftRun += time - at.get(String(wftDone.startedEventId))!;
+      const actStarted = event.activityTaskStartedEventAttributes;
+      if (actStarted) totals.activityDispatch += time - at.get(String(actStarted.scheduledEventId))!;
+      const actDone = event.activityTaskCompletedEventAttributes;
+      if (actDone) {
+        const scheduled = events.find((e) => String(e.eventId) === String(actDone.scheduledEventId))?.activityTaskScheduledEventAttributes;
+        add(`ours: activity ${scheduled?.activityType?.name} (run)`, time - at.get(String(actDone.startedEventId))!);
+      }
+      if (event.markerRecordedEventAttributes && !deliveredAt && JSON.stringify(event.markerRecordedEventAttributes.details ?? {}).length > 0) {
+        deliveredAt = time;
+      }
+    }
+    add('Temporal: workflow task dispatch', totals.wftDispatch);
+    add('Temporal: activity task dispatch', totals.activityDispatch);
+    add('ours: workflow tasks incl. local activities', totals.wftRun);
+    add('whole run, start to close', millis(events[events.length - 1]?.eventTime as never) - millis(events[0]?.eventTime as never));
+  }
+  return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
+}
+
+function startAgentProcess(stack: TestStack, dc: SambaDc, token: string): ChildProcess {
+  const config = agentConfigFor(stack, dc, token);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'agent', 'main.ts')], {
+    env: {
+      ...process.env,
+      LATCHKEY_SERVER_URL: config.serverUrl,
+      LATCHKEY_AGENT_TOKEN: token,
+      LATCHKEY_LOG_LEVEL: 'warn',
+      AD_URL: config.directory.url,
+      AD_BIND_DN: config.directory.bindDn,
+      AD_BIND_PASSWORD: config.directory.bindPassword,
+      AD_BASE_DN: config.directory.baseDn,
+      AD_CA_PEM: config.directory.caPem,
+      AD_TLS_SERVER_NAME: config.directory.tlsServerName ?? '',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  );
+  return child;
+}
+
+async function run() {
+  const benchStarted = performance.now();
+  try {
+    await startBenchServices(cleanups);
+    say('Provisioning a Samba AD DC…');
+    const dc = await startSambaDc();
+    cleanups.push(() => dc.stop());
+    const stack = await startTestStack({ logLevel: 'warn', env: { LATCHKEY_LOG_LEVEL: 'warn', RATE_LIMIT_PER_IP_PER_MINUTE: '100000', SMS_RESEND_INTERVAL: '0s' } });
+    cleanups.push(() => stack.stop());
+    const tenant = await createTenant(stack, 'Bench MSP');
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 100 });
+    const issued = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/agents`, { name: 'bench agent' });
+    startAgentProcess(stack, dc, issued.body.token);
+
+    say(`Enrolling ${USERS} directory users through the pages…`);
+    const users = await mapLimit(Array.from({ length: USERS }), 4, () => enrolledDirectoryUser(stack, tenant, dc));
+    const dns = users.map((user) => user.dn);
+
+    say('Warming up…');
+    await e2eResets(stack, tenant.clientId, users, 1, WARMUP);
+    await bareResets(dc, dns, 1, WARMUP);
+
+    say(`Bare unicodePwd replace: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
+    const bare1 = await bareResets(dc, dns, 1, ROUNDS_C1);
+    const bare8 = await bareResets(dc, dns, 8, ROUNDS_C8);
+    say(`End-to-end resets: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
+    const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
+    const parts = await breakdown(stack, tenant.clientId, users);
+    const e2e8 = await e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8);
+
+    const rows: Array<[string, Stats]> = [
+      ['bare unicodePwd replace, c=1', stats(bare1.samples)],
+      ['bare unicodePwd replace, c=8', stats(bare8.samples)],
+      ['reset end to end, c=1', stats(e2e1.samples)],
+      ['reset end to end, c=8', stats(e2e8.samples)],
+    ];
+    console.log('');
+    printTable(rows);
+    console.log(`\nthroughput (ops/s): bare c=1 ${bare1.throughput.toFixed(1)}, c=8 ${bare8.throughput.toFixed(1)}; e2e c=1 ${e2e1.throughput.toFixed(1)}, c=8 ${e2e8.throughput.toFixed(1)}`);
+    console.log('\nwhere the end-to-end time goes (c=1, last reset of each user, from workflow history):');
+    printTable(parts, 'part (ms)');
+
+    const ratio = {
+      p50: stats(e2e1.samples).p50 / stats(bare1.samples).p50,
+      p99: stats(e2e1.samples).p99 / stats(bare1.samples).p99,
+      throughput: e2e8.throughput / bare8.throughput,
+    };
+    const resultsDir = join(__dirname, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `reset-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ cpus: cpus().length, rows: Object.fromEntries(rows), parts: Object.fromEntries(parts), throughput: { bare1: bare1.throughput, bare8: bare8.throughput, e2e1: e2e1.throughput, e2e8: e2e8.throughput }, ratio }, null, 2)}\n`,
+    );
+    console.log(`\nresults: ${file}`);
+    console.log(`reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`);
+  } finally {
+    await cleanups.run();
+    say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);
+  }
+}
+
+guardRun(cleanups, 10 * 60_000);
+run().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(`[latchkey] bench:reset failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  },
+);

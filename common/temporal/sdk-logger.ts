@@ -1,0 +1,24 @@
+import { DefaultLogger, Runtime, type LogLevel as SdkLogLevel } from '@temporalio/worker';
+import type { Logger, LogLevel } from '../logger';
+
+let target: Logger | undefined;
+let installed = false;
+
+/**
+ * Routes the Temporal SDK's own logging (worker state, task failures) into our structured logger at our level,
+ * instead of its default console output. The SDK runtime can be installed once per process, so later calls
+ * only switch where lines go (tests start several stacks in one process).
+ */
+export function installSdkLogger(logger: Logger, level: LogLevel): void {
+  target = logger;
+  if (installed) return;
+  installed = true;
+  const sdkLevel: SdkLogLevel = level === 'silent' || level === 'error' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
+      // Only the message and ids: the SDK's log metadata can carry workflow arguments.
+      target?.[method](entry.message, { source: 'temporal-sdk', workflowId: entry.meta?.workflowId, activityType: entry.meta?.activityType });
+    }),
+  });
+}
