@@ -59,8 +59,11 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Idempotent: a retry writes the same row again. The phone is stored only encrypted, plus a keyed hash. */
-    async completeEnrollment(input: EnrollmentRef & { method: EnrollmentMethod; phone: string }): Promise<void> {
+    /**
+     * Idempotent: a retry writes the same row again. The phone is stored only encrypted, plus a keyed hash; the
+     * SMS PIN arrives already hashed by the web page, so it never reaches history in clear.
+     */
+    async completeEnrollment(input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string }): Promise<void> {
       const { mspId, clientId } = await loadUser(input.userId);
       await db.transaction(async (trx) => {
         await stores.users.markEnrolled(
@@ -69,6 +72,7 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
             method: input.method,
             phoneEncrypted: secrets.phoneCipher.encrypt(input.phone, 'users.phone_encrypted'),
             phoneLookup: secrets.hash('phone-lookup', input.phone),
+            smsPinHash: input.pinHash ?? null,
           },
           trx,
         );

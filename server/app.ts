@@ -4,6 +4,8 @@ import { apiRouter, type ApiDeps } from './routes/api';
 import { agentRoutes, type AgentRoutesDeps } from './routes/agent.routes';
 import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
 import { outboxRoutes } from './routes/outbox.routes';
+import { twilioSmsRoutes } from './routes/webhooks/twilio-sms.routes';
+import type { InboundSmsService } from './services/inbound-sms.service';
 import { enrollmentPages, type EnrollmentPagesDeps } from './routes/pages/enrollment.routes';
 import type { Outbox } from '../plugins/outbox/outbox';
 import type { RenderPage } from './http/page-renderer';
@@ -16,11 +18,20 @@ export interface AppDeps {
   codec: CodecRoutesDeps;
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
   outbox?: Outbox;
+  inboundSms: InboundSmsMount;
   render: RenderPage;
   trustProxy: string;
   logger: Logger;
   health: () => Promise<Record<string, 'ok' | string>>;
 }
+
+/**
+ * How texts to the service number reach the app: Twilio's signed webhook (which needs the auth token), or, when
+ * SMS goes to the outbox, a development form beside it.
+ */
+export type InboundSmsMount =
+  | { via: 'twilio'; service: InboundSmsService; authToken: string; webhookUrl: string }
+  | { via: 'outbox'; service: InboundSmsService };
 
 const REDACTED_PATH = /^\/activate\/[^/]+/;
 
@@ -56,7 +67,17 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', apiRouter(deps.api));
   app.use('/codec', codecRoutes(deps.codec));
   app.use('/agent/v1', agentRoutes(deps.agent));
-  if (deps.outbox) app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render }));
+  const inbound = deps.inboundSms;
+  if (inbound.via === 'twilio') {
+    app.use('/webhooks/twilio/sms', twilioSmsRoutes({ inbound: inbound.service, authToken: inbound.authToken, webhookUrl: inbound.webhookUrl, logger: deps.logger }));
+  }
+  if (deps.outbox) {
+    const devInbound =
+      inbound.via === 'outbox'
+        ? { inbound: inbound.service, csrf: deps.pages.csrf, serviceNumber: deps.pages.serviceNumber, defaultPhoneRegion: deps.pages.defaultPhoneRegion }
+        : undefined;
+    app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render, inboundSms: devInbound }));
+  }
   app.use(enrollmentPages(deps.pages));
 
   app.use((_request, response) => {

@@ -76,4 +76,9 @@ export interface VerifyCodeArgs {
 
 export interface ChooseMethodArgs {
   method: EnrollmentMethod;
+  /**
+   * Keyed hash of the PIN for "RESET <PIN>" texts, when the client requires one. Optional so that updates sent
+   * before PINs existed, and their recorded histories, still fit; the PIN itself never enters history.
+   */
+  pinHash?: string;
 }

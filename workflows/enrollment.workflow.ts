@@ -243,10 +243,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
 
   setHandler(
     chooseMethodUpdate,
-    async ({ method: chosen }) => {
+    async ({ method: chosen, pinHash }) => {
       busy = true;
       try {
-        await store.completeEnrollment({ ...ref, method: chosen, phone: phone! });
+        await store.completeEnrollment({ ...ref, method: chosen, phone: phone!, pinHash });
         method = chosen;
         moveTo(chosen === 'app' ? EnrollmentStep.EnrolledApp : EnrollmentStep.EnrolledSms, 0);
       } finally {
@@ -255,9 +255,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       return view();
     },
     {
-      validator: ({ method: chosen }) => {
+      validator: ({ method: chosen, pinHash }) => {
         requireStep([EnrollmentStep.AwaitingMethod], 'choose a method');
         if (chosen !== 'app' && chosen !== 'sms') reject('InvalidMethod', 'Choose "app" or "sms"');
+        // A keyed hash is 43 base64url characters; anything else could be a PIN sent in clear by mistake.
+        if (pinHash !== undefined && (typeof pinHash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(pinHash))) {
+          reject('InvalidPinHash', 'The PIN must be sent as its keyed hash');
+        }
       },
     },
   );

@@ -9,6 +9,7 @@ export type KeyPurpose =
   | 'api-key-hash'
   | 'link-token-hash'
   | 'sms-code'
+  | 'sms-pin'
   | 'phone-lookup'
   | 'phone-encryption'
   | 'rate-limit-subject'

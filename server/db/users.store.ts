@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
-import type { Scope } from './tenants.store';
+import type { ClientSettings, Scope } from './tenants.store';
 
 export type UserStatus =
   | 'inactive'
@@ -33,9 +33,22 @@ export interface UserRow {
   enrollment_method: 'app' | 'sms' | null;
   phone_encrypted: string | null;
   phone_lookup: string | null;
+  /** Keyed hash of the user's SMS PIN, bound to the user id; null when none was chosen. */
+  sms_pin_hash: string | null;
+  /** The user texted STOP: Twilio will not deliver to them, so nothing here should start work that texts them. */
+  sms_opted_out: boolean;
   enrolled_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A user found by the phone a text came from, with what is needed to audit and apply policy without more reads. */
+export interface PhoneOwner {
+  id: string;
+  client_id: string;
+  msp_id: string;
+  sms_pin_hash: string | null;
+  client_settings: ClientSettings;
 }
 
 export interface ImportConflict {
@@ -125,7 +138,7 @@ export class UsersStore {
 
   async markEnrolled(
     userId: string,
-    enrollment: { method: 'app' | 'sms'; phoneEncrypted: string; phoneLookup: string },
+    enrollment: { method: 'app' | 'sms'; phoneEncrypted: string; phoneLookup: string; smsPinHash?: string | null },
     trx: Knex | Knex.Transaction = this.db,
   ): Promise<void> {
     await trx('users')
@@ -135,6 +148,9 @@ export class UsersStore {
         enrollment_method: enrollment.method,
         phone_encrypted: enrollment.phoneEncrypted,
         phone_lookup: enrollment.phoneLookup,
+        // A re-enrollment replaces the old PIN (or drops it), and proves the number takes texts again.
+        sms_pin_hash: enrollment.smsPinHash ?? null,
+        sms_opted_out: false,
         enrolled_at: trx.fn.now(),
         updated_at: trx.fn.now(),
       });
@@ -147,8 +163,33 @@ export class UsersStore {
       enrollment_method: null,
       phone_encrypted: null,
       phone_lookup: null,
+      sms_pin_hash: null,
       enrolled_at: null,
       updated_at: trx.fn.now(),
     });
+  }
+
+  /** Unscoped, since one phone may be enrolled at several clients, even of different MSPs. Opted-out users are left out. */
+  async findEnrolledByPhone(phoneLookup: string): Promise<PhoneOwner[]> {
+    return this.db('users')
+      .join('clients', 'clients.id', 'users.client_id')
+      .where({ 'users.phone_lookup': phoneLookup, 'users.sms_opted_out': false })
+      .whereIn('users.status', ENROLLED_STATUSES as UserStatus[])
+      .select('users.id', 'users.client_id', 'clients.msp_id', 'users.sms_pin_hash', 'clients.settings as client_settings');
+  }
+
+  /** Flips the opt-out flag of every user with this phone; returns only those whose flag changed, for the audit. */
+  async setSmsOptOut(phoneLookup: string, optedOut: boolean): Promise<Pick<PhoneOwner, 'id' | 'client_id' | 'msp_id'>[]> {
+    // The flag test in the WHERE makes a repeated STOP a no-op that returns nobody, so it is not audited twice.
+    const changed: { id: string; client_id: string }[] = await this.db('users')
+      .where({ phone_lookup: phoneLookup, sms_opted_out: !optedOut })
+      .update({ sms_opted_out: optedOut, updated_at: this.db.fn.now() })
+      .returning(['id', 'client_id']);
+    if (changed.length === 0) return [];
+    const clients: { id: string; msp_id: string }[] = await this.db('clients')
+      .whereIn('id', [...new Set(changed.map((user) => user.client_id))])
+      .select('id', 'msp_id');
+    const mspOf = new Map(clients.map((client) => [client.id, client.msp_id]));
+    return changed.map((user) => ({ ...user, msp_id: mspOf.get(user.client_id)! }));
   }
 }

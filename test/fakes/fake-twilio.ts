@@ -33,12 +33,22 @@ export interface InjectedTwilioFailure {
 }
 
 export interface InboundSms {
+  /** The webhook URL as configured in Twilio: what the signature is computed over. */
   url: string;
   from: string;
   to: string;
   body: string;
   /** Extra or overriding webhook parameters (they are signed too). */
   params?: Record<string, string>;
+  /**
+   * Where the request is actually sent, when that differs from `url`: an app whose public URL (behind a proxy,
+   * say) is not reachable from the test. Defaults to `url`.
+   */
+  postTo?: string;
+  /** Parameters changed after signing, as a man in the middle would: the signature no longer covers them. */
+  alterAfterSigning?: Record<string, string>;
+  /** Sent instead of the real signature, to forge a request. */
+  signature?: string;
 }
 
 export interface WebhookReply {
@@ -274,8 +284,9 @@ async function postWebhook(account: FakeTwilioOptions, sms: InboundSms): Promise
     ApiVersion: API_VERSION,
     ...sms.params,
   };
-  const payload = new URLSearchParams(params).toString();
-  const target = new URL(sms.url);
+  const signature = sms.signature ?? computeTwilioSignature(account.authToken, sms.url, params);
+  const payload = new URLSearchParams({ ...params, ...sms.alterAfterSigning }).toString();
+  const target = new URL(sms.postTo ?? sms.url);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = transport.request(
@@ -287,7 +298,7 @@ async function postWebhook(account: FakeTwilioOptions, sms: InboundSms): Promise
           'Content-Type': 'application/x-www-form-urlencoded',
           'Content-Length': Buffer.byteLength(payload),
           'User-Agent': 'TwilioProxy/1.1',
-          'X-Twilio-Signature': computeTwilioSignature(account.authToken, sms.url, params),
+          'X-Twilio-Signature': signature,
           Connection: 'close',
         },
       },

@@ -26,6 +26,8 @@ import { limitPerIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
 import { callTemporal } from '../../http/temporal-errors';
 import { normalisePhoneNumber } from '../../services/phone-number';
+import { checkNewPin, hashSmsPin } from '../../services/sms-pin';
+import { resolveClientPolicy } from '../../../common/client-policy';
 
 export interface EnrollmentPagesDeps {
   temporal: Client;
@@ -83,7 +85,19 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
 
   const mspName = async (userId: string) => (await deps.tenants.orgOfUser(userId))?.mspName ?? 'Your IT provider';
 
-  function renderStep(request: Request, response: Response, view: EnrollmentView, extra: { status?: number; error?: string; notice?: string; phone?: string; forcePhone?: boolean } = {}) {
+  /** Read on every render and post, so a client that turns the PIN on mid-enrollment gets it from the next page. */
+  async function smsPinRequired(userId: string): Promise<boolean> {
+    const user = await deps.users.getById(userId);
+    const client = user ? await deps.tenants.getClientById(user.client_id) : undefined;
+    return resolveClientPolicy(client?.settings).requireSmsPin;
+  }
+
+  async function renderStep(
+    request: Request,
+    response: Response,
+    view: EnrollmentView,
+    extra: { status?: number; error?: string; notice?: string; phone?: string; forcePhone?: boolean } = {},
+  ): Promise<void> {
     const csrf = deps.csrf.issue(request, response);
     const status = extra.status ?? 200;
     const common = { csrf, error: extra.error, notice: extra.notice };
@@ -93,8 +107,11 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     switch (view.step) {
       case EnrollmentStep.AwaitingCode:
         return page(response, status, 'code', { title: 'Enter the code', ...common, phoneHint: view.phoneHint, minutes: Math.round(deps.codeTtlMs / 60_000) });
-      case EnrollmentStep.AwaitingMethod:
-        return page(response, status, 'method', { title: 'Choose how to reset', ...common, serviceNumber: deps.serviceNumber });
+      case EnrollmentStep.AwaitingMethod: {
+        const session = deps.sessions.read(request);
+        const requirePin = session ? await smsPinRequired(session.userId) : false;
+        return page(response, status, 'method', { title: 'Choose how to reset', ...common, serviceNumber: deps.serviceNumber, requirePin });
+      }
       case EnrollmentStep.Blocked:
         return page(response, extra.status ?? 423, 'blocked', { title: 'Too many wrong codes', until: new Date(view.blockedUntil ?? 0).toUTCString() });
       case EnrollmentStep.EnrolledApp:
@@ -114,7 +131,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
       if (described.status >= 500) throw error;
       const view = await callTemporal(() => handle(session).query(getEnrollmentQuery)).catch(() => undefined);
       if (!view) return message(response, described.status, 'Something is not right', described.message);
-      renderStep(request, response, view, { status: described.status, error: described.message });
+      await renderStep(request, response, view, { status: described.status, error: described.message });
     }
   }
 
@@ -146,7 +163,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     const session = requireSession(request, response);
     if (!session) return;
     const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
-    renderStep(request, response, view, { forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode });
+    await renderStep(request, response, view, { forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode });
   });
 
   router.post('/enroll/phone', perIp, forms, async (request, response) => {
@@ -165,7 +182,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{ phone }] });
       if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
-      renderStep(request, response, result.view, { status: REQUEST_CODE_STATUS[result.outcome], error: result.message, forcePhone: true });
+      await renderStep(request, response, result.view, { status: REQUEST_CODE_STATUS[result.outcome], error: result.message, forcePhone: true });
     });
   });
 
@@ -176,7 +193,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{}] });
       if (result.outcome === 'sent') return renderStep(request, response, result.view, { notice: 'A new code is on its way. The previous code no longer works.' });
-      renderStep(request, response, result.view, { status: REQUEST_CODE_STATUS[result.outcome], error: result.message });
+      await renderStep(request, response, result.view, { status: REQUEST_CODE_STATUS[result.outcome], error: result.message });
     });
   });
 
@@ -213,12 +230,20 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     if (!session) return;
     deps.csrf.verify(request);
     const method = request.body.method;
-    if (method !== 'app' && method !== 'sms') {
+    const invalid = async (error: string) => {
       const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
-      return renderStep(request, response, view, { status: 422, error: 'Choose one of the two ways.' });
+      return renderStep(request, response, view, { status: 422, error });
+    };
+    if (method !== 'app' && method !== 'sms') return invalid('Choose one of the two ways.');
+    let pinHash: string | undefined;
+    if (method === 'sms' && (await smsPinRequired(session.userId))) {
+      const chosen = checkNewPin(request.body.pin, request.body.pinConfirm);
+      if (!chosen.ok) return invalid(chosen.error);
+      // Hashed here, before the workflow: only the hash goes into the update, and so into history.
+      pinHash = hashSmsPin(deps.secrets, session.userId, chosen.pin);
     }
     await withCurrentStep(request, response, session, async () => {
-      await handle(session).executeUpdate(chooseMethodUpdate, { args: [{ method }] });
+      await handle(session).executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] });
       response.redirect(303, '/enroll');
     });
   });

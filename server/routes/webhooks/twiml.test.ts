@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { messagingTwiml } from './twiml';
+
+describe('messagingTwiml', () => {
+  it('wraps the reply in a Message, escaping XML', () => {
+    assert.equal(
+      messagingTwiml(`Tom & Jerry's <b>"reset"</b>`),
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Tom &amp; Jerry&apos;s &lt;b&gt;&quot;reset&quot;&lt;/b&gt;</Message></Response>',
+    );
+  });
+
+  it('answers nothing with an empty Response', () => {
+    assert.equal(messagingTwiml(null), '<?xml version="1.0" encoding="UTF-8"?><Response/>');
+  });
+});

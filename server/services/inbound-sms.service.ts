@@ -1,0 +1,132 @@
+import type { RenderTemplate } from '../../activities/message-templates';
+import { resolveClientPolicy } from '../../common/client-policy';
+import { constantTimeEqual } from '../../common/crypto/keys';
+import type { Secrets } from '../../common/crypto/secrets';
+import { InputError } from '../../common/errors';
+import { errorFields, type Logger } from '../../common/logger';
+import type { AuditAction, AuditStore } from '../db/audit.store';
+import type { RateLimitStore } from '../db/rate-limit.store';
+import type { PhoneOwner, UsersStore } from '../db/users.store';
+import { normalisePhoneNumber } from './phone-number';
+import type { ResetService } from './reset.service';
+import { parseSmsCommand } from './sms-keywords';
+import { hashSmsPin, isPinFormat } from './sms-pin';
+
+export interface InboundSmsDeps {
+  users: UsersStore;
+  audit: AuditStore;
+  rateLimits: RateLimitStore;
+  secrets: Secrets;
+  resets: Pick<ResetService, 'start'>;
+  render: RenderTemplate;
+  defaultPhoneRegion: string;
+  logger: Logger;
+  /** PINs one user may try in an hour, right or wrong, before every RESET is refused until the hour ends. */
+  pinAttemptsPerHour?: number;
+}
+
+export interface InboundSms {
+  /** The sender as the carrier gave it (E.164 from Twilio; typed by hand on the dev form). */
+  from: string;
+  body: string;
+}
+
+type RejectReason = 'missing_pin' | 'wrong_pin' | 'no_pin_set' | 'pin_rate_limited' | 'several_accounts';
+
+const HOUR_MS = 3_600_000;
+const GENERIC_HINT = 'Sorry, we did not understand that. Text RESET for a new password, or HELP for help.';
+const ACTOR = 'sms';
+
+/**
+ * Texts to the service number, whichever way they arrive (the Twilio webhook or the outbox's dev form). Returns
+ * the reply to text back, or null for none. Every RESET gets the same reply, whatever happened, so that texting
+ * a number in is no way to learn whether it belongs to an account or whether a PIN was right.
+ */
+export class InboundSmsService {
+  private readonly pinAttemptsPerHour: number;
+
+  constructor(private readonly deps: InboundSmsDeps) {
+    this.pinAttemptsPerHour = deps.pinAttemptsPerHour ?? 5;
+  }
+
+  async handle(sms: InboundSms): Promise<string | null> {
+    const command = parseSmsCommand(sms.body);
+    const lookup = this.phoneLookup(sms.from);
+    switch (command.keyword) {
+      // No reply to either: Twilio confirms opt-outs and opt-ins itself, and a second text would be one too many.
+      case 'stop':
+        if (lookup) await this.setOptOut(lookup, true);
+        return null;
+      case 'start':
+        if (lookup) await this.setOptOut(lookup, false);
+        return null;
+      case 'help': {
+        const owners = lookup ? await this.deps.users.findEnrolledByPhone(lookup) : [];
+        return this.deps.render('sms-help', { pin: owners.some((owner) => requiresPin(owner)) });
+      }
+      case 'reset':
+        if (lookup) await this.reset(lookup, command.pin);
+        return this.deps.render('sms-reset-neutral', {});
+      case 'other':
+        return GENERIC_HINT;
+    }
+  }
+
+  /** Undefined for a sender that is not a number we could have enrolled (a short code, a typo on the dev form). */
+  private phoneLookup(from: string): string | undefined {
+    try {
+      return this.deps.secrets.hash('phone-lookup', normalisePhoneNumber(from, this.deps.defaultPhoneRegion));
+    } catch (error) {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    }
+  }
+
+  private async setOptOut(lookup: string, optedOut: boolean): Promise<void> {
+    const changed = await this.deps.users.setSmsOptOut(lookup, optedOut);
+    for (const user of changed) await this.audit(user, optedOut ? 'sms.opted_out' : 'sms.opted_in');
+  }
+
+  private async reset(lookup: string, pin: string | null): Promise<void> {
+    const owners = await this.deps.users.findEnrolledByPhone(lookup);
+    if (owners.length === 0) return;
+    if (owners.length > 1) {
+      // Guessing which account is meant could reset the wrong person's password; the help desk must do it.
+      for (const owner of owners) await this.reject(owner, 'several_accounts');
+      return;
+    }
+    const owner = owners[0]!;
+    if (requiresPin(owner)) {
+      const refusal = await this.checkPin(owner, pin);
+      if (refusal) return this.reject(owner, refusal);
+    }
+    try {
+      await this.deps.resets.start({ userId: owner.id, clientId: owner.client_id, channel: 'sms', requestedBy: ACTOR });
+    } catch (error) {
+      // The reply stays neutral even now, or a failure would tell the sender an account exists.
+      this.deps.logger.error('Could not start an SMS password reset', { userId: owner.id, ...errorFields(error) });
+    }
+  }
+
+  private async checkPin(owner: PhoneOwner, pin: string | null): Promise<RejectReason | undefined> {
+    if (pin === null) return 'missing_pin';
+    // Counted before the comparison, right or wrong, so that the limit bounds guesses and not just failures.
+    const verdict = await this.deps.rateLimits.hit(`sms-pin:${owner.id}`, this.pinAttemptsPerHour, HOUR_MS);
+    if (!verdict.allowed) return 'pin_rate_limited';
+    if (!owner.sms_pin_hash) return 'no_pin_set';
+    const matches = isPinFormat(pin) && constantTimeEqual(hashSmsPin(this.deps.secrets, owner.id, pin), owner.sms_pin_hash);
+    return matches ? undefined : 'wrong_pin';
+  }
+
+  private reject(owner: PhoneOwner, reason: RejectReason): Promise<void> {
+    return this.audit(owner, 'sms.reset_rejected', { reason });
+  }
+
+  private audit(user: Pick<PhoneOwner, 'id' | 'client_id' | 'msp_id'>, action: AuditAction, detail?: Record<string, string>): Promise<void> {
+    return this.deps.audit.record({ mspId: user.msp_id, clientId: user.client_id, userId: user.id, actor: ACTOR, action, detail });
+  }
+}
+
+function requiresPin(owner: PhoneOwner): boolean {
+  return resolveClientPolicy(owner.client_settings).requireSmsPin;
+}

@@ -1,0 +1,349 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadTemporalSettings } from '../common/temporal/settings';
+import { freePort } from '../scripts/lib/free-port';
+import { startDevServer, type DevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
+import { apiClient, type ApiResponse } from '../test/support/http';
+import { agentConfigFor, enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../test/support/reset-setup';
+import { startSambaDc, type SambaDc } from '../test/support/samba';
+import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import type { PasswordResetResult } from './password-reset.workflow';
+import { makePasswordResetWorkflowId } from './workflow-ids';
+
+/**
+ * What happens to a password reset when something breaks underneath it: the agent dies after writing, the
+ * directory cannot be reached, Temporal itself restarts. Real Samba, real Temporal, real agent processes.
+ */
+
+const ROOT = join(__dirname, '..');
+const TEMPORAL_CLI = process.env.TEMPORAL_CLI_PATH ?? '/root/.cache/latchkey/temporal-cli/v1.5.1/temporal';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if ((error as { final?: boolean }).final) throw error;
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+/** An agent as its own OS process, as it runs on a client's server, so that it can be killed for real. */
+interface AgentProcess {
+  agentId: string;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<void>;
+}
+
+const agentProcesses = new Set<ChildProcess>();
+
+// A crashed test runner must not leave agents polling the shared dev server's queues.
+process.once('exit', () => {
+  for (const child of agentProcesses) child.kill('SIGKILL');
+});
+
+async function killAgentProcess(agent: AgentProcess): Promise<void> {
+  if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
+  await agent.exited;
+}
+
+async function spawnAgent(stack: TestStack, tenant: Tenant, dc: SambaDc, extraEnv: Record<string, string> = {}): Promise<AgentProcess> {
+  const api = apiClient(stack.url, tenant.apiKey);
+  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: `fault agent ${agentProcesses.size + 1}` });
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const config = agentConfigFor(stack, dc, issued.body.token);
+  const env: Record<string, string> = {
+    // Only what the agent is meant to see: nothing of this process's own LATCHKEY_* or AD_* settings.
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    LATCHKEY_SERVER_URL: config.serverUrl,
+    LATCHKEY_AGENT_TOKEN: config.token,
+    LATCHKEY_AGENT_NAME: config.name,
+    LATCHKEY_LOG_LEVEL: 'warn',
+    AD_URL: config.directory.url,
+    AD_BIND_DN: config.directory.bindDn,
+    AD_BIND_PASSWORD: config.directory.bindPassword,
+    AD_BASE_DN: config.directory.baseDn,
+    AD_CA_PEM: config.directory.caPem!,
+    AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  agentProcesses.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => {
+      agentProcesses.delete(child);
+      resolve();
+    });
+  });
+  const agent: AgentProcess = { agentId: issued.body.id, child, output: () => output, exited };
+  try {
+    // The first heartbeat comes after the worker is built, just before it starts polling.
+    await until(`agent ${agent.agentId} to start`, 30_000, async () => {
+      if (child.exitCode !== null) throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output}`), { final: true });
+      const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
+      return listed.body.items.find((a: { id: string; lastSeenAt: string | null }) => a.id === agent.agentId && a.lastSeenAt) ? true : undefined;
+    }, 200).catch((error: Error) => {
+      throw new Error(`${error.message}\nagent output:\n${output}`);
+    });
+  } catch (error) {
+    await killAgentProcess(agent);
+    throw error;
+  }
+  return agent;
+}
+
+const resetPath = (tenant: Tenant, userId: string) => `/clients/${tenant.clientId}/users/${userId}/reset-password`;
+
+/** A request left running in the background; its outcome (or error) is read later. */
+function inBackground<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+async function pwdLastSet(dc: SambaDc, dn: string): Promise<string | undefined> {
+  return (await dc.readAttributes(dn, ['pwdLastSet'])).pwdLastSet;
+}
+
+/** Resolves once the directory write has happened, i.e. the user's pwdLastSet moved. */
+function directoryWritten(dc: SambaDc, dn: string, before: string | undefined, timeoutMs: number): Promise<string> {
+  return until('the directory write (pwdLastSet to change)', timeoutMs, async () => {
+    const now = await pwdLastSet(dc, dn);
+    return now !== before ? (now ?? 'unset') : undefined;
+  });
+}
+
+function temporaryPasswordTexts(stack: TestStack, phone: string, seen: Set<string>) {
+  return stack.outbox.list({ to: phone }).filter((m) => !seen.has(m.id) && /temporary password/.test(m.text));
+}
+
+async function auditActions(stack: TestStack, userId: string, action: string) {
+  return stack.database.db('audit_events').where({ user_id: userId, action });
+}
+
+/** Attempt numbers of each directory step in the reset's history (the attempt that finally ran). */
+async function directoryAttempts(stack: TestStack, tenant: Tenant, userId: string): Promise<number[]> {
+  const handle = stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(tenant.clientId, userId));
+  const events = (await handle.fetchHistory()).events ?? [];
+  const directorySteps = new Set(
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword').map((e) => Number(e.eventId)),
+  );
+  return events.flatMap((e) => {
+    const started = e.activityTaskStartedEventAttributes;
+    return started && directorySteps.has(Number(started.scheduledEventId)) ? [started.attempt ?? 0] : [];
+  });
+}
+
+describe('password reset under faults', () => {
+  let dc: SambaDc;
+  const seenMessages = (stack: TestStack) => new Set(stack.outbox.list().map((m) => m.id));
+
+  before(async () => {
+    dc = await startSambaDc();
+  });
+  after(async () => {
+    for (const child of [...agentProcesses]) child.kill('SIGKILL');
+    await dc?.stop();
+  });
+
+  it('survives the agent being killed after its directory write: another agent finishes it, once', { timeout: 90_000 }, async (t) => {
+    const agents: AgentProcess[] = [];
+    let stack: TestStack | undefined;
+    t.after(async () => {
+      for (const agent of agents) await killAgentProcess(agent);
+      await stack?.stop();
+    });
+    // A short attempt timeout, so that the killed agent's task is retried on the other one within seconds.
+    stack = await startTestStack({ directoryTimeouts: { attemptTimeoutMs: 3_000, totalTimeoutMs: 60_000 } });
+    const tenant = await createTenant(stack, 'Failover MSP');
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+
+    // Agent A writes the password, then hangs long enough to be killed before it can report back.
+    const agentA = await spawnAgent(stack, tenant, dc, { LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: '20000' });
+    agents.push(agentA);
+    const before = await pwdLastSet(dc, user.dn);
+    const seen = seenMessages(stack);
+    const request = inBackground(user.api('POST', resetPath(tenant, user.userId)));
+    await directoryWritten(dc, user.dn, before, 20_000);
+    agentA.child.kill('SIGKILL');
+    await agentA.exited;
+    assert.equal(agentA.child.signalCode, 'SIGKILL');
+    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0, 'nothing was delivered by the agent that died');
+    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
+
+    const agentB = await spawnAgent(stack, tenant, dc);
+    agents.push(agentB);
+    const outcome = await request;
+    assert.ifError(outcome.error);
+    const reset = outcome.value!;
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal(reset.body.status, 'completed');
+
+    const password = await passwordTextedTo(stack, user.phone, seen);
+    // B re-ran the write with the same nonce, so the password A set and the one B set and texted are the same.
+    await dc.bind(user.upn, password);
+    await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e/);
+    const attempts = await directoryAttempts(stack, tenant, user.userId);
+    assert.equal(attempts.length, 1);
+    t.diagnostic(`directory step finished on attempt ${attempts[0]}`);
+    assert.ok(attempts[0]! >= 2, `the directory step was retried after A died (attempt ${attempts[0]})`);
+
+    await sleep(500); // room for a duplicate delivery to show up, were there one
+    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 1, 'exactly one password SMS');
+    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 1, 'exactly one reset.completed');
+    const rows = await stack.database.db('password_resets').where({ user_id: user.userId });
+    assert.deepEqual(rows.map((r: { status: string }) => r.status), ['completed']);
+
+    // Killing one agent does not stop resets: the survivor takes the next one straight away.
+    const seenAgain = seenMessages(stack);
+    const second = await user.api('POST', resetPath(tenant, user.userId));
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.equal(second.body.status, 'completed');
+    const secondPassword = await passwordTextedTo(stack, user.phone, seenAgain);
+    assert.notEqual(secondPassword, password);
+    await dc.bind(user.upn, secondPassword);
+    assert.equal(agentB.child.exitCode, null, 'agent B is still running');
+  });
+
+  it('fails cleanly when the directory cannot be reached: bounded retries, a clear answer, nothing written', { timeout: 60_000 }, async (t) => {
+    let stack: TestStack | undefined;
+    let agent: Awaited<ReturnType<typeof startTestAgent>> | undefined;
+    t.after(async () => {
+      await agent?.stop();
+      await stack?.stop();
+    });
+    stack = await startTestStack({ directoryTimeouts: { attemptTimeoutMs: 2_000, totalTimeoutMs: 8_000, maximumAttempts: 3 } });
+    const tenant = await createTenant(stack, 'Unreachable MSP');
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    // Nothing listens there; TLS trust and name stay right, so the only fault is reachability.
+    const closedPort = await freePort();
+    const reachable = agentConfigFor(stack, dc, 'unused').directory;
+    agent = await startTestAgent(stack, tenant, dc, { directory: { ...reachable, url: `ldaps://127.0.0.1:${closedPort}` } });
+
+    const before = await pwdLastSet(dc, user.dn);
+    const seen = seenMessages(stack);
+    const started = Date.now();
+    const reset = await user.api('POST', resetPath(tenant, user.userId));
+    const tookMs = Date.now() - started;
+    t.diagnostic(`the technician heard back after ${tookMs} ms`);
+    assert.equal(reset.status, 502, JSON.stringify(reset.body));
+    assert.equal(reset.body.status, 'failed');
+    assert.equal(reset.body.code, 'directory_unavailable');
+    assert.match(reset.body.userMessage, /could not be reached/);
+    assert.ok(tookMs < 10_000, `gave up within the total bound (took ${tookMs} ms)`);
+    assert.deepEqual(await directoryAttempts(stack, tenant, user.userId), [3], 'exactly maximumAttempts tries');
+
+    const sms = await stack.outbox.waitFor((m) => m.to === user.phone && !seen.has(m.id) && /could not reset/.test(m.text));
+    assert.ok(sms.text.includes(reset.body.userMessage), sms.text);
+    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0);
+
+    const failed = await auditActions(stack, user.userId, 'reset.failed');
+    assert.equal(failed.length, 1);
+    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
+    const rows = await stack.database.db('password_resets').where({ user_id: user.userId });
+    assert.deepEqual(
+      rows.map((r: { status: string; failure_code: string | null; ended_at: Date | null }) => [r.status, r.failure_code, r.ended_at !== null]),
+      [['failed', 'directory_unavailable', true]],
+    );
+    const history = await user.api('GET', `/clients/${tenant.clientId}/password-resets`);
+    assert.ok(history.body.items.some((r: { userId: string; status: string; failureCode: string }) => r.userId === user.userId && r.status === 'failed' && r.failureCode === 'directory_unavailable'));
+
+    // Nothing half-done: the account is exactly as it was.
+    assert.equal(await pwdLastSet(dc, user.dn), before);
+    await dc.bind(user.upn, user.initialPassword);
+  });
+
+  it('finishes a reset that was in flight while the Temporal server restarted', { timeout: 120_000 }, async (t) => {
+    let server: DevServer | undefined;
+    let stack: TestStack | undefined;
+    let agent: Awaited<ReturnType<typeof startTestAgent>> | undefined;
+    const scratch = await mkdtemp(join(tmpdir(), 'latchkey-faults-'));
+    t.after(async () => {
+      await agent?.stop();
+      await stack?.stop();
+      await server?.stop();
+      await rm(scratch, { recursive: true, force: true });
+    });
+    const PAUSE_AFTER_WRITE_MS = 4_000;
+    const settings = loadTemporalSettings();
+    const serverOptions: DevServerOptions = {
+      cliPath: TEMPORAL_CLI,
+      ip: '127.0.0.1',
+      grpcPort: await freePort(),
+      namespace: settings.namespace,
+      logLevel: 'error',
+      dynamicConfig: settings.devServer.dynamicConfig,
+      // On disk, so the running reset's history outlives the server process.
+      dbFile: join(scratch, 'temporal.sqlite'),
+      logFile: join(scratch, 'temporal.log'),
+    };
+    server = await startDevServer(serverOptions);
+    // The attempt timeout must outlast the agent's pause, or the write would be retried without any restart.
+    stack = await startTestStack({ temporalAddress: server.address, directoryTimeouts: { attemptTimeoutMs: 10_000, totalTimeoutMs: 90_000 } });
+    const tenant = await createTenant(stack, 'Restart MSP');
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    agent = await startTestAgent(stack, tenant, dc, { pauseAfterWriteMs: PAUSE_AFTER_WRITE_MS });
+
+    const before = await pwdLastSet(dc, user.dn);
+    const seen = seenMessages(stack);
+    const request = inBackground(user.api('POST', resetPath(tenant, user.userId)));
+    await directoryWritten(dc, user.dn, before, 20_000);
+    const writtenAt = Date.now();
+
+    const stopping = Date.now();
+    await server.stop();
+    const stoppedMs = Date.now() - stopping;
+    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0, 'the server went down before delivery');
+    // Down until after the agent's pause, so the agent reports its result into the outage, not to the new server.
+    await sleep(Math.max(0, writtenAt + PAUSE_AFTER_WRITE_MS + 1_500 - Date.now()));
+    server = await startDevServer(serverOptions);
+    t.diagnostic(`dev server stopped in ${stoppedMs} ms, back after ${Date.now() - stopping} ms`);
+
+    // The central worker, the agent and the client all reconnect on their own; give them a bounded while.
+    const handle = stack.runtime.temporal.workflow.getHandle<() => Promise<PasswordResetResult>>(makePasswordResetWorkflowId(tenant.clientId, user.userId));
+    const result = await until('the reset to finish after the restart', 60_000, async () => handle.result(), 250);
+    assert.equal(result.status, 'completed');
+    t.diagnostic(`reset finished ${Date.now() - stopping} ms after the stop began; directory step attempts ${JSON.stringify(await directoryAttempts(stack, tenant, user.userId))}`);
+    const password = await passwordTextedTo(stack, user.phone, seen);
+    await dc.bind(user.upn, password);
+    await sleep(500);
+    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 1, 'exactly one password SMS');
+    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 1);
+
+    // The technician's request spanned the outage: it either saw the outcome or was told to look later.
+    const outcome = await request;
+    assert.ifError(outcome.error);
+    const answer = outcome.value as ApiResponse;
+    t.diagnostic(`the technician's request across the restart answered ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (answer.status !== 200) assert.equal(answer.status, 503, JSON.stringify(answer.body));
+    else assert.equal(answer.body.status, 'completed');
+
+    // Every connection came back, not just enough of them for one reset: a fresh reset runs end to end.
+    const seenAgain = seenMessages(stack);
+    const next = await user.api('POST', resetPath(tenant, user.userId));
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body.status, 'completed');
+    await dc.bind(user.upn, await passwordTextedTo(stack, user.phone, seenAgain));
+  });
+});
