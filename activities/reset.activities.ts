@@ -22,12 +22,11 @@ export function createResetActivities(deps: ActivityDeps) {
   const { stores, secrets, render } = deps;
 
   async function context(userId: string) {
-    const user = await stores.users.getById(userId);
-    if (!user) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
-    const org = (await stores.tenants.orgOfUser(userId))!;
-    const client = (await stores.tenants.getClientById(user.client_id))!;
+    const found = await stores.tenants.userWithOrg(userId);
+    if (!found) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
+    const { user } = found;
     const phone = user.phone_encrypted ? secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted') : null;
-    return { user, org, policy: resolveClientPolicy(client.settings), phone };
+    return { user, org: { mspId: found.mspId, mspName: found.mspName, clientId: user.client_id, clientName: found.clientName }, policy: resolveClientPolicy(found.clientSettings), phone };
   }
 
   const audit = (org: { mspId: string; clientId: string }, userId: string, actor: string, action: Parameters<ActivityDeps['stores']['audit']['record']>[0]['action'], detail: Record<string, string | number | boolean | null>) =>
@@ -45,15 +44,19 @@ export function createResetActivities(deps: ActivityDeps) {
     /** Opens the history row and applies the per-user limit; a refused reset is audited and goes no further. */
     async beginPasswordReset(input: BeginResetInput): Promise<BeginResetResult> {
       const { user, org, policy, phone } = await context(input.userId);
-      await stores.passwordResets.open({ id: input.resetId, user_id: user.id, client_id: user.client_id, channel: input.channel, requested_by: input.requestedBy });
-      await audit(org, user.id, input.requestedBy, 'reset.requested', { resetId: input.resetId, channel: input.channel });
+      const enrolled = !!phone && ['enrolled_sms', 'enrolled_app'].includes(user.status);
+      // Independent writes, so they go out together: a reset is on the user's critical path.
+      const [verdict] = await Promise.all([
+        enrolled ? stores.rateLimits.hit(`reset-user:${user.id}`, policy.resetsPerHour, HOUR_MS) : undefined,
+        stores.passwordResets.open({ id: input.resetId, user_id: user.id, client_id: user.client_id, channel: input.channel, requested_by: input.requestedBy }),
+        audit(org, user.id, input.requestedBy, 'reset.requested', { resetId: input.resetId, channel: input.channel }),
+      ]);
       const refuse = async (reason: 'not_enrolled' | 'rate_limited') => {
         await stores.passwordResets.close(input.resetId, 'refused', reason);
         await audit(org, user.id, 'system', 'reset.refused', { resetId: input.resetId, reason });
         return { outcome: 'refused' as const, reason };
       };
-      if (!phone || !['enrolled_sms', 'enrolled_app'].includes(user.status)) return refuse('not_enrolled');
-      const verdict = await stores.rateLimits.hit(`reset-user:${user.id}`, policy.resetsPerHour, HOUR_MS);
+      if (!enrolled || !verdict) return refuse('not_enrolled');
       if (!verdict.allowed) return refuse('rate_limited');
       return { outcome: 'go', username: user.username, policy };
     },
@@ -62,14 +65,18 @@ export function createResetActivities(deps: ActivityDeps) {
     async deliverResetPassword(input: { resetId: string; userId: string; password: string; unlocked: boolean }): Promise<void> {
       const { user, org, policy, phone } = await context(input.userId);
       await sendSms(phone!, render('sms-reset-password', { mspName: org.mspName, password: input.password, mustChange: policy.mustChangeAtNextLogon, unlocked: input.unlocked }));
-      await stores.passwordResets.close(input.resetId, 'completed');
-      await audit(org, user.id, 'system', 'reset.completed', { resetId: input.resetId, unlocked: input.unlocked });
+      await Promise.all([
+        stores.passwordResets.close(input.resetId, 'completed'),
+        audit(org, user.id, 'system', 'reset.completed', { resetId: input.resetId, unlocked: input.unlocked }),
+      ]);
     },
 
     async failPasswordReset(input: { resetId: string; userId: string; code: string; userMessage: string }): Promise<void> {
       const { user, org, phone } = await context(input.userId);
-      await stores.passwordResets.close(input.resetId, 'failed', input.code);
-      await audit(org, user.id, 'system', 'reset.failed', { resetId: input.resetId, code: input.code });
+      await Promise.all([
+        stores.passwordResets.close(input.resetId, 'failed', input.code),
+        audit(org, user.id, 'system', 'reset.failed', { resetId: input.resetId, code: input.code }),
+      ]);
       if (phone) await sendSms(phone, render('sms-reset-failed', { mspName: org.mspName, reason: input.userMessage }));
     },
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createCentralActivities } from '../activities';
@@ -107,7 +107,9 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const queueOfAgent = (clientId: string) =>
       options.agentTaskQueuePrefix ? `${options.agentTaskQueuePrefix}${clientId}` : agentTaskQueue(settings, clientId);
 
-    const clientConnection = await Connection.connect({ address: config.temporal.address });
+    // One native connection for the client and the worker: it lets the client ask for eager workflow start,
+    // which hands a new reset straight to this process's worker and saves a round trip to the server.
+    const clientConnection = await NativeConnection.connect({ address: config.temporal.address });
     cleanups.push(() => clientConnection.close());
     await ensureNamespace(clientConnection, namespace, settings.retentionMs);
     const dataConverter = createCentralDataConverter(config.codecKeys, config.masterKey);
@@ -126,8 +128,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     let worker: Worker | undefined;
     let workerStopped: Promise<void> = Promise.resolve();
     if (options.runWorker !== false) {
-      const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
-      cleanups.push(() => workerConnection.close());
+      const workerConnection = clientConnection;
       worker = await createCentralWorker({
         connection: workerConnection,
         namespace,
@@ -155,7 +156,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const render = loadPageRenderer();
     const secureCookies = config.publicUrl.startsWith('https://');
     const activation = new ActivationService({ temporal, taskQueue, policy: config.enrollment, users: stores.users, audit: stores.audit });
-    const resets = new ResetService({ temporal, taskQueue, agentTaskQueue: queueOfAgent, directoryTimeouts: options.directoryTimeouts });
+    const resets = new ResetService({ temporal, taskQueue, agentTaskQueue: queueOfAgent, directoryTimeouts: options.directoryTimeouts, eagerStart: options.runWorker !== false });
     const inboundSms = new InboundSmsService({
       users: stores.users,
       audit: stores.audit,

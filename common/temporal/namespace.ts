@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { msToTs } from '@temporalio/common/lib/time';
 
@@ -10,7 +10,7 @@ function isNotFound(error: unknown): boolean {
  * Registers the namespace if it is missing and keeps its retention equal to temporal.yaml, so that the file
  * stays the truth for the deployment rather than whatever the namespace was created with years ago.
  */
-export async function ensureNamespace(connection: Connection, namespace: string, retentionMs: number): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureNamespace(connection: { workflowService: temporal.api.workflowservice.v1.WorkflowService }, namespace: string, retentionMs: number): Promise<'created' | 'updated' | 'unchanged'> {
   const retention = msToTs(retentionMs);
   try {
     const described = await connection.workflowService.describeNamespace({ namespace });

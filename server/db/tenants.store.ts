@@ -1,5 +1,6 @@
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
+import type { UserRow } from './users.store';
 
 /** What an API key may see: one MSP, and optionally only one of its clients. */
 export interface Scope {
@@ -69,6 +70,18 @@ export class TenantsStore {
       .where('users.id', userId)
       .first('msps.id as mspId', 'msps.name as mspName', 'clients.id as clientId', 'clients.name as clientName');
     return row;
+  }
+
+  /** A user with everything a reset needs to know about its tenant, in one round trip. */
+  async userWithOrg(userId: string): Promise<{ user: UserRow; mspId: string; mspName: string; clientName: string; clientSettings: ClientSettings } | undefined> {
+    const row = await this.db('users')
+      .join('clients', 'clients.id', 'users.client_id')
+      .join('msps', 'msps.id', 'clients.msp_id')
+      .where('users.id', userId)
+      .first('users.*', 'msps.id as org_msp_id', 'msps.name as org_msp_name', 'clients.name as org_client_name', 'clients.settings as org_client_settings');
+    if (!row) return undefined;
+    const { org_msp_id, org_msp_name, org_client_name, org_client_settings, ...user } = row;
+    return { user: user as UserRow, mspId: org_msp_id, mspName: org_msp_name, clientName: org_client_name, clientSettings: org_client_settings };
   }
 
   async listClients(scope: Scope, page: PageRequest): Promise<Page<ClientRow>> {

@@ -10,6 +10,7 @@ export interface ResetServiceDeps {
   taskQueue: string;
   agentTaskQueue: (clientId: string) => string;
   directoryTimeouts?: PasswordResetInput['directory'];
+  eagerStart: boolean;
 }
 
 /**
@@ -26,6 +27,8 @@ export class ResetService {
         workflowId: makePasswordResetWorkflowId(request.clientId, request.userId),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        // Honoured when this process also runs the worker (npm start, and the central worker in production).
+        requestEagerStart: this.deps.eagerStart,
         args: [
           {
             resetId: randomUUID(),
