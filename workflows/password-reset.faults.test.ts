@@ -200,7 +200,7 @@ describe('password reset under faults', () => {
     assert.equal(reset.body.status, 'completed');
 
     const password = await passwordTextedTo(stack, user.phone, seen);
-    // B re-ran the write with the same nonce, so the password A set and the one B set and texted are the same.
+    // B's retry wrote again from the same nonce; what matters is that the texted password is the one AD holds.
     await dc.bind(user.upn, password);
     await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e/);
     const attempts = await directoryAttempts(stack, tenant, user.userId);
