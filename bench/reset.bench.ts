@@ -106,7 +106,6 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
     const events = history.events ?? [];
     const at = new Map<string, number>();
     const totals = { wftDispatch: 0, wftRun: 0, activityDispatch: 0 };
-    let deliveredAt = 0;
     for (const event of events) {
       const time = millis(event.eventTime as never);
       at.set(String(event.eventId), time);
@@ -120,9 +119,6 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
       if (actDone) {
         const scheduled = events.find((e) => String(e.eventId) === String(actDone.scheduledEventId))?.activityTaskScheduledEventAttributes;
         add(`ours: activity ${scheduled?.activityType?.name} (run)`, time - at.get(String(actDone.startedEventId))!);
-      }
-      if (event.markerRecordedEventAttributes && !deliveredAt && JSON.stringify(event.markerRecordedEventAttributes.details ?? {}).length > 0) {
-        deliveredAt = time;
       }
     }
     add('Temporal: workflow task dispatch', totals.wftDispatch);

@@ -48,6 +48,8 @@ const DIRECTORY_NON_RETRYABLE = [
 
 /** What the user is told when the directory could not be reached at all: the cause is not theirs to fix. */
 const UNREACHABLE = 'Your company network could not be reached just now.';
+/** What the user is told when no agent answered: the write may or may not have happened. */
+const UNCONFIRMED = 'We could not confirm the reset, so your old password may or may not still work.';
 
 function describeFailure(error: unknown): { code: string; userMessage: string } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
@@ -55,8 +57,8 @@ function describeFailure(error: unknown): { code: string; userMessage: string } 
     const detail = cause.details?.[0] as { code?: string; userMessage?: string } | undefined;
     return { code: detail?.code ?? cause.type ?? 'unknown', userMessage: detail?.userMessage ?? UNREACHABLE };
   }
-  // Timeouts: no agent answered in time, or the directory kept failing.
-  return { code: 'directory_unreachable', userMessage: UNREACHABLE };
+  // A timeout is not a clean "no": an agent may have written the password and died before it could say so.
+  return { code: 'directory_unconfirmed', userMessage: UNCONFIRMED };
 }
 
 /**
