@@ -156,7 +156,17 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const render = loadPageRenderer();
     const secureCookies = config.publicUrl.startsWith('https://');
     const activation = new ActivationService({ temporal, taskQueue, policy: config.enrollment, users: stores.users, audit: stores.audit });
-    const resets = new ResetService({ temporal, taskQueue, agentTaskQueue: queueOfAgent, directoryTimeouts: options.directoryTimeouts, eagerStart: options.runWorker !== false });
+    const resets = new ResetService({
+      temporal,
+      taskQueue,
+      agentTaskQueue: queueOfAgent,
+      tenants: stores.tenants,
+      rateLimits: stores.rateLimits,
+      audit: stores.audit,
+      passwordResets: stores.passwordResets,
+      directoryTimeouts: options.directoryTimeouts,
+      eagerStart: options.runWorker !== false,
+    });
     const inboundSms = new InboundSmsService({
       users: stores.users,
       audit: stores.audit,

@@ -1,13 +1,18 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
 import type { CentralActivities, DirectoryActivities } from '../activities';
+import type { ClientPolicy } from '../common/client-policy';
 import type { ResetChannel } from '../server/db/password-resets.store';
 
 export interface PasswordResetInput {
   resetId: string;
   userId: string;
+  /** The directory account, and the client's policy, as checked by whoever started the reset. */
+  username: string;
+  policy: ClientPolicy;
   channel: ResetChannel;
   /** "api-key:<id>" for a technician, "sms" for a texted RESET. */
   requestedBy: string;
+  requestedAt: number;
   /** The client's agent queue: the directory write happens on premises, never centrally. */
   agentTaskQueue: string;
   /** Bounds on the directory step; tests shrink them. */
@@ -20,9 +25,10 @@ export type PasswordResetResult =
   | { status: 'failed'; resetId: string; code: string; userMessage: string };
 
 /**
- * The central steps are short database writes and one SMS, so they run as local activities in the workflow's
- * own worker: no round trip through the Temporal server for each, which is most of what a reset costs besides
- * the directory write itself (see bench/reset.bench.ts).
+ * Delivery and bookkeeping are short and run as local activities in the workflow's own worker: no round trip
+ * through the Temporal server for each, which is most of what a reset costs besides the directory write itself
+ * (see bench/reset.bench.ts). A local activity can run twice if its worker dies before the result is recorded;
+ * here that means the same password texted twice, never a different one.
  */
 const central = proxyLocalActivities<CentralActivities>({
   startToCloseTimeout: '10s',
@@ -30,8 +36,8 @@ const central = proxyLocalActivities<CentralActivities>({
   retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
 });
 
-/** The owner's notice is an email that may wait out an SMTP outage; nobody is waiting on it. */
-const notice = proxyActivities<CentralActivities>({
+/** The owner's notice may wait out an SMTP outage; nobody is waiting on it. */
+const notice = proxyLocalActivities<CentralActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
@@ -62,15 +68,13 @@ function describeFailure(error: unknown): { code: string; userMessage: string } 
 }
 
 /**
- * One password reset: check, set on the agent, deliver, notify. The password is derived on the agent from a
- * nonce fixed here, so every retry of the directory write sets the same password, and the one delivered is
- * exactly the one the agent's successful attempt returned.
+ * One password reset: set on the agent, deliver, notify. The password is derived on the agent from a nonce fixed
+ * here, so every retry of the directory write sets the same password, and the one delivered is exactly the one
+ * the agent's successful attempt returned.
  */
 export async function passwordResetWorkflow(input: PasswordResetInput): Promise<PasswordResetResult> {
   const { resetId, userId } = input;
-  const begun = await central.beginPasswordReset({ resetId, userId, channel: input.channel, requestedBy: input.requestedBy });
-  if (begun.outcome === 'refused') return { status: 'refused', resetId, reason: begun.reason };
-
+  const record = { resetId, userId, channel: input.channel, requestedBy: input.requestedBy, requestedAt: input.requestedAt };
   const agent = proxyActivities<DirectoryActivities>({
     taskQueue: input.agentTaskQueue,
     // Short per attempt so that a killed agent's task moves to another agent quickly; bounded in total so the
@@ -88,20 +92,20 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
   let set: { password: string; wasLocked: boolean };
   try {
     set = await agent.resetDirectoryPassword({
-      username: begun.username,
+      username: input.username,
       nonce: uuid4(),
-      length: begun.policy.passwordLength,
-      mustChangeAtNextLogon: begun.policy.mustChangeAtNextLogon,
-      unlock: begun.policy.unlockOnReset,
+      length: input.policy.passwordLength,
+      mustChangeAtNextLogon: input.policy.mustChangeAtNextLogon,
+      unlock: input.policy.unlockOnReset,
     });
   } catch (error) {
     const failure = describeFailure(error);
-    await central.failPasswordReset({ resetId, userId, ...failure });
+    await central.failPasswordReset({ ...record, ...failure });
     return { status: 'failed', resetId, ...failure };
   }
 
-  const unlocked = set.wasLocked && begun.policy.unlockOnReset;
-  await central.deliverResetPassword({ resetId, userId, password: set.password, unlocked });
+  const unlocked = set.wasLocked && input.policy.unlockOnReset;
+  await central.deliverResetPassword({ ...record, password: set.password, unlocked, mustChange: input.policy.mustChangeAtNextLogon });
   await notice.notifyOwnerOfReset({ userId, channel: input.channel });
   return { status: 'completed', resetId, unlocked };
 }

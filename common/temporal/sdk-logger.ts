@@ -15,6 +15,8 @@ export function installSdkLogger(logger: Logger, level: LogLevel): void {
   installed = true;
   const sdkLevel: SdkLogLevel = level === 'silent' || level === 'error' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({
+    // Forwarded too: the SDK's native core otherwise prints its own warnings (reconnects, retries) to stderr.
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
     logger: new DefaultLogger(sdkLevel, (entry) => {
       const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
       // Only the message and ids: the SDK's log metadata can carry workflow arguments.

@@ -2,7 +2,7 @@ import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
 
 export type ResetChannel = 'sms' | 'technician';
-export type ResetStatus = 'running' | 'completed' | 'failed' | 'refused';
+export type ResetStatus = 'completed' | 'failed' | 'refused';
 
 export interface PasswordResetRow {
   id: string;
@@ -20,12 +20,16 @@ export interface PasswordResetRow {
 export class PasswordResetsStore {
   constructor(private readonly db: Database) {}
 
-  async open(row: Pick<PasswordResetRow, 'id' | 'user_id' | 'client_id' | 'channel' | 'requested_by'>): Promise<void> {
-    await this.db('password_resets').insert({ ...row, status: 'running' }).onConflict('id').ignore();
-  }
-
-  async close(id: string, status: Exclude<ResetStatus, 'running'>, failureCode: string | null = null): Promise<void> {
-    await this.db('password_resets').where({ id }).update({ status, failure_code: failureCode, ended_at: this.db.fn.now() });
+  /**
+   * One row per reset, written once its outcome is known; a retried write of the same reset changes nothing.
+   * Resets in flight are visible in the Temporal UI, not here.
+   */
+  async record(row: Pick<PasswordResetRow, 'id' | 'user_id' | 'client_id' | 'channel' | 'requested_by' | 'failure_code' | 'status'> & { requestedAt?: Date }): Promise<void> {
+    const { requestedAt, ...columns } = row;
+    await this.db('password_resets')
+      .insert({ ...columns, ...(requestedAt ? { created_at: requestedAt } : {}), ended_at: this.db.fn.now() })
+      .onConflict('id')
+      .ignore();
   }
 
   async listForClient(clientId: string, page: PageRequest): Promise<Page<PasswordResetRow>> {

@@ -1,57 +1,106 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { resolveClientPolicy } from '../../common/client-policy';
 import { passwordResetWorkflow, type PasswordResetInput, type PasswordResetResult } from '../../workflows/password-reset.workflow';
 import { makePasswordResetWorkflowId } from '../../workflows/workflow-ids';
-import type { ResetChannel } from '../db/password-resets.store';
+import type { AuditStore } from '../db/audit.store';
+import type { PasswordResetsStore, ResetChannel } from '../db/password-resets.store';
+import type { RateLimitStore } from '../db/rate-limit.store';
+import type { TenantsStore } from '../db/tenants.store';
+import { ENROLLED_STATUSES } from '../db/users.store';
 import { callTemporal } from '../http/temporal-errors';
+
+const HOUR_MS = 3_600_000;
 
 export interface ResetServiceDeps {
   temporal: Client;
   taskQueue: string;
   agentTaskQueue: (clientId: string) => string;
+  tenants: TenantsStore;
+  rateLimits: RateLimitStore;
+  audit: AuditStore;
+  passwordResets: PasswordResetsStore;
   directoryTimeouts?: PasswordResetInput['directory'];
   eagerStart: boolean;
 }
 
+export interface ResetRequest {
+  userId: string;
+  clientId: string;
+  channel: ResetChannel;
+  requestedBy: string;
+}
+
+export type ResetStart =
+  | { outcome: 'refused'; result: Extract<PasswordResetResult, { status: 'refused' }> }
+  | { outcome: 'started'; workflowId: string; result: () => Promise<PasswordResetResult> };
+
 /**
- * Starts password resets. The workflow id is per user with USE_EXISTING, so a second RESET text or a technician
- * clicking twice joins the reset already running instead of setting a second password.
+ * Checks and starts password resets. The checks (enrolled, hourly limit) run here, before the workflow, so that a
+ * reset's workflow goes straight to the agent: every step saved is a round trip the user does not wait for. The
+ * workflow id is per user with USE_EXISTING, so a second RESET text or a technician clicking twice joins the reset
+ * already running instead of setting a second password; each request still counts against the limit.
  */
 export class ResetService {
   constructor(private readonly deps: ResetServiceDeps) {}
 
-  async start(request: { userId: string; clientId: string; channel: ResetChannel; requestedBy: string }): Promise<WorkflowHandle<typeof passwordResetWorkflow>> {
-    return callTemporal(() =>
+  async start(request: ResetRequest): Promise<ResetStart> {
+    const found = await this.deps.tenants.userWithOrg(request.userId);
+    const resetId = randomUUID();
+    const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
+      this.deps.audit.record({ mspId: found!.mspId, clientId: request.clientId, userId: request.userId, actor, action, detail: { resetId, ...detail } });
+    if (!found || found.user.client_id !== request.clientId) throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
+    const policy = resolveClientPolicy(found.clientSettings);
+    const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phone_encrypted;
+    const [verdict] = await Promise.all([
+      enrolled ? this.deps.rateLimits.hit(`reset-user:${request.userId}`, policy.resetsPerHour, HOUR_MS) : undefined,
+      audit(request.requestedBy, 'reset.requested', { channel: request.channel }),
+    ]);
+    if (!verdict || !verdict.allowed) {
+      const reason = !verdict ? ('not_enrolled' as const) : ('rate_limited' as const);
+      await Promise.all([
+        audit('system', 'reset.refused', { reason }),
+        this.deps.passwordResets.record({ id: resetId, user_id: request.userId, client_id: request.clientId, channel: request.channel, requested_by: request.requestedBy, status: 'refused', failure_code: reason }),
+      ]);
+      return { outcome: 'refused', result: { status: 'refused', resetId, reason } };
+    }
+    const workflowId = makePasswordResetWorkflowId(request.clientId, request.userId);
+    const handle = await callTemporal(() =>
       this.deps.temporal.workflow.start(passwordResetWorkflow, {
         taskQueue: this.deps.taskQueue,
-        workflowId: makePasswordResetWorkflowId(request.clientId, request.userId),
+        workflowId,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         // Honoured when this process also runs the worker (npm start, and the central worker in production).
         requestEagerStart: this.deps.eagerStart,
         args: [
           {
-            resetId: randomUUID(),
+            resetId,
             userId: request.userId,
+            username: found.user.username,
+            policy,
             channel: request.channel,
             requestedBy: request.requestedBy,
+            requestedAt: Date.now(),
             agentTaskQueue: this.deps.agentTaskQueue(request.clientId),
             directory: this.deps.directoryTimeouts,
           },
         ],
       }),
     );
+    return { outcome: 'started', workflowId, result: () => callTemporal(() => handle.result()) };
   }
 
   /** Waits up to `waitMs` for the outcome; `undefined` means it is still running (the agent may be slow). */
-  async startAndWait(request: Parameters<ResetService['start']>[0], waitMs: number): Promise<PasswordResetResult | undefined> {
-    const handle = await this.start(request);
+  async startAndWait(request: ResetRequest, waitMs: number): Promise<PasswordResetResult | undefined> {
+    const started = await this.start(request);
+    if (started.outcome === 'refused') return started.result;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), waitMs);
     });
     try {
-      return await Promise.race([callTemporal(() => handle.result()), timeout]);
+      return await Promise.race([started.result(), timeout]);
     } finally {
       clearTimeout(timer);
     }
