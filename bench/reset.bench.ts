@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { temporal } from '@temporalio/proto';
+import { startAgent } from '../agent/agent';
+import { createLogger } from '../common/logger';
 import { say } from '../scripts/lib/say';
 import { mapLimit } from '../server/services/map-limit';
 import { apiClient } from '../test/support/http';
@@ -169,7 +171,12 @@ async function run() {
     const tenant = await createTenant(stack, 'Bench MSP');
     await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 100 });
     const issued = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/agents`, { name: 'bench agent' });
-    startAgentProcess(stack, dc, issued.body.token);
+    if (process.env.LATCHKEY_BENCH_AGENT === 'in-process') {
+      const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token), createLogger('warn'));
+      cleanups.push(() => agent.stop());
+    } else {
+      startAgentProcess(stack, dc, issued.body.token);
+    }
 
     say(`Enrolling ${USERS} directory users through the pages…`);
     const users = await mapLimit(Array.from({ length: USERS }), 4, () => enrolledDirectoryUser(stack, tenant, dc));
