@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditAction } from '../server/db/audit.store';
 import type { EnrollmentStatus } from '../server/db/enrollments.store';
 import type { UserStatus } from '../server/db/users.store';
 import type { EnrollmentMethod } from '../workflows/enrollment.types';
 import type { ActivityDeps } from './deps';
+import { loadUserContext } from './user-context';
 
 export interface EnrollmentRef {
   enrollmentId: string;
@@ -22,12 +22,7 @@ export interface RecordStepInput extends EnrollmentRef {
 export function createEnrollmentActivities(deps: ActivityDeps) {
   const { db, stores, secrets } = deps;
 
-  async function loadUser(userId: string) {
-    const user = await stores.users.getById(userId);
-    if (!user) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
-    const org = (await stores.tenants.orgOfUser(userId))!;
-    return { user, mspId: org.mspId, clientId: user.client_id };
-  }
+  const loadUser = (userId: string) => loadUserContext(stores.tenants, userId);
 
   return {
     async openEnrollment(input: EnrollmentRef & { workflowId: string }): Promise<void> {

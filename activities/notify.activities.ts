@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomToken } from '../common/crypto/keys';
 import type { EnrollmentMethod } from '../workflows/enrollment.types';
 import type { ActivityDeps } from './deps';
+import { loadUserContext } from './user-context';
 import { toActivityFailure } from './provider-failure';
 import { deriveVerificationCode, hashVerificationCode } from './verification-code';
 
@@ -26,12 +27,7 @@ export interface SendVerificationCodeInput {
 export function createNotifyActivities(deps: ActivityDeps) {
   const { stores, secrets, render } = deps;
 
-  async function loadNames(userId: string) {
-    const user = await stores.users.getById(userId);
-    if (!user) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
-    const org = (await stores.tenants.orgOfUser(userId))!;
-    return { user, clientName: org.clientName, mspId: org.mspId, mspName: org.mspName };
-  }
+  const loadNames = (userId: string) => loadUserContext(stores.tenants, userId);
 
   async function sendSms(to: string, body: string) {
     try {

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 
 import type { ResetChannel } from '../server/db/password-resets.store';
 import type { ActivityDeps } from './deps';
+import { loadUserContext } from './user-context';
 import { toActivityFailure } from './provider-failure';
 
 
@@ -18,8 +19,7 @@ export function createResetActivities(deps: ActivityDeps) {
   const { stores, secrets, render } = deps;
 
   async function context(userId: string) {
-    const found = await stores.tenants.userWithOrg(userId);
-    if (!found) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
+    const found = await loadUserContext(stores.tenants, userId);
     const { user } = found;
     const phone = user.phone_encrypted ? secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted') : null;
     return { user, org: { mspId: found.mspId, mspName: found.mspName, clientId: user.client_id, clientName: found.clientName }, phone };

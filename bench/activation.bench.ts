@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDataConverter } from '../common/temporal/data-converter';
-import { loadTemporalSettings } from '../common/temporal/settings';
-import { freePort } from '../scripts/lib/free-port';
-import { ensurePostgres } from '../scripts/lib/postgres';
 import { say } from '../scripts/lib/say';
-import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
-import { startDevServer, type DevServer } from '../scripts/lib/temporal-dev-server';
 import { normalisePhoneNumber } from '../server/services/phone-number';
 import { linkIn, reachCodeStep } from '../test/support/enrollment-flow';
 import { apiClient, type BrowserSession } from '../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import { Cleanups, guardRun, startBenchServices } from './support/bench-services';
+import { ms, printTable, stats } from './support/stats';
+import { mapLimit } from '../server/services/map-limit';
 import { bareFinishSignal, bareUpdate, bareUpdateWorkflow, bareWorkflow } from './bare.workflow';
 
 /**
@@ -35,45 +33,7 @@ const ACTIVATION_TIMEOUT_MS = 120_000;
 // A hung phase should fail the run, not hold the machine; the whole bench normally takes well under this.
 const WATCHDOG_MS = 8 * 60_000;
 
-interface Stats {
-  n: number;
-  p50: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles: with 200 samples p99 is the second-slowest, not an interpolation. */
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  return {
-    n: sorted.length,
-    p50: rank(50),
-    p99: rank(99),
-    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
-    min: sorted[0]!,
-    max: sorted[sorted.length - 1]!,
-  };
-}
-
-const ms = (value: number) => value.toFixed(2);
 const seconds = (startedAt: number) => ((performance.now() - startedAt) / 1000).toFixed(2);
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!, index);
-      }
-    }),
-  );
-  return results;
-}
 
 /**
  * Distinct numbers per enrollment, because the daily SMS limit also counts per phone number. 555-01xx is
@@ -168,7 +128,7 @@ async function measureActivation(stack: TestStack): Promise<ActivationResult> {
 async function measureCodeSubmission(stack: TestStack, links: string[], phones: string[]) {
   say(`Taking ${links.length} users to the code step (${PREP_CONCURRENCY} at a time)…`);
   const prepStarted = performance.now();
-  const prepared = await mapLimit(links, PREP_CONCURRENCY, async (link, index) => {
+  const prepared = await mapLimit([...links.entries()], PREP_CONCURRENCY, async ([index, link]) => {
     const step = await reachCodeStep(stack, link, phones[index]!);
     if ((index + 1) % 50 === 0) say(`  ${index + 1}/${links.length} at the code step (${seconds(prepStarted)} s)`);
     return step;
@@ -239,49 +199,13 @@ async function measureBare(stack: TestStack, temporalAddress: string) {
   }
 }
 
-function printTable(rows: Array<[string, Stats]>) {
-  const header = ['round trip (ms)', 'n', 'p50', 'p99', 'mean', 'min', 'max'];
-  const body = rows.map(([name, s]) => [name, String(s.n), ms(s.p50), ms(s.p99), ms(s.mean), ms(s.min), ms(s.max)]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of body) console.log(line(row));
-}
 
-// Module-level so that the watchdog and signal handlers can also stop the dev server instead of orphaning it.
-const cleanups: Array<() => Promise<unknown>> = [];
-let cleaning: Promise<void> | undefined;
-const cleanup = () =>
-  (cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) await step().catch((error: Error) => console.error(`[latchkey] cleanup step failed: ${error.message}`));
-  })());
+const cleanups = new Cleanups();
 
 async function run(): Promise<void> {
   const benchStarted = performance.now();
   try {
-    const postgresUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-    await ensurePostgres(postgresUrl, say);
-    const settings = loadTemporalSettings();
-    const cliPath = await ensureTemporalCli(settings.cli, say);
-    const scratch = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-    cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
-    const port = await freePort();
-    say(`Starting a Temporal dev server on 127.0.0.1:${port}…`);
-    const temporal: DevServer = await startDevServer({
-      cliPath,
-      ip: '127.0.0.1',
-      grpcPort: port,
-      namespace: settings.namespace,
-      logLevel: 'error',
-      dynamicConfig: settings.devServer.dynamicConfig,
-      logFile: join(scratch, 'temporal.log'),
-    });
-    cleanups.push(() => temporal.stop());
-
-    // startTestStack reads these, as it does under `npm test`.
-    process.env.LATCHKEY_TEST_TEMPORAL_ADDRESS = temporal.address;
-    process.env.LATCHKEY_TEST_PG_URL = postgresUrl;
+    const { temporalAddress } = await startBenchServices(cleanups);
     const phones = phoneNumbers(WARMUP + ENROLLMENTS);
     say('Starting Latchkey in-process on a fresh database…');
     const stack = await startTestStack({
@@ -308,7 +232,7 @@ async function run(): Promise<void> {
     logLines.codeSubmission = stack.logs.length;
     stack.logs.length = 0;
 
-    const bare = await measureBare(stack, temporal.address);
+    const bare = await measureBare(stack, temporalAddress);
     logLines.bare = stack.logs.length;
     stack.logs.length = 0;
 
@@ -365,23 +289,12 @@ async function run(): Promise<void> {
     console.log(`\nresults: ${file}`);
   } finally {
     say('Stopping the stack and the Temporal dev server…');
-    await cleanup();
+    await cleanups.run();
     say(`Bench finished in ${seconds(benchStarted)} s.`);
   }
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`[latchkey] bench did not finish within ${WATCHDOG_MS / 60_000} minutes; stopping`);
-  void cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-watchdog.unref();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`[latchkey] ${signal}: stopping the stack…`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
+guardRun(cleanups, WATCHDOG_MS);
 run().then(
   () => process.exit(0),
   (error: Error) => {

@@ -6,11 +6,10 @@ import { loadTemporalSettings } from '../common/temporal/settings';
 import { TEST_DATABASE_PREFIX } from '../test/support/database';
 import { ensureSambaInstalled } from '../test/support/samba';
 import { findTestFiles } from './lib/find-tests';
-import { freePort } from './lib/free-port';
 import { dropStaleTestDatabases, ensurePostgres } from './lib/postgres';
 import { say } from './lib/say';
 import { ensureTemporalCli } from './lib/temporal-cli';
-import { startDevServer } from './lib/temporal-dev-server';
+import { startThrowawayDevServer } from './lib/temporal-dev-server';
 
 /**
  * `npm test`: type-checks, makes sure every real service the tests need is there (PostgreSQL, the Temporal
@@ -45,17 +44,8 @@ async function run(): Promise<number> {
   const settings = loadTemporalSettings();
   const cliPath = await ensureTemporalCli(settings.cli, say);
   const scratch = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
-  const port = await freePort();
-  say(`Starting a Temporal dev server on 127.0.0.1:${port}…`);
-  const temporal = await startDevServer({
-    cliPath,
-    ip: '127.0.0.1',
-    grpcPort: port,
-    namespace: settings.namespace,
-    logLevel: 'error',
-    dynamicConfig: settings.devServer.dynamicConfig,
-    logFile: join(scratch, 'temporal.log'),
-  });
+  say('Starting a throwaway Temporal dev server…');
+  const temporal = await startThrowawayDevServer(cliPath, join(scratch, 'temporal.log'));
   say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);
 
   try {

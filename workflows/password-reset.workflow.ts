@@ -2,6 +2,8 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivit
 import type { CentralActivities, DirectoryActivities } from '../activities';
 import type { ClientPolicy } from '../common/client-policy';
 import type { ResetChannel } from '../server/db/password-resets.store';
+// A plain list of names, safe in the workflow sandbox.
+import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../plugins/directory/errors';
 
 export interface PasswordResetInput {
   resetId: string;
@@ -43,14 +45,6 @@ const notice = proxyLocalActivities<CentralActivities>({
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
 });
 
-const DIRECTORY_NON_RETRYABLE = [
-  'PasswordPolicyError',
-  'ProtectedAccountError',
-  'UserNotFoundError',
-  'AccountDisabledError',
-  'InsufficientRightsError',
-  'DirectoryConfigurationError',
-];
 
 /** What the user is told when the directory could not be reached at all: the cause is not theirs to fix. */
 const UNREACHABLE = 'Your company network could not be reached just now.';
@@ -85,7 +79,7 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
       initialInterval: '500ms',
       maximumInterval: '10s',
       maximumAttempts: input.directory?.maximumAttempts ?? 5,
-      nonRetryableErrorTypes: DIRECTORY_NON_RETRYABLE,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_DIRECTORY_ERRORS],
     },
   });
 

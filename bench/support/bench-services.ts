@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTemporalSettings } from '../../common/temporal/settings';
-import { freePort } from '../../scripts/lib/free-port';
 import { ensurePostgres } from '../../scripts/lib/postgres';
 import { say } from '../../scripts/lib/say';
 import { ensureTemporalCli } from '../../scripts/lib/temporal-cli';
-import { startDevServer } from '../../scripts/lib/temporal-dev-server';
+import { startThrowawayDevServer } from '../../scripts/lib/temporal-dev-server';
 
 /** Clean-up steps run once, in reverse order, from the normal path, a watchdog or a signal alike. */
 export class Cleanups {
@@ -35,17 +34,8 @@ export async function startBenchServices(cleanups: Cleanups): Promise<{ temporal
   const cliPath = await ensureTemporalCli(settings.cli, say);
   const scratch = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
   cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
-  const port = await freePort();
-  say(`Starting a Temporal dev server on 127.0.0.1:${port}…`);
-  const temporal = await startDevServer({
-    cliPath,
-    ip: '127.0.0.1',
-    grpcPort: port,
-    namespace: settings.namespace,
-    logLevel: 'error',
-    dynamicConfig: settings.devServer.dynamicConfig,
-    logFile: join(scratch, 'temporal.log'),
-  });
+  say('Starting a throwaway Temporal dev server…');
+  const temporal = await startThrowawayDevServer(cliPath, join(scratch, 'temporal.log'));
   cleanups.push(() => temporal.stop());
   process.env.LATCHKEY_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.LATCHKEY_TEST_PG_URL = postgresUrl;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { Connection } from '@temporalio/client';
-import type { TemporalSettings } from '../../common/temporal/settings';
+import { loadTemporalSettings, type TemporalSettings } from '../../common/temporal/settings';
+import { freePort } from './free-port';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -84,4 +85,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw error;
   }
   return { address, uiUrl: options.uiPort ? `http://${options.ip === '127.0.0.1' ? 'localhost' : options.ip}:${options.uiPort}` : undefined, process: child, stop };
+}
+
+/** A headless, in-memory dev server on a free port, configured from temporal.yaml: what tests and benchmarks use. */
+export async function startThrowawayDevServer(cliPath: string, logFile: string): Promise<DevServer> {
+  const settings = loadTemporalSettings();
+  return startDevServer({
+    cliPath,
+    ip: '127.0.0.1',
+    grpcPort: await freePort(),
+    namespace: settings.namespace,
+    logLevel: 'error',
+    dynamicConfig: settings.devServer.dynamicConfig,
+    logFile,
+  });
 }

@@ -3,9 +3,10 @@ import { NotFoundError } from '../../../common/errors';
 import type { AgentRow, AgentsStore } from '../../db/agents.store';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
-import { actorOf, principalOf } from '../../http/request-context';
+import { actorOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { z } from 'zod';
+import { clientInScope as requireClient } from './client-scope';
 import { uuid } from './schemas';
 
 const ONLINE_WITHIN_MS = 90_000;
@@ -28,12 +29,7 @@ export function presentAgent(row: AgentRow, now = Date.now()) {
 export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore; audit: AuditStore }): Router {
   const router = Router();
 
-  async function clientInScope(request: Request) {
-    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
-    const client = await deps.tenants.getClient(principalOf(request), clientId);
-    if (!client) throw new NotFoundError('Client');
-    return client;
-  }
+  const clientInScope = (request: Request) => requireClient(deps.tenants, request);
 
   router.post('/clients/:clientId/agents', async (request, response) => {
     const client = await clientInScope(request);

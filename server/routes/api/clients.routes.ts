@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { ConflictError, NotFoundError } from '../../../common/errors';
+import { ConflictError, ForbiddenError } from '../../../common/errors';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { actorOf, principalOf } from '../../http/request-context';
-import { ForbiddenError } from '../../../common/errors';
 import { parseInput } from '../../http/validate';
+import { clientInScope } from './client-scope';
 import { presentClient } from './presenters';
-import { newClient, pageQuery, updateClient, uuid } from './schemas';
+import { newClient, pageQuery, updateClient } from './schemas';
 
 export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }): Router {
   const router = Router();
@@ -28,16 +28,11 @@ export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }
   });
 
   router.get('/clients/:clientId', async (request, response) => {
-    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
-    const client = await deps.tenants.getClient(principalOf(request), clientId);
-    if (!client) throw new NotFoundError('Client');
-    response.json(presentClient(client));
+    response.json(presentClient(await clientInScope(deps.tenants, request)));
   });
 
   router.patch('/clients/:clientId', async (request, response) => {
-    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
-    const client = await deps.tenants.getClient(principalOf(request), clientId);
-    if (!client) throw new NotFoundError('Client');
+    const client = await clientInScope(deps.tenants, request);
     const body = parseInput(updateClient, request.body);
     const updated = await deps.tenants.updateSettings(client.id, { ...client.settings, ...body.settings });
     response.json(presentClient(updated));

@@ -6,6 +6,7 @@ import { ENROLLED_STATUSES, type UsersStore } from '../../db/users.store';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
+import { clientInScope } from './client-scope';
 import { pageQuery, uuid } from './schemas';
 
 const WAIT_MS = 25_000;
@@ -28,8 +29,7 @@ export function resetsRoutes(deps: { users: UsersStore; tenants: TenantsStore; r
   });
 
   router.get('/clients/:clientId/password-resets', async (request, response) => {
-    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
-    if (!(await deps.tenants.getClient(principalOf(request), clientId))) throw new NotFoundError('Client');
+    const { id: clientId } = await clientInScope(deps.tenants, request);
     const page = await deps.passwordResets.listForClient(clientId, parseInput(pageQuery, request.query, 'query'));
     response.json({
       items: page.items.map((row) => ({

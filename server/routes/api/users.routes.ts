@@ -7,6 +7,7 @@ import type { UserRow, UsersStore } from '../../db/users.store';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ActivationService } from '../../services/activation.service';
+import { clientInScope as requireClient } from './client-scope';
 import { presentUser } from './presenters';
 import { activateMany, importUsers, newUser, pageQuery, userStatus, uuid } from './schemas';
 
@@ -21,13 +22,7 @@ export interface UsersRoutesDeps {
 export function usersRoutes(deps: UsersRoutesDeps): Router {
   const router = Router();
 
-  /** Resolves the client in the caller's scope; another tenant's client is "not found", never "forbidden". */
-  async function clientInScope(request: Request) {
-    const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
-    const client = await deps.tenants.getClient(principalOf(request), clientId);
-    if (!client) throw new NotFoundError('Client');
-    return client;
-  }
+  const clientInScope = (request: Request) => requireClient(deps.tenants, request);
 
   async function userInScope(request: Request) {
     const client = await clientInScope(request);
