@@ -16,6 +16,7 @@ import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import { makePasswordResetWorkflowId } from '../workflows/workflow-ids';
 import { Cleanups, guardRun, startBenchServices } from './support/bench-services';
+import { measureCpu } from './support/cpu-usage';
 import { ms, printTable, stats, type Stats } from './support/stats';
 
 /**
@@ -131,6 +132,18 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
   return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
 }
 
+let agentPid: number | undefined;
+
+/** Who is who on this machine during a run: the groups the CPU table reports. */
+function groupOf({ pid, comm }: { pid: number; ppid: number; comm: string }): string | undefined {
+  if (pid === process.pid) return 'latchkey (API + central worker)';
+  if (pid === agentPid) return 'agent';
+  if (comm === 'temporal') return 'Temporal dev server';
+  if (comm.startsWith('samba') || comm === 'ldap[master]' || comm.startsWith('ldap')) return 'Samba AD';
+  if (comm === 'postgres') return 'PostgreSQL';
+  return undefined;
+}
+
 function startAgentProcess(stack: TestStack, dc: SambaDc, token: string): ChildProcess {
   const config = agentConfigFor(stack, dc, token);
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'agent', 'main.ts')], {
@@ -148,6 +161,7 @@ function startAgentProcess(stack: TestStack, dc: SambaDc, token: string): ChildP
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  agentPid = child.pid;
   cleanups.push(
     () =>
       new Promise<void>((resolve) => {
@@ -188,11 +202,11 @@ async function run() {
 
     say(`Bare unicodePwd replace: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const bare1 = await bareResets(dc, dns, 1, ROUNDS_C1);
-    const bare8 = await bareResets(dc, dns, 8, ROUNDS_C8);
+    const { result: bare8, cpu: bareCpu } = await measureCpu(groupOf, () => bareResets(dc, dns, 8, ROUNDS_C8));
     say(`End-to-end resets: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
     const parts = await breakdown(stack, tenant.clientId, users);
-    const e2e8 = await e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8);
+    const { result: e2e8, cpu: e2eCpu } = await measureCpu(groupOf, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8));
 
     const rows: Array<[string, Stats]> = [
       ['bare unicodePwd replace, c=1', stats(bare1.samples)],
@@ -205,6 +219,14 @@ async function run() {
     console.log(`\nthroughput (ops/s): bare c=1 ${bare1.throughput.toFixed(1)}, c=8 ${bare8.throughput.toFixed(1)}; e2e c=1 ${e2e1.throughput.toFixed(1)}, c=8 ${e2e8.throughput.toFixed(1)}`);
     console.log('\nwhere the end-to-end time goes (c=1, last reset of each user, from workflow history):');
     printTable(parts, 'part (ms)');
+
+    console.log(`\nCPU per operation at c=8 (ms; ${cpus().length} cores, so at most ${cpus().length * 1000} ms of CPU per second):`);
+    const groups = [...new Set([...bareCpu.keys(), ...e2eCpu.keys()])].sort();
+    console.log(`${'process'.padEnd(34)}  ${'bare op'.padStart(8)}  ${'reset'.padStart(8)}`);
+    for (const group of groups) {
+      const per = (cpu: Map<string, number>, n: number) => (((cpu.get(group) ?? 0) * 1000) / n).toFixed(1).padStart(8);
+      console.log(`${group.padEnd(34)}  ${per(bareCpu, bare8.samples.length)}  ${per(e2eCpu, e2e8.samples.length)}`);
+    }
 
     const ratio = {
       p50: stats(e2e1.samples).p50 / stats(bare1.samples).p50,
