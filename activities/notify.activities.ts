@@ -4,6 +4,7 @@ import type { EnrollmentMethod } from '../workflows/enrollment.types';
 import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { toActivityFailure } from './provider-failure';
+import { sendTemplatedEmail } from './send-templated-email';
 import { deriveVerificationCode, hashVerificationCode } from './verification-code';
 
 const DAY_MS = 86_400_000;
@@ -54,16 +55,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
         link: `${deps.urls.publicUrl}/activate/${token}`,
         expiresAt: expiresAt.toUTCString(),
       };
-      try {
-        await deps.email.send({
-          to: user.email,
-          subject: render('activation-email.subject', context),
-          html: render('activation-email.html', context),
-          text: render('activation-email.text', context),
-        });
-      } catch (error) {
-        toActivityFailure(error);
-      }
+      await sendTemplatedEmail(deps.email, render, 'activation-email', user.email, context);
       await stores.audit.record({
         mspId,
         clientId: user.client_id,

@@ -4,6 +4,7 @@ import type { ResetChannel } from '../server/db/password-resets.store';
 import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { toActivityFailure } from './provider-failure';
+import { sendTemplatedEmail } from './send-templated-email';
 
 
 export interface ResetRecord {
@@ -79,16 +80,7 @@ export function createResetActivities(deps: ActivityDeps) {
         when: new Date().toUTCString(),
         how: input.channel === 'sms' ? 'from your phone by text message' : `by ${org.mspName}'s help desk`,
       };
-      try {
-        await deps.email.send({
-          to: user.email,
-          subject: render('reset-notice-email.subject', view),
-          html: render('reset-notice-email.html', view),
-          text: render('reset-notice-email.text', view),
-        });
-      } catch (error) {
-        toActivityFailure(error);
-      }
+      await sendTemplatedEmail(deps.email, render, 'reset-notice-email', user.email, view);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import type { EnrollmentTimings } from '../workflows/enrollment.types';
 import { parseDuration } from './duration';
 import { decodeKey, parseKeyRing, type KeyRing } from './crypto/keys';
 
@@ -78,14 +79,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
 });
 
-export interface EnrollmentPolicy {
-  linkTtlMs: number;
-  stepTimeoutMs: number;
-  codeTtlMs: number;
-  maxCodeAttempts: number;
-  blockDurationMs: number;
-  resendIntervalMs: number;
-}
+/** The enrollment timings the workflow takes as input, read from the environment. */
+export type EnrollmentPolicy = EnrollmentTimings;
 
 export type EmailConfig =
   | { provider: 'outbox'; from: string }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import type { AgentConfig } from '../../agent/config';
 import { createLogger, type Logger } from '../../common/logger';
-import type { SambaDc } from './samba';
+import { directoryConfigOf, type SambaDc } from './samba';
 import { codeIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
 import { createTenant, type TestStack } from './stack';
@@ -38,14 +38,7 @@ export function agentConfigFor(stack: TestStack, dc: SambaDc, token: string, ove
     token,
     name: `test-agent-${randomUUID().slice(0, 6)}`,
     logLevel: 'warn',
-    directory: {
-      url: dc.url,
-      bindDn: dc.serviceAccount.dn,
-      bindPassword: dc.serviceAccount.password,
-      baseDn: dc.baseDn,
-      caPem: dc.caPem,
-      tlsServerName: dc.serverName,
-    },
+    directory: directoryConfigOf(dc),
     ...overrides,
   };
 }

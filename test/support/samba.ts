@@ -513,3 +513,15 @@ function sleep(ms: number): Promise<void> {
 function defaultLog(line: string): void {
   process.stderr.write(`${line}\n`);
 }
+
+/** Provider settings for this DC as its least-privilege service account: what an agent would be given. */
+export function directoryConfigOf(dc: SambaDc) {
+  return {
+    url: dc.url,
+    bindDn: dc.serviceAccount.dn,
+    bindPassword: dc.serviceAccount.password,
+    baseDn: dc.baseDn,
+    caPem: dc.caPem,
+    tlsServerName: dc.serverName,
+  };
+}

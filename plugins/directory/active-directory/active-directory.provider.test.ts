@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { Client, type ClientOptions } from 'ldapts';
-import { startSambaDc, type SambaDc } from '../../../test/support/samba';
+import { directoryConfigOf, startSambaDc, type SambaDc } from '../../../test/support/samba';
 import {
   AccountDisabledError,
   DirectoryConfigurationError,
@@ -31,12 +31,7 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
 
   const configFor = (overrides: Partial<ActiveDirectoryConfigInput> = {}): ActiveDirectoryConfigInput => ({
     id: 'samba-test',
-    url: dc.url,
-    bindDn: dc.serviceAccount.dn,
-    bindPassword: dc.serviceAccount.password,
-    baseDn: dc.baseDn,
-    caPem: dc.caPem,
-    tlsServerName: dc.serverName,
+    ...directoryConfigOf(dc),
     ...overrides,
   });
 

@@ -1,0 +1,23 @@
+import type { EmailProvider } from '../plugins/types';
+import type { RenderTemplate } from './message-templates';
+import { toActivityFailure } from './provider-failure';
+
+/** Renders `<template>.subject/.html/.text` and sends it, turning provider errors into activity failures. */
+export async function sendTemplatedEmail(
+  email: EmailProvider,
+  render: RenderTemplate,
+  template: 'activation-email' | 'reset-notice-email',
+  to: string,
+  context: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await email.send({
+      to,
+      subject: render(`${template}.subject`, context),
+      html: render(`${template}.html`, context),
+      text: render(`${template}.text`, context),
+    });
+  } catch (error) {
+    toActivityFailure(error);
+  }
+}
