@@ -121,6 +121,29 @@ describe('password reset through the agent against a real Samba AD', () => {
     assert.match(reset.body.error.message, /not enrolled/);
   });
 
+  it('cuts off a revoked agent credential, and tells an agent only about its own client', async () => {
+    const api = apiClient(stack.url, tenant.apiKey);
+    const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'to revoke' });
+    const config = await fetch(`${stack.url}/agent/v1/config`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+    assert.equal(config.status, 200);
+    const settings = (await config.json()) as { clientId: string; temporal: { taskQueue: string }; codecKey: { id: string } };
+    assert.equal(settings.clientId, tenant.clientId);
+    assert.equal(settings.codecKey.id, `client.${tenant.clientId}`);
+    assert.ok(settings.temporal.taskQueue.endsWith(tenant.clientId));
+    const revoked = await api('POST', `/clients/${tenant.clientId}/agents/${issued.body.id}/revoke`);
+    assert.equal(revoked.body.status, 'revoked');
+    const after = await fetch(`${stack.url}/agent/v1/config`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+    assert.equal(after.status, 401);
+    const heartbeat = await fetch(`${stack.url}/agent/v1/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '1', hostname: 'x' }),
+    });
+    assert.equal(heartbeat.status, 401);
+    const audit = await stack.database.db('audit_events').where({ client_id: tenant.clientId }).whereIn('action', ['agent.created', 'agent.revoked']);
+    assert.ok(audit.some((e: { action: string }) => e.action === 'agent.revoked'));
+  });
+
   it("shows the agent's health, and seals each client's resets with that client's own key", async () => {
     const agents = await apiClient(stack.url, tenant.apiKey)('GET', `/clients/${tenant.clientId}/agents`);
     const online = agents.body.items.find((a: { id: string }) => a.id === agent.agentId);
