@@ -14,7 +14,7 @@ export interface DirectoryActivityDeps {
 
 export interface ResetDirectoryPasswordInput {
   username: string;
-  /** Chosen by the workflow once per reset; every retry derives the same password from it. */
+  /** Random, chosen once per reset before the workflow starts; every retry derives the same password from it. */
   nonce: string;
   length: number;
   mustChangeAtNextLogon: boolean;

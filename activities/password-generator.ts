@@ -13,9 +13,10 @@ export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 64;
 
 /**
- * An unbounded stream of uniform bytes from HMAC-SHA256 in counter mode. Keyed with a secret and fed a nonce
- * chosen by the workflow, it yields the same password for every retry of one reset — so a retried or duplicated
- * directory write can never set one password while another is delivered — and an unpredictable one otherwise.
+ * An unbounded stream of uniform bytes from HMAC-SHA256 in counter mode (as in HMAC-DRBG). Keyed with the agent's
+ * secret and fed a 256-bit random nonce fixed for the reset, it yields an unpredictable password that is the same
+ * for every retry of that reset, so a retried or duplicated directory write can never set one password while
+ * another is delivered.
  */
 function byteStream(key: Buffer, nonce: string) {
   let counter = 0;

@@ -15,6 +15,12 @@ export interface PasswordResetInput {
   /** "api-key:<id>" for a technician, "sms" for a texted RESET. */
   requestedBy: string;
   requestedAt: number;
+  /**
+   * 32 bytes from the starter's CSPRNG. The agent derives the password from it with its own secret key, so the
+   * password is random yet every retry of the write sets the same one. Histories from before this field
+   * existed fall back to a workflow uuid, which keeps them replayable.
+   */
+  nonce?: string;
   /** The client's agent queue: the directory write happens on premises, never centrally. */
   agentTaskQueue: string;
   /** Bounds on the directory step; tests shrink them. */
@@ -87,7 +93,7 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
   try {
     set = await agent.resetDirectoryPassword({
       username: input.username,
-      nonce: uuid4(),
+      nonce: input.nonce ?? uuid4(),
       length: input.policy.passwordLength,
       mustChangeAtNextLogon: input.policy.mustChangeAtNextLogon,
       unlock: input.policy.unlockOnReset,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { resolveClientPolicy } from '../../common/client-policy';
 import { passwordResetWorkflow, type PasswordResetInput, type PasswordResetResult } from '../../workflows/password-reset.workflow';
@@ -82,6 +82,7 @@ export class ResetService {
             channel: request.channel,
             requestedBy: request.requestedBy,
             requestedAt: Date.now(),
+            nonce: randomBytes(32).toString('base64url'),
             agentTaskQueue: this.deps.agentTaskQueue(request.clientId),
             directory: this.deps.directoryTimeouts,
           },
