@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { RunningAgent } from '../agent/agent';
+import { startFakeTwilio, type FakeTwilio } from '../test/fakes/fake-twilio';
+import { BrowserSession, apiClient } from '../test/support/http';
+import { startTestAgent, type Tenant } from '../test/support/reset-setup';
+import { startSambaDc, type SambaDc } from '../test/support/samba';
+import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+
+/**
+ * The headline path, every part real: a user enrolled through the pages texts RESET to the service number;
+ * Twilio (the fake, signing its webhook as Twilio does) posts it to Latchkey; the agent sets the password in
+ * Samba; the password goes back through the Twilio SDK; and it works for a real bind.
+ */
+describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => {
+  let dc: SambaDc;
+  let twilio: FakeTwilio;
+  let stack: TestStack;
+  let tenant: Tenant;
+  let agent: RunningAgent;
+  const webhook = '/webhooks/twilio/sms';
+
+  before(async () => {
+    dc = await startSambaDc();
+    twilio = await startFakeTwilio({ accountSid: 'AC00000000000000000000000000000002', authToken: 'sms-reset-token' });
+    stack = await startTestStack({
+      env: { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: 'sms-reset-token', TWILIO_API_BASE_URL: twilio.baseUrl, EMAIL_PROVIDER: 'outbox' },
+    });
+    tenant = await createTenant(stack, 'Texting MSP');
+    agent = await startTestAgent(stack, tenant, dc);
+  });
+  after(async () => {
+    await agent?.stop();
+    await stack?.stop();
+    await twilio?.close();
+    await dc?.stop();
+  });
+
+  const text = (from: string, body: string) =>
+    twilio.sendInboundSms({ url: `${stack.config.publicUrl}${webhook}`, postTo: `${stack.url}${webhook}`, from, to: stack.config.sms.serviceNumber, body });
+
+  it('texts back a one-time password that the directory accepts, and replies neutrally', async () => {
+    const username = `sms${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+    const created = await dc.createUser(username, 'Initial#Pass1', { mail: `${username}@example.com` });
+    const api = apiClient(stack.url, tenant.apiKey);
+    const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email: `${username}@example.com` });
+    await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
+    const mail = await stack.outbox!.waitFor((m) => m.to === `${username}@example.com`);
+    const link = new URL(/http:\/\/\S+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text)![0]).pathname;
+
+    const phone = '+14155552688';
+    const browser = new BrowserSession(stack.url);
+    await browser.get(link);
+    await browser.submit(link, {});
+    const before = twilio.messages.length;
+    await browser.submit('/enroll/phone', { phone });
+    const codeSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000);
+    await browser.submit('/enroll/code', { code: /\b(\d{6})\b/.exec(codeSms.body)![1]! });
+    const done = await browser.submit('/enroll/method', { method: 'sms' });
+    assert.match(done.html, /all set/);
+
+    const sent = twilio.messages.length;
+    const reply = await text(phone, 'reset');
+    assert.equal(reply.status, 200);
+    assert.match(reply.body, /<Message>If this number is enrolled/);
+    const passwordSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= sent && /temporary password/.test(m.body), 30_000);
+    const password = /temporary password is (\S+?)(?: —|\.)/.exec(passwordSms.body)![1]!;
+    await assert.rejects(dc.bind(created.userPrincipalName, password), /data 773/, 'right password, change required at next logon');
+
+    const unknown = await text('+14155552699', 'RESET');
+    assert.equal(unknown.body, reply.body, 'an unknown number gets the very same reply');
+    const audit = await api('GET', `/audit-events?userId=${user.body.id}&limit=200`);
+    const actions = audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`);
+    assert.ok(actions.includes('reset.requested:sms'), actions.join(', '));
+    assert.ok(actions.includes('reset.completed:system'));
+  });
+});
