@@ -31,8 +31,21 @@ describe('migrations and database rules', () => {
 
   it('counts rate-limit hits atomically under concurrency', async () => {
     const store = new RateLimitStore(database.db);
-    const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.hit('subject', 5, 60_000)));
+    const start = Math.floor(Date.now() / 60_000) * 60_000 + 1;
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.hit('subject', 5, 60_000, start)));
     assert.equal(verdicts.filter((v) => v.allowed).length, 5);
     assert.deepEqual(verdicts.map((v) => v.hits).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('does not forget hits at a window boundary: the limit slides', async () => {
+    const store = new RateLimitStore(database.db);
+    const windowMs = 3_600_000;
+    const boundary = Math.ceil(Date.now() / windowMs) * windowMs;
+    for (let i = 0; i < 5; i++) assert.ok((await store.hit('edge', 5, windowMs, boundary - 1_000)).allowed);
+    const justAfter = await store.hit('edge', 5, windowMs, boundary + 1_000);
+    assert.equal(justAfter.allowed, false, 'five hits a second ago still count');
+    assert.ok(justAfter.retryAfterSeconds > 0);
+    const muchLater = await store.hit('edge', 5, windowMs, boundary + windowMs / 2);
+    assert.equal(muchLater.allowed, true, 'half a window later, half of them have aged out');
   });
 });

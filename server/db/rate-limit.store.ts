@@ -2,14 +2,19 @@ import type { Database } from './connect';
 
 export interface RateLimitVerdict {
   allowed: boolean;
+  /** The sliding-window estimate of hits, this one included. */
   hits: number;
   retryAfterSeconds: number;
 }
 
 /**
- * Fixed-window counters in the database rather than in process memory, so that a limit holds across server
- * replicas and restarts, and reloading a page does not reset it (the LTB #763 trap). Subjects are keyed
- * hashes chosen by the caller: an IP address or a phone number never lands in the table.
+ * Rate limits counted in the database rather than in process memory, so that a limit holds across server
+ * replicas and restarts, and reloading a page does not reset it (the LTB #763 trap). Subjects are keyed hashes
+ * chosen by the caller: an IP address or a phone number never lands in the table.
+ *
+ * Each subject keeps one counter per fixed window, and a hit is judged on a sliding estimate: this window's
+ * count plus the previous window's, weighted by how much of it still overlaps the last `windowMs`. A plain
+ * fixed window would forget everything at the boundary and allow twice the limit across it.
  */
 export class RateLimitStore {
   constructor(private readonly db: Database) {}
@@ -21,11 +26,18 @@ export class RateLimitStore {
       .onConflict(['subject', 'window_start'])
       .merge({ hits: this.db.raw('rate_limit_buckets.hits + 1') })
       .returning('hits');
-    const hits = Number((row as { hits: number }).hits);
-    return { allowed: hits <= limit, hits, retryAfterSeconds: Math.ceil((windowStart + windowMs - now) / 1000) };
+    const current = Number((row as { hits: number }).hits);
+    const previousRow = await this.db('rate_limit_buckets').where({ subject, window_start: new Date(windowStart - windowMs) }).first('hits');
+    const previous = Number(previousRow?.hits ?? 0);
+    const overlap = 1 - (now - windowStart) / windowMs;
+    const hits = current + previous * overlap;
+    const allowed = hits <= limit;
+    // When refused, wait until the previous window's share has decayed enough, or this window has ended.
+    const retryAfterMs = allowed ? 0 : previous > 0 && current <= limit ? ((hits - limit) / previous) * windowMs : windowStart + windowMs - now;
+    return { allowed, hits: Math.ceil(hits), retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
   }
 
-  /** Old windows are worthless; the central worker calls this now and then to keep the table small. */
+  /** Windows older than two window lengths no longer count; the central worker may call this to prune them. */
   async purgeBefore(cutoff: Date): Promise<number> {
     return this.db('rate_limit_buckets').where('window_start', '<', cutoff).delete();
   }
