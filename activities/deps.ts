@@ -25,5 +25,6 @@ export interface ActivityDeps {
   sms: SmsProvider;
   render: RenderTemplate;
   urls: { publicUrl: string; appUrl: string };
-  limits: { smsPerUserPerDay: number; smsPerPhonePerDay: number };
+  /** Codes one user, and one phone number, may receive in 24 hours. */
+  limits: { smsPerDay: number };
 }

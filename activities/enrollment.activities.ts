@@ -3,26 +3,25 @@ import type { EnrollmentStatus } from '../server/db/enrollments.store';
 import type { UserStatus } from '../server/db/users.store';
 import type { EnrollmentMethod } from '../workflows/enrollment.types';
 import type { ActivityDeps } from './deps';
-import { loadUserContext } from './user-context';
 
 export interface EnrollmentRef {
   enrollmentId: string;
   userId: string;
 }
 
+type AuditDetail = Record<string, string | number | boolean | null>;
+
 export interface RecordStepInput extends EnrollmentRef {
   userStatus: UserStatus;
   enrollmentStatus: EnrollmentStatus;
   ended: boolean;
   action: AuditAction;
-  detail?: Record<string, string | number | boolean | null>;
+  detail?: AuditDetail;
 }
 
 /** The database side of enrollment: the projection that the API reads, and the audit trail. */
 export function createEnrollmentActivities(deps: ActivityDeps) {
   const { db, stores, secrets } = deps;
-
-  const loadUser = (userId: string) => loadUserContext(stores.tenants, userId);
 
   return {
     async openEnrollment(input: EnrollmentRef & { workflowId: string }): Promise<void> {
@@ -31,27 +30,18 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     },
 
     async recordEnrollmentStep(input: RecordStepInput): Promise<void> {
-      const { mspId, clientId } = await loadUser(input.userId);
       await db.transaction(async (trx) => {
         await stores.users.setStatus(input.userId, input.userStatus, trx);
         await stores.enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended, trx);
-        await stores.audit.record(
-          { mspId, clientId, userId: input.userId, actor: 'system', action: input.action, detail: { enrollmentId: input.enrollmentId, ...input.detail } },
+        await stores.audit.recordForUser(
+          { userId: input.userId, actor: 'system', action: input.action, detail: { enrollmentId: input.enrollmentId, ...input.detail } },
           trx,
         );
       });
     },
 
-    async recordAudit(input: EnrollmentRef & { action: AuditAction; detail?: Record<string, string | number | boolean | null> }): Promise<void> {
-      const { mspId, clientId } = await loadUser(input.userId);
-      await stores.audit.record({
-        mspId,
-        clientId,
-        userId: input.userId,
-        actor: 'user',
-        action: input.action,
-        detail: { enrollmentId: input.enrollmentId, ...input.detail },
-      });
+    async recordAudit(input: EnrollmentRef & { action: AuditAction; detail?: AuditDetail }): Promise<void> {
+      await stores.audit.recordForUser({ userId: input.userId, actor: 'user', action: input.action, detail: { enrollmentId: input.enrollmentId, ...input.detail } });
     },
 
     /**
@@ -59,7 +49,6 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
      * SMS PIN arrives already hashed by the web page, so it never reaches history in clear.
      */
     async completeEnrollment(input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string }): Promise<void> {
-      const { mspId, clientId } = await loadUser(input.userId);
       await db.transaction(async (trx) => {
         await stores.users.markEnrolled(
           input.userId,
@@ -72,8 +61,8 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
           trx,
         );
         await stores.enrollments.setStatus(input.enrollmentId, input.method === 'app' ? 'enrolled_app' : 'enrolled_sms', true, trx);
-        await stores.audit.record(
-          { mspId, clientId, userId: input.userId, actor: 'user', action: 'enrollment.completed', detail: { enrollmentId: input.enrollmentId, method: input.method } },
+        await stores.audit.recordForUser(
+          { userId: input.userId, actor: 'user', action: 'enrollment.completed', detail: { enrollmentId: input.enrollmentId, method: input.method } },
           trx,
         );
       });

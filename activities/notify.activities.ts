@@ -3,8 +3,8 @@ import { randomToken } from '../common/crypto/keys';
 import type { EnrollmentMethod } from '../workflows/enrollment.types';
 import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
-import { toActivityFailure } from './provider-failure';
-import { sendTemplatedEmail } from './send-templated-email';
+import { sendSms, sendTemplatedEmail } from './send-message';
+import type { AuditAction } from '../server/db/audit.store';
 import { deriveVerificationCode, hashVerificationCode } from './verification-code';
 
 const DAY_MS = 86_400_000;
@@ -29,22 +29,16 @@ export function createNotifyActivities(deps: ActivityDeps) {
   const { stores, secrets, render } = deps;
 
   const loadNames = (userId: string) => loadUserContext(stores.tenants, userId);
-
-  async function sendSms(to: string, body: string) {
-    try {
-      return await deps.sms.send({ to, body });
-    } catch (error) {
-      return toActivityFailure(error);
-    }
-  }
+  const audit = (userId: string, action: AuditAction, detail: Record<string, string>) =>
+    stores.audit.recordForUser({ userId, actor: 'system', action, detail });
 
   return {
     /**
      * A fresh single-use token for every send: a retry or a resend revokes the previous link, so only the
      * newest email works. The token exists in clear only inside this activity and the email itself.
      */
-    async sendActivationEmail(input: SendActivationEmailInput): Promise<{ expiresAt: number }> {
-      const { user, clientName, mspId, mspName } = await loadNames(input.userId);
+    async sendActivationEmail(input: SendActivationEmailInput): Promise<void> {
+      const { user, clientName, mspName } = await loadNames(input.userId);
       const token = randomToken(32);
       const expiresAt = new Date(Date.now() + input.linkTtlMs);
       await stores.enrollments.replaceLink(input.enrollmentId, secrets.hash('link-token-hash', token), expiresAt);
@@ -56,15 +50,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
         expiresAt: expiresAt.toUTCString(),
       };
       await sendTemplatedEmail(deps.email, render, 'activation-email', user.email, context);
-      await stores.audit.record({
-        mspId,
-        clientId: user.client_id,
-        userId: user.id,
-        actor: 'system',
-        action: input.resend ? 'activation.resent' : 'activation.email_sent',
-        detail: { enrollmentId: input.enrollmentId },
-      });
-      return { expiresAt: expiresAt.getTime() };
+      await audit(user.id, input.resend ? 'activation.resent' : 'activation.email_sent', { enrollmentId: input.enrollmentId });
     },
 
     /**
@@ -72,22 +58,15 @@ export function createNotifyActivities(deps: ActivityDeps) {
      * per send, not per retry of the same send, so a flaky provider does not eat the user's allowance.
      */
     async sendVerificationCode(input: SendVerificationCodeInput): Promise<{ codeHash: string }> {
-      const { user, mspId, mspName } = await loadNames(input.userId);
+      const { user, mspName } = await loadNames(input.userId);
       if (Context.current().info.attempt === 1) {
         for (const [subject, limit] of [
-          [`sms-user:${user.id}`, deps.limits.smsPerUserPerDay],
-          [`sms-phone:${secrets.hash('rate-limit-subject', input.phone)}`, deps.limits.smsPerPhonePerDay],
+          [`sms-user:${user.id}`, deps.limits.smsPerDay],
+          [`sms-phone:${secrets.hash('rate-limit-subject', input.phone)}`, deps.limits.smsPerDay],
         ] as const) {
           const verdict = await stores.rateLimits.hit(subject, limit, DAY_MS);
           if (!verdict.allowed) {
-            await stores.audit.record({
-              mspId,
-              clientId: user.client_id,
-              userId: user.id,
-              actor: 'system',
-              action: 'rate_limit.exceeded',
-              detail: { limit: subject.startsWith('sms-user') ? 'sms_per_user_per_day' : 'sms_per_number_per_day' },
-            });
+            await audit(user.id, 'rate_limit.exceeded', { limit: subject.startsWith('sms-user') ? 'sms_per_user_per_day' : 'sms_per_number_per_day' });
             throw ApplicationFailure.create({
               type: 'SmsLimitReached',
               message: `No more codes can be sent today; try again in ${Math.ceil(verdict.retryAfterSeconds / 3600)} hour(s)`,
@@ -97,15 +76,8 @@ export function createNotifyActivities(deps: ActivityDeps) {
         }
       }
       const code = deriveVerificationCode(secrets, input.enrollmentId, input.nonce);
-      await sendSms(input.phone, render('sms-verification-code', { code, mspName, minutes: Math.round(input.codeTtlMs / 60_000) }));
-      await stores.audit.record({
-        mspId,
-        clientId: user.client_id,
-        userId: user.id,
-        actor: 'system',
-        action: 'enrollment.code_sent',
-        detail: { enrollmentId: input.enrollmentId },
-      });
+      await sendSms(deps.sms, input.phone, render('sms-verification-code', { code, mspName, minutes: Math.round(input.codeTtlMs / 60_000) }));
+      await audit(user.id, 'enrollment.code_sent', { enrollmentId: input.enrollmentId });
       return { codeHash: hashVerificationCode(secrets, input.enrollmentId, code) };
     },
 
@@ -115,7 +87,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
         input.method === 'app'
           ? render('sms-app-link', { mspName, appUrl: deps.urls.appUrl })
           : render('sms-reset-instructions', { mspName });
-      await sendSms(input.phone, body);
+      await sendSms(deps.sms, input.phone, body);
     },
   };
 }

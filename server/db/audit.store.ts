@@ -52,18 +52,41 @@ export interface AuditRow {
   created_at: Date;
 }
 
+export type UserAuditEvent = Omit<AuditEvent, 'mspId' | 'clientId' | 'userId'> & { userId: string };
+
+const toRow = (event: AuditEvent) => ({
+  msp_id: event.mspId,
+  client_id: event.clientId ?? null,
+  user_id: event.userId ?? null,
+  actor: event.actor,
+  action: event.action,
+  detail: JSON.stringify(event.detail ?? {}),
+});
+
 export class AuditStore {
   constructor(private readonly db: Database) {}
 
   async record(event: AuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
-    await trx('audit_events').insert({
-      msp_id: event.mspId,
-      client_id: event.clientId ?? null,
-      user_id: event.userId ?? null,
-      actor: event.actor,
-      action: event.action,
-      detail: JSON.stringify(event.detail ?? {}),
-    });
+    await this.recordMany([event], trx);
+  }
+
+  /** One insert for a batch, such as every user of an import. */
+  async recordMany(events: AuditEvent[], trx: Knex | Knex.Transaction = this.db): Promise<void> {
+    if (events.length > 0) await trx('audit_events').insert(events.map(toRow));
+  }
+
+  /**
+   * An event about a user, with its client and MSP filled in by the same statement: callers that hold only a
+   * user id (workflows, inbound texts) need no extra query to look them up.
+   */
+  async recordForUser(event: UserAuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+    await trx.raw(
+      `INSERT INTO audit_events (msp_id, client_id, user_id, actor, action, detail)
+       SELECT clients.msp_id, users.client_id, users.id, ?, ?, ?::jsonb
+       FROM users JOIN clients ON clients.id = users.client_id
+       WHERE users.id = ?`,
+      [event.actor, event.action, JSON.stringify(event.detail ?? {}), event.userId],
+    );
   }
 
   async list(

@@ -46,7 +46,6 @@ export interface UserRow {
 export interface PhoneOwner {
   id: string;
   client_id: string;
-  msp_id: string;
   sms_pin_hash: string | null;
   client_settings: ClientSettings;
 }
@@ -175,21 +174,16 @@ export class UsersStore {
       .join('clients', 'clients.id', 'users.client_id')
       .where({ 'users.phone_lookup': phoneLookup, 'users.sms_opted_out': false })
       .whereIn('users.status', ENROLLED_STATUSES as UserStatus[])
-      .select('users.id', 'users.client_id', 'clients.msp_id', 'users.sms_pin_hash', 'clients.settings as client_settings');
+      .select('users.id', 'users.client_id', 'users.sms_pin_hash', 'clients.settings as client_settings');
   }
 
   /** Flips the opt-out flag of every user with this phone; returns only those whose flag changed, for the audit. */
-  async setSmsOptOut(phoneLookup: string, optedOut: boolean): Promise<Pick<PhoneOwner, 'id' | 'client_id' | 'msp_id'>[]> {
+  async setSmsOptOut(phoneLookup: string, optedOut: boolean): Promise<string[]> {
     // The flag test in the WHERE makes a repeated STOP a no-op that returns nobody, so it is not audited twice.
-    const changed: { id: string; client_id: string }[] = await this.db('users')
+    const changed: { id: string }[] = await this.db('users')
       .where({ phone_lookup: phoneLookup, sms_opted_out: !optedOut })
       .update({ sms_opted_out: optedOut, updated_at: this.db.fn.now() })
-      .returning(['id', 'client_id']);
-    if (changed.length === 0) return [];
-    const clients: { id: string; msp_id: string }[] = await this.db('clients')
-      .whereIn('id', [...new Set(changed.map((user) => user.client_id))])
-      .select('id', 'msp_id');
-    const mspOf = new Map(clients.map((client) => [client.id, client.msp_id]));
-    return changed.map((user) => ({ ...user, msp_id: mspOf.get(user.client_id)! }));
+      .returning('id');
+    return changed.map((user) => user.id);
   }
 }

@@ -84,7 +84,7 @@ export class InboundSmsService {
 
   private async setOptOut(lookup: string, optedOut: boolean): Promise<void> {
     const changed = await this.deps.users.setSmsOptOut(lookup, optedOut);
-    for (const user of changed) await this.audit(user, optedOut ? 'sms.opted_out' : 'sms.opted_in');
+    for (const userId of changed) await this.audit(userId, optedOut ? 'sms.opted_out' : 'sms.opted_in');
   }
 
   private async reset(lookup: string, pin: string | null): Promise<void> {
@@ -119,11 +119,11 @@ export class InboundSmsService {
   }
 
   private reject(owner: PhoneOwner, reason: RejectReason): Promise<void> {
-    return this.audit(owner, 'sms.reset_rejected', { reason });
+    return this.audit(owner.id, 'sms.reset_rejected', { reason });
   }
 
-  private audit(user: Pick<PhoneOwner, 'id' | 'client_id' | 'msp_id'>, action: AuditAction, detail?: Record<string, string>): Promise<void> {
-    return this.deps.audit.record({ mspId: user.msp_id, clientId: user.client_id, userId: user.id, actor: ACTOR, action, detail });
+  private audit(userId: string, action: AuditAction, detail?: Record<string, string>): Promise<void> {
+    return this.deps.audit.recordForUser({ userId, actor: ACTOR, action, detail });
   }
 }
 

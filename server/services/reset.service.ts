@@ -48,7 +48,7 @@ export class ResetService {
     const found = await this.deps.tenants.userWithOrg(request.userId);
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
-      this.deps.audit.record({ mspId: found!.mspId, clientId: request.clientId, userId: request.userId, actor, action, detail: { resetId, ...detail } });
+      this.deps.audit.recordForUser({ userId: request.userId, actor, action, detail: { resetId, ...detail } });
     if (!found || found.user.client_id !== request.clientId) throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
     const policy = resolveClientPolicy(found.clientSettings);
     const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phone_encrypted;

@@ -1,6 +1,15 @@
-import type { EmailProvider } from '../plugins/types';
+import type { EmailProvider, SmsProvider } from '../plugins/types';
 import type { RenderTemplate } from './message-templates';
 import { toActivityFailure } from './provider-failure';
+
+/** Sends one text, turning a provider error into the activity failure Temporal retries on (or not). */
+export async function sendSms(sms: SmsProvider, to: string, body: string): Promise<void> {
+  try {
+    await sms.send({ to, body });
+  } catch (error) {
+    toActivityFailure(error);
+  }
+}
 
 /** Renders `<template>.subject/.html/.text` and sends it, turning provider errors into activity failures. */
 export async function sendTemplatedEmail(
