@@ -42,9 +42,9 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
       throw new ConflictError(`${result.conflicts.length} user(s) conflict; nothing was imported`, result.conflicts);
     }
     const principal = principalOf(request);
-    for (const user of result.created) {
-      await deps.audit.record({ mspId: principal.mspId, clientId: client.id, userId: user.id, actor: actorOf(request), action: 'user.created' });
-    }
+    await deps.audit.recordMany(
+      result.created.map((user) => ({ mspId: principal.mspId, clientId: client.id, userId: user.id, actor: actorOf(request), action: 'user.created' as const })),
+    );
     return result.created;
   }
 
