@@ -58,21 +58,10 @@ export class TenantsStore {
     return row as ClientRow;
   }
 
-  async getClientById(clientId: string): Promise<ClientRow | undefined> {
-    return this.db('clients').where({ id: clientId }).first();
-  }
-
-  /** Unscoped: for activities and pages that reach a user through an id they already hold. */
-  async orgOfUser(userId: string): Promise<{ mspId: string; mspName: string; clientId: string; clientName: string } | undefined> {
-    const row = await this.db('users')
-      .join('clients', 'clients.id', 'users.client_id')
-      .join('msps', 'msps.id', 'clients.msp_id')
-      .where('users.id', userId)
-      .first('msps.id as mspId', 'msps.name as mspName', 'clients.id as clientId', 'clients.name as clientName');
-    return row;
-  }
-
-  /** A user with everything a reset needs to know about its tenant, in one round trip. */
+  /**
+   * A user with its client's name and settings and its MSP's name, in one round trip. Unscoped: for activities
+   * and pages that reach a user through an id they already hold.
+   */
   async userWithOrg(userId: string): Promise<{ user: UserRow; mspId: string; mspName: string; clientName: string; clientSettings: ClientSettings } | undefined> {
     const row = await this.db('users')
       .join('clients', 'clients.id', 'users.client_id')

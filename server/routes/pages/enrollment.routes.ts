@@ -83,14 +83,10 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     return session;
   }
 
-  const mspName = async (userId: string) => (await deps.tenants.orgOfUser(userId))?.mspName ?? 'Your IT provider';
+  const mspName = async (userId: string) => (await deps.tenants.userWithOrg(userId))?.mspName ?? 'Your IT provider';
 
   /** Read on every render and post, so a client that turns the PIN on mid-enrollment gets it from the next page. */
-  async function smsPinRequired(userId: string): Promise<boolean> {
-    const user = await deps.users.getById(userId);
-    const client = user ? await deps.tenants.getClientById(user.client_id) : undefined;
-    return resolveClientPolicy(client?.settings).requireSmsPin;
-  }
+  const smsPinRequired = async (userId: string) => resolveClientPolicy((await deps.tenants.userWithOrg(userId))?.clientSettings).requireSmsPin;
 
   async function renderStep(
     request: Request,
@@ -122,6 +118,12 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     }
   }
 
+  /** Shows the user's current step again, with a reason, after a form the page itself refused. */
+  async function rerender(request: Request, response: Response, session: EnrollmentSession, extra: Parameters<typeof renderStep>[3]) {
+    const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
+    await renderStep(request, response, view, extra);
+  }
+
   /** Workflow rejections (wrong step, too soon, blocked) re-render the current step with the reason. */
   async function withCurrentStep(request: Request, response: Response, session: EnrollmentSession, action: () => Promise<void>) {
     try {
@@ -129,11 +131,20 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     } catch (error) {
       const described = describeError(error);
       if (described.status >= 500) throw error;
-      const view = await callTemporal(() => handle(session).query(getEnrollmentQuery)).catch(() => undefined);
-      if (!view) return message(response, described.status, 'Something is not right', described.message);
-      await renderStep(request, response, view, { status: described.status, error: described.message });
+      await rerender(request, response, session, { status: described.status, error: described.message }).catch(() =>
+        message(response, described.status, 'Something is not right', described.message),
+      );
     }
   }
+
+  /** Every step form: rate-limited per IP, parsed, tied to a session and checked for CSRF before `handler` runs. */
+  const stepForm = (path: string, handler: (request: Request, response: Response, session: EnrollmentSession) => Promise<void>) =>
+    router.post(path, perIp, forms, async (request, response) => {
+      const session = requireSession(request, response);
+      if (!session) return;
+      deps.csrf.verify(request);
+      await handler(request, response, session);
+    });
 
   router.get('/activate/:token', async (request, response) => {
     const token = String(request.params.token ?? '');
@@ -166,18 +177,14 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     await renderStep(request, response, view, { forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode });
   });
 
-  router.post('/enroll/phone', perIp, forms, async (request, response) => {
-    const session = requireSession(request, response);
-    if (!session) return;
-    deps.csrf.verify(request);
+  stepForm('/enroll/phone', async (request, response, session) => {
     const typed = typeof request.body.phone === 'string' ? (request.body.phone as string) : '';
     let phone: string;
     try {
       phone = normalisePhoneNumber(typed, deps.defaultPhoneRegion);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
-      return renderStep(request, response, view, { status: 422, error: error.message, phone: typed.slice(0, 32), forcePhone: true });
+      return rerender(request, response, session, { status: 422, error: error.message, phone: typed.slice(0, 32), forcePhone: true });
     }
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{ phone }] });
@@ -186,10 +193,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     });
   });
 
-  router.post('/enroll/resend', perIp, forms, async (request, response) => {
-    const session = requireSession(request, response);
-    if (!session) return;
-    deps.csrf.verify(request);
+  stepForm('/enroll/resend', async (request, response, session) => {
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{}] });
       if (result.outcome === 'sent') return renderStep(request, response, result.view, { notice: 'A new code is on its way. The previous code no longer works.' });
@@ -197,15 +201,9 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     });
   });
 
-  router.post('/enroll/code', perIp, forms, async (request, response) => {
-    const session = requireSession(request, response);
-    if (!session) return;
-    deps.csrf.verify(request);
+  stepForm('/enroll/code', async (request, response, session) => {
     const code = typeof request.body.code === 'string' ? (request.body.code as string).replace(/\s/g, '') : '';
-    if (!/^\d{6}$/.test(code)) {
-      const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
-      return renderStep(request, response, view, { status: 422, error: 'Enter the 6 digits from the text message.' });
-    }
+    if (!/^\d{6}$/.test(code)) return rerender(request, response, session, { status: 422, error: 'Enter the 6 digits from the text message.' });
     const codeHash = hashVerificationCode(deps.secrets, session.enrollmentId, code);
     await withCurrentStep(request, response, session, async () => {
       const result = await handle(session).executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] });
@@ -225,15 +223,9 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     });
   });
 
-  router.post('/enroll/method', perIp, forms, async (request, response) => {
-    const session = requireSession(request, response);
-    if (!session) return;
-    deps.csrf.verify(request);
+  stepForm('/enroll/method', async (request, response, session) => {
     const method = request.body.method;
-    const invalid = async (error: string) => {
-      const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
-      return renderStep(request, response, view, { status: 422, error });
-    };
+    const invalid = (error: string) => rerender(request, response, session, { status: 422, error });
     if (method !== 'app' && method !== 'sms') return invalid('Choose one of the two ways.');
     let pinHash: string | undefined;
     if (method === 'sms' && (await smsPinRequired(session.userId))) {
