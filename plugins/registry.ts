@@ -7,7 +7,13 @@ import { OutboxSmsProvider } from './sms/outbox';
 import { TwilioSmsProvider } from './sms/twilio';
 
 export interface RegistryDeps {
-  outbox: Outbox;
+  /** Required when a provider is 'outbox'. */
+  outbox?: Outbox;
+}
+
+function outboxOf(deps: RegistryDeps): Outbox {
+  if (!deps.outbox) throw new Error('An outbox provider was configured but no outbox was given');
+  return deps.outbox;
 }
 
 function assertNever(value: never): never {
@@ -18,7 +24,7 @@ function assertNever(value: never): never {
 export function createEmailProvider(config: EmailConfig, deps: RegistryDeps): EmailProvider {
   switch (config.provider) {
     case 'outbox':
-      return new OutboxEmailProvider(deps.outbox, config.from);
+      return new OutboxEmailProvider(outboxOf(deps), config.from);
     case 'smtp':
       return new SmtpEmailProvider(config);
     default:
@@ -29,7 +35,7 @@ export function createEmailProvider(config: EmailConfig, deps: RegistryDeps): Em
 export function createSmsProvider(config: SmsConfig, deps: RegistryDeps): SmsProvider {
   switch (config.provider) {
     case 'outbox':
-      return new OutboxSmsProvider(deps.outbox, config.serviceNumber);
+      return new OutboxSmsProvider(outboxOf(deps), config.serviceNumber);
     case 'twilio':
       return new TwilioSmsProvider(config);
     default:

@@ -115,10 +115,12 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const dataConverter = createCentralDataConverter(config.codecKeys, config.masterKey);
     const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
 
+    // The outbox exists only when some messages go to it; it is shown at /outbox only then.
     const usesOutbox = config.email.provider === 'outbox' || config.sms.provider === 'outbox';
     const outbox = usesOutbox ? (options.outbox ?? new Outbox()) : undefined;
-    const email = createEmailProvider(config.email, { outbox: outbox ?? new Outbox(0) });
-    const sms = createSmsProvider(config.sms, { outbox: outbox ?? new Outbox(0) });
+    const providerDeps = { outbox };
+    const email = createEmailProvider(config.email, providerDeps);
+    const sms = createSmsProvider(config.sms, providerDeps);
     cleanups.push(async () => {
       await email.close?.();
       await sms.close?.();
@@ -128,9 +130,8 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     let worker: Worker | undefined;
     let workerStopped: Promise<void> = Promise.resolve();
     if (options.runWorker !== false) {
-      const workerConnection = clientConnection;
       worker = await createCentralWorker({
-        connection: workerConnection,
+        connection: clientConnection,
         namespace,
         taskQueue,
         dataConverter,
@@ -142,7 +143,7 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
           sms,
           render: messageTemplates,
           urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
-          limits: { smsPerUserPerDay: config.limits.smsPerUserPerDay, smsPerPhonePerDay: config.limits.smsPerUserPerDay },
+          limits: { smsPerDay: config.limits.smsPerUserPerDay },
         }),
       });
       const running = worker.run();
