@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CentralActivities } from '../activities';
+import { applicationFailureOf, BACKGROUND_EMAIL, DATABASE_WRITE, INTERACTIVE_MESSAGE } from './activity-options';
 import {
   type ChooseMethodArgs,
   type EnrollmentInput,
@@ -39,45 +40,15 @@ export const resendActivationUpdate = defineUpdate<EnrollmentView>('resendActiva
 export const cancelEnrollmentSignal = defineSignal('cancelEnrollment');
 export const getEnrollmentQuery = defineQuery<EnrollmentView>('getEnrollment');
 
-/** Database writes: quick, and retried for as long as a short outage might last. */
-const store = proxyActivities<CentralActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 },
-});
-
+const store = proxyActivities<CentralActivities>(DATABASE_WRITE);
 /** The same writes as a local activity: no round trip through the server, for the first step of every activation. */
-const localStore = proxyLocalActivities<CentralActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 },
-});
-
-/** The activation email may wait out an SMTP outage: nobody is watching a page for it. */
-const email = proxyActivities<CentralActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
-});
-
-/** An SMS the user is waiting for on screen: give up quickly and let them try again. */
-const sms = proxyActivities<CentralActivities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '20s',
-  retry: {
-    initialInterval: '500ms',
-    maximumInterval: '5s',
-    nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError', 'SmsLimitReached'],
-  },
-});
+const localStore = proxyLocalActivities<CentralActivities>(DATABASE_WRITE);
+const email = proxyActivities<CentralActivities>(BACKGROUND_EMAIL);
+/** Texts, and a resent activation email, that someone is waiting for on screen. */
+const interactive = proxyActivities<CentralActivities>(INTERACTIVE_MESSAGE);
 
 function reject(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
-function failureMessage(error: unknown): { type: string; message: string } {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
-    return { type: error.cause.type ?? 'Error', message: error.cause.message };
-  }
-  return { type: 'Error', message: 'the message could not be sent' };
 }
 
 /**
@@ -99,7 +70,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   let lastCodeSentAt: number | null = null;
   let failedAttempts = 0;
   let blockedUntil: number | null = null;
-  let method: EnrollmentMethod | null = null;
   let cancelled = false;
   let busy = false;
   // Audit writes that a handler starts without making the user wait for them; awaited before the end.
@@ -163,8 +133,12 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     async () => {
       busy = true;
       try {
-        await email.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: true });
+        // A technician's request is waiting on this update, so it gives up in seconds rather than waiting out an outage.
+        await interactive.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: true });
         moveTo(EnrollmentStep.Invited, timings.linkTtlMs);
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        reject('ActivationEmailFailed', 'The activation email could not be sent just now; try again in a few minutes');
       } finally {
         busy = false;
       }
@@ -179,7 +153,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       busy = true;
       try {
         const target = newPhone ?? phone!;
-        const sent = await sms.sendVerificationCode({ ...ref, phone: target, nonce: uuid4(), codeTtlMs: timings.codeTtlMs });
+        const sent = await interactive.sendVerificationCode({ ...ref, phone: target, nonce: uuid4(), codeTtlMs: timings.codeTtlMs });
         phone = target;
         codeHash = sent.codeHash;
         lastCodeSentAt = Date.now();
@@ -187,9 +161,9 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         moveTo(EnrollmentStep.AwaitingCode, timings.stepTimeoutMs);
         return { outcome: 'sent', view: view() };
       } catch (error) {
-        const failure = failureMessage(error);
-        if (failure.type === 'SmsLimitReached') return { outcome: 'limit_reached', message: failure.message, view: view() };
-        if (failure.type === 'InvalidRecipientError') {
+        const failure = applicationFailureOf(error);
+        if (failure?.type === 'SmsLimitReached') return { outcome: 'limit_reached', message: failure.message, view: view() };
+        if (failure?.type === 'InvalidRecipientError') {
           return { outcome: 'undeliverable', message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.', view: view() };
         }
         return { outcome: 'delivery_failed', message: 'We could not send the text just now. Please try again in a minute.', view: view() };
@@ -210,38 +184,38 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   );
 
   const verifyCode = async ({ codeHash: submitted }: VerifyCodeArgs): Promise<VerifyCodeResult> => {
-      if (codeExpiresAt === null || Date.now() >= codeExpiresAt) {
-        codeHash = null;
-        revision++;
-        return { outcome: 'code_expired', view: view() };
-      }
-      if (submitted === codeHash) {
-        codeHash = null;
-        codeExpiresAt = null;
-        moveTo(EnrollmentStep.AwaitingMethod, timings.stepTimeoutMs);
-        inBackground(store.recordAudit({ ...ref, action: 'enrollment.phone_verified' }));
-        return { outcome: 'verified', view: view() };
-      }
-      failedAttempts++;
-      if (failedAttempts < timings.maxCodeAttempts) {
-        revision++;
-        inBackground(store.recordAudit({ ...ref, action: 'enrollment.code_rejected', detail: { triesLeft: timings.maxCodeAttempts - failedAttempts } }));
-        return { outcome: 'wrong_code', triesLeft: timings.maxCodeAttempts - failedAttempts, view: view() };
-      }
+    if (codeExpiresAt === null || Date.now() >= codeExpiresAt) {
+      codeHash = null;
+      revision++;
+      return { outcome: 'code_expired', view: view() };
+    }
+    if (submitted === codeHash) {
       codeHash = null;
       codeExpiresAt = null;
-      const until = Date.now() + timings.blockDurationMs;
-      blockedUntil = until;
-      moveTo(EnrollmentStep.Blocked, timings.blockDurationMs);
-      await store.recordEnrollmentStep({
-        ...ref,
-        userStatus: 'blocked',
-        enrollmentStatus: 'blocked',
-        ended: false,
-        action: 'enrollment.blocked',
-        detail: { failedAttempts, blockedUntil: new Date(until).toISOString() },
-      });
-      return { outcome: 'blocked', blockedUntil: until, view: view() };
+      moveTo(EnrollmentStep.AwaitingMethod, timings.stepTimeoutMs);
+      inBackground(store.recordAudit({ ...ref, action: 'enrollment.phone_verified' }));
+      return { outcome: 'verified', view: view() };
+    }
+    failedAttempts++;
+    if (failedAttempts < timings.maxCodeAttempts) {
+      revision++;
+      inBackground(store.recordAudit({ ...ref, action: 'enrollment.code_rejected', detail: { triesLeft: timings.maxCodeAttempts - failedAttempts } }));
+      return { outcome: 'wrong_code', triesLeft: timings.maxCodeAttempts - failedAttempts, view: view() };
+    }
+    codeHash = null;
+    codeExpiresAt = null;
+    const until = Date.now() + timings.blockDurationMs;
+    blockedUntil = until;
+    moveTo(EnrollmentStep.Blocked, timings.blockDurationMs);
+    await store.recordEnrollmentStep({
+      ...ref,
+      userStatus: 'blocked',
+      enrollmentStatus: 'blocked',
+      ended: false,
+      action: 'enrollment.blocked',
+      detail: { failedAttempts, blockedUntil: new Date(until).toISOString() },
+    });
+    return { outcome: 'blocked', blockedUntil: until, view: view() };
   };
   setHandler(verifyCodeUpdate, verifyCode, {
     validator: (_args: VerifyCodeArgs): void => {
@@ -255,7 +229,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       busy = true;
       try {
         await store.completeEnrollment({ ...ref, method: chosen, phone: phone!, pinHash });
-        method = chosen;
         moveTo(chosen === 'app' ? EnrollmentStep.EnrolledApp : EnrollmentStep.EnrolledSms, 0);
       } finally {
         busy = false;
@@ -312,8 +285,9 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       ended: true,
       action: expired ? 'enrollment.expired' : 'enrollment.cancelled',
     });
-  } else {
-    await sms.sendEnrollmentConfirmation({ userId, phone: phone!, method: method! }).catch(() => undefined);
+    return { step: final, method: null };
   }
-  return { step, method };
+  const method: EnrollmentMethod = final === EnrollmentStep.EnrolledApp ? 'app' : 'sms';
+  await interactive.sendEnrollmentConfirmation({ userId, phone: phone!, method }).catch(() => undefined);
+  return { step: final, method };
 }

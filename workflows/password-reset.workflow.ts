@@ -1,5 +1,6 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
 import type { CentralActivities, DirectoryActivities } from '../activities';
+import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from './activity-options';
 import type { ClientPolicy } from '../common/client-policy';
 import type { ResetChannel } from '../server/db/password-resets.store';
 // A plain list of names, safe in the workflow sandbox.
@@ -41,16 +42,10 @@ export type PasswordResetResult =
 const central = proxyLocalActivities<CentralActivities>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '5m',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
+  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: PROVIDER_NON_RETRYABLE },
 });
-
 /** The owner's notice may wait out an SMTP outage; nobody is waiting on it. */
-const notice = proxyLocalActivities<CentralActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidRecipientError', 'ProviderConfigurationError'] },
-});
-
+const notice = proxyLocalActivities<CentralActivities>(BACKGROUND_EMAIL);
 
 /** What the user is told when the directory could not be reached at all: the cause is not theirs to fix. */
 const UNREACHABLE = 'Your company network could not be reached just now.';
@@ -58,10 +53,10 @@ const UNREACHABLE = 'Your company network could not be reached just now.';
 const UNCONFIRMED = 'We could not confirm the reset, so your old password may or may not still work.';
 
 function describeFailure(error: unknown): { code: string; userMessage: string } {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) {
-    const detail = cause.details?.[0] as { code?: string; userMessage?: string } | undefined;
-    return { code: detail?.code ?? cause.type ?? 'unknown', userMessage: detail?.userMessage ?? UNREACHABLE };
+  const failure = applicationFailureOf(error);
+  if (failure) {
+    const detail = failure.details?.[0] as { code?: string; userMessage?: string } | undefined;
+    return { code: detail?.code ?? failure.type ?? 'unknown', userMessage: detail?.userMessage ?? UNREACHABLE };
   }
   // A timeout is not a clean "no": an agent may have written the password and died before it could say so.
   return { code: 'directory_unconfirmed', userMessage: UNCONFIRMED };

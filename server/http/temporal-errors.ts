@@ -12,6 +12,8 @@ const UPDATE_REJECTIONS: Record<string, { status: number; code: string }> = {
   PhoneRequired: { status: 400, code: 'phone_required' },
   ResendTooSoon: { status: 429, code: 'resend_too_soon' },
   InvalidMethod: { status: 400, code: 'invalid_method' },
+  InvalidPinHash: { status: 400, code: 'invalid_pin_hash' },
+  ActivationEmailFailed: { status: 503, code: 'email_unavailable' },
 };
 
 export class TemporalUnavailableError extends LatchkeyError {
