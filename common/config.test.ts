@@ -42,6 +42,20 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...minimal, LATCHKEY_MASTER_KEY: 'c2hvcnQ=' }), /32 bytes/);
   });
 
+  it('refuses to fall back to the outbox silently on a public address, and Twilio over plain HTTP', () => {
+    const publicSite = { ...minimal, LATCHKEY_PUBLIC_URL: 'https://reset.example.com' };
+    assert.throws(() => loadConfig(publicSite), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /EMAIL_PROVIDER: set SMTP_HOST/);
+      assert.match(error.message, /SMS_PROVIDER: set TWILIO_ACCOUNT_SID/);
+      return true;
+    });
+    assert.equal(loadConfig({ ...publicSite, EMAIL_PROVIDER: 'outbox', SMS_PROVIDER: 'outbox' }).email.provider, 'outbox');
+    const twilio = { ...minimal, TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't' };
+    assert.throws(() => loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://relay.example.com' }), /TWILIO_API_BASE_URL must use https/);
+    assert.equal(loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).sms.provider, 'twilio');
+  });
+
   it('picks SMTP and Twilio when they are configured', () => {
     const config = loadConfig({ ...minimal, SMTP_HOST: 'mail.example.com', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't' });
     assert.equal(config.email.provider, 'smtp');

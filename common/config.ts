@@ -118,6 +118,10 @@ export interface Config {
   limits: { smsPerUserPerDay: number; requestsPerIpPerMinute: number };
 }
 
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -145,7 +149,14 @@ export function loadConfig(env: Env = process.env): Config {
     parseKeyRing(required('LATCHKEY_CODEC_KEYS', e.LATCHKEY_CODEC_KEYS, '("keyId:base64key", newest first)'), 'LATCHKEY_CODEC_KEYS'),
   );
 
+  const publicUrl = e.LATCHKEY_PUBLIC_URL.replace(/\/+$/, '');
+  // The outbox shows codes and passwords to whoever can open it, so it is a silent default only on a machine
+  // that serves itself; anywhere else a forgotten SMTP or Twilio setting must stop the start, not fall back.
+  const local = isLoopbackHost(new URL(publicUrl).hostname);
   const emailProvider = e.EMAIL_PROVIDER ?? (e.SMTP_HOST ? 'smtp' : 'outbox');
+  if (!e.EMAIL_PROVIDER && !e.SMTP_HOST && !local) {
+    problems.push('EMAIL_PROVIDER: set SMTP_HOST (or EMAIL_PROVIDER=outbox explicitly, for a test instance) when LATCHKEY_PUBLIC_URL is not localhost');
+  }
   const email: EmailConfig =
     emailProvider === 'smtp'
       ? {
@@ -160,6 +171,13 @@ export function loadConfig(env: Env = process.env): Config {
       : { provider: 'outbox', from: e.EMAIL_FROM };
 
   const smsProvider = e.SMS_PROVIDER ?? (e.TWILIO_ACCOUNT_SID ? 'twilio' : 'outbox');
+  if (!e.SMS_PROVIDER && !e.TWILIO_ACCOUNT_SID && !local) {
+    problems.push('SMS_PROVIDER: set TWILIO_ACCOUNT_SID (or SMS_PROVIDER=outbox explicitly, for a test instance) when LATCHKEY_PUBLIC_URL is not localhost');
+  }
+  // The SDK sends the auth token and every message body (codes, passwords) to this address.
+  if (e.TWILIO_API_BASE_URL && new URL(e.TWILIO_API_BASE_URL).protocol !== 'https:' && !isLoopbackHost(new URL(e.TWILIO_API_BASE_URL).hostname)) {
+    problems.push('TWILIO_API_BASE_URL must use https:// unless it points at this machine');
+  }
   if (!/^\+[1-9]\d{6,14}$/.test(e.SMS_SERVICE_NUMBER)) {
     problems.push('SMS_SERVICE_NUMBER must be an E.164 number such as +15005550006');
   }
@@ -179,7 +197,6 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0 || !masterKey || !codecKeys) throw new ConfigError(problems);
 
-  const publicUrl = e.LATCHKEY_PUBLIC_URL.replace(/\/+$/, '');
   return {
     dataDir: resolve(e.LATCHKEY_DATA_DIR),
     publicUrl,

@@ -47,6 +47,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporalAddress,
     RATE_LIMIT_PER_IP_PER_MINUTE: '1000',
+    EMAIL_PROVIDER: 'outbox',
+    SMS_PROVIDER: 'outbox',
     ...options.env,
   });
   const logs: string[] = [];
