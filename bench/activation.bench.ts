@@ -11,7 +11,8 @@ import { normalisePhoneNumber } from '../server/services/phone-number';
 import { linkIn, reachCodeStep } from '../test/support/enrollment-flow';
 import { apiClient, type BrowserSession } from '../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
-import { Cleanups, guardRun, startBenchServices } from './support/bench-services';
+import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { startTestServices } from '../scripts/lib/test-services';
 import { ms, printTable, stats } from './support/stats';
 import { mapLimit } from '../server/services/map-limit';
 import { bareFinishSignal, bareUpdate, bareUpdateWorkflow, bareWorkflow } from './bare.workflow';
@@ -205,7 +206,7 @@ const cleanups = new Cleanups();
 async function run(): Promise<void> {
   const benchStarted = performance.now();
   try {
-    const { temporalAddress } = await startBenchServices(cleanups);
+    const { temporalAddress } = await startTestServices(cleanups);
     const phones = phoneNumbers(WARMUP + ENROLLMENTS);
     say('Starting Latchkey in-process on a fresh database…');
     const stack = await startTestStack({
@@ -294,7 +295,7 @@ async function run(): Promise<void> {
   }
 }
 
-guardRun(cleanups, WATCHDOG_MS);
+cleanUpOnExit(cleanups, { watchdogMs: WATCHDOG_MS });
 run().then(
   () => process.exit(0),
   (error: Error) => {

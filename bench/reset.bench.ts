@@ -15,7 +15,8 @@ import { agentConfigFor, enrolledDirectoryUser } from '../test/support/reset-set
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import { makePasswordResetWorkflowId } from '../workflows/workflow-ids';
-import { Cleanups, guardRun, startBenchServices } from './support/bench-services';
+import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { startTestServices } from '../scripts/lib/test-services';
 import { measureCpu } from './support/cpu-usage';
 import { ms, printTable, stats, type Stats } from './support/stats';
 
@@ -176,7 +177,7 @@ function startAgentProcess(stack: TestStack, dc: SambaDc, token: string): ChildP
 async function run() {
   const benchStarted = performance.now();
   try {
-    await startBenchServices(cleanups);
+    await startTestServices(cleanups);
     say('Provisioning a Samba AD DC…');
     const dc = await startSambaDc();
     cleanups.push(() => dc.stop());
@@ -248,7 +249,7 @@ async function run() {
   }
 }
 
-guardRun(cleanups, 10 * 60_000);
+cleanUpOnExit(cleanups, { watchdogMs: 10 * 60_000 });
 run().then(
   () => process.exit(0),
   (error: Error) => {

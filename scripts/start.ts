@@ -10,7 +10,8 @@ import { ensureDevSecrets } from './lib/dev-secrets';
 import { ensureDevTenant } from './lib/dev-tenant';
 import { say } from './lib/say';
 import { ensureTemporalCli } from './lib/temporal-cli';
-import { startDevServer, type DevServer } from './lib/temporal-dev-server';
+import { startDevServer } from './lib/temporal-dev-server';
+import { Cleanups } from './lib/cleanups';
 
 function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
@@ -33,70 +34,76 @@ async function main() {
   const secrets = ensureDevSecrets(dataDir);
   if (secrets.created) say(`Generated development secrets in ${relative(root, secrets.file)}.`);
 
-  const settings = loadTemporalSettings();
-  const dev = settings.devServer;
-  let temporal: DevServer | undefined;
-  if (!process.env.TEMPORAL_ADDRESS) {
-    for (const port of [dev.grpcPort, dev.uiPort]) {
-      if (!(await portIsFree(dev.ip, port))) {
-        throw new Error(`Port ${port} on ${dev.ip} is in use (another Temporal server?). Stop it, or set TEMPORAL_ADDRESS to use that server instead.`);
-      }
-    }
-    const cliPath = await ensureTemporalCli(settings.cli, say);
-    say(`Starting the Temporal dev server (data in ${relative(root, join(dataDir, dev.dbFile))})…`);
-    const publicUrl = (process.env.LATCHKEY_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-    temporal = await startDevServer({
-      cliPath,
-      ip: dev.ip,
-      grpcPort: dev.grpcPort,
-      uiPort: dev.uiPort,
-      dbFile: join(dataDir, dev.dbFile),
-      namespace: process.env.TEMPORAL_NAMESPACE ?? settings.namespace,
-      logLevel: dev.logLevel,
-      dynamicConfig: dev.dynamicConfig,
-      codecEndpoint: `${publicUrl}/codec`,
-      logFile: join(dataDir, 'temporal.log'),
-    });
-    process.env.TEMPORAL_ADDRESS = temporal.address;
-    process.env.TEMPORAL_UI_URL ??= temporal.uiUrl;
-  }
-
-  let runtime: LatchkeyRuntime | undefined;
+  // Everything started below is stopped on Ctrl-C, on a failure, or when a part dies; never left holding ports.
+  const cleanups = new Cleanups();
   let stopping = false;
-  const stop = async (code: number) => {
+  const stop = (code: number) => {
     if (stopping) {
       say('Forcing exit.');
       process.exit(1);
     }
     stopping = true;
     say('Stopping…');
-    await runtime?.stop();
-    await temporal?.stop();
-    say('Stopped.');
-    process.exit(code);
+    void cleanups.run().finally(() => {
+      say('Stopped.');
+      process.exit(code);
+    });
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
 
   try {
+    const settings = loadTemporalSettings();
+    const dev = settings.devServer;
+    if (!process.env.TEMPORAL_ADDRESS) {
+      for (const port of [dev.grpcPort, dev.uiPort]) {
+        if (!(await portIsFree(dev.ip, port))) {
+          throw new Error(`Port ${port} on ${dev.ip} is in use (another Temporal server?). Stop it, or set TEMPORAL_ADDRESS to use that server instead.`);
+        }
+      }
+      const cliPath = await ensureTemporalCli(settings.cli, say);
+      say(`Starting the Temporal dev server (data in ${relative(root, join(dataDir, dev.dbFile))})…`);
+      const publicUrl = (process.env.LATCHKEY_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+      const temporal = await startDevServer({
+        cliPath,
+        ip: dev.ip,
+        grpcPort: dev.grpcPort,
+        uiPort: dev.uiPort,
+        dbFile: join(dataDir, dev.dbFile),
+        namespace: process.env.TEMPORAL_NAMESPACE ?? settings.namespace,
+        logLevel: dev.logLevel,
+        dynamicConfig: dev.dynamicConfig,
+        codecEndpoint: `${publicUrl}/codec`,
+        logFile: join(dataDir, 'temporal.log'),
+      });
+      cleanups.push(() => temporal.stop());
+      temporal.process.once('exit', (code, signal) => {
+        if (stopping) return;
+        // Ctrl-C reaches the dev server too, and it may exit before our own handler runs: that is a normal stop.
+        if (code === 0 || signal) return stop(0);
+        say(`The Temporal dev server exited unexpectedly (code ${code}); see ${relative(root, join(dataDir, 'temporal.log'))}.`);
+        stop(1);
+      });
+      process.env.TEMPORAL_ADDRESS = temporal.address;
+      process.env.TEMPORAL_UI_URL ??= temporal.uiUrl;
+    }
+
     const config = loadConfig();
     say(`Starting Latchkey (database: ${describeDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })})…`);
-    runtime = await startLatchkey(config);
+    const runtime = await startLatchkey(config);
+    cleanups.push(() => runtime.stop());
+    runtime.workerStopped.catch((error: Error) => {
+      say(`The worker crashed: ${error.message}`);
+      stop(1);
+    });
+    await printWelcome(root, runtime, dataDir, secrets.file);
   } catch (error) {
-    await temporal?.stop();
+    await cleanups.run();
     throw error;
   }
-  runtime.workerStopped.catch(async (error: Error) => {
-    say(`The worker crashed: ${error.message}`);
-    await stop(1);
-  });
-  temporal?.process.once('exit', (code) => {
-    if (!stopping) {
-      say(`The Temporal dev server exited unexpectedly (code ${code}); see ${relative(root, join(dataDir, 'temporal.log'))}.`);
-      void stop(1);
-    }
-  });
+}
 
+async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: string, secretsFile: string) {
   const tenant = await ensureDevTenant(runtime, dataDir);
   const { config } = runtime;
   const lines = [
@@ -106,7 +113,7 @@ async function main() {
     `  API reference       ${config.publicUrl}/api/v1/openapi.json`,
     ...(runtime.outbox ? [`  Outbox (dev email/SMS) ${config.publicUrl}/outbox`] : []),
     `  Temporal Web UI     ${config.temporal.uiUrl}   (namespace ${runtime.namespace})`,
-    `  Codec login for UI  ${config.publicUrl}/codec/login   (token: LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secrets.file)})`,
+    `  Codec login for UI  ${config.publicUrl}/codec/login   (token: LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secretsFile)})`,
     `  Health              ${config.publicUrl}/healthz`,
     `  Dev API key         ${relative(root, tenant.keyFile)}${tenant.created ? '  (new: a Demo MSP and Demo Client were created)' : ''}`,
     '',
