@@ -1,6 +1,6 @@
-import { hkdfSync } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDirectoryActivities } from '../activities/directory.activities';
+import { deriveKey } from '../common/crypto/keys';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentKeyRing } from '../common/temporal/client-codec-keys';
 import { createDataConverter } from '../common/temporal/data-converter';
@@ -28,7 +28,8 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   installSdkLogger(logger, config.logLevel);
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const codecKey = Buffer.from(settings.codecKey.key, 'base64');
-  const passwordKey = Buffer.from(hkdfSync('sha256', codecKey, Buffer.alloc(0), 'latchkey:reset-password', 32));
+  // Derived from the client's codec key, which only this client's agents hold.
+  const passwordKey = deriveKey(codecKey, 'reset-password');
   const directory = new ActiveDirectoryProvider(config.directory);
   await directory.healthCheck().then(
     () => logger.info('Directory reachable'),
@@ -36,15 +37,25 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   );
 
   const address = config.temporalAddressOverride ?? settings.temporal.address;
-  const connection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({
-    connection,
-    namespace: settings.temporal.namespace,
-    taskQueue: settings.temporal.taskQueue,
-    activities: createDirectoryActivities({ directory, passwordKey, pauseAfterWriteMs: config.pauseAfterWriteMs }),
-    dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
-    maxConcurrentActivityTaskExecutions: 8,
-  });
+  let connection: NativeConnection | undefined;
+  let worker: Worker;
+  try {
+    connection = await NativeConnection.connect({ address });
+    worker = await Worker.create({
+      connection,
+      namespace: settings.temporal.namespace,
+      taskQueue: settings.temporal.taskQueue,
+      activities: createDirectoryActivities({ directory, passwordKey, pauseAfterWriteMs: config.pauseAfterWriteMs }),
+      dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
+      maxConcurrentActivityTaskExecutions: 8,
+    });
+  } catch (error) {
+    // An open LDAP connection or gRPC channel would keep the process alive after a failed start.
+    await directory.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    throw error;
+  }
+  const openConnection = connection;
 
   const beat = () =>
     sendHeartbeat(config.serverUrl, config.token, { version: AGENT_VERSION, hostname: config.name }).catch((error) =>
@@ -57,7 +68,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   const done = worker.run().finally(async () => {
     clearInterval(heartbeat);
     await directory.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
+    await openConnection.close().catch(() => undefined);
   });
   logger.info('Agent running', { agentId: settings.agentId, taskQueue: settings.temporal.taskQueue, temporal: address });
   return {

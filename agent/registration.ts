@@ -33,7 +33,7 @@ export async function fetchAgentSettings(serverUrl: string, token: string, say: 
       return agentSettingsSchema.parse(await response.json());
     } catch (error) {
       if ((error as { final?: boolean }).final || Date.now() + delay > deadline) throw error;
-      say(`Cannot fetch settings from ${serverUrl} (${(error as Error).message}); retrying in ${delay / 1000} s`);
+      say(`Cannot fetch settings from ${new URL(serverUrl).origin} (${(error as Error).message}); retrying in ${delay / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 30_000);
     }

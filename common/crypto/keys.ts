@@ -14,7 +14,8 @@ export type KeyPurpose =
   | 'phone-encryption'
   | 'rate-limit-subject'
   | 'session-signing'
-  | 'codec-admin-session';
+  | 'codec-admin-session'
+  | 'reset-password';
 
 export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `latchkey:${purpose}`, 32));
