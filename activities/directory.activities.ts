@@ -1,8 +1,6 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { DirectoryError } from '../plugins/directory/errors';
 import type { DirectoryProvider } from '../plugins/directory/directory-provider';
-import { ProviderError } from '../plugins/errors';
 import { generatePassword } from './password-generator';
+import { toActivityFailure } from './provider-failure';
 
 export interface DirectoryActivityDeps {
   directory: DirectoryProvider;
@@ -21,22 +19,6 @@ export interface ResetDirectoryPasswordInput {
   unlock: boolean;
 }
 
-/** Directory failures keep their stable code and the user-safe text, which Temporal would otherwise drop. */
-function toDirectoryFailure(error: unknown): never {
-  if (error instanceof DirectoryError) {
-    throw ApplicationFailure.create({
-      type: error.name,
-      message: error.technicianMessage,
-      nonRetryable: !error.retryable,
-      details: [{ code: error.code, userMessage: error.userMessage }],
-    });
-  }
-  if (error instanceof ProviderError) {
-    throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: !error.retryable });
-  }
-  throw error;
-}
-
 /** The activities an on-premises agent runs against its client's directory. */
 export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   const { directory } = deps;
@@ -53,7 +35,7 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
         if (deps.pauseAfterWriteMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterWriteMs));
         return { password, wasLocked: result.wasLocked };
       } catch (error) {
-        return toDirectoryFailure(error);
+        return toActivityFailure(error);
       }
     },
 
@@ -61,7 +43,7 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
       try {
         return { wasLocked: (await directory.unlock(input.username)).wasLocked };
       } catch (error) {
-        return toDirectoryFailure(error);
+        return toActivityFailure(error);
       }
     },
 
@@ -70,7 +52,7 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
         const state = await directory.getLockoutState(input.username);
         return { locked: state.locked, badPwdCount: state.badPwdCount };
       } catch (error) {
-        return toDirectoryFailure(error);
+        return toActivityFailure(error);
       }
     },
   };

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { DirectoryError } from '../plugins/directory/errors';
 import { ProviderError, ProviderRateLimitedError } from '../plugins/errors';
 
 /**
@@ -16,7 +17,13 @@ export function toActivityFailure(error: unknown): never {
     });
   }
   if (error instanceof ProviderError) {
-    throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: !error.retryable });
+    throw ApplicationFailure.create({
+      type: error.name,
+      message: error.message,
+      nonRetryable: !error.retryable,
+      // Directory refusals keep their stable code and user-safe text, which the class alone would not carry across.
+      details: error instanceof DirectoryError ? [{ code: error.code, userMessage: error.userMessage }] : undefined,
+    });
   }
   throw error;
 }

@@ -9,10 +9,6 @@ import { ProviderError } from '../errors';
 export abstract class DirectoryError extends ProviderError {
   abstract readonly code: string;
   abstract readonly userMessage: string;
-
-  get technicianMessage(): string {
-    return this.message;
-  }
 }
 
 export type PasswordPolicyReason = 'too-short' | 'complexity' | 'history' | 'minimum-age' | 'unknown';
