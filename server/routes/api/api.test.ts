@@ -165,8 +165,13 @@ describe('MSP API', () => {
         await api('GET', `/clients/${attacker.clientId}/users/${victim.userId}`),
       ];
       assert.deepEqual(attempts.map((a) => a.status), Array(attempts.length).fill(404));
+      // The attacker's MSP was made straight through the stores, so any audit row it now sees came from the attempts.
       const ownAudit = await api('GET', '/audit-events?limit=200');
-      assert.ok(ownAudit.body.items.every((event: { clientId: string | null }) => event.clientId !== clientId));
+      assert.deepEqual(ownAudit.body.items, []);
+      const attackerKey = await stack.runtime.stores.apiKeys.authenticate(attacker.apiKey);
+      const victimAudit = await victim.api('GET', `/audit-events?clientId=${clientId}&limit=200`);
+      assert.ok(victimAudit.body.items.length > 0);
+      assert.ok(victimAudit.body.items.every((event: { actor: string }) => event.actor !== `api-key:${attackerKey!.apiKeyId}`));
       const ownClients = await api('GET', '/clients');
       assert.deepEqual(ownClients.body.items.map((c: { id: string }) => c.id), [attacker.clientId]);
       const victimView = await victim.api('GET', `/clients/${clientId}/users/${victim.userId}`);
