@@ -25,8 +25,8 @@ export interface RunningAgent {
  * it connects out to Latchkey (settings, heartbeat) and to Temporal (polling), and in to the local directory.
  */
 export async function startAgent(config: AgentConfig, logger: Logger = createLogger(config.logLevel, { service: 'latchkey-agent' })): Promise<RunningAgent> {
-  installSdkLogger(logger, config.logLevel);
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
+  const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
   const codecKey = Buffer.from(settings.codecKey.key, 'base64');
   // Derived from the client's codec key, which only this client's agents hold.
   const passwordKey = deriveKey(codecKey, 'reset-password');
@@ -53,6 +53,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
     // An open LDAP connection or gRPC channel would keep the process alive after a failed start.
     await directory.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
+    unregisterSdkLogger();
     throw error;
   }
   const openConnection = connection;
@@ -67,6 +68,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
 
   const done = worker.run().finally(async () => {
     clearInterval(heartbeat);
+    unregisterSdkLogger();
     await directory.close().catch(() => undefined);
     await openConnection.close().catch(() => undefined);
   });

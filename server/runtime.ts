@@ -79,11 +79,11 @@ export interface LatchkeyRuntime {
  */
 export async function startLatchkey(config: Config, options: StartOptions = {}): Promise<LatchkeyRuntime> {
   const logger = options.logger ?? createLogger(config.logLevel, { service: 'latchkey' });
-  installSdkLogger(logger, config.logLevel);
+  const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
   const settings = loadTemporalSettings();
   const namespace = config.temporal.namespace ?? settings.namespace;
   const taskQueue = options.taskQueue ?? settings.taskQueues.central;
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Array<() => Promise<unknown>> = [async () => unregisterSdkLogger()];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => logger.warn('Shutdown step failed', errorFields(error)));
   };

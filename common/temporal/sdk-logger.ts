@@ -1,17 +1,19 @@
 import { DefaultLogger, Runtime, type LogLevel as SdkLogLevel } from '@temporalio/worker';
 import type { Logger, LogLevel } from '../logger';
 
-let target: Logger | undefined;
+const targets = new Set<Logger>();
 let installed = false;
 
 /**
  * Routes the Temporal SDK's own logging (worker state, task failures) into our structured logger at our level,
- * instead of its default console output. The SDK runtime can be installed once per process, so later calls
- * only switch where lines go (tests start several stacks in one process).
+ * instead of its default console output. The SDK runtime can be installed once per process, with the level of
+ * the first call; every logger registered since receives the lines (a test may host an app and an agent in one
+ * process, and each must see what the SDK said). Returns the function that unregisters `logger`.
  */
-export function installSdkLogger(logger: Logger, level: LogLevel): void {
-  target = logger;
-  if (installed) return;
+export function installSdkLogger(logger: Logger, level: LogLevel): () => void {
+  targets.add(logger);
+  const unregister = () => void targets.delete(logger);
+  if (installed) return unregister;
   installed = true;
   const sdkLevel: SdkLogLevel = level === 'silent' || level === 'error' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({
@@ -20,7 +22,10 @@ export function installSdkLogger(logger: Logger, level: LogLevel): void {
     logger: new DefaultLogger(sdkLevel, (entry) => {
       const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
       // Only the message and ids: the SDK's log metadata can carry workflow arguments.
-      target?.[method](entry.message, { source: 'temporal-sdk', workflowId: entry.meta?.workflowId, activityType: entry.meta?.activityType });
+      for (const target of targets) {
+        target[method](entry.message, { source: 'temporal-sdk', workflowId: entry.meta?.workflowId, activityType: entry.meta?.activityType });
+      }
     }),
   });
+  return unregister;
 }
