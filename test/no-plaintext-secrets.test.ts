@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { activateNewUser, codeIn, reachCodeStep } from './support/enrollment-flow';
 import { containsSecret, dumpDatabase, rawHistories } from './support/secret-search';
 import { createTenant, startTestStack, type TestStack } from './support/stack';
+import { makeEnrollmentWorkflowId } from '../workflows/workflow-ids';
 import { createLogger } from '../common/logger';
 import type { RunningAgent } from '../agent/agent';
 import { startSambaDc, type SambaDc } from './support/samba';
@@ -20,9 +21,10 @@ describe('no secret or phone number is stored or logged in clear', () => {
     const { link, api, tenant, userId } = await activateNewUser(stack);
     const phone = '+14155552671';
     const { browser, code } = await reachCodeStep(stack, link, phone);
-    await browser.post('/enroll/code', { code: code === '000000' ? '111111' : '000000' });
+    assert.equal((await browser.post('/enroll/code', { code: code === '000000' ? '111111' : '000000' })).status, 422);
     const seen = new Set(stack.outbox.list().map((m) => m.id));
-    await browser.post('/enroll/resend', {});
+    const resent = await browser.post('/enroll/resend', {});
+    assert.match(resent.html, /new code is on its way/);
     const second = codeIn(await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id)));
     await browser.submit('/enroll/code', { code: second });
     await browser.submit('/enroll/method', { method: 'sms' });
@@ -37,7 +39,7 @@ describe('no secret or phone number is stored or logged in clear', () => {
       'API key': tenant.apiKey,
     });
     // Let the final audit writes and workflow completion land before searching.
-    await stack.runtime.temporal.workflow.getHandle(`enrollment-${userId}`).result();
+    await stack.runtime.temporal.workflow.getHandle(makeEnrollmentWorkflowId(userId)).result();
   });
 
   after(async () => {
