@@ -3,6 +3,7 @@
  * change to the workflow, review the diff, and commit the JSON files. It drives real enrollments through the
  * pages against the real stack, so the histories are the ones production would write.
  */
+import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
@@ -18,45 +19,46 @@ async function record() {
   const stack = await startTestStack({
     env: { LATCHKEY_CODEC_KEYS: FIXTURE_CODEC_KEYS, LATCHKEY_MASTER_KEY: FIXTURE_MASTER_KEY, SMS_RESEND_INTERVAL: '0s', ENROLLMENT_LINK_TTL: '2s', ENROLLMENT_MAX_CODE_ATTEMPTS: '2', ENROLLMENT_BLOCK_DURATION: '1s' },
   });
-  const save = async (name: string, userId: string, workflowId = makeEnrollmentWorkflowId(userId)) => {
+  // Written only once every scenario has ended as expected, so a failed run never leaves a mislabelled fixture.
+  const recorded: Array<[string, string]> = [];
+  const save = async (name: string, workflowId: string, expected: Record<string, string>) => {
     const handle = stack.runtime.temporal.workflow.getHandle(workflowId);
-    await handle.result().catch(() => undefined);
-    const history = await handle.fetchHistory();
-    writeFileSync(join(__dirname, `${name}.history.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-    console.log(`recorded ${name}`);
+    const result = (await handle.result()) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(expected)) assert.equal(result[key], value, `${name}: ${key}`);
+    recorded.push([name, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 1)]);
   };
   try {
     {
       const { link, userId } = await activateNewUser(stack);
       const { browser, code, phone } = await reachCodeStep(stack, link);
-      await browser.post('/enroll/code', { code: code === '000000' ? '111111' : '000000' });
+      assert.equal((await browser.post('/enroll/code', { code: code === '000000' ? '111111' : '000000' })).status, 422);
       const seen = new Set(stack.outbox.list().map((m) => m.id));
-      await browser.post('/enroll/resend', {});
+      assert.equal((await browser.post('/enroll/resend', {})).status, 200);
       const fresh = codeIn(await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id)));
       await browser.submit('/enroll/code', { code: fresh });
       await browser.submit('/enroll/method', { method: 'sms' });
-      await save('enrolled-sms-after-wrong-code-and-resend', userId);
+      await save('enrolled-sms-after-wrong-code-and-resend', makeEnrollmentWorkflowId(userId), { step: 'enrolled_sms' });
     }
     {
       const { link, userId } = await activateNewUser(stack);
       const { browser, code } = await reachCodeStep(stack, link, '+447911123456');
       await browser.submit('/enroll/code', { code });
       await browser.submit('/enroll/method', { method: 'app' });
-      await save('enrolled-app', userId);
+      await save('enrolled-app', makeEnrollmentWorkflowId(userId), { step: 'enrolled_app' });
     }
     {
       const { userId } = await activateNewUser(stack);
-      await save('expired-link', userId);
+      await save('expired-link', makeEnrollmentWorkflowId(userId), { step: 'expired' });
     }
     {
       const { link, userId, api, tenant } = await activateNewUser(stack);
       const { browser, code } = await reachCodeStep(stack, link);
       const wrong = code === '000000' ? '111111' : '000000';
-      await browser.post('/enroll/code', { code: wrong });
-      await browser.post('/enroll/code', { code: wrong });
+      assert.equal((await browser.post('/enroll/code', { code: wrong })).status, 422);
+      assert.equal((await browser.post('/enroll/code', { code: wrong })).status, 423);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await api('POST', `/clients/${tenant.clientId}/users/${userId}/deactivate`);
-      await save('blocked-unblocked-then-deactivated', userId);
+      assert.equal((await api('POST', `/clients/${tenant.clientId}/users/${userId}/deactivate`)).status, 200);
+      await save('blocked-unblocked-then-deactivated', makeEnrollmentWorkflowId(userId), { step: 'cancelled' });
     }
     // Resets need a directory and an agent: a throwaway Samba domain, as in the reset tests.
     const dc = await startSambaDc();
@@ -66,15 +68,19 @@ async function record() {
       try {
         const user = await enrolledDirectoryUser(stack, tenant, dc);
         await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
-        await save('reset-completed', user.userId, makePasswordResetWorkflowId(tenant.clientId, user.userId));
+        await save('reset-completed', makePasswordResetWorkflowId(tenant.clientId, user.userId), { status: 'completed' });
         const admin = await enrolledDirectoryUser(stack, tenant, dc, { adminCount: true });
         await admin.api('POST', `/clients/${tenant.clientId}/users/${admin.userId}/reset-password`);
-        await save('reset-refused-by-directory', admin.userId, makePasswordResetWorkflowId(tenant.clientId, admin.userId));
+        await save('reset-refused-by-directory', makePasswordResetWorkflowId(tenant.clientId, admin.userId), { status: 'failed', code: 'protected_account' });
       } finally {
         await agent.stop();
       }
     } finally {
       await dc.stop();
+    }
+    for (const [name, json] of recorded) {
+      writeFileSync(join(__dirname, `${name}.history.json`), `${json}\n`);
+      console.log(`recorded ${name}`);
     }
   } finally {
     await stack.stop();
