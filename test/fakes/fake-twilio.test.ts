@@ -63,12 +63,6 @@ describe('fake Twilio', () => {
     assert.equal(reply.status, 200, reply.body);
   });
 
-  it('produces a signature the SDK rejects for a different token', () => {
-    const params = { Body: 'hi', From: '+14155550123' };
-    const signature = computeTwilioSignature('another-token', receiver.url, params);
-    assert.equal(twilio.validateRequest(AUTH_TOKEN, signature, receiver.url, params), false);
-  });
-
   it('answers bad credentials with Twilio\'s 401 error shape', async () => {
     const response = await fetch(`${fake.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
       method: 'POST',

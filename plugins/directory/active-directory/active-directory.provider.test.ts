@@ -253,6 +253,7 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     it('refuses protected accounts before writing anything', async () => {
       const protectedUser = await newUser({ adminCount: true });
       const before = await dc.readAttributes(protectedUser.dn, ['pwdLastSet', 'whenChanged']);
+      assert.ok(before.pwdLastSet && before.whenChanged, 'the attributes compared below were really read');
       for (const username of [protectedUser.username, 'Administrator']) {
         const error = await provider
           .setPassword({ username, password: 'Taken!Over-123', mustChangeAtNextLogon: false, unlock: true })
