@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFakeTwilio, type FakeTwilio } from './fakes/fake-twilio';
 import { startSmtpReceiver, type SmtpReceiver } from './fakes/smtp-receiver';
+import { codeIn, linkIn } from './support/enrollment-flow';
 import { BrowserSession, apiClient } from './support/http';
 import { createTenant, startTestStack, type TestStack } from './support/stack';
 
@@ -46,7 +47,7 @@ describe('enrollment through SMTP and the Twilio SDK', () => {
 
     const mail = await smtp.waitForMessage((m) => m.envelope.to.includes('vendor@example.com'), 10_000);
     assert.match(mail.subject ?? '', /Vendor MSP/);
-    const link = new URL(/http:\/\/\S+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? '')![0]).pathname;
+    const link = linkIn(mail);
 
     const browser = new BrowserSession(stack.url);
     await browser.get(link);
@@ -55,7 +56,7 @@ describe('enrollment through SMTP and the Twilio SDK', () => {
     const sms = await twilio.waitForMessage((m) => m.to === '+14155552671', 10_000);
     assert.equal(sms.from, stack.config.sms.serviceNumber);
     assert.equal(sms.authenticatedAs, twilio.accountSid);
-    const code = /\b(\d{6})\b/.exec(sms.body)![1]!;
+    const code = codeIn(sms.body);
     await browser.submit('/enroll/code', { code });
     await browser.submit('/enroll/method', { method: 'sms' });
     await twilio.waitForMessage((m) => /text RESET/.test(m.body), 10_000);
@@ -68,7 +69,7 @@ describe('enrollment through SMTP and the Twilio SDK', () => {
     const user = await api('POST', `/clients/${tenant.clientId}/users`, { username: 'vendor2', email: 'vendor2@example.com' });
     await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
     const mail = await smtp.waitForMessage((m) => m.envelope.to.includes('vendor2@example.com'), 10_000);
-    const link = new URL(/http:\/\/\S+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? '')![0]).pathname;
+    const link = linkIn(mail);
     const browser = new BrowserSession(stack.url);
     await browser.get(link);
     await browser.submit(link, {});

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../agent/agent';
 import { startFakeTwilio, type FakeTwilio } from '../test/fakes/fake-twilio';
+import { codeIn, linkIn, passwordIn } from '../test/support/enrollment-flow';
 import { BrowserSession, apiClient } from '../test/support/http';
 import { startTestAgent, type Tenant } from '../test/support/reset-setup';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
@@ -47,7 +48,7 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email: `${username}@example.com` });
     await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
     const mail = await stack.outbox!.waitFor((m) => m.to === `${username}@example.com`);
-    const link = new URL(/http:\/\/\S+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text)![0]).pathname;
+    const link = linkIn(mail);
 
     const phone = '+14155552688';
     const browser = new BrowserSession(stack.url);
@@ -56,7 +57,7 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     const before = twilio.messages.length;
     await browser.submit('/enroll/phone', { phone });
     const codeSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000);
-    await browser.submit('/enroll/code', { code: /\b(\d{6})\b/.exec(codeSms.body)![1]! });
+    await browser.submit('/enroll/code', { code: codeIn(codeSms.body) });
     const done = await browser.submit('/enroll/method', { method: 'sms' });
     assert.match(done.html, /all set/);
 
@@ -65,7 +66,7 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     assert.equal(reply.status, 200);
     assert.match(reply.body, /<Message>If this number is enrolled/);
     const passwordSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= sent && /temporary password/.test(m.body), 30_000);
-    const password = /temporary password is (\S+?)(?: —|\.)/.exec(passwordSms.body)![1]!;
+    const password = passwordIn(passwordSms.body);
     await assert.rejects(dc.bind(created.userPrincipalName, password), /data 773/, 'right password, change required at next logon');
 
     const unknown = await text('+14155552699', 'RESET');

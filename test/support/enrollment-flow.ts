@@ -18,15 +18,27 @@ export async function activateNewUser(stack: TestStack, tenant?: Awaited<ReturnT
   return { tenant: owner, api, userId: created.body.id as string, email, mail, link: linkIn(mail) };
 }
 
-export function linkIn(mail: OutboxMessage): string {
-  const match = /https?:\/\/[^\s"<]+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text);
-  assert.ok(match, `no activation link in: ${mail.text}`);
+/** Messages are not quoted in failures: they carry live links, codes and passwords. */
+const textOf = (message: { text?: string } | string) => (typeof message === 'string' ? message : (message.text ?? ''));
+
+/** The activation link's path, from an email in the outbox or one the SMTP receiver got. */
+export function linkIn(mail: { text?: string }): string {
+  const match = /https?:\/\/[^\s"<]+\/activate\/[A-Za-z0-9_-]{43}/.exec(textOf(mail));
+  assert.ok(match, `no activation link in a ${textOf(mail).length}-character email`);
   return new URL(match[0]).pathname;
 }
 
-export function codeIn(message: OutboxMessage): string {
-  const match = /\b(\d{6})\b/.exec(message.text);
-  assert.ok(match, `no code in: ${message.text}`);
+/** The 6-digit code from a text, in the outbox or sent through Twilio. */
+export function codeIn(message: { text?: string } | string): string {
+  const match = /\b(\d{6})\b/.exec(textOf(message));
+  assert.ok(match, `no code in a ${textOf(message).length}-character text`);
+  return match[1]!;
+}
+
+/** The one-time password from a reset text. */
+export function passwordIn(message: { text?: string } | string): string {
+  const match = /temporary password is (\S+?)(?: —|\.)/.exec(textOf(message));
+  assert.ok(match, `no password in a ${textOf(message).length}-character text`);
   return match[1]!;
 }
 

@@ -4,7 +4,7 @@ import { startAgent, type RunningAgent } from '../../agent/agent';
 import type { AgentConfig } from '../../agent/config';
 import { createLogger, type Logger } from '../../common/logger';
 import { directoryConfigOf, type SambaDc } from './samba';
-import { codeIn, reachCodeStep } from './enrollment-flow';
+import { linkIn, passwordIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
 import { createTenant, type TestStack } from './stack';
 
@@ -23,7 +23,7 @@ export async function enrolledDirectoryUser(stack: TestStack, tenant: Tenant, dc
   assert.equal(user.status, 201);
   await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
   const mail = await stack.outbox.waitFor((m) => m.to === email);
-  const link = new URL(/http:\/\/\S+\/activate\/[A-Za-z0-9_-]{43}/.exec(mail.text)![0]).pathname;
+  const link = linkIn(mail);
   const phone = `+1415555${String(phoneCounter++).padStart(4, '0')}`;
   const { browser, code } = await reachCodeStep(stack, link, phone);
   await browser.submit('/enroll/code', { code });
@@ -58,12 +58,7 @@ export async function startTestAgent(
   return Object.assign(agent, { token: issued.body.token as string });
 }
 
-/** The temporary password from the newest reset SMS to `phone`. */
+/** The temporary password from the first reset SMS to `phone` that is not in `seen`. */
 export async function passwordTextedTo(stack: TestStack, phone: string, seen: Set<string>): Promise<string> {
-  const sms = await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id) && /temporary password/.test(m.text), 30_000);
-  const match = /temporary password is (\S+?)(?: —|\.)/.exec(sms.text);
-  assert.ok(match, sms.text);
-  return match[1]!;
+  return passwordIn(await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id) && /temporary password/.test(m.text), 30_000));
 }
-
-export { codeIn };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FakeTwilio } from '../fakes/fake-twilio';
-import { activateNewUser } from './enrollment-flow';
+import { activateNewUser, codeIn } from './enrollment-flow';
 import { BrowserSession } from './http';
 import type { createTenant, TestStack } from './stack';
 
@@ -40,8 +40,7 @@ export async function reachMethodStep(stack: TestStack, inbox: SmsInbox, options
   const codeText = inbox.next(options.phone);
   const codePage = await browser.submit('/enroll/phone', { phone: options.phone });
   assert.match(codePage.html, /Enter the code/, codePage.html);
-  const code = /\b(\d{6})\b/.exec(await codeText)?.[1];
-  assert.ok(code, 'no code in the text');
+  const code = codeIn(await codeText);
   const methodPage = await browser.submit('/enroll/code', { code });
   assert.match(methodPage.html, /How do you want to reset your password/, methodPage.html);
   return { ...activated, browser, methodPage };

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { apiClient } from './http';
+import { agentConfigFor, type Tenant } from './reset-setup';
+import type { SambaDc } from './samba';
+import type { TestStack } from './stack';
+
+/** Polls `probe` until it returns a value; an error marked `final` stops at once. */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if ((error as { final?: boolean }).final) throw error;
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+/** An agent as its own OS process, as it runs on a client's server, so that it can be killed for real. */
+export interface AgentProcess {
+  agentId: string;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<void>;
+}
+
+const agentProcesses = new Set<ChildProcess>();
+
+// A crashed test runner must not leave agents polling the shared dev server's queues.
+process.once('exit', () => {
+  for (const child of agentProcesses) child.kill('SIGKILL');
+});
+
+export async function killAgentProcess(agent: AgentProcess): Promise<void> {
+  if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
+  await agent.exited;
+}
+
+export async function spawnAgentProcess(stack: TestStack, tenant: Tenant, dc: SambaDc, extraEnv: Record<string, string> = {}): Promise<AgentProcess> {
+  const api = apiClient(stack.url, tenant.apiKey);
+  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: `agent process ${agentProcesses.size + 1}` });
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const config = agentConfigFor(stack, dc, issued.body.token);
+  const env: Record<string, string> = {
+    // Only what the agent is meant to see: nothing of this process's own LATCHKEY_* or AD_* settings.
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    LATCHKEY_SERVER_URL: config.serverUrl,
+    LATCHKEY_AGENT_TOKEN: config.token,
+    LATCHKEY_AGENT_NAME: config.name,
+    LATCHKEY_LOG_LEVEL: 'warn',
+    AD_URL: config.directory.url,
+    AD_BIND_DN: config.directory.bindDn,
+    AD_BIND_PASSWORD: config.directory.bindPassword,
+    AD_BASE_DN: config.directory.baseDn,
+    AD_CA_PEM: config.directory.caPem!,
+    AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts'], { cwd: join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  agentProcesses.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => {
+      agentProcesses.delete(child);
+      resolve();
+    });
+  });
+  const agent: AgentProcess = { agentId: issued.body.id, child, output: () => output, exited };
+  try {
+    // The first heartbeat comes after the worker is built, just before it starts polling.
+    await until(`agent ${agent.agentId} to start`, 30_000, async () => {
+      if (child.exitCode !== null) throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output}`), { final: true });
+      const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
+      return listed.body.items.find((a: { id: string; lastSeenAt: string | null }) => a.id === agent.agentId && a.lastSeenAt) ? true : undefined;
+    }, 200).catch((error: Error) => {
+      throw new Error(`${error.message}\nagent output:\n${output}`);
+    });
+  } catch (error) {
+    await killAgentProcess(agent);
+    throw error;
+  }
+  return agent;
+}
+
+
+/** For suites that spawned several: kills every agent process still running. */
+export function killAllAgentProcesses(): void {
+  for (const child of [...agentProcesses]) child.kill('SIGKILL');
+}
