@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
-import { temporal } from '@temporalio/proto';
-import { startAgent } from '../agent/agent';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { createLogger } from '../common/logger';
 import { say } from '../scripts/lib/say';
 import { mapLimit } from '../server/services/map-limit';
-import { apiClient } from '../test/support/http';
-import { agentConfigFor, enrolledDirectoryUser } from '../test/support/reset-setup';
+import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
+import { enrolledDirectoryUser, startTestAgent } from '../test/support/reset-setup';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import { makePasswordResetWorkflowId } from '../workflows/workflow-ids';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { startTestServices } from '../scripts/lib/test-services';
 import { measureCpu } from './support/cpu-usage';
-import { ms, printTable, stats, type Stats } from './support/stats';
+import { printTable, stats, type Stats } from './support/stats';
 
 /**
  * `npm run bench:reset`: password resets end to end (technician API → workflow → agent → Samba → SMS in the
@@ -90,13 +88,6 @@ async function e2eResets(stack: TestStack, clientId: string, users: Enrolled[], 
   return { samples, throughput: samples.length / ((performance.now() - started) / 1000) };
 }
 
-const millis = (ts: temporal.api.common.v1.IPayload | null | undefined | { seconds?: unknown; nanos?: number | null }) => {
-  const t = ts as { seconds?: { toNumber(): number } | number; nanos?: number } | null | undefined;
-  if (!t) return 0;
-  const seconds = typeof t.seconds === 'number' ? t.seconds : (t.seconds?.toNumber() ?? 0);
-  return seconds * 1000 + (t.nanos ?? 0) / 1e6;
-};
-
 /**
  * Splits resets' time, from their histories, into Temporal's share (dispatching workflow and activity tasks)
  * and ours (workflow tasks, which include the local activities that check and deliver, and the agent's
@@ -105,14 +96,17 @@ const millis = (ts: temporal.api.common.v1.IPayload | null | undefined | { secon
 async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) {
   const parts = new Map<string, number[]>();
   const add = (name: string, value: number) => parts.set(name, [...(parts.get(name) ?? []), value]);
-  for (const user of users) {
-    const history = await stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory();
+  const histories = await mapLimit(users, 4, (user) => stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory());
+  for (const history of histories) {
     const events = history.events ?? [];
     const at = new Map<string, number>();
+    const activityNames = new Map<string, string>();
     const totals = { wftDispatch: 0, wftRun: 0, activityDispatch: 0 };
     for (const event of events) {
-      const time = millis(event.eventTime as never);
+      const time = tsToMs(event.eventTime);
       at.set(String(event.eventId), time);
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) activityNames.set(String(event.eventId), scheduled.activityType?.name ?? '?');
       const wftStarted = event.workflowTaskStartedEventAttributes;
       if (wftStarted) totals.wftDispatch += time - at.get(String(wftStarted.scheduledEventId))!;
       const wftDone = event.workflowTaskCompletedEventAttributes;
@@ -121,14 +115,13 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
       if (actStarted) totals.activityDispatch += time - at.get(String(actStarted.scheduledEventId))!;
       const actDone = event.activityTaskCompletedEventAttributes;
       if (actDone) {
-        const scheduled = events.find((e) => String(e.eventId) === String(actDone.scheduledEventId))?.activityTaskScheduledEventAttributes;
-        add(`ours: activity ${scheduled?.activityType?.name} (run)`, time - at.get(String(actDone.startedEventId))!);
+        add(`ours: activity ${activityNames.get(String(actDone.scheduledEventId))} (run)`, time - at.get(String(actDone.startedEventId))!);
       }
     }
     add('Temporal: workflow task dispatch', totals.wftDispatch);
     add('Temporal: activity task dispatch', totals.activityDispatch);
     add('ours: workflow tasks incl. local activities', totals.wftRun);
-    add('whole run, start to close', millis(events[events.length - 1]?.eventTime as never) - millis(events[0]?.eventTime as never));
+    add('whole run, start to close', tsToMs(events[events.length - 1]?.eventTime) - tsToMs(events[0]?.eventTime));
   }
   return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
 }
@@ -140,39 +133,11 @@ function groupOf({ pid, comm }: { pid: number; ppid: number; comm: string }): st
   if (pid === process.pid) return 'latchkey (API + central worker)';
   if (pid === agentPid) return 'agent';
   if (comm === 'temporal') return 'Temporal dev server';
-  if (comm.startsWith('samba') || comm === 'ldap[master]' || comm.startsWith('ldap')) return 'Samba AD';
+  if (comm.startsWith('samba') || comm.startsWith('ldap')) return 'Samba AD';
   if (comm === 'postgres') return 'PostgreSQL';
   return undefined;
 }
 
-function startAgentProcess(stack: TestStack, dc: SambaDc, token: string): ChildProcess {
-  const config = agentConfigFor(stack, dc, token);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'agent', 'main.ts')], {
-    env: {
-      ...process.env,
-      LATCHKEY_SERVER_URL: config.serverUrl,
-      LATCHKEY_AGENT_TOKEN: token,
-      LATCHKEY_LOG_LEVEL: 'warn',
-      AD_URL: config.directory.url,
-      AD_BIND_DN: config.directory.bindDn,
-      AD_BIND_PASSWORD: config.directory.bindPassword,
-      AD_BASE_DN: config.directory.baseDn,
-      AD_CA_PEM: config.directory.caPem,
-      AD_TLS_SERVER_NAME: config.directory.tlsServerName ?? '',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  agentPid = child.pid;
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  );
-  return child;
-}
 
 async function run() {
   const benchStarted = performance.now();
@@ -185,12 +150,14 @@ async function run() {
     cleanups.push(() => stack.stop());
     const tenant = await createTenant(stack, 'Bench MSP');
     await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 100 });
-    const issued = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/agents`, { name: 'bench agent' });
     if (process.env.LATCHKEY_BENCH_AGENT === 'in-process') {
-      const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token), createLogger('warn'));
+      const agent = await startTestAgent(stack, tenant, dc, {}, createLogger('warn'));
       cleanups.push(() => agent.stop());
     } else {
-      startAgentProcess(stack, dc, issued.body.token);
+      // Its own process, as at a client site; the same helper the fault tests kill agents with.
+      const agent = await spawnAgentProcess(stack, tenant, dc);
+      agentPid = agent.child.pid;
+      cleanups.push(() => killAgentProcess(agent));
     }
 
     say(`Enrolling ${USERS} directory users through the pages…`);
@@ -209,10 +176,11 @@ async function run() {
     const parts = await breakdown(stack, tenant.clientId, users);
     const { result: e2e8, cpu: e2eCpu } = await measureCpu(groupOf, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8));
 
+    const [bare1Stats, e2e1Stats] = [stats(bare1.samples), stats(e2e1.samples)];
     const rows: Array<[string, Stats]> = [
-      ['bare unicodePwd replace, c=1', stats(bare1.samples)],
+      ['bare unicodePwd replace, c=1', bare1Stats],
       ['bare unicodePwd replace, c=8', stats(bare8.samples)],
-      ['reset end to end, c=1', stats(e2e1.samples)],
+      ['reset end to end, c=1', e2e1Stats],
       ['reset end to end, c=8', stats(e2e8.samples)],
     ];
     console.log('');
@@ -230,8 +198,8 @@ async function run() {
     }
 
     const ratio = {
-      p50: stats(e2e1.samples).p50 / stats(bare1.samples).p50,
-      p99: stats(e2e1.samples).p99 / stats(bare1.samples).p99,
+      p50: e2e1Stats.p50 / bare1Stats.p50,
+      p99: e2e1Stats.p99 / bare1Stats.p99,
       throughput: e2e8.throughput / bare8.throughput,
     };
     const resultsDir = join(__dirname, 'results');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { loadTemporalSettings } from '../common/temporal/settings';
 import { freePort } from '../scripts/lib/free-port';
 import { startDevServer, type DevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
 import { apiClient, type ApiResponse } from '../test/support/http';
+import { killAgentProcess, killAllAgentProcesses, spawnAgentProcess, until, type AgentProcess } from '../test/support/agent-process';
 import { agentConfigFor, enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../test/support/reset-setup';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
@@ -20,96 +20,9 @@ import { cachedCliPath } from '../scripts/lib/temporal-cli';
  * directory cannot be reached, Temporal itself restarts. Real Samba, real Temporal, real agent processes.
  */
 
-const ROOT = join(__dirname, '..');
 const TEMPORAL_CLI = process.env.TEMPORAL_CLI_PATH ?? cachedCliPath(loadTemporalSettings().cli.version);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if ((error as { final?: boolean }).final) throw error;
-      lastError = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
-
-/** An agent as its own OS process, as it runs on a client's server, so that it can be killed for real. */
-interface AgentProcess {
-  agentId: string;
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<void>;
-}
-
-const agentProcesses = new Set<ChildProcess>();
-
-// A crashed test runner must not leave agents polling the shared dev server's queues.
-process.once('exit', () => {
-  for (const child of agentProcesses) child.kill('SIGKILL');
-});
-
-async function killAgentProcess(agent: AgentProcess): Promise<void> {
-  if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
-  await agent.exited;
-}
-
-async function spawnAgent(stack: TestStack, tenant: Tenant, dc: SambaDc, extraEnv: Record<string, string> = {}): Promise<AgentProcess> {
-  const api = apiClient(stack.url, tenant.apiKey);
-  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: `fault agent ${agentProcesses.size + 1}` });
-  assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const config = agentConfigFor(stack, dc, issued.body.token);
-  const env: Record<string, string> = {
-    // Only what the agent is meant to see: nothing of this process's own LATCHKEY_* or AD_* settings.
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    LATCHKEY_SERVER_URL: config.serverUrl,
-    LATCHKEY_AGENT_TOKEN: config.token,
-    LATCHKEY_AGENT_NAME: config.name,
-    LATCHKEY_LOG_LEVEL: 'warn',
-    AD_URL: config.directory.url,
-    AD_BIND_DN: config.directory.bindDn,
-    AD_BIND_PASSWORD: config.directory.bindPassword,
-    AD_BASE_DN: config.directory.baseDn,
-    AD_CA_PEM: config.directory.caPem!,
-    AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
-    ...extraEnv,
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  agentProcesses.add(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => {
-      agentProcesses.delete(child);
-      resolve();
-    });
-  });
-  const agent: AgentProcess = { agentId: issued.body.id, child, output: () => output, exited };
-  try {
-    // The first heartbeat comes after the worker is built, just before it starts polling.
-    await until(`agent ${agent.agentId} to start`, 30_000, async () => {
-      if (child.exitCode !== null) throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output}`), { final: true });
-      const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
-      return listed.body.items.find((a: { id: string; lastSeenAt: string | null }) => a.id === agent.agentId && a.lastSeenAt) ? true : undefined;
-    }, 200).catch((error: Error) => {
-      throw new Error(`${error.message}\nagent output:\n${output}`);
-    });
-  } catch (error) {
-    await killAgentProcess(agent);
-    throw error;
-  }
-  return agent;
-}
 
 const resetPath = (tenant: Tenant, userId: string) => `/clients/${tenant.clientId}/users/${userId}/reset-password`;
 
@@ -162,7 +75,7 @@ describe('password reset under faults', () => {
     dc = await startSambaDc();
   });
   after(async () => {
-    for (const child of [...agentProcesses]) child.kill('SIGKILL');
+    killAllAgentProcesses();
     await dc?.stop();
   });
 
@@ -180,7 +93,7 @@ describe('password reset under faults', () => {
     const user = await enrolledDirectoryUser(stack, tenant, dc);
 
     // Agent A writes the password, then hangs long enough to be killed before it can report back.
-    const agentA = await spawnAgent(stack, tenant, dc, { LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: '20000' });
+    const agentA = await spawnAgentProcess(stack, tenant, dc, { LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: '20000' });
     agents.push(agentA);
     const before = await pwdLastSet(dc, user.dn);
     const seen = seenMessages(stack);
@@ -192,7 +105,7 @@ describe('password reset under faults', () => {
     assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0, 'nothing was delivered by the agent that died');
     assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
 
-    const agentB = await spawnAgent(stack, tenant, dc);
+    const agentB = await spawnAgentProcess(stack, tenant, dc);
     agents.push(agentB);
     const outcome = await request;
     assert.ifError(outcome.error);
