@@ -2,12 +2,11 @@ import { Client, ResultCodeError, type ClientOptions } from 'ldapts';
 import { ProviderError } from '../../errors';
 import type { ActiveDirectoryConfig } from './active-directory.config';
 import { tlsOptionsFor } from './tls-options';
-import { toProviderError, type DirectoryErrorContext } from './to-provider-error';
+import { LDAPTS_CLOSED_TEXT, toProviderError, type DirectoryErrorContext } from './to-provider-error';
 
 export type CreateLdapClient = (options: ClientOptions) => Client;
 
 /** Signs that the connection died under us (idle close, DC restart), rather than that the request was refused. */
-const STALE_CONNECTION = /Connection closed before message response|Socket error|Socket connection not established/i;
 
 /**
  * One bound service-account connection, kept open and shared by every call. A TLS handshake plus bind per
@@ -101,7 +100,7 @@ function isTransportFailure(error: unknown): boolean {
 }
 
 function isStaleConnection(error: unknown): boolean {
-  return error instanceof Error && STALE_CONNECTION.test(error.message);
+  return error instanceof Error && LDAPTS_CLOSED_TEXT.test(error.message);
 }
 
 /** ldapts bounds the TCP connect and each request, but not the TLS upgrade in between. */

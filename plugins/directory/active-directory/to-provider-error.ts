@@ -53,9 +53,11 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
 ]);
 
-/** ldapts reports transport trouble as plain Errors with these texts. */
-const LDAPTS_TRANSPORT_TEXT =
-  /Connection timeout|Operation timed out|Connection closed before message response|Socket error|Socket connection not established/i;
+/** ldapts reports a connection that died under it as a plain Error with one of these texts. */
+export const LDAPTS_CLOSED_TEXT = /Connection closed before message response|Socket error|Socket connection not established/i;
+
+/** ...and transport trouble in general (a closed connection, or one that timed out) with these. */
+const LDAPTS_TRANSPORT_TEXT = new RegExp(`Connection timeout|Operation timed out|${LDAPTS_CLOSED_TEXT.source}`, 'i');
 
 const OPERATION_WORDS: Record<DirectoryOperation, string> = {
   bind: 'bind',

@@ -8,7 +8,6 @@ import {
 const PROVIDER_ID = 'smtp';
 
 /** Failures of the connection itself: the server may well be back on the next attempt. */
-const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'EPROTOCOL', 'ECONNRESET', 'ECONNREFUSED']);
 
 /** TLS could not be set up the way the settings demand (requireTls, certificate checks). */
 const TLS_CODES = new Set(['ETLS', 'EREQUIRETLS']);
@@ -50,10 +49,8 @@ export function toProviderError(error: unknown): ProviderError {
     // A permanent refusal of our sender or of the message itself: the same mail would be refused again.
     return new ProviderConfigurationError(`SMTP server refused the message ${detail}`, PROVIDER_ID);
   }
-  if (code && TRANSIENT_CODES.has(code)) {
-    return new ProviderUnavailableError(`SMTP server could not be reached ${detail}`, PROVIDER_ID);
-  }
-  return new ProviderUnavailableError(`SMTP send failed unexpectedly ${detail}`, PROVIDER_ID);
+  // Connection trouble and anything unrecognised alike: let the activity's retry policy have the last word.
+  return new ProviderUnavailableError(`SMTP server could not be reached or failed ${detail}`, PROVIDER_ID);
 }
 
 function isRecipientProblem({ command, message }: SmtpFailure): boolean {

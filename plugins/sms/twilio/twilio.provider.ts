@@ -6,26 +6,16 @@ import { toProviderError } from './to-provider-error';
 
 export type TwilioSmsConfig = Extract<SmsConfig, { provider: 'twilio' }>;
 
-/** The one SDK call the provider makes; a full `twilio.Twilio` client satisfies it, and so can a test double. */
-export interface TwilioMessagesClient {
-  messages: {
-    create(params: { to: string; from: string; body: string }): Promise<{ sid: string }>;
-  };
-}
-
 /** Activities own retries (and their timeouts); this only bounds a single hung HTTP call. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export class TwilioSmsProvider implements SmsProvider {
   readonly kind = 'sms' as const;
   readonly id = 'twilio';
-  private readonly client: TwilioMessagesClient;
+  private readonly client: ReturnType<typeof createTwilioClient>;
 
-  constructor(
-    private readonly config: TwilioSmsConfig,
-    client?: TwilioMessagesClient,
-  ) {
-    this.client = client ?? createTwilioClient(config);
+  constructor(private readonly config: TwilioSmsConfig) {
+    this.client = createTwilioClient(config);
   }
 
   async send(message: OutgoingSms): Promise<SentMessage> {
