@@ -36,7 +36,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const dataDir = resolve(process.env.LATCHKEY_DATA_DIR ?? join(__dirname, '..', 'data'));
   process.env.LATCHKEY_DATA_DIR = dataDir;
-  if (!process.env.DATABASE_URL) ensureDevSecrets(dataDir);
+  // As npm start does: settings missing from the environment come from the data folder's dev secrets.
+  ensureDevSecrets(dataDir);
   const config = loadConfig();
   const db = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -90,9 +90,4 @@ export async function ensureTemporalCli(cli: TemporalSettings['cli'], say: Say):
   });
   say(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s.`);
   return cached;
-}
-
-export function temporalCliVersion(path: string): string {
-  const result = spawnSync(path, ['--version'], { encoding: 'utf8' });
-  return (result.stdout || result.stderr || '').trim();
 }
