@@ -40,7 +40,8 @@ const ACTOR = 'sms';
 /**
  * Texts to the service number, whichever way they arrive (the Twilio webhook or the outbox's dev form). Returns
  * the reply to text back, or null for none. Every RESET gets the same reply, whatever happened, so that texting
- * a number in is no way to learn whether it belongs to an account or whether a PIN was right.
+ * a number in is no way to learn whether it belongs to an account or whether a PIN was right. (HELP mentions the
+ * PIN only when that number's client needs one; the reply goes to that number's own holder.)
  */
 export class InboundSmsService {
   private readonly pinAttemptsPerHour: number;
@@ -51,6 +52,7 @@ export class InboundSmsService {
 
   async handle(sms: InboundSms): Promise<string | null> {
     const command = parseSmsCommand(sms.body);
+    if (command.keyword === 'other') return GENERIC_HINT;
     const lookup = this.phoneLookup(sms.from);
     switch (command.keyword) {
       // No reply to either: Twilio confirms opt-outs and opt-ins itself, and a second text would be one too many.
@@ -67,8 +69,6 @@ export class InboundSmsService {
       case 'reset':
         if (lookup) await this.reset(lookup, command.pin);
         return this.deps.render('sms-reset-neutral', {});
-      case 'other':
-        return GENERIC_HINT;
     }
   }
 
