@@ -37,6 +37,16 @@ export interface TestStackOptions {
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const temporalAddress = options.temporalAddress ?? testEnv().temporalAddress;
   const database = await createTestDatabase();
+  try {
+    return await startOn(database, temporalAddress, options);
+  } catch (error) {
+    // A stack that failed to start must not leave its database behind.
+    await database.drop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startOn(database: TestDatabase, temporalAddress: string, options: TestStackOptions): Promise<TestStack> {
   const config = loadConfig({
     LATCHKEY_MASTER_KEY: key32(),
     LATCHKEY_CODEC_KEYS: `test1:${key32()}`,
@@ -68,8 +78,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     config,
     url: runtime.url,
     async stop() {
-      await runtime.stop();
-      await database.drop();
+      try {
+        await runtime.stop();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }
