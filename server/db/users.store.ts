@@ -74,6 +74,11 @@ export class UsersStore {
     return this.scoped(scope, clientId).select('users.*').where('users.id', userId).first();
   }
 
+  /** The users among `userIds` that the scope may see, in one query. */
+  async getMany(scope: Scope, clientId: string, userIds: string[]): Promise<UserRow[]> {
+    return this.scoped(scope, clientId).select('users.*').whereIn('users.id', userIds);
+  }
+
   async list(scope: Scope, clientId: string, status: UserStatus | undefined, page: PageRequest): Promise<Page<UserRow>> {
     const query = this.scoped(scope, clientId).select('users.*');
     if (status) query.andWhere('users.status', status);

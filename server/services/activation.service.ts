@@ -37,8 +37,9 @@ export class ActivationService {
   constructor(private readonly deps: ActivationServiceDeps) {}
 
   async activateMany(scope: Scope, clientId: string, userIds: string[], actor: string): Promise<ActivationResult[]> {
+    const found = new Map((await this.deps.users.getMany(scope, clientId, userIds)).map((user) => [user.id, user]));
     return mapLimit([...new Set(userIds)], 16, async (userId) => {
-      const user = await this.deps.users.get(scope, clientId, userId);
+      const user = found.get(userId);
       if (!user) return { userId, outcome: 'not_found' as const };
       return { userId, outcome: await this.activate(scope, user, actor) };
     });
