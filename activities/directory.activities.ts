@@ -23,7 +23,9 @@ export interface ResetDirectoryPasswordInput {
 export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   const { directory } = deps;
   return {
-    async resetDirectoryPassword(input: ResetDirectoryPasswordInput): Promise<{ password: string; wasLocked: boolean }> {
+    async resetDirectoryPassword(
+      input: ResetDirectoryPasswordInput,
+    ): Promise<{ password: string; wasLocked: boolean }> {
       const password = generatePassword(input.length, deps.passwordKey, input.nonce);
       try {
         const result = await directory.setPassword({

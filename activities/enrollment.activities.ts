@@ -34,21 +34,33 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
         await stores.users.setStatus(input.userId, input.userStatus, trx);
         await stores.enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended, trx);
         await stores.audit.recordForUser(
-          { userId: input.userId, actor: 'system', action: input.action, detail: { enrollmentId: input.enrollmentId, ...input.detail } },
+          {
+            userId: input.userId,
+            actor: 'system',
+            action: input.action,
+            detail: { enrollmentId: input.enrollmentId, ...input.detail },
+          },
           trx,
         );
       });
     },
 
     async recordAudit(input: EnrollmentRef & { action: AuditAction; detail?: AuditDetail }): Promise<void> {
-      await stores.audit.recordForUser({ userId: input.userId, actor: 'user', action: input.action, detail: { enrollmentId: input.enrollmentId, ...input.detail } });
+      await stores.audit.recordForUser({
+        userId: input.userId,
+        actor: 'user',
+        action: input.action,
+        detail: { enrollmentId: input.enrollmentId, ...input.detail },
+      });
     },
 
     /**
      * Idempotent: a retry writes the same row again. The phone is stored only encrypted, plus a keyed hash; the
      * SMS PIN arrives already hashed by the web page, so it never reaches history in clear.
      */
-    async completeEnrollment(input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string }): Promise<void> {
+    async completeEnrollment(
+      input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string },
+    ): Promise<void> {
       await db.transaction(async (trx) => {
         await stores.users.markEnrolled(
           input.userId,
@@ -60,9 +72,19 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
           },
           trx,
         );
-        await stores.enrollments.setStatus(input.enrollmentId, input.method === 'app' ? 'enrolled_app' : 'enrolled_sms', true, trx);
+        await stores.enrollments.setStatus(
+          input.enrollmentId,
+          input.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
+          true,
+          trx,
+        );
         await stores.audit.recordForUser(
-          { userId: input.userId, actor: 'user', action: 'enrollment.completed', detail: { enrollmentId: input.enrollmentId, method: input.method } },
+          {
+            userId: input.userId,
+            actor: 'user',
+            action: 'enrollment.completed',
+            detail: { enrollmentId: input.enrollmentId, method: input.method },
+          },
           trx,
         );
       });

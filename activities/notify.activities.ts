@@ -50,7 +50,9 @@ export function createNotifyActivities(deps: ActivityDeps) {
         expiresAt: expiresAt.toUTCString(),
       };
       await sendTemplatedEmail(deps.email, render, 'activation-email', user.email, context);
-      await audit(user.id, input.resend ? 'activation.resent' : 'activation.email_sent', { enrollmentId: input.enrollmentId });
+      await audit(user.id, input.resend ? 'activation.resent' : 'activation.email_sent', {
+        enrollmentId: input.enrollmentId,
+      });
     },
 
     /**
@@ -66,7 +68,9 @@ export function createNotifyActivities(deps: ActivityDeps) {
         ] as const) {
           const verdict = await stores.rateLimits.hit(subject, limit, DAY_MS);
           if (!verdict.allowed) {
-            await audit(user.id, 'rate_limit.exceeded', { limit: subject.startsWith('sms-user') ? 'sms_per_user_per_day' : 'sms_per_number_per_day' });
+            await audit(user.id, 'rate_limit.exceeded', {
+              limit: subject.startsWith('sms-user') ? 'sms_per_user_per_day' : 'sms_per_number_per_day',
+            });
             throw ApplicationFailure.create({
               type: 'SmsLimitReached',
               message: `No more codes can be sent today; try again in ${Math.ceil(verdict.retryAfterSeconds / 3600)} hour(s)`,
@@ -76,12 +80,20 @@ export function createNotifyActivities(deps: ActivityDeps) {
         }
       }
       const code = deriveVerificationCode(secrets, input.enrollmentId, input.nonce);
-      await sendSms(deps.sms, input.phone, render('sms-verification-code', { code, mspName, minutes: Math.round(input.codeTtlMs / 60_000) }));
+      await sendSms(
+        deps.sms,
+        input.phone,
+        render('sms-verification-code', { code, mspName, minutes: Math.round(input.codeTtlMs / 60_000) }),
+      );
       await audit(user.id, 'enrollment.code_sent', { enrollmentId: input.enrollmentId });
       return { codeHash: hashVerificationCode(secrets, input.enrollmentId, code) };
     },
 
-    async sendEnrollmentConfirmation(input: { userId: string; phone: string; method: EnrollmentMethod }): Promise<void> {
+    async sendEnrollmentConfirmation(input: {
+      userId: string;
+      phone: string;
+      method: EnrollmentMethod;
+    }): Promise<void> {
       const { mspName } = await loadNames(input.userId);
       const body =
         input.method === 'app'

@@ -10,7 +10,11 @@ describe('generatePassword', () => {
     for (let i = 0; i < 500; i++) {
       const password = generatePassword(8 + (i % 20), key, `n${i}`);
       assert.equal(password.length, 8 + (i % 20));
-      for (const alphabet of Object.values(PASSWORD_ALPHABETS)) assert.ok([...password].some((c) => alphabet.includes(c)), password);
+      for (const alphabet of Object.values(PASSWORD_ALPHABETS))
+        assert.ok(
+          [...password].some((c) => alphabet.includes(c)),
+          password,
+        );
       assert.doesNotMatch(password, /[0O1lIoi5S2Z8B]/);
     }
   });
@@ -23,7 +27,8 @@ describe('generatePassword', () => {
 
   it('spreads characters evenly', () => {
     const counts = new Map<string, number>();
-    for (let i = 0; i < 2000; i++) for (const c of generatePassword(16, key, `s${i}`)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (let i = 0; i < 2000; i++)
+      for (const c of generatePassword(16, key, `s${i}`)) counts.set(c, (counts.get(c) ?? 0) + 1);
     const values = [...counts.values()];
     assert.ok(Math.max(...values) / Math.min(...values) < 3.5, 'no character is grossly over-represented');
   });

@@ -46,7 +46,9 @@ function pick(next: () => number, alphabet: string): string {
  */
 export function generatePassword(length: number, key: Buffer, nonce: string): string {
   if (!Number.isInteger(length) || length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
-    throw new RangeError(`password length must be a whole number from ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH}`);
+    throw new RangeError(
+      `password length must be a whole number from ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH}`,
+    );
   }
   const next = byteStream(key, nonce);
   const chars = [...CLASSES.map((alphabet) => pick(next, alphabet))];

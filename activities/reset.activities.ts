@@ -5,7 +5,6 @@ import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { sendSms, sendTemplatedEmail } from './send-message';
 
-
 export interface ResetRecord {
   resetId: string;
   userId: string;
@@ -21,14 +20,24 @@ export function createResetActivities(deps: ActivityDeps) {
   async function context(userId: string) {
     const found = await loadUserContext(stores.tenants, userId);
     const { user } = found;
-    const phone = user.phone_encrypted ? secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted') : null;
+    const phone = user.phone_encrypted
+      ? secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted')
+      : null;
     return { user, mspName: found.mspName, clientName: found.clientName, phone };
   }
 
-  const audit = (userId: string, action: 'reset.completed' | 'reset.failed', detail: Record<string, string | boolean>) =>
-    stores.audit.recordForUser({ userId, actor: 'system', action, detail });
+  const audit = (
+    userId: string,
+    action: 'reset.completed' | 'reset.failed',
+    detail: Record<string, string | boolean>,
+  ) => stores.audit.recordForUser({ userId, actor: 'system', action, detail });
 
-  const historyRow = (input: ResetRecord, clientId: string, status: 'completed' | 'failed', failureCode: string | null) => ({
+  const historyRow = (
+    input: ResetRecord,
+    clientId: string,
+    status: 'completed' | 'failed',
+    failureCode: string | null,
+  ) => ({
     id: input.resetId,
     user_id: input.userId,
     client_id: clientId,
@@ -39,13 +48,28 @@ export function createResetActivities(deps: ActivityDeps) {
     requestedAt: new Date(input.requestedAt),
   });
 
-
   return {
     /** Texts exactly the password the agent set, which arrives here only inside this activity's encrypted input. */
-    async deliverResetPassword(input: ResetRecord & { password: string; unlocked: boolean; mustChange: boolean }): Promise<void> {
+    async deliverResetPassword(
+      input: ResetRecord & { password: string; unlocked: boolean; mustChange: boolean },
+    ): Promise<void> {
       const { user, mspName, phone } = await context(input.userId);
-      if (!phone) throw ApplicationFailure.create({ type: 'NotEnrolled', message: 'the user has no enrolled phone any more', nonRetryable: true });
-      await sendSms(deps.sms, phone, render('sms-reset-password', { mspName, password: input.password, mustChange: input.mustChange, unlocked: input.unlocked }));
+      if (!phone)
+        throw ApplicationFailure.create({
+          type: 'NotEnrolled',
+          message: 'the user has no enrolled phone any more',
+          nonRetryable: true,
+        });
+      await sendSms(
+        deps.sms,
+        phone,
+        render('sms-reset-password', {
+          mspName,
+          password: input.password,
+          mustChange: input.mustChange,
+          unlocked: input.unlocked,
+        }),
+      );
       await Promise.all([
         stores.passwordResets.record(historyRow(input, user.client_id, 'completed', null)),
         audit(user.id, 'reset.completed', { resetId: input.resetId, unlocked: input.unlocked }),

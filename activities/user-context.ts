@@ -7,6 +7,11 @@ import type { TenantsStore } from '../server/db/tenants.store';
  */
 export async function loadUserContext(tenants: TenantsStore, userId: string) {
   const found = await tenants.userWithOrg(userId);
-  if (!found) throw ApplicationFailure.create({ type: 'UserNotFound', message: `user ${userId} no longer exists`, nonRetryable: true });
+  if (!found)
+    throw ApplicationFailure.create({
+      type: 'UserNotFound',
+      message: `user ${userId} no longer exists`,
+      nonRetryable: true,
+    });
   return { ...found, clientId: found.user.client_id };
 }

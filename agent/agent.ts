@@ -24,7 +24,10 @@ export interface RunningAgent {
  * The on-premises agent: an activity-only Temporal worker on its client's own task queue. It opens no port;
  * it connects out to Latchkey (settings, heartbeat) and to Temporal (polling), and in to the local directory.
  */
-export async function startAgent(config: AgentConfig, logger: Logger = createLogger(config.logLevel, { service: 'latchkey-agent' })): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  logger: Logger = createLogger(config.logLevel, { service: 'latchkey-agent' }),
+): Promise<RunningAgent> {
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
   const codecKey = Buffer.from(settings.codecKey.key, 'base64');
@@ -72,7 +75,11 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
     await directory.close().catch(() => undefined);
     await openConnection.close().catch(() => undefined);
   });
-  logger.info('Agent running', { agentId: settings.agentId, taskQueue: settings.temporal.taskQueue, temporal: address });
+  logger.info('Agent running', {
+    agentId: settings.agentId,
+    taskQueue: settings.temporal.taskQueue,
+    temporal: address,
+  });
   return {
     agentId: settings.agentId,
     clientId: settings.clientId,

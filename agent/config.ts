@@ -40,10 +40,12 @@ export interface AgentConfig {
 
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
   const parsed = agentEnvSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const e = parsed.data;
   const caPem = e.AD_CA_PEM ?? (e.AD_CA_FILE ? readFileSync(e.AD_CA_FILE, 'utf8') : undefined);
-  if (!caPem) throw new ConfigError(['AD_CA_FILE (or AD_CA_PEM) is required: the directory certificate is always verified']);
+  if (!caPem)
+    throw new ConfigError(['AD_CA_FILE (or AD_CA_PEM) is required: the directory certificate is always verified']);
   return {
     serverUrl: e.LATCHKEY_SERVER_URL.replace(/\/+$/, ''),
     token: e.LATCHKEY_AGENT_TOKEN,

@@ -22,25 +22,39 @@ async function call(serverUrl: string, token: string, path: string, init: Reques
  * Fetches this agent's settings from Latchkey, retrying while the server is unreachable (an agent usually starts
  * with the machine, maybe before the network). A rejected token is final: retrying would not fix it.
  */
-export async function fetchAgentSettings(serverUrl: string, token: string, say: (line: string) => void, maxWaitMs = 300_000): Promise<AgentSettings> {
+export async function fetchAgentSettings(
+  serverUrl: string,
+  token: string,
+  say: (line: string) => void,
+  maxWaitMs = 300_000,
+): Promise<AgentSettings> {
   const deadline = Date.now() + maxWaitMs;
   let delay = 1_000;
   for (;;) {
     try {
       const response = await call(serverUrl, token, '/config');
-      if (response.status === 401) throw Object.assign(new Error('Latchkey rejected the agent token: it is wrong or has been revoked'), { final: true });
+      if (response.status === 401)
+        throw Object.assign(new Error('Latchkey rejected the agent token: it is wrong or has been revoked'), {
+          final: true,
+        });
       if (!response.ok) throw new Error(`Latchkey answered ${response.status}`);
       return agentSettingsSchema.parse(await response.json());
     } catch (error) {
       if ((error as { final?: boolean }).final || Date.now() + delay > deadline) throw error;
-      say(`Cannot fetch settings from ${new URL(serverUrl).origin} (${(error as Error).message}); retrying in ${delay / 1000} s`);
+      say(
+        `Cannot fetch settings from ${new URL(serverUrl).origin} (${(error as Error).message}); retrying in ${delay / 1000} s`,
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 30_000);
     }
   }
 }
 
-export async function sendHeartbeat(serverUrl: string, token: string, details: { version: string; hostname: string }): Promise<void> {
+export async function sendHeartbeat(
+  serverUrl: string,
+  token: string,
+  details: { version: string; hostname: string },
+): Promise<void> {
   const response = await call(serverUrl, token, '/heartbeat', { method: 'POST', body: JSON.stringify(details) });
   if (!response.ok) throw new Error(`heartbeat refused: ${response.status}`);
 }

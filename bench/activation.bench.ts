@@ -42,7 +42,8 @@ const seconds = (startedAt: number) => ((performance.now() - startedAt) / 1000).
  * enrollment page asks; the (201) 2xx range is the fallback should a metadata update start refusing them.
  */
 function phoneNumbers(count: number): string[] {
-  const candidates = (prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+  const candidates = (prefix: string) =>
+    Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
   for (const prefix of ['+1415555', '+1201255']) {
     const phones = candidates(prefix);
     try {
@@ -76,7 +77,11 @@ async function measureActivation(stack: TestStack): Promise<ActivationResult> {
 
   say(`Importing ${USERS} users through POST /users/import…`);
   const importStarted = performance.now();
-  const imported = await api<{ created: number; items: Array<{ id: string; email: string }> }>('POST', `/clients/${tenant.clientId}/users/import`, { users });
+  const imported = await api<{ created: number; items: Array<{ id: string; email: string }> }>(
+    'POST',
+    `/clients/${tenant.clientId}/users/import`,
+    { users },
+  );
   const importSeconds = (performance.now() - importStarted) / 1000;
   assert.equal(imported.status, 201, JSON.stringify(imported.body).slice(0, 500));
   assert.equal(imported.body.created, USERS);
@@ -84,7 +89,8 @@ async function measureActivation(stack: TestStack): Promise<ActivationResult> {
 
   const userIds = imported.body.items.map((user) => user.id);
   const batches: string[][] = [];
-  for (let start = 0; start < userIds.length; start += ACTIVATE_BATCH) batches.push(userIds.slice(start, start + ACTIVATE_BATCH));
+  for (let start = 0; start < userIds.length; start += ACTIVATE_BATCH)
+    batches.push(userIds.slice(start, start + ACTIVATE_BATCH));
 
   // Watch the outbox as messages land rather than polling it, so the finish time is exact.
   const baseline = stack.outbox.count('email');
@@ -101,7 +107,13 @@ async function measureActivation(stack: TestStack): Promise<ActivationResult> {
   }, ACTIVATION_TIMEOUT_MS);
 
   say(`Activating ${USERS} users: ${batches.length} concurrent POST /users/activate of ${ACTIVATE_BATCH}…`);
-  const responses = await Promise.all(batches.map((batch) => api<{ results: Array<{ outcome: string }> }>('POST', `/clients/${tenant.clientId}/users/activate`, { userIds: batch })));
+  const responses = await Promise.all(
+    batches.map((batch) =>
+      api<{ results: Array<{ outcome: string }> }>('POST', `/clients/${tenant.clientId}/users/activate`, {
+        userIds: batch,
+      }),
+    ),
+  );
   const acceptedSeconds = (performance.now() - startedAt) / 1000;
   for (const response of responses) {
     assert.equal(response.status, 202, JSON.stringify(response.body).slice(0, 500));
@@ -117,7 +129,15 @@ async function measureActivation(stack: TestStack): Promise<ActivationResult> {
   const links = new Map<string, string>();
   for (const message of stack.outbox.list({ channel: 'email' })) links.set(message.to, linkIn(message));
   const byUser = new Map(users.map((user) => [user.email, links.get(user.email)!]));
-  return { imported: imported.body.created, importSeconds, emails, acceptedSeconds, seconds: elapsed, emailsPerSecond: emails / elapsed, links: byUser };
+  return {
+    imported: imported.body.created,
+    importSeconds,
+    emails,
+    acceptedSeconds,
+    seconds: elapsed,
+    emailsPerSecond: emails / elapsed,
+    links: byUser,
+  };
 }
 
 /**
@@ -174,14 +194,20 @@ async function measureBare(stack: TestStack, temporalAddress: string) {
     const start: number[] = [];
     for (let i = 0; i < WARMUP + BARE_ROUNDS; i++) {
       const started = performance.now();
-      const result = await client.workflow.execute(bareWorkflow, { taskQueue, workflowId: `bench-bare-${randomUUID()}` });
+      const result = await client.workflow.execute(bareWorkflow, {
+        taskQueue,
+        workflowId: `bench-bare-${randomUUID()}`,
+      });
       const elapsed = performance.now() - started;
       assert.equal(result, 'ok');
       if (i >= WARMUP) start.push(elapsed);
     }
 
     say(`Bare Workflow Update round trips: ${WARMUP} warm-up + ${BARE_ROUNDS} on one running workflow…`);
-    const handle = await client.workflow.start(bareUpdateWorkflow, { taskQueue, workflowId: `bench-bare-update-${randomUUID()}` });
+    const handle = await client.workflow.start(bareUpdateWorkflow, {
+      taskQueue,
+      workflowId: `bench-bare-update-${randomUUID()}`,
+    });
     const update: number[] = [];
     for (let i = 0; i < WARMUP + BARE_ROUNDS; i++) {
       const started = performance.now();
@@ -199,7 +225,6 @@ async function measureBare(stack: TestStack, temporalAddress: string) {
     await connection.close();
   }
 }
-
 
 const cleanups = new Cleanups();
 
@@ -223,7 +248,9 @@ async function run(): Promise<void> {
     say(`Setup took ${seconds(benchStarted)} s.`);
 
     const activation = await measureActivation(stack);
-    say(`activation: ${activation.emails} emails in ${activation.seconds.toFixed(2)} s (${activation.emailsPerSecond.toFixed(1)}/s)`);
+    say(
+      `activation: ${activation.emails} emails in ${activation.seconds.toFixed(2)} s (${activation.emailsPerSecond.toFixed(1)}/s)`,
+    );
 
     const enrollLinks = [...activation.links.values()].slice(0, WARMUP + ENROLLMENTS);
     const code = await measureCodeSubmission(stack, enrollLinks, phones);
@@ -252,8 +279,12 @@ async function run(): Promise<void> {
     console.log(`code submission p50 ${ms(codeStats.p50)} ms p99 ${ms(codeStats.p99)} ms`);
     console.log(`bare update p50 ${ms(updateStats.p50)} ms p99 ${ms(updateStats.p99)} ms`);
     console.log(`bare start p50 ${ms(startStats.p50)} ms p99 ${ms(startStats.p99)} ms`);
-    console.log(`code-submit/bare-update: p50 ${ratios.vsBareUpdate.p50.toFixed(2)} p99 ${ratios.vsBareUpdate.p99.toFixed(2)}`);
-    console.log(`code-submit/bare-start: p50 ${ratios.vsBareStart.p50.toFixed(2)} p99 ${ratios.vsBareStart.p99.toFixed(2)}`);
+    console.log(
+      `code-submit/bare-update: p50 ${ratios.vsBareUpdate.p50.toFixed(2)} p99 ${ratios.vsBareUpdate.p99.toFixed(2)}`,
+    );
+    console.log(
+      `code-submit/bare-start: p50 ${ratios.vsBareStart.p50.toFixed(2)} p99 ${ratios.vsBareStart.p99.toFixed(2)}`,
+    );
 
     const finishedAt = new Date();
     const round = (values: number[]) => values.map((value) => Math.round(value * 1000) / 1000);
@@ -262,8 +293,20 @@ async function run(): Promise<void> {
     const file = join(resultsDir, `activation-${finishedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     const report = {
       finishedAt: finishedAt.toISOString(),
-      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 2 ** 20) },
-      settings: { users: USERS, activateBatch: ACTIVATE_BATCH, enrollments: ENROLLMENTS, warmup: WARMUP, prepConcurrency: PREP_CONCURRENCY, bareRounds: BARE_ROUNDS },
+      machine: {
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryMb: Math.round(totalmem() / 2 ** 20),
+      },
+      settings: {
+        users: USERS,
+        activateBatch: ACTIVATE_BATCH,
+        enrollments: ENROLLMENTS,
+        warmup: WARMUP,
+        prepConcurrency: PREP_CONCURRENCY,
+        bareRounds: BARE_ROUNDS,
+      },
       activation: {
         emails: activation.emails,
         seconds: activation.seconds,

@@ -50,7 +50,13 @@ async function bareResets(dc: SambaDc, dns: string[], concurrency: number, round
         for (let i = 0; i < perLane; i++) {
           const dn = dns[(lane + i * concurrency) % dns.length]!;
           const t0 = performance.now();
-          await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(freshPassword())] }) }));
+          await client.modify(
+            dn,
+            new Change({
+              operation: 'replace',
+              modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(freshPassword())] }),
+            }),
+          );
           samples.push(performance.now() - t0);
         }
       }),
@@ -68,7 +74,10 @@ async function timedReset(stack: TestStack, clientId: string, user: Enrolled): P
   const seen = new Set(stack.outbox.list({ to: user.phone }).map((m) => m.id));
   const t0 = performance.now();
   const request = user.api('POST', `/clients/${clientId}/users/${user.userId}/reset-password`);
-  await stack.outbox.waitFor((m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'), 30_000);
+  await stack.outbox.waitFor(
+    (m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'),
+    30_000,
+  );
   const elapsed = performance.now() - t0;
   const response = await request;
   assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
@@ -96,7 +105,9 @@ async function e2eResets(stack: TestStack, clientId: string, users: Enrolled[], 
 async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) {
   const parts = new Map<string, number[]>();
   const add = (name: string, value: number) => parts.set(name, [...(parts.get(name) ?? []), value]);
-  const histories = await mapLimit(users, 4, (user) => stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory());
+  const histories = await mapLimit(users, 4, (user) =>
+    stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory(),
+  );
   for (const history of histories) {
     const events = history.events ?? [];
     const at = new Map<string, number>();
@@ -115,7 +126,10 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
       if (actStarted) totals.activityDispatch += time - at.get(String(actStarted.scheduledEventId))!;
       const actDone = event.activityTaskCompletedEventAttributes;
       if (actDone) {
-        add(`ours: activity ${activityNames.get(String(actDone.scheduledEventId))} (run)`, time - at.get(String(actDone.startedEventId))!);
+        add(
+          `ours: activity ${activityNames.get(String(actDone.scheduledEventId))} (run)`,
+          time - at.get(String(actDone.startedEventId))!,
+        );
       }
     }
     add('Temporal: workflow task dispatch', totals.wftDispatch);
@@ -138,7 +152,6 @@ function groupOf({ pid, comm }: { pid: number; ppid: number; comm: string }): st
   return undefined;
 }
 
-
 async function run() {
   const benchStarted = performance.now();
   try {
@@ -146,7 +159,10 @@ async function run() {
     say('Provisioning a Samba AD DC…');
     const dc = await startSambaDc();
     cleanups.push(() => dc.stop());
-    const stack = await startTestStack({ logLevel: 'warn', env: { LATCHKEY_LOG_LEVEL: 'warn', RATE_LIMIT_PER_IP_PER_MINUTE: '100000', SMS_RESEND_INTERVAL: '0s' } });
+    const stack = await startTestStack({
+      logLevel: 'warn',
+      env: { LATCHKEY_LOG_LEVEL: 'warn', RATE_LIMIT_PER_IP_PER_MINUTE: '100000', SMS_RESEND_INTERVAL: '0s' },
+    });
     cleanups.push(() => stack.stop());
     const tenant = await createTenant(stack, 'Bench MSP');
     await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 100 });
@@ -174,7 +190,9 @@ async function run() {
     say(`End-to-end resets: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
     const parts = await breakdown(stack, tenant.clientId, users);
-    const { result: e2e8, cpu: e2eCpu } = await measureCpu(groupOf, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8));
+    const { result: e2e8, cpu: e2eCpu } = await measureCpu(groupOf, () =>
+      e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8),
+    );
 
     const [bare1Stats, e2e1Stats] = [stats(bare1.samples), stats(e2e1.samples)];
     const rows: Array<[string, Stats]> = [
@@ -185,11 +203,17 @@ async function run() {
     ];
     console.log('');
     printTable(rows);
-    console.log(`\nthroughput (ops/s): bare c=1 ${bare1.throughput.toFixed(1)}, c=8 ${bare8.throughput.toFixed(1)}; e2e c=1 ${e2e1.throughput.toFixed(1)}, c=8 ${e2e8.throughput.toFixed(1)}`);
-    console.log("\nwhere the end-to-end time goes (c=1, last reset of each user, from workflow history; 'Temporal' rows are the server's dispatch, 'ours' rows our code and the directory write):");
+    console.log(
+      `\nthroughput (ops/s): bare c=1 ${bare1.throughput.toFixed(1)}, c=8 ${bare8.throughput.toFixed(1)}; e2e c=1 ${e2e1.throughput.toFixed(1)}, c=8 ${e2e8.throughput.toFixed(1)}`,
+    );
+    console.log(
+      "\nwhere the end-to-end time goes (c=1, last reset of each user, from workflow history; 'Temporal' rows are the server's dispatch, 'ours' rows our code and the directory write):",
+    );
     printTable(parts, 'part (ms)');
 
-    console.log(`\nCPU per operation at c=8 (ms; ${cpus().length} cores, so at most ${cpus().length * 1000} ms of CPU per second):`);
+    console.log(
+      `\nCPU per operation at c=8 (ms; ${cpus().length} cores, so at most ${cpus().length * 1000} ms of CPU per second):`,
+    );
     const groups = [...new Set([...bareCpu.keys(), ...e2eCpu.keys()])].sort();
     console.log(`${'process'.padEnd(34)}  ${'bare op'.padStart(8)}  ${'reset'.padStart(8)}`);
     for (const group of groups) {
@@ -210,7 +234,9 @@ async function run() {
       `${JSON.stringify({ cpus: cpus().length, rows: Object.fromEntries(rows), parts: Object.fromEntries(parts), throughput: { bare1: bare1.throughput, bare8: bare8.throughput, e2e1: e2e1.throughput, e2e8: e2e8.throughput }, ratio }, null, 2)}\n`,
     );
     console.log(`\nresults: ${file}`);
-    console.log(`reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`);
+    console.log(
+      `reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`,
+    );
   } finally {
     await cleanups.run();
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);

@@ -39,5 +39,8 @@ export const DEFAULT_CLIENT_POLICY: ClientPolicy = {
 };
 
 export function resolveClientPolicy(settings: ClientSettings | null | undefined): ClientPolicy {
-  return { ...DEFAULT_CLIENT_POLICY, ...Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined)) } as ClientPolicy;
+  return {
+    ...DEFAULT_CLIENT_POLICY,
+    ...Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined)),
+  } as ClientPolicy;
 }

@@ -33,7 +33,11 @@ describe('loadConfig', () => {
       () => loadConfig({ LATCHKEY_CODEC_KEYS: 'nocolon', SMS_PROVIDER: 'twilio' }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
-        for (const expected of [/LATCHKEY_MASTER_KEY is required/, /LATCHKEY_CODEC_KEYS: .*keyId:base64key/, /TWILIO_ACCOUNT_SID is required when SMS_PROVIDER=twilio/]) {
+        for (const expected of [
+          /LATCHKEY_MASTER_KEY is required/,
+          /LATCHKEY_CODEC_KEYS: .*keyId:base64key/,
+          /TWILIO_ACCOUNT_SID is required when SMS_PROVIDER=twilio/,
+        ]) {
           assert.match(error.message, expected);
         }
         return true;
@@ -44,20 +48,34 @@ describe('loadConfig', () => {
 
   it('refuses to fall back to the outbox silently on a public address, and Twilio over plain HTTP', () => {
     const publicSite = { ...minimal, LATCHKEY_PUBLIC_URL: 'https://reset.example.com' };
-    assert.throws(() => loadConfig(publicSite), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /EMAIL_PROVIDER: set SMTP_HOST/);
-      assert.match(error.message, /SMS_PROVIDER: set TWILIO_ACCOUNT_SID/);
-      return true;
-    });
-    assert.equal(loadConfig({ ...publicSite, EMAIL_PROVIDER: 'outbox', SMS_PROVIDER: 'outbox' }).email.provider, 'outbox');
+    assert.throws(
+      () => loadConfig(publicSite),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /EMAIL_PROVIDER: set SMTP_HOST/);
+        assert.match(error.message, /SMS_PROVIDER: set TWILIO_ACCOUNT_SID/);
+        return true;
+      },
+    );
+    assert.equal(
+      loadConfig({ ...publicSite, EMAIL_PROVIDER: 'outbox', SMS_PROVIDER: 'outbox' }).email.provider,
+      'outbox',
+    );
     const twilio = { ...minimal, TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't' };
-    assert.throws(() => loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://relay.example.com' }), /TWILIO_API_BASE_URL must use https/);
+    assert.throws(
+      () => loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://relay.example.com' }),
+      /TWILIO_API_BASE_URL must use https/,
+    );
     assert.equal(loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).sms.provider, 'twilio');
   });
 
   it('picks SMTP and Twilio when they are configured', () => {
-    const config = loadConfig({ ...minimal, SMTP_HOST: 'mail.example.com', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't' });
+    const config = loadConfig({
+      ...minimal,
+      SMTP_HOST: 'mail.example.com',
+      TWILIO_ACCOUNT_SID: 'AC1',
+      TWILIO_AUTH_TOKEN: 't',
+    });
     assert.equal(config.email.provider, 'smtp');
     assert.equal(config.sms.provider, 'twilio');
   });

@@ -119,7 +119,9 @@ export interface Config {
 }
 
 export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return (
+    hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+  );
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -143,10 +145,16 @@ export function loadConfig(env: Env = process.env): Config {
     }
   };
   const masterKey = keyOr('LATCHKEY_MASTER_KEY', () =>
-    decodeKey(required('LATCHKEY_MASTER_KEY', e.LATCHKEY_MASTER_KEY, '(32 random bytes, base64)'), 'LATCHKEY_MASTER_KEY'),
+    decodeKey(
+      required('LATCHKEY_MASTER_KEY', e.LATCHKEY_MASTER_KEY, '(32 random bytes, base64)'),
+      'LATCHKEY_MASTER_KEY',
+    ),
   );
   const codecKeys = keyOr('LATCHKEY_CODEC_KEYS', () =>
-    parseKeyRing(required('LATCHKEY_CODEC_KEYS', e.LATCHKEY_CODEC_KEYS, '("keyId:base64key", newest first)'), 'LATCHKEY_CODEC_KEYS'),
+    parseKeyRing(
+      required('LATCHKEY_CODEC_KEYS', e.LATCHKEY_CODEC_KEYS, '("keyId:base64key", newest first)'),
+      'LATCHKEY_CODEC_KEYS',
+    ),
   );
 
   const publicUrl = e.LATCHKEY_PUBLIC_URL.replace(/\/+$/, '');
@@ -155,7 +163,9 @@ export function loadConfig(env: Env = process.env): Config {
   const local = isLoopbackHost(new URL(publicUrl).hostname);
   const emailProvider = e.EMAIL_PROVIDER ?? (e.SMTP_HOST ? 'smtp' : 'outbox');
   if (!e.EMAIL_PROVIDER && !e.SMTP_HOST && !local) {
-    problems.push('EMAIL_PROVIDER: set SMTP_HOST (or EMAIL_PROVIDER=outbox explicitly, for a test instance) when LATCHKEY_PUBLIC_URL is not localhost');
+    problems.push(
+      'EMAIL_PROVIDER: set SMTP_HOST (or EMAIL_PROVIDER=outbox explicitly, for a test instance) when LATCHKEY_PUBLIC_URL is not localhost',
+    );
   }
   const email: EmailConfig =
     emailProvider === 'smtp'
@@ -172,10 +182,16 @@ export function loadConfig(env: Env = process.env): Config {
 
   const smsProvider = e.SMS_PROVIDER ?? (e.TWILIO_ACCOUNT_SID ? 'twilio' : 'outbox');
   if (!e.SMS_PROVIDER && !e.TWILIO_ACCOUNT_SID && !local) {
-    problems.push('SMS_PROVIDER: set TWILIO_ACCOUNT_SID (or SMS_PROVIDER=outbox explicitly, for a test instance) when LATCHKEY_PUBLIC_URL is not localhost');
+    problems.push(
+      'SMS_PROVIDER: set TWILIO_ACCOUNT_SID (or SMS_PROVIDER=outbox explicitly, for a test instance) when LATCHKEY_PUBLIC_URL is not localhost',
+    );
   }
   // The SDK sends the auth token and every message body (codes, passwords) to this address.
-  if (e.TWILIO_API_BASE_URL && new URL(e.TWILIO_API_BASE_URL).protocol !== 'https:' && !isLoopbackHost(new URL(e.TWILIO_API_BASE_URL).hostname)) {
+  if (
+    e.TWILIO_API_BASE_URL &&
+    new URL(e.TWILIO_API_BASE_URL).protocol !== 'https:' &&
+    !isLoopbackHost(new URL(e.TWILIO_API_BASE_URL).hostname)
+  ) {
     problems.push('TWILIO_API_BASE_URL must use https:// unless it points at this machine');
   }
   if (!/^\+[1-9]\d{6,14}$/.test(e.SMS_SERVICE_NUMBER)) {

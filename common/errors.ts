@@ -62,7 +62,9 @@ export class RateLimitedError extends LatchkeyError {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Latchkey cannot start: its configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Latchkey cannot start: its configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }

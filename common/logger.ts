@@ -26,10 +26,20 @@ function redact(fields: LogFields): LogFields {
   return out;
 }
 
-export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSink = (line) => process.stdout.write(line)): Logger {
+export function createLogger(
+  level: LogLevel,
+  base: LogFields = {},
+  sink: LogSink = (line) => process.stdout.write(line),
+): Logger {
   const write = (at: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
     if (ORDER[at] < ORDER[level]) return;
-    const entry = { time: new Date().toISOString(), level: at, msg: message, ...base, ...(fields ? redact(fields) : {}) };
+    const entry = {
+      time: new Date().toISOString(),
+      level: at,
+      msg: message,
+      ...base,
+      ...(fields ? redact(fields) : {}),
+    };
     sink(`${JSON.stringify(entry)}\n`);
   };
   return {

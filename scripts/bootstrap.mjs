@@ -25,9 +25,14 @@ if (installed !== wanted) {
   const command = existsSync(lockFile) ? 'ci' : 'install';
   console.log(`[latchkey] Installing npm packages (npm ${command}); the first time takes about a minute…`);
   const started = Date.now();
-  const result = spawnSync('npm', [command, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', [command, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
-    console.error(`[latchkey] npm ${command} failed (exit ${result.status}). Fix the error above and run the command again.`);
+    console.error(
+      `[latchkey] npm ${command} failed (exit ${result.status}). Fix the error above and run the command again.`,
+    );
     process.exit(result.status ?? 1);
   }
   writeFileSync(marker, `${wanted}\n`);

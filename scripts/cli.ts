@@ -23,7 +23,12 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, msp: { type: 'string' }, client: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      name: { type: 'string' },
+      msp: { type: 'string' },
+      client: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   const command = positionals.join(' ');
   if (values.help || !['msp create', 'api-key create'].includes(command)) {

@@ -58,7 +58,9 @@ async function main() {
     if (!process.env.TEMPORAL_ADDRESS) {
       for (const port of [dev.grpcPort, dev.uiPort]) {
         if (!(await portIsFree(dev.ip, port))) {
-          throw new Error(`Port ${port} on ${dev.ip} is in use (another Temporal server?). Stop it, or set TEMPORAL_ADDRESS to use that server instead.`);
+          throw new Error(
+            `Port ${port} on ${dev.ip} is in use (another Temporal server?). Stop it, or set TEMPORAL_ADDRESS to use that server instead.`,
+          );
         }
       }
       const cliPath = await ensureTemporalCli(settings.cli, say);
@@ -81,7 +83,9 @@ async function main() {
         if (stopping) return;
         // Ctrl-C reaches the dev server too, and it may exit before our own handler runs: that is a normal stop.
         if (code === 0 || signal) return stop(0);
-        say(`The Temporal dev server exited unexpectedly (code ${code}); see ${relative(root, join(dataDir, 'temporal.log'))}.`);
+        say(
+          `The Temporal dev server exited unexpectedly (code ${code}); see ${relative(root, join(dataDir, 'temporal.log'))}.`,
+        );
         stop(1);
       });
       process.env.TEMPORAL_ADDRESS = temporal.address;
@@ -89,7 +93,9 @@ async function main() {
     }
 
     const config = loadConfig();
-    say(`Starting Latchkey (database: ${describeDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })})…`);
+    say(
+      `Starting Latchkey (database: ${describeDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })})…`,
+    );
     const runtime = await startLatchkey(config);
     cleanups.push(() => runtime.stop());
     runtime.workerStopped.catch((error: Error) => {

@@ -20,13 +20,17 @@ async function run(): Promise<number> {
   const started = Date.now();
 
   say('Type-checking (tsc --noEmit)…');
-  const typecheck = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], { stdio: 'inherit' });
+  const typecheck = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], {
+    stdio: 'inherit',
+  });
   if (typecheck.status !== 0) {
     say('Type errors: fix them first.');
     return 1;
   }
 
-  const files = findTestFiles(root).filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
+  const files = findTestFiles(root).filter(
+    (file) => filters.length === 0 || filters.some((filter) => file.includes(filter)),
+  );
   if (files.length === 0) {
     say(`No test file matches ${filters.join(', ')}.`);
     return 1;
@@ -44,7 +48,12 @@ async function run(): Promise<number> {
 
     const runner = recordFixtures
       ? ['workflows/__fixtures__/record-fixtures.ts']
-      : ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.LATCHKEY_TEST_CONCURRENCY ?? '2'}`, ...files];
+      : [
+          '--test',
+          '--test-reporter=spec',
+          `--test-concurrency=${process.env.LATCHKEY_TEST_CONCURRENCY ?? '2'}`,
+          ...files,
+        ];
     const child = spawn(process.execPath, ['--import', 'tsx', ...runner], { cwd: root, stdio: 'inherit' });
     const exited = new Promise<number>((resolve) => {
       child.on('error', () => resolve(1));

@@ -44,7 +44,10 @@ export function createApp(deps: AppDeps): Express {
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('X-Frame-Options', 'DENY');
     response.setHeader('Referrer-Policy', 'no-referrer');
-    response.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    response.setHeader(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       // The activation token is in the path: log the route's shape, never the token.
@@ -69,19 +72,42 @@ export function createApp(deps: AppDeps): Express {
   app.use('/agent/v1', agentRoutes(deps.agent));
   const inbound = deps.inboundSms;
   if (inbound.via === 'twilio') {
-    app.use('/webhooks/twilio/sms', twilioSmsRoutes({ inbound: inbound.service, authToken: inbound.authToken, webhookUrl: inbound.webhookUrl, logger: deps.logger }));
+    app.use(
+      '/webhooks/twilio/sms',
+      twilioSmsRoutes({
+        inbound: inbound.service,
+        authToken: inbound.authToken,
+        webhookUrl: inbound.webhookUrl,
+        logger: deps.logger,
+      }),
+    );
   }
   if (deps.outbox) {
     const devInbound =
       inbound.via === 'outbox'
-        ? { inbound: inbound.service, csrf: deps.pages.csrf, serviceNumber: deps.pages.serviceNumber, defaultPhoneRegion: deps.pages.defaultPhoneRegion }
+        ? {
+            inbound: inbound.service,
+            csrf: deps.pages.csrf,
+            serviceNumber: deps.pages.serviceNumber,
+            defaultPhoneRegion: deps.pages.defaultPhoneRegion,
+          }
         : undefined;
     app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render, inboundSms: devInbound }));
   }
   app.use(enrollmentPages(deps.pages));
 
   app.use((_request, response) => {
-    response.status(404).type('html').send(deps.render('message', { title: 'Not found', heading: 'Page not found', message: 'There is nothing at this address.', isError: true }));
+    response
+      .status(404)
+      .type('html')
+      .send(
+        deps.render('message', {
+          title: 'Not found',
+          heading: 'Page not found',
+          message: 'There is nothing at this address.',
+          isError: true,
+        }),
+      );
   });
   app.use((error: unknown, _request: express.Request, response: express.Response, _next: express.NextFunction) => {
     const described = describeError(error);

@@ -85,7 +85,8 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
   const taskQueue = options.taskQueue ?? settings.taskQueues.central;
   const cleanups: Array<() => Promise<unknown>> = [async () => unregisterSdkLogger()];
   const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => logger.warn('Shutdown step failed', errorFields(error)));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error) => logger.warn('Shutdown step failed', errorFields(error)));
   };
 
   try {
@@ -156,7 +157,13 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
 
     const render = loadPageRenderer();
     const secureCookies = config.publicUrl.startsWith('https://');
-    const activation = new ActivationService({ temporal, taskQueue, policy: config.enrollment, users: stores.users, audit: stores.audit });
+    const activation = new ActivationService({
+      temporal,
+      taskQueue,
+      policy: config.enrollment,
+      users: stores.users,
+      audit: stores.audit,
+    });
     const resets = new ResetService({
       temporal,
       taskQueue,
@@ -211,14 +218,25 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
       outbox,
       inboundSms:
         config.sms.provider === 'twilio'
-          ? { via: 'twilio', service: inboundSms, authToken: config.sms.authToken, webhookUrl: `${config.publicUrl}/webhooks/twilio/sms` }
+          ? {
+              via: 'twilio',
+              service: inboundSms,
+              authToken: config.sms.authToken,
+              webhookUrl: `${config.publicUrl}/webhooks/twilio/sms`,
+            }
           : { via: 'outbox', service: inboundSms },
       render,
       trustProxy: config.http.trustProxy,
       logger,
       health: async () => ({
-        database: await db.raw('select 1').then(() => 'ok' as const, (error: Error) => error.message),
-        temporal: await clientConnection.healthService.check({}).then(() => 'ok' as const, (error: Error) => error.message),
+        database: await db.raw('select 1').then(
+          () => 'ok' as const,
+          (error: Error) => error.message,
+        ),
+        temporal: await clientConnection.healthService.check({}).then(
+          () => 'ok' as const,
+          (error: Error) => error.message,
+        ),
         worker: !worker ? 'ok' : worker.getState() === 'RUNNING' ? 'ok' : `worker is ${worker.getState()}`,
       }),
     });
@@ -238,7 +256,21 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
     const address = server.address() as AddressInfo;
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${address.port}`;
 
-    return { url, config, db, temporal, outbox, namespace, taskQueue, stores, secrets, resets, agentTaskQueue: queueOfAgent, workerStopped, stop: stopAll };
+    return {
+      url,
+      config,
+      db,
+      temporal,
+      outbox,
+      namespace,
+      taskQueue,
+      stores,
+      secrets,
+      resets,
+      agentTaskQueue: queueOfAgent,
+      workerStopped,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -49,13 +49,15 @@ describe('no secret or phone number is stored or logged in clear', () => {
   it('finds none of them in a dump of the app database', async () => {
     const dump = await dumpDatabase(stack.database.db);
     assert.ok(dump.includes('enrollment.completed'), 'the dump is not empty');
-    for (const [name, value] of Object.entries(secrets)) assert.ok(!containsSecret(dump, value), `${name} is in the database dump`);
+    for (const [name, value] of Object.entries(secrets))
+      assert.ok(!containsSecret(dump, value), `${name} is in the database dump`);
   });
 
   it('finds none of them in the log output', () => {
     const logs = stack.logs.join('');
     assert.ok(logs.length > 0, 'the app logged something');
-    for (const [name, value] of Object.entries(secrets)) assert.ok(!containsSecret(logs, value), `${name} is in the logs`);
+    for (const [name, value] of Object.entries(secrets))
+      assert.ok(!containsSecret(logs, value), `${name} is in the logs`);
   });
 
   it('finds none of them in any workflow history read without the codec, though the codec can read them', async () => {
@@ -74,7 +76,9 @@ describe('no secret or phone number is stored or logged in clear', () => {
       ...(event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads ?? []),
       ...(event.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
     ]);
-    const decoded = await codec.decode(payloads.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })));
+    const decoded = await codec.decode(
+      payloads.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })),
+    );
     const clear = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
     assert.ok(clear.includes(secrets['phone number (E.164)']!), 'decoded history should contain the phone number');
   });
@@ -91,7 +95,13 @@ describe('no reset password is stored or logged in clear', () => {
     dc = await startSambaDc();
     stack = await startTestStack();
     const tenant = await createTenant(stack, 'Secret Reset MSP');
-    agent = await startTestAgent(stack, tenant, dc, {}, createLogger('debug', { service: 'agent' }, (line) => void agentLogs.push(line)));
+    agent = await startTestAgent(
+      stack,
+      tenant,
+      dc,
+      {},
+      createLogger('debug', { service: 'agent' }, (line) => void agentLogs.push(line)),
+    );
     const user = await enrolledDirectoryUser(stack, tenant, dc);
     const seen = new Set(stack.outbox.list().map((m) => m.id));
     const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
@@ -116,7 +126,8 @@ describe('no reset password is stored or logged in clear', () => {
     for (const [name, value] of Object.entries(secrets)) {
       assert.ok(!containsSecret(dump, value), `${name} is in the database dump`);
       assert.ok(!containsSecret(logs, value), `${name} is in the logs`);
-      for (const { workflowId, bytes } of histories) assert.ok(!containsSecret(bytes, value), `${name} is readable in ${workflowId}`);
+      for (const { workflowId, bytes } of histories)
+        assert.ok(!containsSecret(bytes, value), `${name} is readable in ${workflowId}`);
     }
   });
 });

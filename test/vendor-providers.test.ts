@@ -42,7 +42,10 @@ describe('enrollment through SMTP and the Twilio SDK', () => {
     assert.equal(stack.runtime.outbox, undefined, 'no outbox when both vendors are configured');
     const tenant = await createTenant(stack, 'Vendor MSP');
     const api = apiClient(stack.url, tenant.apiKey);
-    const user = await api('POST', `/clients/${tenant.clientId}/users`, { username: 'vendor', email: 'vendor@example.com' });
+    const user = await api('POST', `/clients/${tenant.clientId}/users`, {
+      username: 'vendor',
+      email: 'vendor@example.com',
+    });
     await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
 
     const mail = await smtp.waitForMessage((m) => m.envelope.to.includes('vendor@example.com'), 10_000);
@@ -66,7 +69,10 @@ describe('enrollment through SMTP and the Twilio SDK', () => {
   it('tells the user plainly when Twilio rejects the number, and sends nothing', async () => {
     const tenant = await createTenant(stack, 'Vendor MSP 2');
     const api = apiClient(stack.url, tenant.apiKey);
-    const user = await api('POST', `/clients/${tenant.clientId}/users`, { username: 'vendor2', email: 'vendor2@example.com' });
+    const user = await api('POST', `/clients/${tenant.clientId}/users`, {
+      username: 'vendor2',
+      email: 'vendor2@example.com',
+    });
     await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
     const mail = await smtp.waitForMessage((m) => m.envelope.to.includes('vendor2@example.com'), 10_000);
     const link = linkIn(mail);

@@ -22,7 +22,11 @@ export const BACKGROUND_EMAIL: ActivityOptions = {
 export const INTERACTIVE_MESSAGE: ActivityOptions = {
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '20s',
-  retry: { initialInterval: '500ms', maximumInterval: '5s', nonRetryableErrorTypes: [...PROVIDER_NON_RETRYABLE, 'SmsLimitReached'] },
+  retry: {
+    initialInterval: '500ms',
+    maximumInterval: '5s',
+    nonRetryableErrorTypes: [...PROVIDER_NON_RETRYABLE, 'SmsLimitReached'],
+  },
 };
 
 /** The ApplicationFailure an activity threw, when it threw one (rather than timing out). */

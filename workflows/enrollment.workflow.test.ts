@@ -37,7 +37,9 @@ describe('enrollment workflow on the real Temporal server, with short timings', 
   });
 
   async function start(timings: Partial<EnrollmentTimings>) {
-    const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [{ username: `wf-${randomUUID().slice(0, 8)}`, email: `${randomUUID()}@example.com` }]);
+    const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [
+      { username: `wf-${randomUUID().slice(0, 8)}`, email: `${randomUUID()}@example.com` },
+    ]);
     assert.ok('created' in created);
     const user = created.created[0]!;
     const enrollmentId = randomUUID();
@@ -86,8 +88,11 @@ describe('enrollment workflow on the real Temporal server, with short timings', 
 
     // While blocked, even the right code is refused by the validator, before it reaches history.
     await assert.rejects(
-      handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, code) }] }),
-      (error: unknown) => error instanceof WorkflowUpdateFailedError && /Too many wrong codes/.test(String(error.cause?.message)),
+      handle.executeUpdate(verifyCodeUpdate, {
+        args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, code) }],
+      }),
+      (error: unknown) =>
+        error instanceof WorkflowUpdateFailedError && /Too many wrong codes/.test(String(error.cause?.message)),
     );
     assert.equal((await stack.runtime.stores.users.getById(user.id))?.status, 'blocked');
     const blocked = await stack.database.db('audit_events').where({ user_id: user.id, action: 'enrollment.blocked' });
@@ -108,10 +113,14 @@ describe('enrollment workflow on the real Temporal server, with short timings', 
     const phone = '+14155552671';
     const stale = await sendCode(handle, phone);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    const late = await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, stale) }] });
+    const late = await handle.executeUpdate(verifyCodeUpdate, {
+      args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, stale) }],
+    });
     assert.equal(late.outcome, 'code_expired');
     const fresh = await sendCode(handle, phone);
-    const ok = await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, fresh) }] });
+    const ok = await handle.executeUpdate(verifyCodeUpdate, {
+      args: [{ codeHash: hashVerificationCode(stack.runtime.secrets, enrollmentId, fresh) }],
+    });
     assert.equal(ok.outcome, 'verified');
   });
 
@@ -119,7 +128,9 @@ describe('enrollment workflow on the real Temporal server, with short timings', 
     const capped = await startTestStack({ env: { SMS_DAILY_LIMIT_PER_USER: '2' } });
     try {
       const owner = await createTenant(capped);
-      const created = await capped.runtime.stores.users.insertMany(owner.clientId, [{ username: 'capped', email: 'capped@example.com' }]);
+      const created = await capped.runtime.stores.users.insertMany(owner.clientId, [
+        { username: 'capped', email: 'capped@example.com' },
+      ]);
       assert.ok('created' in created);
       const handle = await capped.runtime.temporal.workflow.start(enrollmentWorkflow, {
         taskQueue: capped.runtime.taskQueue,
@@ -128,7 +139,8 @@ describe('enrollment workflow on the real Temporal server, with short timings', 
       });
       await handle.executeUpdate(openLinkUpdate);
       const outcomes = [];
-      for (let i = 0; i < 3; i++) outcomes.push((await handle.executeUpdate(requestCodeUpdate, { args: [{ phone: '+14155552671' }] })).outcome);
+      for (let i = 0; i < 3; i++)
+        outcomes.push((await handle.executeUpdate(requestCodeUpdate, { args: [{ phone: '+14155552671' }] })).outcome);
       assert.deepEqual(outcomes, ['sent', 'sent', 'limit_reached']);
       assert.equal(capped.outbox.count('sms'), 2);
       const audited = await capped.database.db('audit_events').where({ action: 'rate_limit.exceeded' });

@@ -75,7 +75,9 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   // Audit writes that a handler starts without making the user wait for them; awaited before the end.
   const background: Promise<void>[] = [];
   const inBackground = (write: Promise<void>) =>
-    void background.push(write.catch((error: unknown) => log.warn('A background audit write failed', { error: String(error) })));
+    void background.push(
+      write.catch((error: unknown) => log.warn('A background audit write failed', { error: String(error) })),
+    );
   // Bumped on every change a handler makes, so the main loop wakes and recomputes its deadline.
   let revision = 0;
 
@@ -115,13 +117,15 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     () => {
       if (step === EnrollmentStep.Invited) {
         moveTo(EnrollmentStep.AwaitingPhone, timings.stepTimeoutMs);
-        inBackground(store.recordEnrollmentStep({
-          ...ref,
-          userStatus: 'enrolling',
-          enrollmentStatus: 'enrolling',
-          ended: false,
-          action: 'enrollment.link_opened',
-        }));
+        inBackground(
+          store.recordEnrollmentStep({
+            ...ref,
+            userStatus: 'enrolling',
+            enrollmentStatus: 'enrolling',
+            ended: false,
+            action: 'enrollment.link_opened',
+          }),
+        );
       }
       return view();
     },
@@ -153,7 +157,12 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       busy = true;
       try {
         const target = newPhone ?? phone!;
-        const sent = await interactive.sendVerificationCode({ ...ref, phone: target, nonce: uuid4(), codeTtlMs: timings.codeTtlMs });
+        const sent = await interactive.sendVerificationCode({
+          ...ref,
+          phone: target,
+          nonce: uuid4(),
+          codeTtlMs: timings.codeTtlMs,
+        });
         phone = target;
         codeHash = sent.codeHash;
         lastCodeSentAt = Date.now();
@@ -162,11 +171,20 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         return { outcome: 'sent', view: view() };
       } catch (error) {
         const failure = applicationFailureOf(error);
-        if (failure?.type === 'SmsLimitReached') return { outcome: 'limit_reached', message: failure.message, view: view() };
+        if (failure?.type === 'SmsLimitReached')
+          return { outcome: 'limit_reached', message: failure.message, view: view() };
         if (failure?.type === 'InvalidRecipientError') {
-          return { outcome: 'undeliverable', message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.', view: view() };
+          return {
+            outcome: 'undeliverable',
+            message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.',
+            view: view(),
+          };
         }
-        return { outcome: 'delivery_failed', message: 'We could not send the text just now. Please try again in a minute.', view: view() };
+        return {
+          outcome: 'delivery_failed',
+          message: 'We could not send the text just now. Please try again in a minute.',
+          view: view(),
+        };
       } finally {
         busy = false;
       }
@@ -199,7 +217,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     failedAttempts++;
     if (failedAttempts < timings.maxCodeAttempts) {
       revision++;
-      inBackground(store.recordAudit({ ...ref, action: 'enrollment.code_rejected', detail: { triesLeft: timings.maxCodeAttempts - failedAttempts } }));
+      inBackground(
+        store.recordAudit({
+          ...ref,
+          action: 'enrollment.code_rejected',
+          detail: { triesLeft: timings.maxCodeAttempts - failedAttempts },
+        }),
+      );
       return { outcome: 'wrong_code', triesLeft: timings.maxCodeAttempts - failedAttempts, view: view() };
     }
     codeHash = null;
@@ -267,7 +291,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       failedAttempts = 0;
       blockedUntil = null;
       moveTo(EnrollmentStep.AwaitingPhone, timings.stepTimeoutMs);
-      await store.recordEnrollmentStep({ ...ref, userStatus: 'enrolling', enrollmentStatus: 'enrolling', ended: false, action: 'enrollment.unblocked' });
+      await store.recordEnrollmentStep({
+        ...ref,
+        userStatus: 'enrolling',
+        enrollmentStatus: 'enrolling',
+        ended: false,
+        action: 'enrollment.unblocked',
+      });
     } else {
       step = EnrollmentStep.Expired;
     }

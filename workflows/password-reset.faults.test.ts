@@ -7,8 +7,20 @@ import { loadTemporalSettings } from '../common/temporal/settings';
 import { freePort } from '../scripts/lib/free-port';
 import { startDevServer, type DevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
 import { apiClient, type ApiResponse } from '../test/support/http';
-import { killAgentProcess, killAllAgentProcesses, spawnAgentProcess, until, type AgentProcess } from '../test/support/agent-process';
-import { agentConfigFor, enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../test/support/reset-setup';
+import {
+  killAgentProcess,
+  killAllAgentProcesses,
+  spawnAgentProcess,
+  until,
+  type AgentProcess,
+} from '../test/support/agent-process';
+import {
+  agentConfigFor,
+  enrolledDirectoryUser,
+  passwordTextedTo,
+  startTestAgent,
+  type Tenant,
+} from '../test/support/reset-setup';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import type { PasswordResetResult } from './password-reset.workflow';
@@ -59,7 +71,9 @@ async function directoryAttempts(stack: TestStack, tenant: Tenant, userId: strin
   const handle = stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(tenant.clientId, userId));
   const events = (await handle.fetchHistory()).events ?? [];
   const directorySteps = new Set(
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword').map((e) => Number(e.eventId)),
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword')
+      .map((e) => Number(e.eventId)),
   );
   return events.flatMap((e) => {
     const started = e.activityTaskStartedEventAttributes;
@@ -79,114 +93,150 @@ describe('password reset under faults', () => {
     await dc?.stop();
   });
 
-  it('survives the agent being killed after its directory write: another agent finishes it, once', { timeout: 90_000 }, async (t) => {
-    const agents: AgentProcess[] = [];
-    let stack: TestStack | undefined;
-    t.after(async () => {
-      for (const agent of agents) await killAgentProcess(agent);
-      await stack?.stop();
-    });
-    // A short attempt timeout, so that the killed agent's task is retried on the other one within seconds.
-    stack = await startTestStack({ directoryTimeouts: { attemptTimeoutMs: 3_000, totalTimeoutMs: 60_000 } });
-    const tenant = await createTenant(stack, 'Failover MSP');
-    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
-    const user = await enrolledDirectoryUser(stack, tenant, dc);
+  it(
+    'survives the agent being killed after its directory write: another agent finishes it, once',
+    { timeout: 90_000 },
+    async (t) => {
+      const agents: AgentProcess[] = [];
+      let stack: TestStack | undefined;
+      t.after(async () => {
+        for (const agent of agents) await killAgentProcess(agent);
+        await stack?.stop();
+      });
+      // A short attempt timeout, so that the killed agent's task is retried on the other one within seconds.
+      stack = await startTestStack({ directoryTimeouts: { attemptTimeoutMs: 3_000, totalTimeoutMs: 60_000 } });
+      const tenant = await createTenant(stack, 'Failover MSP');
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
+      const user = await enrolledDirectoryUser(stack, tenant, dc);
 
-    // Agent A writes the password, then hangs long enough to be killed before it can report back.
-    const agentA = await spawnAgentProcess(stack, tenant, dc, { LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: '20000' });
-    agents.push(agentA);
-    const before = await pwdLastSet(dc, user.dn);
-    const seen = seenMessages(stack);
-    const request = inBackground(user.api('POST', resetPath(tenant, user.userId)));
-    await directoryWritten(dc, user.dn, before, 20_000);
-    agentA.child.kill('SIGKILL');
-    await agentA.exited;
-    assert.equal(agentA.child.signalCode, 'SIGKILL');
-    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0, 'nothing was delivered by the agent that died');
-    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
+      // Agent A writes the password, then hangs long enough to be killed before it can report back.
+      const agentA = await spawnAgentProcess(stack, tenant, dc, { LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: '20000' });
+      agents.push(agentA);
+      const before = await pwdLastSet(dc, user.dn);
+      const seen = seenMessages(stack);
+      const request = inBackground(user.api('POST', resetPath(tenant, user.userId)));
+      await directoryWritten(dc, user.dn, before, 20_000);
+      agentA.child.kill('SIGKILL');
+      await agentA.exited;
+      assert.equal(agentA.child.signalCode, 'SIGKILL');
+      assert.equal(
+        temporaryPasswordTexts(stack, user.phone, seen).length,
+        0,
+        'nothing was delivered by the agent that died',
+      );
+      assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
 
-    const agentB = await spawnAgentProcess(stack, tenant, dc);
-    agents.push(agentB);
-    const outcome = await request;
-    assert.ifError(outcome.error);
-    const reset = outcome.value!;
-    assert.equal(reset.status, 200, JSON.stringify(reset.body));
-    assert.equal(reset.body.status, 'completed');
+      const agentB = await spawnAgentProcess(stack, tenant, dc);
+      agents.push(agentB);
+      const outcome = await request;
+      assert.ifError(outcome.error);
+      const reset = outcome.value!;
+      assert.equal(reset.status, 200, JSON.stringify(reset.body));
+      assert.equal(reset.body.status, 'completed');
 
-    const password = await passwordTextedTo(stack, user.phone, seen);
-    // B's retry wrote again from the same nonce; what matters is that the texted password is the one AD holds.
-    await dc.bind(user.upn, password);
-    await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e/);
-    const attempts = await directoryAttempts(stack, tenant, user.userId);
-    assert.equal(attempts.length, 1);
-    t.diagnostic(`directory step finished on attempt ${attempts[0]}`);
-    assert.ok(attempts[0]! >= 2, `the directory step was retried after A died (attempt ${attempts[0]})`);
+      const password = await passwordTextedTo(stack, user.phone, seen);
+      // B's retry wrote again from the same nonce; what matters is that the texted password is the one AD holds.
+      await dc.bind(user.upn, password);
+      await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e/);
+      const attempts = await directoryAttempts(stack, tenant, user.userId);
+      assert.equal(attempts.length, 1);
+      t.diagnostic(`directory step finished on attempt ${attempts[0]}`);
+      assert.ok(attempts[0]! >= 2, `the directory step was retried after A died (attempt ${attempts[0]})`);
 
-    // The workflow has finished, so any duplicate delivery would already be in the outbox.
-    await stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId)).result();
-    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 1, 'exactly one password SMS');
-    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 1, 'exactly one reset.completed');
-    const rows = await stack.database.db('password_resets').where({ user_id: user.userId });
-    assert.deepEqual(rows.map((r: { status: string }) => r.status), ['completed']);
+      // The workflow has finished, so any duplicate delivery would already be in the outbox.
+      await stack.runtime.temporal.workflow
+        .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
+        .result();
+      assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 1, 'exactly one password SMS');
+      assert.equal(
+        (await auditActions(stack, user.userId, 'reset.completed')).length,
+        1,
+        'exactly one reset.completed',
+      );
+      const rows = await stack.database.db('password_resets').where({ user_id: user.userId });
+      assert.deepEqual(
+        rows.map((r: { status: string }) => r.status),
+        ['completed'],
+      );
 
-    // Killing one agent does not stop resets: the survivor takes the next one straight away.
-    const seenAgain = seenMessages(stack);
-    const second = await user.api('POST', resetPath(tenant, user.userId));
-    assert.equal(second.status, 200, JSON.stringify(second.body));
-    assert.equal(second.body.status, 'completed');
-    const secondPassword = await passwordTextedTo(stack, user.phone, seenAgain);
-    assert.notEqual(secondPassword, password);
-    await dc.bind(user.upn, secondPassword);
-    assert.equal(agentB.child.exitCode, null, 'agent B is still running');
-  });
+      // Killing one agent does not stop resets: the survivor takes the next one straight away.
+      const seenAgain = seenMessages(stack);
+      const second = await user.api('POST', resetPath(tenant, user.userId));
+      assert.equal(second.status, 200, JSON.stringify(second.body));
+      assert.equal(second.body.status, 'completed');
+      const secondPassword = await passwordTextedTo(stack, user.phone, seenAgain);
+      assert.notEqual(secondPassword, password);
+      await dc.bind(user.upn, secondPassword);
+      assert.equal(agentB.child.exitCode, null, 'agent B is still running');
+    },
+  );
 
-  it('fails cleanly when the directory cannot be reached: bounded retries, a clear answer, nothing written', { timeout: 60_000 }, async (t) => {
-    let stack: TestStack | undefined;
-    let agent: Awaited<ReturnType<typeof startTestAgent>> | undefined;
-    t.after(async () => {
-      await agent?.stop();
-      await stack?.stop();
-    });
-    stack = await startTestStack({ directoryTimeouts: { attemptTimeoutMs: 2_000, totalTimeoutMs: 8_000, maximumAttempts: 3 } });
-    const tenant = await createTenant(stack, 'Unreachable MSP');
-    const user = await enrolledDirectoryUser(stack, tenant, dc);
-    // Nothing listens there; TLS trust and name stay right, so the only fault is reachability.
-    const closedPort = await freePort();
-    const reachable = agentConfigFor(stack, dc, 'unused').directory;
-    agent = await startTestAgent(stack, tenant, dc, { directory: { ...reachable, url: `ldaps://127.0.0.1:${closedPort}` } });
+  it(
+    'fails cleanly when the directory cannot be reached: bounded retries, a clear answer, nothing written',
+    { timeout: 60_000 },
+    async (t) => {
+      let stack: TestStack | undefined;
+      let agent: Awaited<ReturnType<typeof startTestAgent>> | undefined;
+      t.after(async () => {
+        await agent?.stop();
+        await stack?.stop();
+      });
+      stack = await startTestStack({
+        directoryTimeouts: { attemptTimeoutMs: 2_000, totalTimeoutMs: 8_000, maximumAttempts: 3 },
+      });
+      const tenant = await createTenant(stack, 'Unreachable MSP');
+      const user = await enrolledDirectoryUser(stack, tenant, dc);
+      // Nothing listens there; TLS trust and name stay right, so the only fault is reachability.
+      const closedPort = await freePort();
+      const reachable = agentConfigFor(stack, dc, 'unused').directory;
+      agent = await startTestAgent(stack, tenant, dc, {
+        directory: { ...reachable, url: `ldaps://127.0.0.1:${closedPort}` },
+      });
 
-    const before = await pwdLastSet(dc, user.dn);
-    const seen = seenMessages(stack);
-    const started = Date.now();
-    const reset = await user.api('POST', resetPath(tenant, user.userId));
-    const tookMs = Date.now() - started;
-    t.diagnostic(`the technician heard back after ${tookMs} ms`);
-    assert.equal(reset.status, 502, JSON.stringify(reset.body));
-    assert.equal(reset.body.status, 'failed');
-    assert.equal(reset.body.code, 'directory_unavailable');
-    assert.match(reset.body.userMessage, /could not be reached/);
-    assert.ok(tookMs < 10_000, `gave up within the total bound (took ${tookMs} ms)`);
-    assert.deepEqual(await directoryAttempts(stack, tenant, user.userId), [3], 'exactly maximumAttempts tries');
+      const before = await pwdLastSet(dc, user.dn);
+      const seen = seenMessages(stack);
+      const started = Date.now();
+      const reset = await user.api('POST', resetPath(tenant, user.userId));
+      const tookMs = Date.now() - started;
+      t.diagnostic(`the technician heard back after ${tookMs} ms`);
+      assert.equal(reset.status, 502, JSON.stringify(reset.body));
+      assert.equal(reset.body.status, 'failed');
+      assert.equal(reset.body.code, 'directory_unavailable');
+      assert.match(reset.body.userMessage, /could not be reached/);
+      assert.ok(tookMs < 10_000, `gave up within the total bound (took ${tookMs} ms)`);
+      assert.deepEqual(await directoryAttempts(stack, tenant, user.userId), [3], 'exactly maximumAttempts tries');
 
-    const sms = await stack.outbox.waitFor((m) => m.to === user.phone && !seen.has(m.id) && /could not reset/.test(m.text));
-    assert.ok(sms.text.includes(reset.body.userMessage), sms.text);
-    assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0);
+      const sms = await stack.outbox.waitFor(
+        (m) => m.to === user.phone && !seen.has(m.id) && /could not reset/.test(m.text),
+      );
+      assert.ok(sms.text.includes(reset.body.userMessage), sms.text);
+      assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 0);
 
-    const failed = await auditActions(stack, user.userId, 'reset.failed');
-    assert.equal(failed.length, 1);
-    assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
-    const rows = await stack.database.db('password_resets').where({ user_id: user.userId });
-    assert.deepEqual(
-      rows.map((r: { status: string; failure_code: string | null; ended_at: Date | null }) => [r.status, r.failure_code, r.ended_at !== null]),
-      [['failed', 'directory_unavailable', true]],
-    );
-    const history = await user.api('GET', `/clients/${tenant.clientId}/password-resets`);
-    assert.ok(history.body.items.some((r: { userId: string; status: string; failureCode: string }) => r.userId === user.userId && r.status === 'failed' && r.failureCode === 'directory_unavailable'));
+      const failed = await auditActions(stack, user.userId, 'reset.failed');
+      assert.equal(failed.length, 1);
+      assert.equal((await auditActions(stack, user.userId, 'reset.completed')).length, 0);
+      const rows = await stack.database.db('password_resets').where({ user_id: user.userId });
+      assert.deepEqual(
+        rows.map((r: { status: string; failure_code: string | null; ended_at: Date | null }) => [
+          r.status,
+          r.failure_code,
+          r.ended_at !== null,
+        ]),
+        [['failed', 'directory_unavailable', true]],
+      );
+      const history = await user.api('GET', `/clients/${tenant.clientId}/password-resets`);
+      assert.ok(
+        history.body.items.some(
+          (r: { userId: string; status: string; failureCode: string }) =>
+            r.userId === user.userId && r.status === 'failed' && r.failureCode === 'directory_unavailable',
+        ),
+      );
 
-    // Nothing half-done: the account is exactly as it was.
-    assert.equal(await pwdLastSet(dc, user.dn), before);
-    await dc.bind(user.upn, user.initialPassword);
-  });
+      // Nothing half-done: the account is exactly as it was.
+      assert.equal(await pwdLastSet(dc, user.dn), before);
+      await dc.bind(user.upn, user.initialPassword);
+    },
+  );
 
   it('finishes a reset that was in flight while the Temporal server restarted', { timeout: 120_000 }, async (t) => {
     let server: DevServer | undefined;
@@ -214,7 +264,10 @@ describe('password reset under faults', () => {
     };
     server = await startDevServer(serverOptions);
     // The attempt timeout must outlast the agent's pause, or the write would be retried without any restart.
-    stack = await startTestStack({ temporalAddress: server.address, directoryTimeouts: { attemptTimeoutMs: 10_000, totalTimeoutMs: 90_000 } });
+    stack = await startTestStack({
+      temporalAddress: server.address,
+      directoryTimeouts: { attemptTimeoutMs: 10_000, totalTimeoutMs: 90_000 },
+    });
     const tenant = await createTenant(stack, 'Restart MSP');
     await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
     const user = await enrolledDirectoryUser(stack, tenant, dc);
@@ -236,10 +289,14 @@ describe('password reset under faults', () => {
     t.diagnostic(`dev server stopped in ${stoppedMs} ms, back after ${Date.now() - stopping} ms`);
 
     // The central worker, the agent and the client all reconnect on their own; give them a bounded while.
-    const handle = stack.runtime.temporal.workflow.getHandle<() => Promise<PasswordResetResult>>(makePasswordResetWorkflowId(tenant.clientId, user.userId));
+    const handle = stack.runtime.temporal.workflow.getHandle<() => Promise<PasswordResetResult>>(
+      makePasswordResetWorkflowId(tenant.clientId, user.userId),
+    );
     const result = await until('the reset to finish after the restart', 60_000, async () => handle.result(), 250);
     assert.equal(result.status, 'completed');
-    t.diagnostic(`reset finished ${Date.now() - stopping} ms after the stop began; directory step attempts ${JSON.stringify(await directoryAttempts(stack, tenant, user.userId))}`);
+    t.diagnostic(
+      `reset finished ${Date.now() - stopping} ms after the stop began; directory step attempts ${JSON.stringify(await directoryAttempts(stack, tenant, user.userId))}`,
+    );
     const password = await passwordTextedTo(stack, user.phone, seen);
     await dc.bind(user.upn, password);
     assert.equal(temporaryPasswordTexts(stack, user.phone, seen).length, 1, 'exactly one password SMS');
@@ -249,7 +306,9 @@ describe('password reset under faults', () => {
     const outcome = await request;
     assert.ifError(outcome.error);
     const answer = outcome.value as ApiResponse;
-    t.diagnostic(`the technician's request across the restart answered ${answer.status} ${JSON.stringify(answer.body)}`);
+    t.diagnostic(
+      `the technician's request across the restart answered ${answer.status} ${JSON.stringify(answer.body)}`,
+    );
     if (answer.status !== 200) assert.equal(answer.status, 503, JSON.stringify(answer.body));
     else assert.equal(answer.body.status, 'completed');
 

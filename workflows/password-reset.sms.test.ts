@@ -26,7 +26,13 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     dc = await startSambaDc();
     twilio = await startFakeTwilio({ accountSid: 'AC00000000000000000000000000000002', authToken: 'sms-reset-token' });
     stack = await startTestStack({
-      env: { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: 'sms-reset-token', TWILIO_API_BASE_URL: twilio.baseUrl, EMAIL_PROVIDER: 'outbox' },
+      env: {
+        SMS_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: twilio.accountSid,
+        TWILIO_AUTH_TOKEN: 'sms-reset-token',
+        TWILIO_API_BASE_URL: twilio.baseUrl,
+        EMAIL_PROVIDER: 'outbox',
+      },
     });
     tenant = await createTenant(stack, 'Texting MSP');
     agent = await startTestAgent(stack, tenant, dc);
@@ -39,7 +45,13 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
   });
 
   const text = (from: string, body: string) =>
-    twilio.sendInboundSms({ url: `${stack.config.publicUrl}${webhook}`, postTo: `${stack.url}${webhook}`, from, to: stack.config.sms.serviceNumber, body });
+    twilio.sendInboundSms({
+      url: `${stack.config.publicUrl}${webhook}`,
+      postTo: `${stack.url}${webhook}`,
+      from,
+      to: stack.config.sms.serviceNumber,
+      body,
+    });
 
   it('texts back a one-time password that the directory accepts, and replies neutrally', async () => {
     const username = `sms${randomUUID().replace(/-/g, '').slice(0, 8)}`;
@@ -65,9 +77,16 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     const reply = await text(phone, 'reset');
     assert.equal(reply.status, 200);
     assert.match(reply.body, /<Message>If this number is enrolled/);
-    const passwordSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= sent && /temporary password/.test(m.body), 30_000);
+    const passwordSms = await twilio.waitForMessage(
+      (m) => m.to === phone && twilio.messages.indexOf(m) >= sent && /temporary password/.test(m.body),
+      30_000,
+    );
     const password = passwordIn(passwordSms.body);
-    await assert.rejects(dc.bind(created.userPrincipalName, password), /data 773/, 'right password, change required at next logon');
+    await assert.rejects(
+      dc.bind(created.userPrincipalName, password),
+      /data 773/,
+      'right password, change required at next logon',
+    );
 
     const unknown = await text('+14155552699', 'RESET');
     assert.equal(unknown.body, reply.body, 'an unknown number gets the very same reply');

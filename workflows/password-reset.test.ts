@@ -45,18 +45,29 @@ describe('password reset through the agent against a real Samba AD', () => {
     // Must change at next logon is on by default: AD answers "data 773" only when the password itself is right.
     await assert.rejects(dc.bind(user.upn, password), /data 773/);
     await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e/);
-    const notice = await stack.outbox.waitFor((m) => m.to === user.email && /password was reset/i.test(m.subject ?? ''));
+    const notice = await stack.outbox.waitFor(
+      (m) => m.to === user.email && /password was reset/i.test(m.subject ?? ''),
+    );
     assert.ok(!notice.text.includes(password), 'the notice email does not carry the password');
     const audit = await user.api('GET', `/audit-events?userId=${user.userId}&limit=200`);
-    const actions = audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor.split(':')[0]}`);
+    const actions = audit.body.items.map(
+      (e: { action: string; actor: string }) => `${e.action}:${e.actor.split(':')[0]}`,
+    );
     assert.ok(actions.includes('reset.requested:api-key'), actions.join(','));
     assert.ok(actions.includes('reset.completed:system'));
     const history = await user.api('GET', `/clients/${tenant.clientId}/password-resets`);
-    assert.ok(history.body.items.some((r: { userId: string; status: string }) => r.userId === user.userId && r.status === 'completed'));
+    assert.ok(
+      history.body.items.some(
+        (r: { userId: string; status: string }) => r.userId === user.userId && r.status === 'completed',
+      ),
+    );
   });
 
   it("follows the client's policy: length, no forced change, and unlock on reset", async () => {
-    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { passwordLength: 16, mustChangeAtNextLogon: false });
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {
+      passwordLength: 16,
+      mustChangeAtNextLogon: false,
+    });
     try {
       const user = await enrolledDirectoryUser(stack, tenant, dc);
       for (let i = 0; i < 3; i++) await assert.rejects(dc.bind(user.upn, 'Wrong#Password1'));
@@ -83,7 +94,10 @@ describe('password reset through the agent against a real Samba AD', () => {
     assert.equal(first.body.resetId, second.body.resetId);
     // Both answers came after the workflow finished, so every text it sends is already in the outbox.
     await passwordTextedTo(stack, user.phone, seen);
-    assert.equal(stack.outbox.list({ to: user.phone }).filter((m) => !seen.has(m.id) && /temporary password/.test(m.text)).length, 1);
+    assert.equal(
+      stack.outbox.list({ to: user.phone }).filter((m) => !seen.has(m.id) && /temporary password/.test(m.text)).length,
+      1,
+    );
   });
 
   it('refuses a protected account with a clear reason, writes nothing, and audits it', async () => {
@@ -93,7 +107,9 @@ describe('password reset through the agent against a real Samba AD', () => {
     assert.equal(reset.status, 502);
     assert.equal(reset.body.status, 'failed');
     assert.equal(reset.body.code, 'protected_account');
-    const sms = await stack.outbox.waitFor((m) => m.to === user.phone && !seen.has(m.id) && /could not reset/.test(m.text));
+    const sms = await stack.outbox.waitFor(
+      (m) => m.to === user.phone && !seen.has(m.id) && /could not reset/.test(m.text),
+    );
     assert.match(sms.text, /protected/i);
     await dc.bind(user.upn, user.initialPassword);
     const audit = await stack.database.db('audit_events').where({ user_id: user.userId, action: 'reset.failed' });
@@ -105,7 +121,10 @@ describe('password reset through the agent against a real Samba AD', () => {
     try {
       const user = await enrolledDirectoryUser(stack, tenant, dc);
       const statuses = [];
-      for (let i = 0; i < 3; i++) statuses.push((await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`)).body.status);
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`)).body.status,
+        );
       assert.deepEqual(statuses, ['completed', 'completed', 'refused']);
       const refused = await stack.database.db('audit_events').where({ user_id: user.userId, action: 'reset.refused' });
       assert.equal(refused.length, 1);
@@ -115,9 +134,14 @@ describe('password reset through the agent against a real Samba AD', () => {
   });
 
   it('refuses a user who is not enrolled, before starting anything', async () => {
-    const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [{ username: 'never-enrolled', email: 'ne@example.com' }]);
+    const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [
+      { username: 'never-enrolled', email: 'ne@example.com' },
+    ]);
     assert.ok('created' in created);
-    const reset = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/users/${created.created[0]!.id}/reset-password`);
+    const reset = await apiClient(stack.url, tenant.apiKey)(
+      'POST',
+      `/clients/${tenant.clientId}/users/${created.created[0]!.id}/reset-password`,
+    );
     assert.equal(reset.status, 409);
     assert.match(reset.body.error.message, /not enrolled/);
   });
@@ -125,15 +149,23 @@ describe('password reset through the agent against a real Samba AD', () => {
   it('cuts off a revoked agent credential, and tells an agent only about its own client', async () => {
     const api = apiClient(stack.url, tenant.apiKey);
     const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'to revoke' });
-    const config = await fetch(`${stack.url}/agent/v1/config`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+    const config = await fetch(`${stack.url}/agent/v1/config`, {
+      headers: { authorization: `Bearer ${issued.body.token}` },
+    });
     assert.equal(config.status, 200);
-    const settings = (await config.json()) as { clientId: string; temporal: { taskQueue: string }; codecKey: { id: string } };
+    const settings = (await config.json()) as {
+      clientId: string;
+      temporal: { taskQueue: string };
+      codecKey: { id: string };
+    };
     assert.equal(settings.clientId, tenant.clientId);
     assert.equal(settings.codecKey.id, `client.${tenant.clientId}`);
     assert.ok(settings.temporal.taskQueue.endsWith(tenant.clientId));
     const revoked = await api('POST', `/clients/${tenant.clientId}/agents/${issued.body.id}/revoke`);
     assert.equal(revoked.body.status, 'revoked');
-    const after = await fetch(`${stack.url}/agent/v1/config`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+    const after = await fetch(`${stack.url}/agent/v1/config`, {
+      headers: { authorization: `Bearer ${issued.body.token}` },
+    });
     assert.equal(after.status, 401);
     const heartbeat = await fetch(`${stack.url}/agent/v1/heartbeat`, {
       method: 'POST',
@@ -141,7 +173,10 @@ describe('password reset through the agent against a real Samba AD', () => {
       body: JSON.stringify({ version: '1', hostname: 'x' }),
     });
     assert.equal(heartbeat.status, 401);
-    const audit = await stack.database.db('audit_events').where({ client_id: tenant.clientId }).whereIn('action', ['agent.created', 'agent.revoked']);
+    const audit = await stack.database
+      .db('audit_events')
+      .where({ client_id: tenant.clientId })
+      .whereIn('action', ['agent.created', 'agent.revoked']);
     assert.ok(audit.some((e: { action: string }) => e.action === 'agent.revoked'));
   });
 
@@ -153,7 +188,10 @@ describe('password reset through the agent against a real Samba AD', () => {
     assert.ok(online.lastSeenAt);
 
     const user = await enrolledDirectoryUser(stack, tenant, dc);
-    assert.equal((await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`)).body.status, 'completed');
+    assert.equal(
+      (await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`)).body.status,
+      'completed',
+    );
     const histories = await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue);
     const toAgent = histories
       .filter((h) => h.workflowId === makePasswordResetWorkflowId(tenant.clientId, user.userId))
@@ -170,9 +208,14 @@ describe('password reset through the agent against a real Samba AD', () => {
     // Another client's agent key fails even when presented under this client's key id: the cipher refuses it.
     const other = await createTenant(stack, 'Other MSP');
     const otherKey = deriveClientCodecKey(stack.config.masterKey, other.clientId);
-    await assert.rejects(new EncryptionCodec(agentKeyRing(tenant.clientId, otherKey)).decode([asPayload]), /authenticate/);
+    await assert.rejects(
+      new EncryptionCodec(agentKeyRing(tenant.clientId, otherKey)).decode([asPayload]),
+      /authenticate/,
+    );
     // The central process can read it, deriving each client's key from the master key.
-    const [central] = await new EncryptionCodec(centralKeyRing(stack.config.codecKeys, stack.config.masterKey)).decode([asPayload]);
+    const [central] = await new EncryptionCodec(centralKeyRing(stack.config.codecKeys, stack.config.masterKey)).decode([
+      asPayload,
+    ]);
     assert.match(Buffer.from(central!.data!).toString(), new RegExp(`"username":"${user.username}"`));
   });
 });

@@ -69,7 +69,13 @@ function describeFailure(error: unknown): { code: string; userMessage: string } 
  */
 export async function passwordResetWorkflow(input: PasswordResetInput): Promise<PasswordResetResult> {
   const { resetId, userId } = input;
-  const record = { resetId, userId, channel: input.channel, requestedBy: input.requestedBy, requestedAt: input.requestedAt };
+  const record = {
+    resetId,
+    userId,
+    channel: input.channel,
+    requestedBy: input.requestedBy,
+    requestedAt: input.requestedAt,
+  };
   const agent = proxyActivities<DirectoryActivities>({
     taskQueue: input.agentTaskQueue,
     // Short per attempt so that a killed agent's task moves to another agent quickly; bounded in total so the
@@ -100,7 +106,12 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
   }
 
   const unlocked = set.wasLocked && input.policy.unlockOnReset;
-  await central.deliverResetPassword({ ...record, password: set.password, unlocked, mustChange: input.policy.mustChangeAtNextLogon });
+  await central.deliverResetPassword({
+    ...record,
+    password: set.password,
+    unlocked,
+    mustChange: input.policy.mustChangeAtNextLogon,
+  });
   await notice.notifyOwnerOfReset({ userId, channel: input.channel });
   return { status: 'completed', resetId, unlocked };
 }

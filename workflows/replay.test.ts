@@ -20,9 +20,15 @@ describe('workflow replay (enrollment and password reset)', () => {
   });
 
   it('replays every recorded history without a determinism error', async () => {
-    const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) }));
+    const histories = files.map((file) => ({
+      workflowId: file,
+      history: JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')),
+    }));
     const results = Worker.runReplayHistories(
-      { workflowsPath: require.resolve('./index'), dataConverter: createCentralDataConverter(fixtureKeyRing(), fixtureMasterKey()) },
+      {
+        workflowsPath: require.resolve('./index'),
+        dataConverter: createCentralDataConverter(fixtureKeyRing(), fixtureMasterKey()),
+      },
       histories,
     );
     const failures: string[] = [];

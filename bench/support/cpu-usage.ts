@@ -3,7 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /** CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). */
-export function cpuSecondsByGroup(groupOf: (process: { pid: number; ppid: number; comm: string }) => string | undefined): Map<string, number> {
+export function cpuSecondsByGroup(
+  groupOf: (process: { pid: number; ppid: number; comm: string }) => string | undefined,
+): Map<string, number> {
   const totals = new Map<string, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -26,7 +28,10 @@ export function cpuSecondsByGroup(groupOf: (process: { pid: number; ppid: number
 }
 
 /** Runs `work` and returns the CPU seconds each group spent meanwhile. */
-export async function measureCpu<T>(groupOf: Parameters<typeof cpuSecondsByGroup>[0], work: () => Promise<T>): Promise<{ result: T; cpu: Map<string, number> }> {
+export async function measureCpu<T>(
+  groupOf: Parameters<typeof cpuSecondsByGroup>[0],
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: Map<string, number> }> {
   const before = cpuSecondsByGroup(groupOf);
   const result = await work();
   const after = cpuSecondsByGroup(groupOf);

@@ -27,7 +27,10 @@ export function printTable(rows: Array<[string, Stats]>, title = 'round trip (ms
   const header = [title, 'n', 'p50', 'p99', 'mean', 'min', 'max'];
   const body = rows.map(([name, s]) => [name, String(s.n), ms(s.p50), ms(s.p99), ms(s.mean), ms(s.min), ms(s.max)]);
   const widths = header.map((cell, column) => Math.max(cell.length, ...body.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of body) console.log(line(row));

@@ -58,7 +58,8 @@ export function parseKeyRing(spec: string, what: string): KeyRing {
       const separator = part.indexOf(':');
       if (separator <= 0) throw new Error(`${what}: each entry is "keyId:base64key", got "${part.slice(0, 12)}…"`);
       const keyId = part.slice(0, separator);
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) throw new Error(`${what}: key id "${keyId}" may use only letters, digits, _ and - (at most 32)`);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId))
+        throw new Error(`${what}: key id "${keyId}" may use only letters, digits, _ and - (at most 32)`);
       return [keyId, decodeKey(part.slice(separator + 1), `${what} key "${keyId}"`)] as const;
     });
   const first = entries[0];

@@ -10,5 +10,9 @@ export interface TemporalClientOptions {
 
 export async function connectTemporalClient(options: TemporalClientOptions): Promise<Client> {
   const connection = await Connection.connect({ address: options.address });
-  return new Client({ connection, namespace: options.namespace, dataConverter: createDataConverter(options.codecKeys) });
+  return new Client({
+    connection,
+    namespace: options.namespace,
+    dataConverter: createDataConverter(options.codecKeys),
+  });
 }

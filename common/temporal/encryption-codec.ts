@@ -1,4 +1,10 @@
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type SerializationContext, ValueError } from '@temporalio/common';
+import {
+  METADATA_ENCODING_KEY,
+  type Payload,
+  type PayloadCodec,
+  type SerializationContext,
+  ValueError,
+} from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { open, seal } from '../crypto/aes-gcm';
 import type { KeyRing } from '../crypto/keys';

@@ -10,13 +10,20 @@ function isNotFound(error: unknown): boolean {
  * Registers the namespace if it is missing and keeps its retention equal to temporal.yaml, so that the file
  * stays the truth for the deployment rather than whatever the namespace was created with years ago.
  */
-export async function ensureNamespace(connection: { workflowService: temporal.api.workflowservice.v1.WorkflowService }, namespace: string, retentionMs: number): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureNamespace(
+  connection: { workflowService: temporal.api.workflowservice.v1.WorkflowService },
+  namespace: string,
+  retentionMs: number,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const retention = msToTs(retentionMs);
   try {
     const described = await connection.workflowService.describeNamespace({ namespace });
     const current = Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
     if (current === Math.floor(retentionMs / 1000)) return 'unchanged';
-    await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl: retention } });
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: retention },
+    });
     return 'updated';
   } catch (error) {
     if (!isNotFound(error)) throw error;

@@ -15,7 +15,8 @@ export function installSdkLogger(logger: Logger, level: LogLevel): () => void {
   const unregister = () => void targets.delete(logger);
   if (installed) return unregister;
   installed = true;
-  const sdkLevel: SdkLogLevel = level === 'silent' || level === 'error' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
+  const sdkLevel: SdkLogLevel =
+    level === 'silent' || level === 'error' ? 'ERROR' : level === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({
     // Forwarded too: the SDK's native core otherwise prints its own warnings (reconnects, retries) to stderr.
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
@@ -23,7 +24,11 @@ export function installSdkLogger(logger: Logger, level: LogLevel): () => void {
       const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
       // Only the message and ids: the SDK's log metadata can carry workflow arguments.
       for (const target of targets) {
-        target[method](entry.message, { source: 'temporal-sdk', workflowId: entry.meta?.workflowId, activityType: entry.meta?.activityType });
+        target[method](entry.message, {
+          source: 'temporal-sdk',
+          workflowId: entry.meta?.workflowId,
+          activityType: entry.meta?.activityType,
+        });
       }
     }),
   });

@@ -18,7 +18,8 @@ const POLICY_USER_MESSAGES: Record<PasswordPolicyReason, string> = {
   complexity:
     'The new password is not complex enough. Mix upper- and lower-case letters, digits and symbols, and do not include your name or username.',
   history: 'That password has been used before. Choose one you have not used recently.',
-  'minimum-age': 'This password was changed too recently to be changed again yet. Try again later, or contact your IT helpdesk.',
+  'minimum-age':
+    'This password was changed too recently to be changed again yet. Try again later, or contact your IT helpdesk.',
   unknown: "The new password does not meet your organisation's password policy. Choose a longer, more complex one.",
 };
 
@@ -138,11 +139,16 @@ export class InsufficientRightsError extends DirectoryError {
 export class DirectoryUnavailableError extends DirectoryError {
   readonly retryable = true;
   readonly code = 'directory_unavailable';
-  readonly userMessage = "Your organisation's directory could not be reached just now. Please try again in a few minutes.";
+  readonly userMessage =
+    "Your organisation's directory could not be reached just now. Please try again in a few minutes.";
 
   constructor(providerId: string, details: { url?: string; detail: string }, options?: { cause?: unknown }) {
     const where = details.url ? ` at ${details.url}` : '';
-    super(`The directory server${where} could not be reached or did not answer: ${details.detail}`, providerId, options);
+    super(
+      `The directory server${where} could not be reached or did not answer: ${details.detail}`,
+      providerId,
+      options,
+    );
   }
 }
 

@@ -9,7 +9,8 @@ export class Cleanups {
 
   run(): Promise<void> {
     return (this.running ??= (async () => {
-      for (const step of this.steps.reverse()) await step().catch((error: Error) => console.error(`[latchkey] cleanup step failed: ${error.message}`));
+      for (const step of this.steps.reverse())
+        await step().catch((error: Error) => console.error(`[latchkey] cleanup step failed: ${error.message}`));
     })());
   }
 }

@@ -6,7 +6,10 @@ import type { LatchkeyRuntime } from '../../server/runtime';
  * On a brand-new data folder, creates a demo MSP with one client and an API key, so the quick start can call
  * the API at once. The key is written to a file readable by the owner only, never to the terminal or a log.
  */
-export async function ensureDevTenant(runtime: LatchkeyRuntime, dataDir: string): Promise<{ keyFile: string; clientId?: string; created: boolean }> {
+export async function ensureDevTenant(
+  runtime: LatchkeyRuntime,
+  dataDir: string,
+): Promise<{ keyFile: string; clientId?: string; created: boolean }> {
   const keyFile = join(dataDir, 'dev-api-key.txt');
   const existing = await runtime.db('msps').first('id');
   if (existing || existsSync(keyFile)) return { keyFile, created: false };

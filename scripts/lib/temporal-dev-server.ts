@@ -27,7 +27,18 @@ export interface DevServer {
 }
 
 export function devServerArgs(options: DevServerOptions): string[] {
-  const args = ['server', 'start-dev', '--ip', options.ip, '--port', String(options.grpcPort), '--namespace', options.namespace, '--log-level', options.logLevel];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    options.ip,
+    '--port',
+    String(options.grpcPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    options.logLevel,
+  ];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
@@ -42,7 +53,8 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode} while starting`);
+    if (child.exitCode !== null)
+      throw new Error(`the Temporal dev server exited with code ${child.exitCode} while starting`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.healthService.check({});
@@ -53,7 +65,9 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${String(lastError)}`);
+  throw new Error(
+    `the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${String(lastError)}`,
+  );
 }
 
 /** Starts `temporal server start-dev` as a child process and waits until its gRPC frontend answers. */
@@ -84,7 +98,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return { address, uiUrl: options.uiPort ? `http://${options.ip === '127.0.0.1' ? 'localhost' : options.ip}:${options.uiPort}` : undefined, process: child, stop };
+  return {
+    address,
+    uiUrl: options.uiPort
+      ? `http://${options.ip === '127.0.0.1' ? 'localhost' : options.ip}:${options.uiPort}`
+      : undefined,
+    process: child,
+    stop,
+  };
 }
 
 /** A headless, in-memory dev server on a free port, configured from temporal.yaml: what tests and benchmarks use. */

@@ -29,6 +29,10 @@ export async function startTestServices(cleanups: Cleanups): Promise<TestService
   say('Starting a throwaway Temporal dev server…');
   const temporal = await startThrowawayDevServer(cliPath, join(scratch, 'temporal.log'));
   cleanups.push(() => temporal.stop());
-  Object.assign(process.env, { LATCHKEY_TEST_TEMPORAL_ADDRESS: temporal.address, LATCHKEY_TEST_PG_URL: postgresUrl, TEMPORAL_CLI_PATH: cliPath });
+  Object.assign(process.env, {
+    LATCHKEY_TEST_TEMPORAL_ADDRESS: temporal.address,
+    LATCHKEY_TEST_PG_URL: postgresUrl,
+    TEMPORAL_CLI_PATH: cliPath,
+  });
   return { postgresUrl, cliPath, temporalAddress: temporal.address, scratch };
 }

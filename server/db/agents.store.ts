@@ -28,7 +28,12 @@ export class AgentsStore {
     const tokenId = randomToken(9);
     const secret = randomToken(32);
     const [agent] = await this.db('agents')
-      .insert({ client_id: clientId, name, token_id: tokenId, token_hash: this.secrets.hash('api-key-hash', `agent:${secret}`) })
+      .insert({
+        client_id: clientId,
+        name,
+        token_id: tokenId,
+        token_hash: this.secrets.hash('api-key-hash', `agent:${secret}`),
+      })
       .returning('*');
     return { agent: agent as AgentRow, token: `lka_${tokenId}_${secret}` };
   }
@@ -36,13 +41,19 @@ export class AgentsStore {
   async authenticate(token: string): Promise<AgentRow | undefined> {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return undefined;
-    const row: AgentRow | undefined = await this.db('agents').where({ token_id: match[1] }).whereNull('revoked_at').first();
-    if (!row || !constantTimeEqual(row.token_hash, this.secrets.hash('api-key-hash', `agent:${match[2]}`))) return undefined;
+    const row: AgentRow | undefined = await this.db('agents')
+      .where({ token_id: match[1] })
+      .whereNull('revoked_at')
+      .first();
+    if (!row || !constantTimeEqual(row.token_hash, this.secrets.hash('api-key-hash', `agent:${match[2]}`)))
+      return undefined;
     return row;
   }
 
   async recordHeartbeat(agentId: string, details: { version: string; hostname: string }): Promise<void> {
-    await this.db('agents').where({ id: agentId }).update({ ...details, last_seen_at: this.db.fn.now() });
+    await this.db('agents')
+      .where({ id: agentId })
+      .update({ ...details, last_seen_at: this.db.fn.now() });
   }
 
   async list(clientId: string): Promise<AgentRow[]> {
@@ -50,7 +61,10 @@ export class AgentsStore {
   }
 
   async revoke(clientId: string, agentId: string): Promise<boolean> {
-    const updated = await this.db('agents').where({ id: agentId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: this.db.fn.now() });
+    const updated = await this.db('agents')
+      .where({ id: agentId, client_id: clientId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: this.db.fn.now() });
     return updated > 0;
   }
 

@@ -51,7 +51,10 @@ export class ApiKeysStore {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return undefined;
     const [, keyId, secret] = match as unknown as [string, string, string];
-    const row: ApiKeyRow | undefined = await this.db('api_keys').where({ key_id: keyId }).whereNull('revoked_at').first();
+    const row: ApiKeyRow | undefined = await this.db('api_keys')
+      .where({ key_id: keyId })
+      .whereNull('revoked_at')
+      .first();
     if (!row || !constantTimeEqual(row.secret_hash, this.secrets.hash('api-key-hash', secret))) return undefined;
     return { apiKeyId: row.id, mspId: row.msp_id, clientId: row.client_id };
   }

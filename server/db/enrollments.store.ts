@@ -2,13 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from './connect';
 
 export type EnrollmentStatus =
-  | 'invited'
-  | 'enrolling'
-  | 'blocked'
-  | 'enrolled_app'
-  | 'enrolled_sms'
-  | 'expired'
-  | 'cancelled';
+  'invited' | 'enrolling' | 'blocked' | 'enrolled_app' | 'enrolled_sms' | 'expired' | 'cancelled';
 
 export interface EnrollmentRef {
   enrollmentId: string;
@@ -40,7 +34,12 @@ export class EnrollmentsStore {
       .ignore();
   }
 
-  async setStatus(enrollmentId: string, status: EnrollmentStatus, ended: boolean, trx: Knex | Knex.Transaction = this.db) {
+  async setStatus(
+    enrollmentId: string,
+    status: EnrollmentStatus,
+    ended: boolean,
+    trx: Knex | Knex.Transaction = this.db,
+  ) {
     await trx('enrollments')
       .where({ id: enrollmentId })
       .update({ status, ended_at: ended ? trx.fn.now() : null });
@@ -54,7 +53,11 @@ export class EnrollmentsStore {
         .whereNull('consumed_at')
         .whereNull('revoked_at')
         .update({ revoked_at: trx.fn.now() });
-      await trx('activation_links').insert({ token_hash: tokenHash, enrollment_id: enrollmentId, expires_at: expiresAt });
+      await trx('activation_links').insert({
+        token_hash: tokenHash,
+        enrollment_id: enrollmentId,
+        expires_at: expiresAt,
+      });
     });
   }
 

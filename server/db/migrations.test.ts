@@ -34,7 +34,10 @@ describe('migrations and database rules', () => {
     const start = Math.floor(Date.now() / 60_000) * 60_000 + 1;
     const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.hit('subject', 5, 60_000, start)));
     assert.equal(verdicts.filter((v) => v.allowed).length, 5);
-    assert.deepEqual(verdicts.map((v) => v.hits).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      verdicts.map((v) => v.hits).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 
   it('does not forget hits at a window boundary: the limit slides', async () => {

@@ -44,9 +44,7 @@ export async function pageBy<Row extends { id: string | number; created_at: Date
     const { createdAt, id } = decodeCursor(request.cursor);
     query.whereRaw(`(${table}.created_at, ${table}.id) > (?, ?)`, [createdAt, id]);
   }
-  const rows = (await query
-    .orderBy([`${table}.created_at`, `${table}.id`])
-    .limit(request.limit + 1)) as Row[];
+  const rows = (await query.orderBy([`${table}.created_at`, `${table}.id`]).limit(request.limit + 1)) as Row[];
   const items = rows.slice(0, request.limit);
   const last = items[items.length - 1];
   return {

@@ -24,7 +24,12 @@ export class PasswordResetsStore {
    * One row per reset, written once its outcome is known; a retried write of the same reset changes nothing.
    * Resets in flight are visible in the Temporal UI, not here.
    */
-  async record(row: Pick<PasswordResetRow, 'id' | 'user_id' | 'client_id' | 'channel' | 'requested_by' | 'failure_code' | 'status'> & { requestedAt?: Date }): Promise<void> {
+  async record(
+    row: Pick<
+      PasswordResetRow,
+      'id' | 'user_id' | 'client_id' | 'channel' | 'requested_by' | 'failure_code' | 'status'
+    > & { requestedAt?: Date },
+  ): Promise<void> {
     const { requestedAt, ...columns } = row;
     await this.db('password_resets')
       .insert({ ...columns, ...(requestedAt ? { created_at: requestedAt } : {}), ended_at: this.db.fn.now() })
@@ -33,6 +38,10 @@ export class PasswordResetsStore {
   }
 
   async listForClient(clientId: string, page: PageRequest): Promise<Page<PasswordResetRow>> {
-    return pageBy<PasswordResetRow>(this.db('password_resets').select('*').where({ client_id: clientId }), 'password_resets', page);
+    return pageBy<PasswordResetRow>(
+      this.db('password_resets').select('*').where({ client_id: clientId }),
+      'password_resets',
+      page,
+    );
   }
 }

@@ -27,13 +27,19 @@ export class RateLimitStore {
       .merge({ hits: this.db.raw('rate_limit_buckets.hits + 1') })
       .returning('hits');
     const current = Number((row as { hits: number }).hits);
-    const previousRow = await this.db('rate_limit_buckets').where({ subject, window_start: new Date(windowStart - windowMs) }).first('hits');
+    const previousRow = await this.db('rate_limit_buckets')
+      .where({ subject, window_start: new Date(windowStart - windowMs) })
+      .first('hits');
     const previous = Number(previousRow?.hits ?? 0);
     const overlap = 1 - (now - windowStart) / windowMs;
     const hits = current + previous * overlap;
     const allowed = hits <= limit;
     // When refused, wait until the previous window's share has decayed enough, or this window has ended.
-    const retryAfterMs = allowed ? 0 : previous > 0 && current <= limit ? ((hits - limit) / previous) * windowMs : windowStart + windowMs - now;
+    const retryAfterMs = allowed
+      ? 0
+      : previous > 0 && current <= limit
+        ? ((hits - limit) / previous) * windowMs
+        : windowStart + windowMs - now;
     return { allowed, hits: Math.ceil(hits), retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
   }
 

@@ -54,7 +54,10 @@ export class TenantsStore {
   }
 
   async updateSettings(clientId: string, settings: ClientSettings): Promise<ClientRow> {
-    const [row] = await this.db('clients').where({ id: clientId }).update({ settings: JSON.stringify(settings) }).returning('*');
+    const [row] = await this.db('clients')
+      .where({ id: clientId })
+      .update({ settings: JSON.stringify(settings) })
+      .returning('*');
     return row as ClientRow;
   }
 
@@ -62,15 +65,31 @@ export class TenantsStore {
    * A user with its client's name and settings and its MSP's name, in one round trip. Unscoped: for activities
    * and pages that reach a user through an id they already hold.
    */
-  async userWithOrg(userId: string): Promise<{ user: UserRow; mspId: string; mspName: string; clientName: string; clientSettings: ClientSettings } | undefined> {
+  async userWithOrg(
+    userId: string,
+  ): Promise<
+    { user: UserRow; mspId: string; mspName: string; clientName: string; clientSettings: ClientSettings } | undefined
+  > {
     const row = await this.db('users')
       .join('clients', 'clients.id', 'users.client_id')
       .join('msps', 'msps.id', 'clients.msp_id')
       .where('users.id', userId)
-      .first('users.*', 'msps.id as org_msp_id', 'msps.name as org_msp_name', 'clients.name as org_client_name', 'clients.settings as org_client_settings');
+      .first(
+        'users.*',
+        'msps.id as org_msp_id',
+        'msps.name as org_msp_name',
+        'clients.name as org_client_name',
+        'clients.settings as org_client_settings',
+      );
     if (!row) return undefined;
     const { org_msp_id, org_msp_name, org_client_name, org_client_settings, ...user } = row;
-    return { user: user as UserRow, mspId: org_msp_id, mspName: org_msp_name, clientName: org_client_name, clientSettings: org_client_settings };
+    return {
+      user: user as UserRow,
+      mspId: org_msp_id,
+      mspName: org_msp_name,
+      clientName: org_client_name,
+      clientSettings: org_client_settings,
+    };
   }
 
   async listClients(scope: Scope, page: PageRequest): Promise<Page<ClientRow>> {

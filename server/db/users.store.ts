@@ -4,14 +4,7 @@ import { pageBy, type Page, type PageRequest } from './paging';
 import type { ClientSettings, Scope } from './tenants.store';
 
 export type UserStatus =
-  | 'inactive'
-  | 'invited'
-  | 'enrolling'
-  | 'blocked'
-  | 'enrolled_app'
-  | 'enrolled_sms'
-  | 'expired'
-  | 'deactivated';
+  'inactive' | 'invited' | 'enrolling' | 'blocked' | 'enrolled_app' | 'enrolled_sms' | 'expired' | 'deactivated';
 
 export const ENROLLED_STATUSES: readonly UserStatus[] = ['enrolled_app', 'enrolled_sms'];
 /** Statuses in which an enrollment workflow is running for the user. */
@@ -79,7 +72,12 @@ export class UsersStore {
     return this.scoped(scope, clientId).select('users.*').whereIn('users.id', userIds);
   }
 
-  async list(scope: Scope, clientId: string, status: UserStatus | undefined, page: PageRequest): Promise<Page<UserRow>> {
+  async list(
+    scope: Scope,
+    clientId: string,
+    status: UserStatus | undefined,
+    page: PageRequest,
+  ): Promise<Page<UserRow>> {
     const query = this.scoped(scope, clientId).select('users.*');
     if (status) query.andWhere('users.status', status);
     return pageBy<UserRow>(query, 'users', page);
@@ -89,13 +87,17 @@ export class UsersStore {
    * All or nothing: either every user is inserted, or none is and the conflicts are returned, so that an
    * import can be fixed and re-sent without leaving half a batch behind.
    */
-  async insertMany(clientId: string, users: NewUser[]): Promise<{ created: UserRow[] } | { conflicts: ImportConflict[] }> {
+  async insertMany(
+    clientId: string,
+    users: NewUser[],
+  ): Promise<{ created: UserRow[] } | { conflicts: ImportConflict[] }> {
     const seen = new Map<string, number>();
     const conflicts: ImportConflict[] = [];
     users.forEach((user, index) => {
       const key = user.username.toLowerCase();
       const first = seen.get(key);
-      if (first !== undefined) conflicts.push({ index, username: user.username, reason: `same username as entry ${first}` });
+      if (first !== undefined)
+        conflicts.push({ index, username: user.username, reason: `same username as entry ${first}` });
       else seen.set(key, index);
     });
     return this.db.transaction(async (trx) => {
@@ -116,7 +118,11 @@ export class UsersStore {
       }));
       const created: UserRow[] = [];
       for (let start = 0; start < rows.length; start += 500) {
-        created.push(...((await trx('users').insert(rows.slice(start, start + 500)).returning('*')) as UserRow[]));
+        created.push(
+          ...((await trx('users')
+            .insert(rows.slice(start, start + 500))
+            .returning('*')) as UserRow[]),
+        );
       }
       return { created };
     });

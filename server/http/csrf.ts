@@ -30,7 +30,9 @@ export class Csrf {
     const seed = readCookie(request, COOKIE);
     const submitted = typeof request.body?._csrf === 'string' ? (request.body._csrf as string) : '';
     if (!seed || !submitted || !constantTimeEqual(submitted, this.secrets.hash('session-signing', `csrf:${seed}`))) {
-      throw new ForbiddenError('This form has expired or was not sent from this site. Go back, reload the page and try again.');
+      throw new ForbiddenError(
+        'This form has expired or was not sent from this site. Go back, reload the page and try again.',
+      );
     }
   }
 }

@@ -28,7 +28,11 @@ export function describeError(thrown: unknown): ErrorDescription {
   const parser = error as BodyParserError;
   switch (parser.type) {
     case 'entity.too.large':
-      return { status: 413, code: 'body_too_large', message: `The request body is larger than the ${parser.limit ?? ''} bytes allowed` };
+      return {
+        status: 413,
+        code: 'body_too_large',
+        message: `The request body is larger than the ${parser.limit ?? ''} bytes allowed`,
+      };
     case 'entity.parse.failed':
       return { status: 400, code: 'malformed_body', message: 'The request body is not valid JSON' };
     case 'encoding.unsupported':
@@ -46,8 +50,11 @@ export function describeError(thrown: unknown): ErrorDescription {
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (thrown, request, response, _next) => {
     const described = describeError(thrown);
-    if (described.status >= 500) logger.error('Request failed', { method: request.method, route: request.route?.path, ...errorFields(thrown) });
+    if (described.status >= 500)
+      logger.error('Request failed', { method: request.method, route: request.route?.path, ...errorFields(thrown) });
     if (response.headersSent) return;
-    response.status(described.status).json({ error: { code: described.code, message: described.message, details: described.details } });
+    response
+      .status(described.status)
+      .json({ error: { code: described.code, message: described.message, details: described.details } });
   };
 }

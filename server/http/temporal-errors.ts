@@ -33,7 +33,11 @@ export function toHttpError(error: unknown): unknown {
     return new ConflictError(error.cause.message);
   }
   if (error instanceof WorkflowNotFoundError) {
-    return new LatchkeyError('This enrollment has ended; ask your IT provider for a new activation email', 'enrollment_closed', 410);
+    return new LatchkeyError(
+      'This enrollment has ended; ask your IT provider for a new activation email',
+      'enrollment_closed',
+      410,
+    );
   }
   const code = (error as { code?: number }).code;
   if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.DEADLINE_EXCEEDED) return new TemporalUnavailableError();

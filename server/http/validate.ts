@@ -9,7 +9,10 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown, wh
       field: [where, ...issue.path].join('.'),
       message: issue.message,
     }));
-    throw new InputError(`The request ${where} is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
+    throw new InputError(
+      `The request ${where} is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      problems,
+    );
   }
   return result.data;
 }

@@ -39,7 +39,10 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
       agentId: agent.id,
       clientId: agent.client_id,
       temporal: { ...deps.temporal, taskQueue: deps.agentTaskQueue(agent.client_id) },
-      codecKey: { id: clientCodecKeyId(agent.client_id), key: deriveClientCodecKey(deps.masterKey, agent.client_id).toString('base64') },
+      codecKey: {
+        id: clientCodecKeyId(agent.client_id),
+        key: deriveClientCodecKey(deps.masterKey, agent.client_id).toString('base64'),
+      },
       heartbeatIntervalSeconds: 30,
     });
   });

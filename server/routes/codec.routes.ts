@@ -16,12 +16,16 @@ const payloadsBody = z.object({
 });
 
 const toPayload = (wire: { metadata?: Record<string, string>; data?: string }): Payload => ({
-  metadata: Object.fromEntries(Object.entries(wire.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(wire.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+  ),
   data: wire.data === undefined ? undefined : Buffer.from(wire.data, 'base64'),
 });
 
 const toWire = (payload: Payload) => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+  ),
   data: payload.data ? Buffer.from(payload.data).toString('base64') : undefined,
 });
 
@@ -52,7 +56,13 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     const [scheme, token] = (request.get('authorization') ?? '').split(' ');
     if (scheme?.toLowerCase() === 'bearer' && token && constantTimeEqual(token, deps.adminToken)) return true;
     const cookie = readCookie(request, COOKIE);
-    return !!cookie && constantTimeEqual(cookie.split('.')[1] ?? '', deps.secrets.hash('codec-admin-session', `${cookie.split('.')[0]}:${sessionMarker}`));
+    return (
+      !!cookie &&
+      constantTimeEqual(
+        cookie.split('.')[1] ?? '',
+        deps.secrets.hash('codec-admin-session', `${cookie.split('.')[0]}:${sessionMarker}`),
+      )
+    );
   };
 
   router.use((request, response, next) => {
@@ -80,7 +90,8 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
 
   router.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), (request, response) => {
     const token = typeof request.body?.token === 'string' ? (request.body.token as string) : '';
-    if (!deps.adminToken || !constantTimeEqual(token, deps.adminToken)) throw new AuthenticationError('That codec admin token is not right');
+    if (!deps.adminToken || !constantTimeEqual(token, deps.adminToken))
+      throw new AuthenticationError('That codec admin token is not right');
     const id = randomToken(16);
     response.cookie(COOKIE, `${id}.${deps.secrets.hash('codec-admin-session', `${id}:${sessionMarker}`)}`, {
       httpOnly: true,
@@ -93,10 +104,15 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   });
 
   router.post('/:operation', express.json({ limit: '8mb' }), async (request, response) => {
-    if (!deps.adminToken) throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
-    if (!authenticated(request)) throw new AuthenticationError('Sign in at /codec/login or send "Authorization: Bearer <codec admin token>"');
+    if (!deps.adminToken)
+      throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
+    if (!authenticated(request))
+      throw new AuthenticationError('Sign in at /codec/login or send "Authorization: Bearer <codec admin token>"');
     const operation = request.params.operation;
-    if (operation !== 'decode' && operation !== 'encode') return void response.status(404).json({ error: { code: 'not_found', message: 'Use /codec/decode or /codec/encode' } });
+    if (operation !== 'decode' && operation !== 'encode')
+      return void response
+        .status(404)
+        .json({ error: { code: 'not_found', message: 'Use /codec/decode or /codec/encode' } });
     const body = parseInput(payloadsBody, request.body);
     const payloads = body.payloads.map(toPayload);
     const result = operation === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);

@@ -9,9 +9,13 @@ describe('codec endpoint for the Temporal Web UI', () => {
   let wire: { metadata: Record<string, string>; data: string };
   before(async () => {
     stack = await startTestStack();
-    const [sealed] = await new EncryptionCodec(stack.config.codecKeys).encode([defaultPayloadConverter.toPayload({ phone: '+14155552671' })]);
+    const [sealed] = await new EncryptionCodec(stack.config.codecKeys).encode([
+      defaultPayloadConverter.toPayload({ phone: '+14155552671' }),
+    ]);
     wire = {
-      metadata: Object.fromEntries(Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
       data: Buffer.from(sealed!.data!).toString('base64'),
     };
   });
@@ -40,10 +44,16 @@ describe('codec endpoint for the Temporal Web UI', () => {
   });
 
   it('lets the Web UI in with a login cookie, and allows its origin by CORS', async () => {
-    const preflight = await fetch(`${stack.url}/codec/decode`, { method: 'OPTIONS', headers: { origin: new URL(stack.config.temporal.uiUrl).origin } });
+    const preflight = await fetch(`${stack.url}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: new URL(stack.config.temporal.uiUrl).origin },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');
-    const foreign = await fetch(`${stack.url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    const foreign = await fetch(`${stack.url}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
     assert.equal(foreign.headers.get('access-control-allow-origin'), null);
 
     const login = await fetch(`${stack.url}/codec/login`, {

@@ -25,7 +25,16 @@ export function outboxInboundRoutes(deps: OutboxInboundDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
   const show = (response: Response, status: number, context: Record<string, unknown>) =>
-    void response.status(status).type('html').send(deps.render('outbox-inbound', { title: 'Text the service number', serviceNumber: deps.serviceNumber, ...context }));
+    void response
+      .status(status)
+      .type('html')
+      .send(
+        deps.render('outbox-inbound', {
+          title: 'Text the service number',
+          serviceNumber: deps.serviceNumber,
+          ...context,
+        }),
+      );
 
   router.get('/', (request, response) => show(response, 200, { csrf: deps.csrf.issue(request, response) }));
 

@@ -20,7 +20,10 @@ describe('texting the service number from the outbox (SMS in outbox mode)', () =
   it('links the form from the outbox page, and has no Twilio webhook to call', async () => {
     const outbox = await new BrowserSession(stack.url).get('/outbox');
     assert.match(outbox.html, /href="\/outbox\/inbound"/);
-    const webhook = await fetch(`${stack.url}/webhooks/twilio/sms`, { method: 'POST', body: new URLSearchParams({ From: '+14155552671', Body: 'RESET' }) });
+    const webhook = await fetch(`${stack.url}/webhooks/twilio/sms`, {
+      method: 'POST',
+      body: new URLSearchParams({ From: '+14155552671', Body: 'RESET' }),
+    });
     assert.equal(webhook.status, 404);
   });
 
@@ -40,7 +43,9 @@ describe('texting the service number from the outbox (SMS in outbox mode)', () =
 
     const reset = await browser.post('/outbox/inbound', { from: phone, body: 'RESET' });
     assert.match(reset.html, /If this number is enrolled for password reset/);
-    const described = await stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(tenant.clientId, userId)).describe();
+    const described = await stack.runtime.temporal.workflow
+      .getHandle(makePasswordResetWorkflowId(tenant.clientId, userId))
+      .describe();
     assert.equal(described.type, 'passwordResetWorkflow');
   });
 

@@ -3,7 +3,11 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { EnrollmentPolicy } from '../../common/config';
 import { ConflictError, NotFoundError } from '../../common/errors';
-import { enrollmentWorkflow, cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment.workflow';
+import {
+  enrollmentWorkflow,
+  cancelEnrollmentSignal,
+  resendActivationUpdate,
+} from '../../workflows/enrollment.workflow';
 import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { Scope } from '../db/tenants.store';
@@ -65,14 +69,21 @@ export class ActivationService {
     );
     const moved = await this.deps.users.transition(user.id, RESTARTABLE, 'invited');
     if (!moved) return 'already_activated';
-    await this.deps.audit.record({ mspId: scope.mspId, clientId: user.client_id, userId: user.id, actor, action: 'user.activated' });
+    await this.deps.audit.record({
+      mspId: scope.mspId,
+      clientId: user.client_id,
+      userId: user.id,
+      actor,
+      action: 'user.activated',
+    });
     return 'activated';
   }
 
   async resend(scope: Scope, clientId: string, userId: string, actor: string): Promise<ActivationResult> {
     const user = await this.deps.users.get(scope, clientId, userId);
     if (!user) throw new NotFoundError('User');
-    if (ENROLLED_STATUSES.includes(user.status)) throw new ConflictError('The user is already enrolled; there is nothing to resend');
+    if (ENROLLED_STATUSES.includes(user.status))
+      throw new ConflictError('The user is already enrolled; there is nothing to resend');
     if (user.status !== 'invited') {
       if (ENROLLING_STATUSES.includes(user.status)) {
         throw new ConflictError('The user has already opened the activation link and is part-way through enrolling');
@@ -97,6 +108,12 @@ export class ActivationService {
       });
     }
     await this.deps.users.deactivate(user.id);
-    await this.deps.audit.record({ mspId: scope.mspId, clientId: user.client_id, userId: user.id, actor, action: 'user.deactivated' });
+    await this.deps.audit.record({
+      mspId: scope.mspId,
+      clientId: user.client_id,
+      userId: user.id,
+      actor,
+      action: 'user.deactivated',
+    });
   }
 }

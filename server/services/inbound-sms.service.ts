@@ -114,7 +114,8 @@ export class InboundSmsService {
     const verdict = await this.deps.rateLimits.hit(`sms-pin:${owner.id}`, this.pinAttemptsPerHour, HOUR_MS);
     if (!verdict.allowed) return 'pin_rate_limited';
     if (!owner.sms_pin_hash) return 'no_pin_set';
-    const matches = isPinFormat(pin) && constantTimeEqual(hashSmsPin(this.deps.secrets, owner.id, pin), owner.sms_pin_hash);
+    const matches =
+      isPinFormat(pin) && constantTimeEqual(hashSmsPin(this.deps.secrets, owner.id, pin), owner.sms_pin_hash);
     return matches ? undefined : 'wrong_pin';
   }
 

@@ -13,7 +13,9 @@ export function normalisePhoneNumber(input: string, defaultRegion: string): stri
   }
   const parsed = parsePhoneNumberFromString(trimmed, defaultRegion as CountryCode);
   if (!parsed || !parsed.isValid()) {
-    throw new InputError(`That does not look like a valid phone number. Include the country code if it is not a ${defaultRegion} number.`);
+    throw new InputError(
+      `That does not look like a valid phone number. Include the country code if it is not a ${defaultRegion} number.`,
+    );
   }
   const type = parsed.getType();
   if (type && !['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER'].includes(type)) {

@@ -1,7 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { resolveClientPolicy } from '../../common/client-policy';
-import { passwordResetWorkflow, type PasswordResetInput, type PasswordResetResult } from '../../workflows/password-reset.workflow';
+import {
+  passwordResetWorkflow,
+  type PasswordResetInput,
+  type PasswordResetResult,
+} from '../../workflows/password-reset.workflow';
 import { makePasswordResetWorkflowId } from '../../workflows/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { PasswordResetsStore, ResetChannel } from '../db/password-resets.store';
@@ -49,7 +53,8 @@ export class ResetService {
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
       this.deps.audit.recordForUser({ userId: request.userId, actor, action, detail: { resetId, ...detail } });
-    if (!found || found.user.client_id !== request.clientId) throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
+    if (!found || found.user.client_id !== request.clientId)
+      throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
     const policy = resolveClientPolicy(found.clientSettings);
     const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phone_encrypted;
     const [verdict] = await Promise.all([
@@ -60,7 +65,15 @@ export class ResetService {
       const reason = !verdict ? ('not_enrolled' as const) : ('rate_limited' as const);
       await Promise.all([
         audit('system', 'reset.refused', { reason }),
-        this.deps.passwordResets.record({ id: resetId, user_id: request.userId, client_id: request.clientId, channel: request.channel, requested_by: request.requestedBy, status: 'refused', failure_code: reason }),
+        this.deps.passwordResets.record({
+          id: resetId,
+          user_id: request.userId,
+          client_id: request.clientId,
+          channel: request.channel,
+          requested_by: request.requestedBy,
+          status: 'refused',
+          failure_code: reason,
+        }),
       ]);
       return { outcome: 'refused', result: { status: 'refused', resetId, reason } };
     }

@@ -4,7 +4,8 @@ import { parseSmsCommand } from './sms-keywords';
 
 describe('parseSmsCommand', () => {
   it('reads the carrier opt-out and opt-in words in any case, with spaces around them', () => {
-    for (const word of ['STOP', 'stop', ' StopAll ', 'UNSUBSCRIBE', 'cancel', 'End', 'QUIT\n']) assert.deepEqual(parseSmsCommand(word), { keyword: 'stop' }, word);
+    for (const word of ['STOP', 'stop', ' StopAll ', 'UNSUBSCRIBE', 'cancel', 'End', 'QUIT\n'])
+      assert.deepEqual(parseSmsCommand(word), { keyword: 'stop' }, word);
     for (const word of ['START', 'unstop']) assert.deepEqual(parseSmsCommand(word), { keyword: 'start' }, word);
     for (const word of ['HELP', ' info ']) assert.deepEqual(parseSmsCommand(word), { keyword: 'help' }, word);
   });

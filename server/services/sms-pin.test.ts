@@ -11,7 +11,12 @@ describe('SMS PIN', () => {
   });
 
   it('refuses other lengths, non-digits, guessable runs and a mismatch, without echoing the PIN', () => {
-    for (const [pin, confirmation] of [['482', '482'], ['482109371', '482109371'], ['48a1', '48a1'], [undefined, undefined]] as const) {
+    for (const [pin, confirmation] of [
+      ['482', '482'],
+      ['482109371', '482109371'],
+      ['48a1', '48a1'],
+      [undefined, undefined],
+    ] as const) {
       const result = checkNewPin(pin, confirmation);
       assert.equal(result.ok, false, String(pin));
     }

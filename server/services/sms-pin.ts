@@ -22,10 +22,14 @@ function isGuessable(pin: string): boolean {
 }
 
 /** What the user chose on the method page, or the reason to show them; never echoes the PIN back. */
-export function checkNewPin(pin: unknown, confirmation: unknown): { ok: true; pin: string } | { ok: false; error: string } {
+export function checkNewPin(
+  pin: unknown,
+  confirmation: unknown,
+): { ok: true; pin: string } | { ok: false; error: string } {
   const typed = typeof pin === 'string' ? pin.trim() : '';
   if (!isPinFormat(typed)) return { ok: false, error: 'Choose a PIN of 4 to 8 digits for text message resets.' };
-  if (isGuessable(typed)) return { ok: false, error: 'That PIN is too easy to guess. Avoid repeated digits and runs like 1234.' };
+  if (isGuessable(typed))
+    return { ok: false, error: 'That PIN is too easy to guess. Avoid repeated digits and runs like 1234.' };
   if (typed !== (typeof confirmation === 'string' ? confirmation.trim() : '')) {
     return { ok: false, error: 'The two PINs do not match. Type the same PIN in both boxes.' };
   }

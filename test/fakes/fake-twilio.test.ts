@@ -24,7 +24,9 @@ async function startWebhookReceiver(): Promise<{ url: string; close(): Promise<v
         res.writeHead(403, { 'Content-Type': 'text/plain' }).end('bad signature');
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'text/xml' }).end(`<Response><Message>echo: ${params.Body}</Message></Response>`);
+      res
+        .writeHead(200, { 'Content-Type': 'text/xml' })
+        .end(`<Response><Message>echo: ${params.Body}</Message></Response>`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,22 +50,35 @@ describe('fake Twilio', () => {
   it('computes the same signature as the SDK', () => {
     const params = { From: '+14155550123', Body: 'STOP', To: '+15005550006', NumMedia: '0' };
     const url = 'https://example.test/sms?x=1';
-    assert.equal(computeTwilioSignature(AUTH_TOKEN, url, params), twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params));
+    assert.equal(
+      computeTwilioSignature(AUTH_TOKEN, url, params),
+      twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params),
+    );
   });
 
   it('signs inbound-SMS webhooks so that the SDK validateRequest accepts them', async () => {
-    const reply = await fake.sendInboundSms({ url: receiver.url, from: '+14155550123', to: '+15005550006', body: 'YES 123456' });
+    const reply = await fake.sendInboundSms({
+      url: receiver.url,
+      from: '+14155550123',
+      to: '+15005550006',
+      body: 'YES 123456',
+    });
     assert.equal(reply.status, 200, reply.body);
     assert.equal(reply.contentType, 'text/xml');
     assert.equal(reply.body, '<Response><Message>echo: YES 123456</Message></Response>');
   });
 
   it('signs over the query string too', async () => {
-    const reply = await fake.sendInboundSms({ url: `${receiver.url}?tenant=acme`, from: '+14155550123', to: '+15005550006', body: 'hi' });
+    const reply = await fake.sendInboundSms({
+      url: `${receiver.url}?tenant=acme`,
+      from: '+14155550123',
+      to: '+15005550006',
+      body: 'hi',
+    });
     assert.equal(reply.status, 200, reply.body);
   });
 
-  it('answers bad credentials with Twilio\'s 401 error shape', async () => {
+  it("answers bad credentials with Twilio's 401 error shape", async () => {
     const response = await fetch(`${fake.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
       method: 'POST',
       headers: { Authorization: 'Basic ' + Buffer.from(`${ACCOUNT_SID}:wrong`).toString('base64') },

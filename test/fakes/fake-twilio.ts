@@ -203,7 +203,9 @@ function authenticate(req: http.IncomingMessage, expected: FakeTwilioOptions): s
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const user = decoded.slice(0, colon);
-  return colon > 0 && user === expected.accountSid && decoded.slice(colon + 1) === expected.authToken ? user : undefined;
+  return colon > 0 && user === expected.accountSid && decoded.slice(colon + 1) === expected.authToken
+    ? user
+    : undefined;
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {

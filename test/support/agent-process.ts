@@ -7,7 +7,12 @@ import type { SambaDc } from './samba';
 import type { TestStack } from './stack';
 
 /** Polls `probe` until it returns a value; an error marked `final` stops at once. */
-export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -20,7 +25,9 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
 }
 
 /** An agent as its own OS process, as it runs on a client's server, so that it can be killed for real. */
@@ -43,9 +50,16 @@ export async function killAgentProcess(agent: AgentProcess): Promise<void> {
   await agent.exited;
 }
 
-export async function spawnAgentProcess(stack: TestStack, tenant: Tenant, dc: SambaDc, extraEnv: Record<string, string> = {}): Promise<AgentProcess> {
+export async function spawnAgentProcess(
+  stack: TestStack,
+  tenant: Tenant,
+  dc: SambaDc,
+  extraEnv: Record<string, string> = {},
+): Promise<AgentProcess> {
   const api = apiClient(stack.url, tenant.apiKey);
-  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: `agent process ${agentProcesses.size + 1}` });
+  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, {
+    name: `agent process ${agentProcesses.size + 1}`,
+  });
   assert.equal(issued.status, 201, JSON.stringify(issued.body));
   const config = agentConfigFor(stack, dc, issued.body.token);
   const env: Record<string, string> = {
@@ -64,7 +78,11 @@ export async function spawnAgentProcess(stack: TestStack, tenant: Tenant, dc: Sa
     AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
     ...extraEnv,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts'], { cwd: join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts'], {
+    cwd: join(__dirname, '..', '..'),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   agentProcesses.add(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
@@ -79,11 +97,21 @@ export async function spawnAgentProcess(stack: TestStack, tenant: Tenant, dc: Sa
   const agent: AgentProcess = { agentId: issued.body.id, child, output: () => output, exited };
   try {
     // The first heartbeat comes after the worker is built, just before it starts polling.
-    await until(`agent ${agent.agentId} to start`, 30_000, async () => {
-      if (child.exitCode !== null) throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output}`), { final: true });
-      const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
-      return listed.body.items.find((a: { id: string; lastSeenAt: string | null }) => a.id === agent.agentId && a.lastSeenAt) ? true : undefined;
-    }, 200).catch((error: Error) => {
+    await until(
+      `agent ${agent.agentId} to start`,
+      30_000,
+      async () => {
+        if (child.exitCode !== null)
+          throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output}`), { final: true });
+        const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
+        return listed.body.items.find(
+          (a: { id: string; lastSeenAt: string | null }) => a.id === agent.agentId && a.lastSeenAt,
+        )
+          ? true
+          : undefined;
+      },
+      200,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\nagent output:\n${output}`);
     });
   } catch (error) {
@@ -92,7 +120,6 @@ export async function spawnAgentProcess(stack: TestStack, tenant: Tenant, dc: Sa
   }
   return agent;
 }
-
 
 /** For suites that spawned several: kills every agent process still running. */
 export function killAllAgentProcesses(): void {

@@ -10,7 +10,11 @@ export async function activateNewUser(stack: TestStack, tenant?: Awaited<ReturnT
   const owner = tenant ?? (await createTenant(stack, `MSP ${++counter}`));
   const api = apiClient(stack.url, owner.apiKey);
   const email = `user${++counter}.${Date.now()}@example.com`;
-  const created = await api('POST', `/clients/${owner.clientId}/users`, { username: `user${counter}`, email, displayName: `User ${counter}` });
+  const created = await api('POST', `/clients/${owner.clientId}/users`, {
+    username: `user${counter}`,
+    email,
+    displayName: `User ${counter}`,
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const activated = await api('POST', `/clients/${owner.clientId}/users/${created.body.id}/activate`);
   assert.equal(activated.status, 202, JSON.stringify(activated.body));

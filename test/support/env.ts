@@ -3,7 +3,9 @@ export function testEnv() {
   const temporalAddress = process.env.LATCHKEY_TEST_TEMPORAL_ADDRESS;
   const postgresUrl = process.env.LATCHKEY_TEST_PG_URL;
   if (!temporalAddress || !postgresUrl) {
-    throw new Error('Run the tests with `npm test`, which starts Temporal and sets LATCHKEY_TEST_TEMPORAL_ADDRESS and LATCHKEY_TEST_PG_URL.');
+    throw new Error(
+      'Run the tests with `npm test`, which starts Temporal and sets LATCHKEY_TEST_TEMPORAL_ADDRESS and LATCHKEY_TEST_PG_URL.',
+    );
   }
   return { temporalAddress, postgresUrl };
 }

@@ -6,7 +6,12 @@ export interface ApiResponse<T = any> {
 }
 
 export function apiClient(baseUrl: string, apiKey?: string) {
-  return async function call<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...extraHeaders };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     let payload: string | undefined;
@@ -52,7 +57,10 @@ export class BrowserSession {
   }
 
   async get(path: string): Promise<{ status: number; html: string; location: string | null }> {
-    const response = await fetch(`${this.baseUrl}${path}`, { headers: { cookie: this.cookieHeader() }, redirect: 'manual' });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      headers: { cookie: this.cookieHeader() },
+      redirect: 'manual',
+    });
     this.remember(response);
     this.lastHtml = await response.text();
     return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };

@@ -13,10 +13,18 @@ export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 let phoneCounter = 2600;
 
 /** A user that exists in Samba and has enrolled for SMS resets through the real pages. */
-export async function enrolledDirectoryUser(stack: TestStack, tenant: Tenant, dc: SambaDc, options: { adminCount?: boolean; locked?: boolean } = {}) {
+export async function enrolledDirectoryUser(
+  stack: TestStack,
+  tenant: Tenant,
+  dc: SambaDc,
+  options: { adminCount?: boolean; locked?: boolean } = {},
+) {
   const username = `u${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   const initialPassword = `Initial#${randomUUID().slice(0, 8)}A1`;
-  const created = await dc.createUser(username, initialPassword, { adminCount: options.adminCount, mail: `${username}@example.com` });
+  const created = await dc.createUser(username, initialPassword, {
+    adminCount: options.adminCount,
+    mail: `${username}@example.com`,
+  });
   const api = apiClient(stack.url, tenant.apiKey);
   const email = `${username}@example.com`;
   const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email });
@@ -29,10 +37,24 @@ export async function enrolledDirectoryUser(stack: TestStack, tenant: Tenant, dc
   await browser.submit('/enroll/code', { code });
   const done = await browser.submit('/enroll/method', { method: 'sms' });
   assert.match(done.html, /all set/);
-  return { userId: user.body.id as string, username, dn: created.dn, upn: created.userPrincipalName, phone, email, initialPassword, api };
+  return {
+    userId: user.body.id as string,
+    username,
+    dn: created.dn,
+    upn: created.userPrincipalName,
+    phone,
+    email,
+    initialPassword,
+    api,
+  };
 }
 
-export function agentConfigFor(stack: TestStack, dc: SambaDc, token: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
+export function agentConfigFor(
+  stack: TestStack,
+  dc: SambaDc,
+  token: string,
+  overrides: Partial<AgentConfig> = {},
+): AgentConfig {
   return {
     serverUrl: stack.url,
     token,
@@ -60,5 +82,7 @@ export async function startTestAgent(
 
 /** The temporary password from the first reset SMS to `phone` that is not in `seen`. */
 export async function passwordTextedTo(stack: TestStack, phone: string, seen: Set<string>): Promise<string> {
-  return passwordIn(await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id) && /temporary password/.test(m.text), 30_000));
+  return passwordIn(
+    await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id) && /temporary password/.test(m.text), 30_000),
+  );
 }

@@ -140,12 +140,24 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     await writeFile(empty, '');
     await sambaTool(
       [
-        'domain', 'provision', '-s', empty, `--targetdir=${dir}`, `--realm=${realm}`, `--domain=${netbiosDomain}`,
-        '--server-role=dc', '--dns-backend=NONE', `--host-name=${hostName}`, `--host-ip=${claim.ip}`,
+        'domain',
+        'provision',
+        '-s',
+        empty,
+        `--targetdir=${dir}`,
+        `--realm=${realm}`,
+        `--domain=${netbiosDomain}`,
+        '--server-role=dc',
+        '--dns-backend=NONE',
+        `--host-name=${hostName}`,
+        `--host-ip=${claim.ip}`,
         `--adminpass=${adminPassword}`,
         // A bare IP would listen on nothing; the /8 is what makes Samba bind the address.
-        `--option=interfaces=${claim.ip}/8`, '--option=bind interfaces only=yes', '--option=server services=ldap',
-        `--option=log file=${join(dir, 'samba.log')}`, `--option=pid directory=${join(dir, 'run')}`,
+        `--option=interfaces=${claim.ip}/8`,
+        '--option=bind interfaces only=yes',
+        '--option=server services=ldap',
+        `--option=log file=${join(dir, 'samba.log')}`,
+        `--option=pid directory=${join(dir, 'run')}`,
       ],
       'provision',
     );
@@ -158,10 +170,14 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     const output = openSync(join(dir, 'samba.stdout.log'), 'a');
     // -i (interactive, which implies foreground) rather than -F: Samba then exits when its stdin closes, so a
     // crashed or killed test process cannot leave a DC running on the address.
-    child = spawn('samba', ['-s', conf, '-M', 'single', '-i', `--maximum-runtime=${options.maximumRuntimeSeconds ?? 1800}`], {
-      stdio: ['pipe', output, output],
-      detached: true,
-    });
+    child = spawn(
+      'samba',
+      ['-s', conf, '-M', 'single', '-i', `--maximum-runtime=${options.maximumRuntimeSeconds ?? 1800}`],
+      {
+        stdio: ['pipe', output, output],
+        detached: true,
+      },
+    );
     closeSync(output);
     child.unref();
     (child.stdin as { unref?: () => void } | null)?.unref?.();
@@ -195,7 +211,14 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     const serviceAccount = { dn: `CN=svc-latchkey,CN=Users,${baseDn}`, password: 'Svc!Latchkey-Test-1' };
     await setDomainPolicy(admin, baseDn, options.lockoutThreshold ?? 3);
     await admin.add(usersOu, { objectClass: ['top', 'organizationalUnit'], ou: 'Staff' });
-    await addUser(admin, serviceAccount.dn, 'svc-latchkey', `svc-latchkey@${realm.toLowerCase()}`, serviceAccount.password, {});
+    await addUser(
+      admin,
+      serviceAccount.dn,
+      'svc-latchkey',
+      `svc-latchkey@${realm.toLowerCase()}`,
+      serviceAccount.password,
+      {},
+    );
     await delegateResetRights(admin, conf, dir, usersOu, serviceAccount.dn);
     const setupMs = Date.now() - startedAt;
     log(`samba: policy, OU and service account ready in ${setupMs} ms`);
@@ -255,7 +278,10 @@ async function setDomainPolicy(admin: Client, baseDn: string, lockoutThreshold: 
   // Written over LDAP rather than with `samba-tool domain passwordsettings`, which costs a second of Python
   // start-up; Samba reads the policy from the domain object on every logon.
   await admin.modify(baseDn, [
-    new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutThreshold', values: [String(lockoutThreshold)] }) }),
+    new Change({
+      operation: 'replace',
+      modification: new Attribute({ type: 'lockoutThreshold', values: [String(lockoutThreshold)] }),
+    }),
     new Change({ operation: 'replace', modification: new Attribute({ type: 'minPwdAge', values: ['0'] }) }),
   ]);
 }
@@ -289,7 +315,13 @@ async function addUser(
  * The rights a real deployment should delegate, and no more: Reset Password plus write pwdLastSet and
  * lockoutTime, inherited by user objects in the OU (CIIO + inherited object type "user").
  */
-async function delegateResetRights(admin: Client, conf: string, dir: string, ou: string, trusteeDn: string): Promise<void> {
+async function delegateResetRights(
+  admin: Client,
+  conf: string,
+  dir: string,
+  ou: string,
+  trusteeDn: string,
+): Promise<void> {
   const { searchEntries } = await admin.search(trusteeDn, {
     scope: 'base',
     attributes: ['objectSid'],
@@ -301,7 +333,10 @@ async function delegateResetRights(admin: Client, conf: string, dir: string, ou:
     `(OA;CIIO;WP;${GUID_PWD_LAST_SET};${GUID_USER_CLASS};${sid})`,
     `(OA;CIIO;WP;${GUID_LOCKOUT_TIME};${GUID_USER_CLASS};${sid})`,
   ].join('');
-  await sambaTool(['dsacl', 'set', '-H', join(dir, 'private', 'sam.ldb'), '-s', conf, `--objectdn=${ou}`, `--sddl=${aces}`], 'dsacl set');
+  await sambaTool(
+    ['dsacl', 'set', '-H', join(dir, 'private', 'sam.ldb'), '-s', conf, `--objectdn=${ou}`, `--sddl=${aces}`],
+    'dsacl set',
+  );
 }
 
 /** Binary objectSid (revision, count, 48-bit authority, little-endian sub-authorities) as S-1-5-21-…. */
@@ -312,12 +347,19 @@ function sidToString(sid: Buffer): string {
   return ['S', sid.readUInt8(0), authority, ...subAuthorities].join('-');
 }
 
-async function waitForLdaps(child: ChildProcess, attempt: () => Promise<Client>, dir: string, timeoutMs: number): Promise<Client> {
+async function waitForLdaps(
+  child: ChildProcess,
+  attempt: () => Promise<Client>,
+  dir: string,
+  timeoutMs: number,
+): Promise<Client> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`samba exited (${child.exitCode ?? child.signalCode}) before LDAPS answered; see ${dir}/samba.stdout.log`);
+      throw new Error(
+        `samba exited (${child.exitCode ?? child.signalCode}) before LDAPS answered; see ${dir}/samba.stdout.log`,
+      );
     }
     // The CA file only appears once Samba has generated its certificates on first start.
     if (existsSync(join(dir, 'private', 'tls', 'ca.pem'))) {
@@ -329,7 +371,9 @@ async function waitForLdaps(child: ChildProcess, attempt: () => Promise<Client>,
     }
     await sleep(150);
   }
-  throw new Error(`Samba's LDAPS did not answer within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? 'no attempt'}`);
+  throw new Error(
+    `Samba's LDAPS did not answer within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? 'no attempt'}`,
+  );
 }
 
 interface AddressClaim {
@@ -370,7 +414,8 @@ async function claimAddress(ips: string[], log: (line: string) => void): Promise
     }
     return {
       ip,
-      record: (pidFile, dir) => writeFile(claimFile, JSON.stringify({ ownerPid: process.pid, pidFile, dir } satisfies ClaimRecord)),
+      record: (pidFile, dir) =>
+        writeFile(claimFile, JSON.stringify({ ownerPid: process.pid, pidFile, dir } satisfies ClaimRecord)),
       release: async () => {
         const current = await readClaim(claimFile);
         if (current?.ownerPid === process.pid) await unlink(claimFile).catch(() => undefined);

@@ -4,7 +4,9 @@ import type { Database } from '../../server/db/connect';
 
 /** Every row of every table in the app database, as text: what an attacker with a dump would read. */
 export async function dumpDatabase(db: Database): Promise<string> {
-  const tables = await db('information_schema.tables').where({ table_schema: 'public', table_type: 'BASE TABLE' }).pluck('table_name');
+  const tables = await db('information_schema.tables')
+    .where({ table_schema: 'public', table_type: 'BASE TABLE' })
+    .pluck('table_name');
   const parts: string[] = [];
   for (const table of tables) {
     const rows = await db.raw(`select row_to_json(t)::text as row from "${table}" t`);
@@ -14,7 +16,10 @@ export async function dumpDatabase(db: Database): Promise<string> {
 }
 
 /** Raw history bytes of every workflow on a task queue, fetched straight from the service with no codec. */
-export async function rawHistories(client: Client, taskQueue: string): Promise<{ workflowId: string; bytes: Buffer }[]> {
+export async function rawHistories(
+  client: Client,
+  taskQueue: string,
+): Promise<{ workflowId: string; bytes: Buffer }[]> {
   const histories: { workflowId: string; bytes: Buffer }[] = [];
   for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
@@ -28,7 +33,10 @@ export async function rawHistories(client: Client, taskQueue: string): Promise<{
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
-    histories.push({ workflowId: execution.workflowId, bytes: Buffer.from(temporal.api.history.v1.History.encode({ events }).finish()) });
+    histories.push({
+      workflowId: execution.workflowId,
+      bytes: Buffer.from(temporal.api.history.v1.History.encode({ events }).finish()),
+    });
   }
   return histories;
 }

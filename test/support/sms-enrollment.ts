@@ -23,7 +23,9 @@ export function twilioInbox(twilio: FakeTwilio): SmsInbox {
   return {
     next(phone) {
       const before = twilio.messages.length;
-      return twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000).then((m) => m.body);
+      return twilio
+        .waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000)
+        .then((m) => m.body);
     },
   };
 }
@@ -32,7 +34,11 @@ export function twilioInbox(twilio: FakeTwilio): SmsInbox {
  * Walks a new user through the pages up to the method step, with the phone verified. The activation email must
  * go to the outbox (SMS may go either way).
  */
-export async function reachMethodStep(stack: TestStack, inbox: SmsInbox, options: { phone: string; tenant?: Awaited<ReturnType<typeof createTenant>> }) {
+export async function reachMethodStep(
+  stack: TestStack,
+  inbox: SmsInbox,
+  options: { phone: string; tenant?: Awaited<ReturnType<typeof createTenant>> },
+) {
   const activated = await activateNewUser(stack, options.tenant);
   const browser = new BrowserSession(stack.url);
   assert.equal((await browser.get(activated.link)).status, 200);
@@ -47,9 +53,14 @@ export async function reachMethodStep(stack: TestStack, inbox: SmsInbox, options
 }
 
 /** A user enrolled for SMS resets on `phone`, with a PIN when the client requires one. */
-export async function enrollForSms(stack: TestStack, inbox: SmsInbox, options: { phone: string; pin?: string; tenant?: Awaited<ReturnType<typeof createTenant>> }) {
+export async function enrollForSms(
+  stack: TestStack,
+  inbox: SmsInbox,
+  options: { phone: string; pin?: string; tenant?: Awaited<ReturnType<typeof createTenant>> },
+) {
   const reached = await reachMethodStep(stack, inbox, options);
-  const pinFields: Record<string, string> = options.pin === undefined ? {} : { pin: options.pin, pinConfirm: options.pin };
+  const pinFields: Record<string, string> =
+    options.pin === undefined ? {} : { pin: options.pin, pinConfirm: options.pin };
   const done = await reached.browser.submit('/enroll/method', { method: 'sms', ...pinFields });
   assert.match(done.html, /You are all set/, done.html);
   return reached;

@@ -17,7 +17,14 @@ import { FIXTURE_CODEC_KEYS, FIXTURE_MASTER_KEY } from './fixture-codec';
 
 async function record() {
   const stack = await startTestStack({
-    env: { LATCHKEY_CODEC_KEYS: FIXTURE_CODEC_KEYS, LATCHKEY_MASTER_KEY: FIXTURE_MASTER_KEY, SMS_RESEND_INTERVAL: '0s', ENROLLMENT_LINK_TTL: '2s', ENROLLMENT_MAX_CODE_ATTEMPTS: '2', ENROLLMENT_BLOCK_DURATION: '1s' },
+    env: {
+      LATCHKEY_CODEC_KEYS: FIXTURE_CODEC_KEYS,
+      LATCHKEY_MASTER_KEY: FIXTURE_MASTER_KEY,
+      SMS_RESEND_INTERVAL: '0s',
+      ENROLLMENT_LINK_TTL: '2s',
+      ENROLLMENT_MAX_CODE_ATTEMPTS: '2',
+      ENROLLMENT_BLOCK_DURATION: '1s',
+    },
   });
   // Written only once every scenario has ended as expected, so a failed run never leaves a mislabelled fixture.
   const recorded: Array<[string, string]> = [];
@@ -37,7 +44,9 @@ async function record() {
       const fresh = codeIn(await stack.outbox.waitFor((m) => m.to === phone && !seen.has(m.id)));
       await browser.submit('/enroll/code', { code: fresh });
       await browser.submit('/enroll/method', { method: 'sms' });
-      await save('enrolled-sms-after-wrong-code-and-resend', makeEnrollmentWorkflowId(userId), { step: 'enrolled_sms' });
+      await save('enrolled-sms-after-wrong-code-and-resend', makeEnrollmentWorkflowId(userId), {
+        step: 'enrolled_sms',
+      });
     }
     {
       const { link, userId } = await activateNewUser(stack);
@@ -68,10 +77,15 @@ async function record() {
       try {
         const user = await enrolledDirectoryUser(stack, tenant, dc);
         await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
-        await save('reset-completed', makePasswordResetWorkflowId(tenant.clientId, user.userId), { status: 'completed' });
+        await save('reset-completed', makePasswordResetWorkflowId(tenant.clientId, user.userId), {
+          status: 'completed',
+        });
         const admin = await enrolledDirectoryUser(stack, tenant, dc, { adminCount: true });
         await admin.api('POST', `/clients/${tenant.clientId}/users/${admin.userId}/reset-password`);
-        await save('reset-refused-by-directory', makePasswordResetWorkflowId(tenant.clientId, admin.userId), { status: 'failed', code: 'protected_account' });
+        await save('reset-refused-by-directory', makePasswordResetWorkflowId(tenant.clientId, admin.userId), {
+          status: 'failed',
+          code: 'protected_account',
+        });
       } finally {
         await agent.stop();
       }

@@ -41,7 +41,11 @@ export const activeDirectoryConfigSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['startTls'], message: 'an ldap:// URL needs startTls: true' });
     }
     if (secure && config.startTls) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['startTls'], message: 'ldaps:// is already TLS; leave startTls off' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['startTls'],
+        message: 'ldaps:// is already TLS; leave startTls off',
+      });
     }
   });
 

@@ -53,7 +53,10 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     }
   }
 
-  async function withProvider<T>(overrides: Partial<ActiveDirectoryConfigInput>, use: (p: ActiveDirectoryProvider) => Promise<T>) {
+  async function withProvider<T>(
+    overrides: Partial<ActiveDirectoryConfigInput>,
+    use: (p: ActiveDirectoryProvider) => Promise<T>,
+  ) {
     const other = new ActiveDirectoryProvider(configFor(overrides));
     try {
       return await use(other);
@@ -102,7 +105,9 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
           if (created.length === 0) {
             // Half-open socket: still "bound" as far as the client knows, but the request never gets an answer.
             client.search = async () => {
-              throw new Error('Connection closed before message response was received. Message type: SearchRequest (0x63)');
+              throw new Error(
+                'Connection closed before message response was received. Message type: SearchRequest (0x63)',
+              );
             };
           }
           created.push(client);
@@ -173,7 +178,12 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
   describe('findUser', () => {
     it('finds a user by sAMAccountName, UPN or DOMAIN\\name and reads its state', async () => {
       const user = await newUser({ displayName: 'Doe, Jane' });
-      for (const name of [user.username, user.userPrincipalName, `LATCHKEY\\${user.username}`, ` ${user.username.toUpperCase()} `]) {
+      for (const name of [
+        user.username,
+        user.userPrincipalName,
+        `LATCHKEY\\${user.username}`,
+        ` ${user.username.toUpperCase()} `,
+      ]) {
         const found = await provider.findUser(name);
         assert.ok(found, name);
         assert.equal(found.dn, user.dn);
@@ -195,7 +205,13 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
 
     it('treats filter syntax in a username as literal text', async () => {
       await newUser();
-      for (const hostile of ['*', '*)(objectClass=*', 'user*', '*)(|(sAMAccountName=*', 'Administrator)(adminCount=1']) {
+      for (const hostile of [
+        '*',
+        '*)(objectClass=*',
+        'user*',
+        '*)(|(sAMAccountName=*',
+        'Administrator)(adminCount=1',
+      ]) {
         assert.equal(await provider.findUser(hostile), null, hostile);
       }
     });
@@ -217,11 +233,21 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
 
     it('forces a change at next logon (data 773) and can clear it again', async () => {
       const user = await newUser();
-      await provider.setPassword({ username: user.username, password: 'Temp!Reset-773', mustChangeAtNextLogon: true, unlock: false });
+      await provider.setPassword({
+        username: user.username,
+        password: 'Temp!Reset-773',
+        mustChangeAtNextLogon: true,
+        unlock: false,
+      });
       assert.equal(await bindError(user.userPrincipalName, 'Temp!Reset-773'), '773');
       assert.equal((await provider.findUser(user.username))?.pwdLastSet, null);
 
-      await provider.setPassword({ username: user.username, password: 'Final!Reset-774', mustChangeAtNextLogon: false, unlock: false });
+      await provider.setPassword({
+        username: user.username,
+        password: 'Final!Reset-774',
+        mustChangeAtNextLogon: false,
+        unlock: false,
+      });
       assert.equal(await bindError(user.userPrincipalName, 'Final!Reset-774'), undefined);
       assert.ok((await provider.findUser(user.username))?.pwdLastSet instanceof Date);
     });
@@ -241,7 +267,12 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     it('refuses a password without complexity', async () => {
       const user = await newUser();
       const error = await provider
-        .setPassword({ username: user.username, password: 'alllowercaseletters', mustChangeAtNextLogon: false, unlock: false })
+        .setPassword({
+          username: user.username,
+          password: 'alllowercaseletters',
+          mustChangeAtNextLogon: false,
+          unlock: false,
+        })
         .catch((caught: unknown) => caught);
       assert.ok(error instanceof PasswordPolicyError);
       assert.equal(error.reason, 'complexity');
@@ -273,7 +304,12 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     it('resets a protected account only when allowProtectedAccounts is set', async () => {
       const protectedUser = await newUser({ adminCount: true });
       await withProvider({ allowProtectedAccounts: true }, (permissive) =>
-        permissive.setPassword({ username: protectedUser.username, password: 'Allowed!Reset-1', mustChangeAtNextLogon: false, unlock: false }),
+        permissive.setPassword({
+          username: protectedUser.username,
+          password: 'Allowed!Reset-1',
+          mustChangeAtNextLogon: false,
+          unlock: false,
+        }),
       );
       assert.equal(await bindError(protectedUser.userPrincipalName, 'Allowed!Reset-1'), undefined);
     });
@@ -281,7 +317,12 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     it('refuses a disabled account', async () => {
       const user = await newUser({ disabled: true });
       const error = await provider
-        .setPassword({ username: user.username, password: 'Disabled!Reset-1', mustChangeAtNextLogon: false, unlock: false })
+        .setPassword({
+          username: user.username,
+          password: 'Disabled!Reset-1',
+          mustChangeAtNextLogon: false,
+          unlock: false,
+        })
         .catch((caught: unknown) => caught);
       assert.ok(error instanceof AccountDisabledError);
       assert.equal(await bindError(user.dn, user.password), '533');
@@ -290,7 +331,12 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     it('reports missing delegation on an account outside the delegated OU', async () => {
       const outsider = await newUser({ ou: 'CN=Users' });
       const error = await provider
-        .setPassword({ username: outsider.username, password: 'Outside!Reset-1', mustChangeAtNextLogon: false, unlock: false })
+        .setPassword({
+          username: outsider.username,
+          password: 'Outside!Reset-1',
+          mustChangeAtNextLogon: false,
+          unlock: false,
+        })
         .catch((caught: unknown) => caught);
       assert.ok(error instanceof InsufficientRightsError);
       assert.match(error.message, /Reset password/);
@@ -311,7 +357,11 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
       for (let attempt = 1; attempt <= 3; attempt += 1) {
         assert.equal(await bindError(user.userPrincipalName, `wrong-${attempt}`), '52e');
       }
-      assert.equal(await bindError(user.userPrincipalName, user.password), '775', 'the right password is refused once locked');
+      assert.equal(
+        await bindError(user.userPrincipalName, user.password),
+        '775',
+        'the right password is refused once locked',
+      );
     }
 
     it('sees a lockout caused by real wrong binds, and unlocks it', async () => {
@@ -330,7 +380,11 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
       assert.equal(listed.badPwdCount, 3);
 
       assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, wasLocked: true });
-      assert.deepEqual(await provider.getLockoutState(user.username), { locked: false, lockoutTime: null, badPwdCount: 0 });
+      assert.deepEqual(await provider.getLockoutState(user.username), {
+        locked: false,
+        lockoutTime: null,
+        badPwdCount: 0,
+      });
       assert.ok(!(await provider.listLockedAccounts()).some((account) => account.dn === user.dn));
       assert.equal(await bindError(user.userPrincipalName, user.password), undefined);
       assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, wasLocked: false }, 'unlock is idempotent');
@@ -339,17 +393,31 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     it('unlocks in the same write as a reset when asked, and not otherwise', async () => {
       const user = await newUser();
       await lockOut(user);
-      await provider.setPassword({ username: user.username, password: 'StillLocked!1', mustChangeAtNextLogon: false, unlock: false });
+      await provider.setPassword({
+        username: user.username,
+        password: 'StillLocked!1',
+        mustChangeAtNextLogon: false,
+        unlock: false,
+      });
       assert.equal(await bindError(user.userPrincipalName, 'StillLocked!1'), '775');
 
-      const result = await provider.setPassword({ username: user.username, password: 'Unlocked!Reset-2', mustChangeAtNextLogon: false, unlock: true });
+      const result = await provider.setPassword({
+        username: user.username,
+        password: 'Unlocked!Reset-2',
+        mustChangeAtNextLogon: false,
+        unlock: true,
+      });
       assert.deepEqual(result, { dn: user.dn, wasLocked: true });
       assert.equal(await bindError(user.userPrincipalName, 'Unlocked!Reset-2'), undefined);
     });
 
     it('reports lockout state for an unlocked user and refuses an unknown one', async () => {
       const user = await newUser();
-      assert.deepEqual(await provider.getLockoutState(user.username), { locked: false, lockoutTime: null, badPwdCount: 0 });
+      assert.deepEqual(await provider.getLockoutState(user.username), {
+        locked: false,
+        lockoutTime: null,
+        badPwdCount: 0,
+      });
       await assert.rejects(provider.getLockoutState('ghost'), UserNotFoundError);
       await assert.rejects(provider.unlock('ghost'), UserNotFoundError);
     });

@@ -40,7 +40,9 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
   }
 
   async findUser(username: string): Promise<DirectoryUser | null> {
-    const entry = await this.connection.run({ operation: 'search', username }, (client) => this.searchUser(client, username));
+    const entry = await this.connection.run({ operation: 'search', username }, (client) =>
+      this.searchUser(client, username),
+    );
     return entry ? toDirectoryUser(entry) : null;
   }
 
@@ -71,7 +73,9 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
   }
 
   async getLockoutState(username: string): Promise<LockoutState> {
-    const entry = await this.connection.run({ operation: 'search', username }, (client) => this.searchUser(client, username));
+    const entry = await this.connection.run({ operation: 'search', username }, (client) =>
+      this.searchUser(client, username),
+    );
     if (!entry) throw new UserNotFoundError(this.id, { username, baseDn: this.config.baseDn });
     return toLockoutState(entry);
   }
@@ -98,7 +102,11 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
   async healthCheck(): Promise<void> {
     // Binding proves the credentials and TLS trust; reading the base DN proves it exists and is visible.
     await this.connection.run({ operation: 'health-check' }, (client) =>
-      client.search(this.config.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['distinguishedName'] }),
+      client.search(this.config.baseDn, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: ['distinguishedName'],
+      }),
     );
   }
 

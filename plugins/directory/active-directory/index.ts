@@ -5,6 +5,12 @@ export {
   type ActiveDirectoryConfig,
   type ActiveDirectoryConfigInput,
 } from './active-directory.config';
-export { toProviderError, bindSubCode, passwordPolicyReason, type DirectoryErrorContext, type DirectoryOperation } from './to-provider-error';
+export {
+  toProviderError,
+  bindSubCode,
+  passwordPolicyReason,
+  type DirectoryErrorContext,
+  type DirectoryOperation,
+} from './to-provider-error';
 export { escapeDnValue, escapeFilterValue, filter } from './ldap-escape';
 export type { CreateLdapClient } from './ldap-connection';

@@ -74,7 +74,8 @@ export class LdapConnection {
       ...(config.startTls ? {} : { tlsOptions: tlsOptionsFor(config) }),
     });
     try {
-      if (config.startTls) await withDeadline(client.startTLS(tlsOptionsFor(config)), config.connectTimeoutMs, 'StartTLS');
+      if (config.startTls)
+        await withDeadline(client.startTLS(tlsOptionsFor(config)), config.connectTimeoutMs, 'StartTLS');
       await client.bind(config.bindDn, config.bindPassword);
     } catch (error) {
       // An open socket would keep the process alive and hold a slot on the DC.

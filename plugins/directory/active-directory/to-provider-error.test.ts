@@ -22,16 +22,26 @@ import {
 import { bindSubCode, passwordPolicyReason, toProviderError, type DirectoryErrorContext } from './to-provider-error';
 
 const ID = 'ad-test';
-const SET_PASSWORD: DirectoryErrorContext = { operation: 'set-password', username: 'jdoe', url: 'ldaps://dc1.corp.example' };
-const BIND: DirectoryErrorContext = { operation: 'bind', bindDn: 'CN=svc,CN=Users,DC=corp,DC=example', url: 'ldaps://dc1.corp.example' };
+const SET_PASSWORD: DirectoryErrorContext = {
+  operation: 'set-password',
+  username: 'jdoe',
+  url: 'ldaps://dc1.corp.example',
+};
+const BIND: DirectoryErrorContext = {
+  operation: 'bind',
+  bindDn: 'CN=svc,CN=Users,DC=corp,DC=example',
+  url: 'ldaps://dc1.corp.example',
+};
 
 /** Diagnostic texts as Samba 4.17 and Windows Server send them; ldapts' constructors append " Code: 0x..". */
 const SAMBA_TOO_SHORT =
   '0000052D: Constraint violation - check_password_restrictions: the password is too short. It should be equal or longer than 7 characters!';
 const SAMBA_COMPLEXITY =
   '0000052D: Constraint violation - check_password_restrictions: the password does not meet the complexity criteria!';
-const SAMBA_HISTORY = '0000052D: Constraint violation - check_password_restrictions: the password was already used (in history)!';
-const SAMBA_TOO_YOUNG = '0000052D: Constraint violation - check_password_restrictions: password is too young to change!';
+const SAMBA_HISTORY =
+  '0000052D: Constraint violation - check_password_restrictions: the password was already used (in history)!';
+const SAMBA_TOO_YOUNG =
+  '0000052D: Constraint violation - check_password_restrictions: password is too young to change!';
 const WINDOWS_POLICY = '0000052D: SvcErr: DSID-031A1254, problem 5003 (WILL_NOT_PERFORM), data 0';
 const bindFailure = (data: string) =>
   `80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data ${data}, v1db1`;
@@ -41,7 +51,7 @@ function networkError(code: string, message = `connect ${code} 10.0.0.1:636`): E
 }
 
 describe('toProviderError (Active Directory)', () => {
-  it('maps a 0000052D constraint violation to PasswordPolicyError, naming the reason and keeping Samba\'s text', () => {
+  it("maps a 0000052D constraint violation to PasswordPolicyError, naming the reason and keeping Samba's text", () => {
     const cases = [
       [SAMBA_TOO_SHORT, 'too-short', /too short/],
       [SAMBA_COMPLEXITY, 'complexity', /complex/],
@@ -62,7 +72,7 @@ describe('toProviderError (Active Directory)', () => {
     }
   });
 
-  it('recognises Windows\' reasonless 0000052D, sent as unwillingToPerform', () => {
+  it("recognises Windows' reasonless 0000052D, sent as unwillingToPerform", () => {
     const error = toProviderError(new UnwillingToPerformError(WINDOWS_POLICY), ID, SET_PASSWORD);
     assert.ok(error instanceof PasswordPolicyError);
     assert.equal(error.reason, 'unknown');
@@ -130,7 +140,13 @@ describe('toProviderError (Active Directory)', () => {
   });
 
   it('treats TLS trust and name failures as configuration problems', () => {
-    for (const code of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'ERR_LATCHKEY_CERT_PIN_MISMATCH']) {
+    for (const code of [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'CERT_HAS_EXPIRED',
+      'ERR_LATCHKEY_CERT_PIN_MISMATCH',
+    ]) {
       const error = toProviderError(networkError(code, 'certificate problem'), ID, BIND);
       assert.ok(error instanceof DirectoryConfigurationError, code);
       assert.ok(error.message.includes(code));

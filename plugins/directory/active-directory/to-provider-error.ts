@@ -37,7 +37,8 @@ const BIND_SUB_CODES: Record<string, string> = {
 };
 
 /** Which part of a Node or OpenSSL error code means "the certificate did not check out". */
-const TLS_TRUST_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_LATCHKEY_CERT|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/;
+const TLS_TRUST_CODE =
+  /^(ERR_TLS_|ERR_SSL_|ERR_LATCHKEY_CERT|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/;
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -54,7 +55,8 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** ldapts reports a connection that died under it as a plain Error with one of these texts. */
-export const LDAPTS_CLOSED_TEXT = /Connection closed before message response|Socket error|Socket connection not established/i;
+export const LDAPTS_CLOSED_TEXT =
+  /Connection closed before message response|Socket error|Socket connection not established/i;
 
 /** ...and transport trouble in general (a closed connection, or one that timed out) with these. */
 const LDAPTS_TRANSPORT_TEXT = new RegExp(`Connection timeout|Operation timed out|${LDAPTS_CLOSED_TEXT.source}`, 'i');
@@ -84,7 +86,11 @@ function fromResultCode(error: ResultCodeError, providerId: string, context: Dir
   const said = `LDAP ${error.code}: ${serverText}`;
   switch (error.code) {
     case 49: // invalidCredentials
-      return new DirectoryConfigurationError(providerId, { detail: describeServiceBindFailure(serverText, context) }, options);
+      return new DirectoryConfigurationError(
+        providerId,
+        { detail: describeServiceBindFailure(serverText, context) },
+        options,
+      );
     case 7: // authMethodNotSupported
     case 48: // inappropriateAuthentication
       return new DirectoryConfigurationError(
@@ -116,7 +122,9 @@ function fromResultCode(error: ResultCodeError, providerId: string, context: Dir
     case 34: // invalidDNSyntax
       return new DirectoryConfigurationError(
         providerId,
-        { detail: `a configured DN is wrong for this server (base DN ${context.baseDn ?? '?'}, bind DN ${context.bindDn ?? '?'}): ${said}` },
+        {
+          detail: `a configured DN is wrong for this server (base DN ${context.baseDn ?? '?'}, bind DN ${context.bindDn ?? '?'}): ${said}`,
+        },
         options,
       );
     case 32: // noSuchObject
@@ -130,7 +138,11 @@ function fromResultCode(error: ResultCodeError, providerId: string, context: Dir
         options,
       );
     default:
-      return new DirectoryOperationError(providerId, { operation: OPERATION_WORDS[context.operation], detail: said }, options);
+      return new DirectoryOperationError(
+        providerId,
+        { operation: OPERATION_WORDS[context.operation], detail: said },
+        options,
+      );
   }
 }
 

@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSmtpReceiver, type SmtpReceiver } from '../../../test/fakes/smtp-receiver';
-import {
-  InvalidRecipientError,
-  ProviderConfigurationError,
-  ProviderUnavailableError,
-} from '../../errors';
+import { InvalidRecipientError, ProviderConfigurationError, ProviderUnavailableError } from '../../errors';
 import { SmtpEmailProvider, type SmtpEmailConfig } from './smtp.provider';
 
 const FROM = 'Latchkey <no-reply@latchkey.test>';
 
-function configFor(receiver: { host: string; port: number }, overrides: Partial<SmtpEmailConfig> = {}): SmtpEmailConfig {
-  return { provider: 'smtp', from: FROM, host: receiver.host, port: receiver.port, secure: false, requireTls: false, ...overrides };
+function configFor(
+  receiver: { host: string; port: number },
+  overrides: Partial<SmtpEmailConfig> = {},
+): SmtpEmailConfig {
+  return {
+    provider: 'smtp',
+    from: FROM,
+    host: receiver.host,
+    port: receiver.port,
+    secure: false,
+    requireTls: false,
+    ...overrides,
+  };
 }
 
 /** Each test gets its own provider so that a pooled connection never outlives the test that opened it. */
@@ -34,7 +41,8 @@ describe('SmtpEmailProvider against a real SMTP receiver', () => {
   after(() => receiver.close());
 
   it('delivers subject, text and html, and returns the Message-ID', async () => {
-    const text = 'Réinitialisez votre mot de passe : https://latchkey.test/r/abc?token=' + 'x'.repeat(90) + ' (code 482913)';
+    const text =
+      'Réinitialisez votre mot de passe : https://latchkey.test/r/abc?token=' + 'x'.repeat(90) + ' (code 482913)';
     const html = `<p>Réinitialisez votre mot de passe — <a href="https://latchkey.test/r/abc">ici</a></p>`;
     const sent = await withProvider(configFor(receiver), (provider) =>
       provider.send({ to: 'alice@example.test', subject: 'Votre code — Latchkey', text, html }),
@@ -52,7 +60,11 @@ describe('SmtpEmailProvider against a real SMTP receiver', () => {
 
   it('reuses the pool for several messages', async () => {
     await withProvider(configFor(receiver), (provider) =>
-      Promise.all(['a', 'b', 'c'].map((name) => provider.send({ to: `${name}@example.test`, subject: name, text: name, html: `<b>${name}</b>` }))),
+      Promise.all(
+        ['a', 'b', 'c'].map((name) =>
+          provider.send({ to: `${name}@example.test`, subject: name, text: name, html: `<b>${name}</b>` }),
+        ),
+      ),
     );
     assert.deepEqual(receiver.messages.map((m) => m.subject).sort(), ['a', 'b', 'c']);
   });
@@ -82,7 +94,9 @@ describe('SmtpEmailProvider against a real SMTP receiver', () => {
     await down.close();
 
     await withProvider(configFor(address), async (provider) => {
-      const sendError = await provider.send({ to: 'alice@example.test', subject: 's', text: 't', html: '<p>t</p>' }).catch((e: unknown) => e);
+      const sendError = await provider
+        .send({ to: 'alice@example.test', subject: 's', text: 't', html: '<p>t</p>' })
+        .catch((e: unknown) => e);
       assert.ok(sendError instanceof ProviderUnavailableError, String(sendError));
       const healthError = await provider.healthCheck().catch((e: unknown) => e);
       assert.ok(healthError instanceof ProviderUnavailableError, String(healthError));
@@ -107,8 +121,10 @@ describe('SmtpEmailProvider with SMTP authentication', () => {
   });
 
   it('maps wrong credentials to ProviderConfigurationError', async () => {
-    const error = await withProvider(configFor(receiver, { auth: { ...auth, pass: 'not-the-pass-7f3a' } }), (provider) =>
-      provider.send({ to: 'alice@example.test', subject: 's', text: 't', html: '<p>t</p>' }).catch((e: unknown) => e),
+    const error = await withProvider(
+      configFor(receiver, { auth: { ...auth, pass: 'not-the-pass-7f3a' } }),
+      (provider) =>
+        provider.send({ to: 'alice@example.test', subject: 's', text: 't', html: '<p>t</p>' }).catch((e: unknown) => e),
     );
     assert.ok(error instanceof ProviderConfigurationError, String(error));
     assert.match(error.message, /EAUTH/);

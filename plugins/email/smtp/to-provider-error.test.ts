@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  InvalidRecipientError,
-  ProviderConfigurationError,
-  ProviderUnavailableError,
-} from '../../errors';
+import { InvalidRecipientError, ProviderConfigurationError, ProviderUnavailableError } from '../../errors';
 import { toProviderError } from './to-provider-error';
 
 /** Shaped like nodemailer's errors: message with the server reply appended, plus code/responseCode/command. */
@@ -32,15 +28,30 @@ describe('toProviderError (SMTP)', () => {
   });
 
   it('treats authentication failures as configuration errors', () => {
-    assert.ok(toProviderError(smtpError('EAUTH', 'AUTH PLAIN', '535 5.7.8 Authentication failed')) instanceof ProviderConfigurationError);
+    assert.ok(
+      toProviderError(smtpError('EAUTH', 'AUTH PLAIN', '535 5.7.8 Authentication failed')) instanceof
+        ProviderConfigurationError,
+    );
     assert.ok(toProviderError(smtpError('EAUTH', 'API')) instanceof ProviderConfigurationError);
-    assert.ok(toProviderError(smtpError('EENVELOPE', 'MAIL FROM', '530 5.7.0 Authentication required')) instanceof ProviderConfigurationError);
+    assert.ok(
+      toProviderError(smtpError('EENVELOPE', 'MAIL FROM', '530 5.7.0 Authentication required')) instanceof
+        ProviderConfigurationError,
+    );
   });
 
   it('treats a refused sender or message and impossible TLS as configuration errors', () => {
-    assert.ok(toProviderError(smtpError('EENVELOPE', 'MAIL FROM', '553 5.7.1 Sender not owned')) instanceof ProviderConfigurationError);
-    assert.ok(toProviderError(smtpError('EMESSAGE', 'DATA', '554 5.6.0 Message rejected')) instanceof ProviderConfigurationError);
-    assert.ok(toProviderError(smtpError('ETLS', 'STARTTLS', '502 5.5.1 Unrecognized command')) instanceof ProviderConfigurationError);
+    assert.ok(
+      toProviderError(smtpError('EENVELOPE', 'MAIL FROM', '553 5.7.1 Sender not owned')) instanceof
+        ProviderConfigurationError,
+    );
+    assert.ok(
+      toProviderError(smtpError('EMESSAGE', 'DATA', '554 5.6.0 Message rejected')) instanceof
+        ProviderConfigurationError,
+    );
+    assert.ok(
+      toProviderError(smtpError('ETLS', 'STARTTLS', '502 5.5.1 Unrecognized command')) instanceof
+        ProviderConfigurationError,
+    );
   });
 
   it('treats connection problems and 4xx replies as unavailable', () => {
@@ -49,9 +60,16 @@ describe('toProviderError (SMTP)', () => {
       assert.ok(error instanceof ProviderUnavailableError, code);
       assert.equal(error.retryable, true);
     }
-    assert.ok(toProviderError(smtpError('EENVELOPE', 'RCPT TO', '450 4.2.1 Mailbox busy')) instanceof ProviderUnavailableError);
-    assert.ok(toProviderError(smtpError('EMESSAGE', 'DATA', '451 4.3.0 Try again later')) instanceof ProviderUnavailableError);
-    assert.ok(toProviderError(smtpError('EAUTH', 'AUTH PLAIN', '454 4.7.0 Temporary authentication failure')) instanceof ProviderUnavailableError);
+    assert.ok(
+      toProviderError(smtpError('EENVELOPE', 'RCPT TO', '450 4.2.1 Mailbox busy')) instanceof ProviderUnavailableError,
+    );
+    assert.ok(
+      toProviderError(smtpError('EMESSAGE', 'DATA', '451 4.3.0 Try again later')) instanceof ProviderUnavailableError,
+    );
+    assert.ok(
+      toProviderError(smtpError('EAUTH', 'AUTH PLAIN', '454 4.7.0 Temporary authentication failure')) instanceof
+        ProviderUnavailableError,
+    );
   });
 
   it('treats anything else as unavailable and passes ProviderErrors through', () => {

@@ -70,7 +70,11 @@ function fromApiFailure(failure: TwilioApiFailure, context: TwilioErrorContext):
   const { status, code } = failure;
   const detail = describe(failure);
   if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
-    return new ProviderRateLimitedError(`Twilio rate limited the request ${detail}`, PROVIDER_ID, retryAfterMs(context.retryAfter));
+    return new ProviderRateLimitedError(
+      `Twilio rate limited the request ${detail}`,
+      PROVIDER_ID,
+      retryAfterMs(context.retryAfter),
+    );
   }
   if (code !== undefined && RECIPIENT_CODES.has(code)) {
     return new InvalidRecipientError(`Twilio refused the recipient ${detail}`, PROVIDER_ID);
@@ -100,7 +104,10 @@ function asApiFailure(error: unknown): TwilioApiFailure | undefined {
     status,
     code: typeof code === 'number' ? code : undefined,
     // Only Twilio's own documentation links are passed on; anything else could be free text.
-    moreInfo: typeof moreInfo === 'string' && /^https:\/\/www\.twilio\.com\/docs\/errors\/\d+$/.test(moreInfo) ? moreInfo : undefined,
+    moreInfo:
+      typeof moreInfo === 'string' && /^https:\/\/www\.twilio\.com\/docs\/errors\/\d+$/.test(moreInfo)
+        ? moreInfo
+        : undefined,
   };
 }
 

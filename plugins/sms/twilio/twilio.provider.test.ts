@@ -21,7 +21,13 @@ describe('TwilioSmsProvider against the fake Twilio API', () => {
 
   before(async () => {
     fake = await startFakeTwilio({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
-    config = { provider: 'twilio', serviceNumber: SERVICE_NUMBER, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: fake.baseUrl };
+    config = {
+      provider: 'twilio',
+      serviceNumber: SERVICE_NUMBER,
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      apiBaseUrl: fake.baseUrl,
+    };
   });
   afterEach(() => fake.clear());
   after(() => fake.close());

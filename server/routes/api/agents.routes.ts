@@ -35,7 +35,13 @@ export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore;
     const client = await clientInScope(request);
     const body = parseInput(z.object({ name: z.string().trim().min(1).max(200) }).strict(), request.body);
     const { agent, token } = await deps.agents.issue(client.id, body.name);
-    await deps.audit.record({ mspId: client.msp_id, clientId: client.id, actor: actorOf(request), action: 'agent.created', detail: { agentId: agent.id } });
+    await deps.audit.record({
+      mspId: client.msp_id,
+      clientId: client.id,
+      actor: actorOf(request),
+      action: 'agent.created',
+      detail: { agentId: agent.id },
+    });
     response.status(201).json({ ...presentAgent(agent), token });
   });
 
@@ -50,7 +56,13 @@ export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore;
     const agent = await deps.agents.get(client.id, agentId);
     if (!agent) throw new NotFoundError('Agent');
     if (await deps.agents.revoke(client.id, agentId)) {
-      await deps.audit.record({ mspId: client.msp_id, clientId: client.id, actor: actorOf(request), action: 'agent.revoked', detail: { agentId } });
+      await deps.audit.record({
+        mspId: client.msp_id,
+        clientId: client.id,
+        actor: actorOf(request),
+        action: 'agent.revoked',
+        detail: { agentId },
+      });
     }
     response.json(presentAgent((await deps.agents.get(client.id, agentId))!));
   });

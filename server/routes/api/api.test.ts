@@ -41,7 +41,8 @@ describe('MSP API', () => {
       assert.match(badId.body.error.message, /UUID/);
       const unknownRoute = await api('GET', '/nothing-here');
       assert.equal(unknownRoute.status, 404);
-      for (const response of [malformed, oversized, invalid, badId]) assert.doesNotMatch(JSON.stringify(response.body), /at .*\.ts:\d+/);
+      for (const response of [malformed, oversized, invalid, badId])
+        assert.doesNotMatch(JSON.stringify(response.body), /at .*\.ts:\d+/);
     });
   });
 
@@ -52,14 +53,20 @@ describe('MSP API', () => {
       const client = await api('POST', '/clients', { name: 'Contoso' });
       assert.equal(client.status, 201);
       assert.equal((await api('POST', '/clients', { name: 'Contoso' })).status, 409);
-      const users = Array.from({ length: 25 }, (_, i) => ({ username: `pager${i}`, email: `pager${i}@contoso.example` }));
+      const users = Array.from({ length: 25 }, (_, i) => ({
+        username: `pager${i}`,
+        email: `pager${i}@contoso.example`,
+      }));
       const imported = await api('POST', `/clients/${client.body.id}/users/import`, { users });
       assert.equal(imported.status, 201);
       assert.equal(imported.body.created, 25);
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: any = await api('GET', `/clients/${client.body.id}/users?limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: any = await api(
+          'GET',
+          `/clients/${client.body.id}/users?limit=10${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         assert.equal(page.status, 200);
         seen.push(...page.body.items.map((user: { username: string }) => user.username));
         cursor = page.body.nextCursor;
@@ -81,10 +88,18 @@ describe('MSP API', () => {
         ],
       });
       assert.equal(result.status, 409);
-      assert.deepEqual(result.body.error.details.map((conflict: { index: number }) => conflict.index), [1, 2]);
+      assert.deepEqual(
+        result.body.error.details.map((conflict: { index: number }) => conflict.index),
+        [1, 2],
+      );
       const list = await api('GET', `/clients/${clientId}/users`);
-      assert.deepEqual(list.body.items.map((user: { username: string }) => user.username), ['taken']);
-      const invalid = await api('POST', `/clients/${clientId}/users/import`, { users: [{ username: 'bad"name', email: 'not-an-email' }] });
+      assert.deepEqual(
+        list.body.items.map((user: { username: string }) => user.username),
+        ['taken'],
+      );
+      const invalid = await api('POST', `/clients/${clientId}/users/import`, {
+        users: [{ username: 'bad"name', email: 'not-an-email' }],
+      });
       assert.equal(invalid.status, 400);
       assert.match(invalid.body.error.message, /users\.0\.email/);
     });
@@ -101,12 +116,19 @@ describe('MSP API', () => {
       ]);
       assert.deepEqual([first.status, second.status], [202, 202]);
       assert.deepEqual([first.body.outcome, second.body.outcome].sort(), ['activated', 'already_activated']);
-      const third = await api('POST', `/clients/${clientId}/users/activate`, { userIds: [user.body.id, user.body.id, randomUUID()] });
-      assert.deepEqual(third.body.results.map((r: { outcome: string }) => r.outcome), ['already_activated', 'not_found']);
+      const third = await api('POST', `/clients/${clientId}/users/activate`, {
+        userIds: [user.body.id, user.body.id, randomUUID()],
+      });
+      assert.deepEqual(
+        third.body.results.map((r: { outcome: string }) => r.outcome),
+        ['already_activated', 'not_found'],
+      );
       await stack.outbox.waitFor((m) => m.to === 'once@example.com');
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(stack.outbox.list({ to: 'once@example.com' }).length, 1);
-      const runs = await stack.runtime.temporal.workflow.list({ query: `WorkflowId = '${makeEnrollmentWorkflowId(user.body.id)}'` });
+      const runs = await stack.runtime.temporal.workflow.list({
+        query: `WorkflowId = '${makeEnrollmentWorkflowId(user.body.id)}'`,
+      });
       let count = 0;
       for await (const _ of runs) count++;
       assert.equal(count, 1);
@@ -164,16 +186,24 @@ describe('MSP API', () => {
         // The attacker's own client id with the victim's user id must not find the user either.
         await api('GET', `/clients/${attacker.clientId}/users/${victim.userId}`),
       ];
-      assert.deepEqual(attempts.map((a) => a.status), Array(attempts.length).fill(404));
+      assert.deepEqual(
+        attempts.map((a) => a.status),
+        Array(attempts.length).fill(404),
+      );
       // The attacker's MSP was made straight through the stores, so any audit row it now sees came from the attempts.
       const ownAudit = await api('GET', '/audit-events?limit=200');
       assert.deepEqual(ownAudit.body.items, []);
       const attackerKey = await stack.runtime.stores.apiKeys.authenticate(attacker.apiKey);
       const victimAudit = await victim.api('GET', `/audit-events?clientId=${clientId}&limit=200`);
       assert.ok(victimAudit.body.items.length > 0);
-      assert.ok(victimAudit.body.items.every((event: { actor: string }) => event.actor !== `api-key:${attackerKey!.apiKeyId}`));
+      assert.ok(
+        victimAudit.body.items.every((event: { actor: string }) => event.actor !== `api-key:${attackerKey!.apiKeyId}`),
+      );
       const ownClients = await api('GET', '/clients');
-      assert.deepEqual(ownClients.body.items.map((c: { id: string }) => c.id), [attacker.clientId]);
+      assert.deepEqual(
+        ownClients.body.items.map((c: { id: string }) => c.id),
+        [attacker.clientId],
+      );
       const victimView = await victim.api('GET', `/clients/${clientId}/users/${victim.userId}`);
       assert.equal(victimView.body.status, 'invited', 'the attacker changed nothing');
     });
@@ -182,13 +212,19 @@ describe('MSP API', () => {
       const tenant = await createTenant(stack, 'Scoped MSP');
       const sibling = await stack.runtime.stores.tenants.createClient(tenant.mspId, 'Sibling', {});
       assert.notEqual(sibling, 'duplicate');
-      const scopedKey = await stack.runtime.stores.apiKeys.issue({ mspId: tenant.mspId, clientId: tenant.clientId }, 'scoped');
+      const scopedKey = await stack.runtime.stores.apiKeys.issue(
+        { mspId: tenant.mspId, clientId: tenant.clientId },
+        'scoped',
+      );
       const api = apiClient(stack.url, scopedKey.token);
       assert.equal((await api('GET', `/clients/${tenant.clientId}`)).status, 200);
       assert.equal((await api('GET', `/clients/${(sibling as { id: string }).id}`)).status, 404);
       assert.equal((await api('POST', '/clients', { name: 'Nope' })).status, 403);
       const listed = await api('GET', '/clients');
-      assert.deepEqual(listed.body.items.map((c: { id: string }) => c.id), [tenant.clientId]);
+      assert.deepEqual(
+        listed.body.items.map((c: { id: string }) => c.id),
+        [tenant.clientId],
+      );
     });
   });
 
@@ -217,7 +253,9 @@ describe('MSP API', () => {
         'post /clients/{clientId}/users/{userId}/reset-password',
         'get /clients/{clientId}/password-resets',
       ];
-      const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
+      const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method} ${path}`),
+      );
       assert.deepEqual(documented.sort(), expected.sort());
     });
   });

@@ -11,7 +11,11 @@ import { pageQuery, uuid } from './schemas';
 const auditQuery = pageQuery.extend({
   clientId: uuid.optional(),
   userId: uuid.optional(),
-  action: z.string().regex(/^[a-z_.]+$/).max(64).optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_.]+$/)
+    .max(64)
+    .optional(),
 });
 
 export function auditRoutes(deps: { audit: AuditStore; tenants: TenantsStore }): Router {

@@ -17,7 +17,12 @@ export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }
     const body = parseInput(newClient, request.body);
     const created = await deps.tenants.createClient(principal.mspId, body.name, body.settings);
     if (created === 'duplicate') throw new ConflictError(`A client named "${body.name}" already exists`);
-    await deps.audit.record({ mspId: principal.mspId, clientId: created.id, actor: actorOf(request), action: 'client.created' });
+    await deps.audit.record({
+      mspId: principal.mspId,
+      clientId: created.id,
+      actor: actorOf(request),
+      action: 'client.created',
+    });
     response.status(201).json(presentClient(created));
   });
 

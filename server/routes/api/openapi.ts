@@ -11,7 +11,10 @@ const paging = [
 const page = (item: string) => ({
   type: 'object',
   required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, nextCursor: { type: ['string', 'null'] } },
+  properties: {
+    items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } },
+    nextCursor: { type: ['string', 'null'] },
+  },
 });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -30,38 +33,72 @@ export function buildOpenApiDocument(publicUrl: string) {
     security: [{ bearer: [] }],
     paths: {
       '/clients': {
-        get: { summary: 'List clients', parameters: paging, responses: { 200: { description: 'A page of clients', ...json(page('Client')) }, ...commonErrors } },
+        get: {
+          summary: 'List clients',
+          parameters: paging,
+          responses: { 200: { description: 'A page of clients', ...json(page('Client')) }, ...commonErrors },
+        },
         post: {
           summary: 'Create a client (tenant)',
           requestBody: { required: true, ...json(ref('NewClient')) },
-          responses: { 201: { description: 'Created', ...json(ref('Client')) }, 403: error, 409: error, ...commonErrors },
+          responses: {
+            201: { description: 'Created', ...json(ref('Client')) },
+            403: error,
+            409: error,
+            ...commonErrors,
+          },
         },
       },
       '/clients/{clientId}': {
-        get: { summary: 'Read a client', parameters: [idParam('clientId')], responses: { 200: { description: 'The client', ...json(ref('Client')) }, ...commonErrors } },
+        get: {
+          summary: 'Read a client',
+          parameters: [idParam('clientId')],
+          responses: { 200: { description: 'The client', ...json(ref('Client')) }, ...commonErrors },
+        },
         patch: {
           summary: "Change a client's settings (reset policy); keys not given keep their value",
           parameters: [idParam('clientId')],
-          requestBody: { required: true, ...json({ type: 'object', required: ['settings'], properties: { settings: ref('ClientSettings') } }) },
+          requestBody: {
+            required: true,
+            ...json({ type: 'object', required: ['settings'], properties: { settings: ref('ClientSettings') } }),
+          },
           responses: { 200: { description: 'The client', ...json(ref('Client')) }, ...commonErrors },
         },
       },
       '/clients/{clientId}/agents': {
-        get: { summary: "List a client's agents with their health", parameters: [idParam('clientId')], responses: { 200: { description: 'Agents', ...json(page('Agent')) }, ...commonErrors } },
+        get: {
+          summary: "List a client's agents with their health",
+          parameters: [idParam('clientId')],
+          responses: { 200: { description: 'Agents', ...json(page('Agent')) }, ...commonErrors },
+        },
         post: {
           summary: 'Issue credentials for a new on-premises agent; the token is shown once',
           parameters: [idParam('clientId')],
-          requestBody: { required: true, ...json({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }) },
-          responses: { 201: { description: 'The agent and its token', ...json({ allOf: [ref('Agent'), { type: 'object', properties: { token: { type: 'string' } } }] }) }, ...commonErrors },
+          requestBody: {
+            required: true,
+            ...json({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }),
+          },
+          responses: {
+            201: {
+              description: 'The agent and its token',
+              ...json({ allOf: [ref('Agent'), { type: 'object', properties: { token: { type: 'string' } } }] }),
+            },
+            ...commonErrors,
+          },
         },
       },
       '/clients/{clientId}/agents/{agentId}/revoke': {
-        post: { summary: "Revoke an agent's credentials", parameters: [idParam('clientId'), idParam('agentId')], responses: { 200: { description: 'The agent', ...json(ref('Agent')) }, ...commonErrors } },
+        post: {
+          summary: "Revoke an agent's credentials",
+          parameters: [idParam('clientId'), idParam('agentId')],
+          responses: { 200: { description: 'The agent', ...json(ref('Agent')) }, ...commonErrors },
+        },
       },
       '/clients/{clientId}/users/{userId}/reset-password': {
         post: {
           summary: "Reset an enrolled user's password on the client's directory and text it to the enrolled phone",
-          description: 'Waits up to 25 s for the outcome. The password is never returned. Repeated calls join the reset already running.',
+          description:
+            'Waits up to 25 s for the outcome. The password is never returned. Repeated calls join the reset already running.',
           parameters: [idParam('clientId'), idParam('userId')],
           responses: {
             ...commonErrors,
@@ -69,12 +106,19 @@ export function buildOpenApiDocument(publicUrl: string) {
             202: { description: 'Still running; see the reset history' },
             409: error,
             429: { description: 'Refused: the hourly limit for this user was reached', ...json(ref('ResetResult')) },
-            502: { description: 'The directory refused or could not be reached; code and userMessage say why', ...json(ref('ResetResult')) },
+            502: {
+              description: 'The directory refused or could not be reached; code and userMessage say why',
+              ...json(ref('ResetResult')),
+            },
           },
         },
       },
       '/clients/{clientId}/password-resets': {
-        get: { summary: 'Reset request history', parameters: [idParam('clientId'), ...paging], responses: { 200: { description: 'A page of resets', ...json(page('PasswordReset')) }, ...commonErrors } },
+        get: {
+          summary: 'Reset request history',
+          parameters: [idParam('clientId'), ...paging],
+          responses: { 200: { description: 'A page of resets', ...json(page('PasswordReset')) }, ...commonErrors },
+        },
       },
       '/clients/{clientId}/users': {
         get: {
@@ -93,10 +137,26 @@ export function buildOpenApiDocument(publicUrl: string) {
         post: {
           summary: 'Create up to 1,000 users at once, all or nothing',
           parameters: [idParam('clientId')],
-          requestBody: { required: true, ...json({ type: 'object', required: ['users'], properties: { users: { type: 'array', maxItems: 1000, items: ref('NewUser') } } }) },
+          requestBody: {
+            required: true,
+            ...json({
+              type: 'object',
+              required: ['users'],
+              properties: { users: { type: 'array', maxItems: 1000, items: ref('NewUser') } },
+            }),
+          },
           responses: {
-            201: { description: 'All created', ...json({ type: 'object', properties: { created: { type: 'integer' }, items: { type: 'array', items: ref('User') } } }) },
-            409: { description: 'Some entries conflict; nothing was imported. details lists them.', ...json(ref('Error')) },
+            201: {
+              description: 'All created',
+              ...json({
+                type: 'object',
+                properties: { created: { type: 'integer' }, items: { type: 'array', items: ref('User') } },
+              }),
+            },
+            409: {
+              description: 'Some entries conflict; nothing was imported. details lists them.',
+              ...json(ref('Error')),
+            },
             ...commonErrors,
           },
         },
@@ -105,12 +165,29 @@ export function buildOpenApiDocument(publicUrl: string) {
         post: {
           summary: 'Activate up to 1,000 users: each gets one enrollment workflow and one activation email',
           parameters: [idParam('clientId')],
-          requestBody: { required: true, ...json({ type: 'object', required: ['userIds'], properties: { userIds: { type: 'array', maxItems: 1000, items: { type: 'string', format: 'uuid' } } } }) },
-          responses: { 202: { description: 'One result per user', ...json({ type: 'object', properties: { results: { type: 'array', items: ref('ActivationResult') } } }) }, ...commonErrors },
+          requestBody: {
+            required: true,
+            ...json({
+              type: 'object',
+              required: ['userIds'],
+              properties: { userIds: { type: 'array', maxItems: 1000, items: { type: 'string', format: 'uuid' } } },
+            }),
+          },
+          responses: {
+            202: {
+              description: 'One result per user',
+              ...json({ type: 'object', properties: { results: { type: 'array', items: ref('ActivationResult') } } }),
+            },
+            ...commonErrors,
+          },
         },
       },
       '/clients/{clientId}/users/{userId}': {
-        get: { summary: "Read a user's status", parameters: [idParam('clientId'), idParam('userId')], responses: { 200: { description: 'The user', ...json(ref('User')) }, ...commonErrors } },
+        get: {
+          summary: "Read a user's status",
+          parameters: [idParam('clientId'), idParam('userId')],
+          responses: { 200: { description: 'The user', ...json(ref('User')) }, ...commonErrors },
+        },
       },
       '/clients/{clientId}/users/{userId}/activate': {
         post: {
@@ -153,13 +230,22 @@ export function buildOpenApiDocument(publicUrl: string) {
         Error: {
           type: 'object',
           required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } },
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+            },
+          },
         },
         NewClient: {
           type: 'object',
           required: ['name'],
           additionalProperties: false,
-          properties: { name: { type: 'string', maxLength: 200 }, settings: { type: 'object', properties: { displayName: { type: 'string' } } } },
+          properties: {
+            name: { type: 'string', maxLength: 200 },
+            settings: { type: 'object', properties: { displayName: { type: 'string' } } },
+          },
         },
         ClientSettings: {
           type: 'object',
@@ -210,13 +296,37 @@ export function buildOpenApiDocument(publicUrl: string) {
             endedAt: { type: ['string', 'null'], format: 'date-time' },
           },
         },
-        Client: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' }, settings: { type: 'object' }, createdAt: { type: 'string', format: 'date-time' } } },
-        UserStatus: { type: 'string', enum: ['inactive', 'invited', 'enrolling', 'blocked', 'enrolled_app', 'enrolled_sms', 'expired', 'deactivated'] },
+        Client: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            name: { type: 'string' },
+            settings: { type: 'object' },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        UserStatus: {
+          type: 'string',
+          enum: [
+            'inactive',
+            'invited',
+            'enrolling',
+            'blocked',
+            'enrolled_app',
+            'enrolled_sms',
+            'expired',
+            'deactivated',
+          ],
+        },
         NewUser: {
           type: 'object',
           required: ['username', 'email'],
           additionalProperties: false,
-          properties: { username: { type: 'string', description: 'sAMAccountName or UPN' }, email: { type: 'string', format: 'email' }, displayName: { type: 'string' } },
+          properties: {
+            username: { type: 'string', description: 'sAMAccountName or UPN' },
+            email: { type: 'string', format: 'email' },
+            displayName: { type: 'string' },
+          },
         },
         User: {
           type: 'object',

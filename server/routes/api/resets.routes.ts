@@ -12,7 +12,12 @@ import { pageQuery, uuid } from './schemas';
 const WAIT_MS = 25_000;
 
 /** Technician resets and the reset request history. The password itself never appears in any response. */
-export function resetsRoutes(deps: { users: UsersStore; tenants: TenantsStore; resets: ResetService; passwordResets: PasswordResetsStore }): Router {
+export function resetsRoutes(deps: {
+  users: UsersStore;
+  tenants: TenantsStore;
+  resets: ResetService;
+  passwordResets: PasswordResetsStore;
+}): Router {
   const router = Router();
 
   router.post('/clients/:clientId/users/:userId/reset-password', async (request, response) => {
@@ -21,10 +26,21 @@ export function resetsRoutes(deps: { users: UsersStore; tenants: TenantsStore; r
     const user = await deps.users.get(principalOf(request), clientId, userId);
     if (!user) throw new NotFoundError('User');
     if (!ENROLLED_STATUSES.includes(user.status)) {
-      throw new ConflictError(`The user is not enrolled (status "${user.status}"), so there is no phone to send a new password to`);
+      throw new ConflictError(
+        `The user is not enrolled (status "${user.status}"), so there is no phone to send a new password to`,
+      );
     }
-    const result = await deps.resets.startAndWait({ userId, clientId, channel: 'technician', requestedBy: actorOf(request) }, WAIT_MS);
-    if (!result) return void response.status(202).json({ status: 'running', message: 'The reset is still running; its outcome will appear in the reset history and audit log' });
+    const result = await deps.resets.startAndWait(
+      { userId, clientId, channel: 'technician', requestedBy: actorOf(request) },
+      WAIT_MS,
+    );
+    if (!result)
+      return void response
+        .status(202)
+        .json({
+          status: 'running',
+          message: 'The reset is still running; its outcome will appear in the reset history and audit log',
+        });
     response.status(result.status === 'completed' ? 200 : result.status === 'refused' ? 429 : 502).json(result);
   });
 

@@ -23,7 +23,10 @@ const username = z
   .trim()
   .min(1)
   .max(256)
-  .refine((value) => !/["/\\[\]:;|=,+*?<>]/.test(value.split('@')[0] ?? ''), 'contains a character that Active Directory does not allow in a username');
+  .refine(
+    (value) => !/["/\\[\]:;|=,+*?<>]/.test(value.split('@')[0] ?? ''),
+    'contains a character that Active Directory does not allow in a username',
+  );
 
 export const newUser = z
   .object({
@@ -33,10 +36,23 @@ export const newUser = z
   })
   .strict();
 
-export const importUsers = z.object({ users: z.array(newUser).min(1).max(1000, 'import at most 1,000 users per request') }).strict();
+export const importUsers = z
+  .object({ users: z.array(newUser).min(1).max(1000, 'import at most 1,000 users per request') })
+  .strict();
 
-export const activateMany = z.object({ userIds: z.array(uuid).min(1).max(1000, 'activate at most 1,000 users per request') }).strict();
+export const activateMany = z
+  .object({ userIds: z.array(uuid).min(1).max(1000, 'activate at most 1,000 users per request') })
+  .strict();
 
-export const userStatus = z.enum(['inactive', 'invited', 'enrolling', 'blocked', 'enrolled_app', 'enrolled_sms', 'expired', 'deactivated']);
+export const userStatus = z.enum([
+  'inactive',
+  'invited',
+  'enrolling',
+  'blocked',
+  'enrolled_app',
+  'enrolled_sms',
+  'expired',
+  'deactivated',
+]);
 
 export const updateClient = z.object({ settings: clientSettingsSchema }).strict();

@@ -33,7 +33,12 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
   }
 
   const present = (user: UserRow) =>
-    presentUser(user, user.phone_encrypted ? deps.secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted').slice(-2) : null);
+    presentUser(
+      user,
+      user.phone_encrypted
+        ? deps.secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted').slice(-2)
+        : null,
+    );
 
   async function createUsers(request: Request, entries: Parameters<UsersStore['insertMany']>[1]) {
     const client = await clientInScope(request);
@@ -43,7 +48,13 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
     }
     const principal = principalOf(request);
     await deps.audit.recordMany(
-      result.created.map((user) => ({ mspId: principal.mspId, clientId: client.id, userId: user.id, actor: actorOf(request), action: 'user.created' as const })),
+      result.created.map((user) => ({
+        mspId: principal.mspId,
+        clientId: client.id,
+        userId: user.id,
+        actor: actorOf(request),
+        action: 'user.created' as const,
+      })),
     );
     return result.created;
   }
@@ -80,12 +91,16 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
 
   router.post('/clients/:clientId/users/:userId/activate', async (request, response) => {
     const user = await userInScope(request);
-    response.status(202).json(await deps.activation.activateOne(principalOf(request), user.client_id, user.id, actorOf(request)));
+    response
+      .status(202)
+      .json(await deps.activation.activateOne(principalOf(request), user.client_id, user.id, actorOf(request)));
   });
 
   router.post('/clients/:clientId/users/:userId/resend-activation', async (request, response) => {
     const user = await userInScope(request);
-    response.status(202).json(await deps.activation.resend(principalOf(request), user.client_id, user.id, actorOf(request)));
+    response
+      .status(202)
+      .json(await deps.activation.resend(principalOf(request), user.client_id, user.id, actorOf(request)));
   });
 
   router.post('/clients/:clientId/users/:userId/deactivate', async (request, response) => {

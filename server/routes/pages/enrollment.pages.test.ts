@@ -31,7 +31,14 @@ describe('enrollment pages, end to end', () => {
     assert.equal(user.body.phoneHint, '••••71');
     const audit = await api('GET', `/audit-events?userId=${userId}&limit=200`);
     const actions = audit.body.items.map((event: { action: string }) => event.action);
-    for (const expected of ['user.created', 'user.activated', 'activation.email_sent', 'enrollment.link_opened', 'enrollment.code_sent', 'enrollment.completed']) {
+    for (const expected of [
+      'user.created',
+      'user.activated',
+      'activation.email_sent',
+      'enrollment.link_opened',
+      'enrollment.code_sent',
+      'enrollment.completed',
+    ]) {
       assert.ok(actions.includes(expected), `audit lacks ${expected}: ${actions.join(', ')}`);
     }
   });

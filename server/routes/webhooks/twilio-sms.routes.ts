@@ -26,7 +26,9 @@ export function twilioSmsRoutes(deps: TwilioSmsRoutesDeps): Router {
     const signature = request.get('X-Twilio-Signature') ?? '';
     if (!signature || !twilio.validateRequest(deps.authToken, signature, deps.webhookUrl, params)) {
       // No sender or body in the log: a forged request's content is the forger's, and a real one's is personal.
-      deps.logger.warn('Refused an inbound SMS webhook whose signature does not match', { hasSignature: signature !== '' });
+      deps.logger.warn('Refused an inbound SMS webhook whose signature does not match', {
+        hasSignature: signature !== '',
+      });
       return void response.status(403).type('text/plain').send('Invalid signature');
     }
     const reply = await deps.inbound.handle({ from: single(params.From), body: single(params.Body) });

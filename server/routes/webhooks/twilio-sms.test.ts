@@ -12,8 +12,10 @@ import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../../
 import type { AuditAction } from '../../db/audit.store';
 
 const AUTH_TOKEN = 'inbound-webhook-token';
-const NEUTRAL = 'If this number is enrolled for password reset, a new password will arrive in a moment. Text HELP for help.';
-const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${message}</Message></Response>`;
+const NEUTRAL =
+  'If this number is enrolled for password reset, a new password will arrive in a moment. Text HELP for help.';
+const twiml = (message: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${message}</Message></Response>`;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 /**
@@ -70,7 +72,9 @@ describe('Twilio inbound-SMS webhook', () => {
     inbox = twilioInbox(twilio);
     tenant = await createTenant(stack, 'Inbound MSP');
     pinTenant = await createTenant(stack, 'Inbound PIN MSP');
-    const patched = await apiClient(stack.url, pinTenant.apiKey)('PATCH', `/clients/${pinTenant.clientId}`, { settings: { requireSmsPin: true } });
+    const patched = await apiClient(stack.url, pinTenant.apiKey)('PATCH', `/clients/${pinTenant.clientId}`, {
+      settings: { requireSmsPin: true },
+    });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
   });
 
@@ -89,7 +93,13 @@ describe('Twilio inbound-SMS webhook', () => {
     assert.equal(unsigned.status, 403);
     const otherToken = await startFakeTwilio({ accountSid: twilio.accountSid, authToken: 'some-other-token' });
     try {
-      const wrongKey = await otherToken.sendInboundSms({ url: `${stack.config.publicUrl}${webhookPath}`, postTo: `${stack.url}${webhookPath}`, from: phone, to: stack.config.sms.serviceNumber, body: 'RESET' });
+      const wrongKey = await otherToken.sendInboundSms({
+        url: `${stack.config.publicUrl}${webhookPath}`,
+        postTo: `${stack.url}${webhookPath}`,
+        from: phone,
+        to: stack.config.sms.serviceNumber,
+        body: 'RESET',
+      });
       assert.equal(wrongKey.status, 403);
     } finally {
       await otherToken.close();
@@ -99,7 +109,10 @@ describe('Twilio inbound-SMS webhook', () => {
     assert.equal(hostSigned.status, 403);
 
     assert.equal(await resetStarted(tenant.clientId, userId), false);
-    const traces = await stack.runtime.db('audit_events').where({ user_id: userId }).whereIn('action', ['sms.reset_rejected', 'reset.requested']);
+    const traces = await stack.runtime
+      .db('audit_events')
+      .where({ user_id: userId })
+      .whereIn('action', ['sms.reset_rejected', 'reset.requested']);
     assert.deepEqual(traces, []);
   });
 
@@ -122,7 +135,12 @@ describe('Twilio inbound-SMS webhook', () => {
     const help = await text(phone, ' help ');
     assert.equal(help.status, 200);
     assert.match(help.contentType ?? '', /^text\/xml/);
-    assert.equal(help.body, twiml('Password reset service: text RESET to get a temporary password. Reply STOP to opt out. Contact your IT provider for other help.'));
+    assert.equal(
+      help.body,
+      twiml(
+        'Password reset service: text RESET to get a temporary password. Reply STOP to opt out. Contact your IT provider for other help.',
+      ),
+    );
     assert.equal((await text('+14155550111', 'INFO')).body, help.body, 'an unknown number gets the generic help');
 
     const pinPhone = nextPhone();
@@ -140,7 +158,9 @@ describe('Twilio inbound-SMS webhook', () => {
     assert.equal(unknown.body, known.body, 'the reply must not tell whether the number is enrolled');
     assert.equal(unknown.contentType, known.contentType);
 
-    const described = await stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(tenant.clientId, userId)).describe();
+    const described = await stack.runtime.temporal.workflow
+      .getHandle(makePasswordResetWorkflowId(tenant.clientId, userId))
+      .describe();
     assert.equal(described.type, 'passwordResetWorkflow');
     assert.equal(described.status.name, 'RUNNING');
   });
@@ -148,7 +168,10 @@ describe('Twilio inbound-SMS webhook', () => {
   it('answers other words with a short hint', async () => {
     const reply = await text('+14155550123', 'hello <there> & "you"');
     assert.equal(reply.status, 200);
-    assert.equal(reply.body, twiml('Sorry, we did not understand that. Text RESET for a new password, or HELP for help.'));
+    assert.equal(
+      reply.body,
+      twiml('Sorry, we did not understand that. Text RESET for a new password, or HELP for help.'),
+    );
   });
 
   it('opts out on STOP without a reply, ignores RESET while opted out, and opts back in on START', async () => {
@@ -178,7 +201,10 @@ describe('Twilio inbound-SMS webhook', () => {
     assert.equal(await resetStarted(tenant.clientId, first.userId), false);
     assert.equal(await resetStarted(pinTenant.clientId, second.userId), false);
     const audited = await auditOf(tenant.mspId, first.userId, 'sms.reset_rejected');
-    assert.deepEqual(audited.map((event) => event.detail), [{ reason: 'several_accounts' }]);
+    assert.deepEqual(
+      audited.map((event) => event.detail),
+      [{ reason: 'several_accounts' }],
+    );
   });
 
   describe('when the client requires a PIN', () => {
@@ -223,7 +249,10 @@ describe('Twilio inbound-SMS webhook', () => {
       assert.equal((await text(phone, 'reset 11112222')).body, twiml(NEUTRAL));
       assert.equal(await resetStarted(pinTenant.clientId, userId), false);
       const rejected = await auditOf(pinTenant.mspId, userId, 'sms.reset_rejected');
-      assert.deepEqual(rejected.map((event) => event.detail), [{ reason: 'missing_pin' }, { reason: 'wrong_pin' }]);
+      assert.deepEqual(
+        rejected.map((event) => event.detail),
+        [{ reason: 'missing_pin' }, { reason: 'wrong_pin' }],
+      );
 
       assert.equal((await text(phone, `RESET ${pin}`)).body, twiml(NEUTRAL));
       assert.equal(await resetStarted(pinTenant.clientId, userId), true);
@@ -240,7 +269,9 @@ describe('Twilio inbound-SMS webhook', () => {
         ...(event.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
       ]);
       const codec = new EncryptionCodec(centralKeyRing(stack.config.codecKeys, stack.config.masterKey));
-      const decoded = await codec.decode(payloads.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })));
+      const decoded = await codec.decode(
+        payloads.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })),
+      );
       const clear = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
       assert.ok(clear.includes(stored.sms_pin_hash), 'the decoded history holds the PIN hash');
       assert.ok(!containsSecret(clear, pin), 'the PIN is in the decoded history');
@@ -249,10 +280,13 @@ describe('Twilio inbound-SMS webhook', () => {
     it('stops accepting PINs after five tries in an hour, even the right one', async () => {
       const phone = nextPhone();
       const { userId } = await enrollForSms(stack, inbox, { phone, tenant: pinTenant, pin });
-      for (let guess = 0; guess < 5; guess++) assert.equal((await text(phone, `RESET 5555${1000 + guess}`)).body, twiml(NEUTRAL));
+      for (let guess = 0; guess < 5; guess++)
+        assert.equal((await text(phone, `RESET 5555${1000 + guess}`)).body, twiml(NEUTRAL));
       assert.equal((await text(phone, `RESET ${pin}`)).body, twiml(NEUTRAL));
       assert.equal(await resetStarted(pinTenant.clientId, userId), false);
-      const reasons = (await auditOf(pinTenant.mspId, userId, 'sms.reset_rejected')).map((event) => event.detail.reason);
+      const reasons = (await auditOf(pinTenant.mspId, userId, 'sms.reset_rejected')).map(
+        (event) => event.detail.reason,
+      );
       assert.equal(reasons.filter((reason) => reason === 'wrong_pin').length, 5);
       assert.equal(reasons.at(-1), 'pin_rate_limited');
     });
