@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TEST_DATABASE_PREFIX } from '../test/support/database';
 import { ensureSambaInstalled } from '../test/support/samba';
@@ -7,10 +7,11 @@ import { Cleanups, cleanUpOnExit } from './lib/cleanups';
 import { dropStaleTestDatabases } from './lib/postgres';
 import { startTestServices } from './lib/test-services';
 import { say } from './lib/say';
+import { runStaticChecks } from './lib/static-checks';
 
 /**
- * `npm test`: type-checks, makes sure every real service the tests need is there (PostgreSQL, the Temporal
- * CLI, Samba), starts a throwaway Temporal dev server, and runs every *.test.ts with Node's own test runner.
+ * `npm test`: runs the static checks (format, lint, layer rules, types), makes sure every real service the tests
+ * need is there (PostgreSQL, the Temporal CLI, Samba), starts a throwaway Temporal dev server, and runs every *.test.ts with Node's own test runner.
  * Arguments narrow the run to matching files: `npm test -- enrollment`.
  */
 async function run(): Promise<number> {
@@ -19,12 +20,9 @@ async function run(): Promise<number> {
   const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const started = Date.now();
 
-  say('Type-checking (tsc --noEmit)…');
-  const typecheck = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], {
-    stdio: 'inherit',
-  });
-  if (typecheck.status !== 0) {
-    say('Type errors: fix them first.');
+  say('Static checks: formatting, lint, layer rules, types…');
+  if (!runStaticChecks(root)) {
+    say('Static checks failed: fix them first (`npm run lint` repeats them alone).');
     return 1;
   }
 

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
 // Plain lists of error names, safe in the workflow sandbox.
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- allow-listed until the failure types move to common/domain
 import { NON_RETRYABLE_PROVIDER_ERRORS } from '../plugins/errors';
 
 /** Provider refusals that no retry will fix: a bad recipient, bad credentials. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import { agentKeyRing, centralKeyRing } from '../common/temporal/client-codec-keys';
-import { deriveClientCodecKey } from '../common/temporal/client-codec-keys';
+import { agentKeyRing, centralKeyRing, deriveClientCodecKey } from '../common/temporal/client-codec-keys';
 import { EncryptionCodec } from '../common/temporal/encryption-codec';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { rawHistories } from '../test/support/secret-search';

@@ -4,6 +4,7 @@ import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '
 import type { ClientPolicy } from '../common/client-policy';
 import type { ResetChannel } from '../server/db/password-resets.store';
 // A plain list of names, safe in the workflow sandbox.
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- allow-listed until the failure types move to common/domain
 import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../plugins/directory/errors';
 
 export interface PasswordResetInput {

@@ -38,7 +38,19 @@ export async function ensurePostgres(adminUrl: string, say: Say): Promise<void> 
   );
 }
 
-/** Drops databases left behind by test runs that were killed before they could clean up. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Drops databases left behind by test runs that were killed before they could clean up. A name carries its
+ * runner's pid (test/support/database.ts), so the databases of a run still going on beside this one are kept.
+ */
 export async function dropStaleTestDatabases(adminUrl: string, prefix: string): Promise<number> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -46,8 +58,12 @@ export async function dropStaleTestDatabases(adminUrl: string, prefix: string): 
     const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
       `${prefix}%`,
     ]);
-    for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
-    return rows.length;
+    const stale = rows.filter(({ datname }) => {
+      const pid = /^(\d+)_/.exec(datname.slice(prefix.length))?.[1];
+      return !pid || !isRunning(Number(pid));
+    });
+    for (const { datname } of stale) await client.query(`drop database if exists "${datname}" with (force)`);
+    return stale.length;
   } finally {
     await client.end();
   }

@@ -30,6 +30,7 @@ export async function startTestServices(cleanups: Cleanups): Promise<TestService
   const temporal = await startThrowawayDevServer(cliPath, join(scratch, 'temporal.log'));
   cleanups.push(() => temporal.stop());
   Object.assign(process.env, {
+    LATCHKEY_TEST_RUNNER_PID: String(process.pid),
     LATCHKEY_TEST_TEMPORAL_ADDRESS: temporal.address,
     LATCHKEY_TEST_PG_URL: postgresUrl,
     TEMPORAL_CLI_PATH: cliPath,

@@ -1,5 +1,6 @@
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
+import type { ClientSettings } from '../../common/client-policy';
 import type { UserRow } from './users.store';
 
 /** What an API key may see: one MSP, and optionally only one of its clients. */
@@ -7,8 +8,6 @@ export interface Scope {
   mspId: string;
   clientId: string | null;
 }
-
-import type { ClientSettings } from '../../common/client-policy';
 
 export type { ClientSettings };
 

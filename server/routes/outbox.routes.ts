@@ -15,16 +15,14 @@ export function outboxRoutes(deps: {
       .list()
       .slice(0, 200)
       .map((m) => ({ ...m, sentAt: m.sentAt.toISOString() }));
-    response
-      .type('html')
-      .send(
-        deps.render('outbox', {
-          title: 'Outbox',
-          messages,
-          count: deps.outbox.count(),
-          inboundSms: Boolean(deps.inboundSms),
-        }),
-      );
+    response.type('html').send(
+      deps.render('outbox', {
+        title: 'Outbox',
+        messages,
+        count: deps.outbox.count(),
+        inboundSms: Boolean(deps.inboundSms),
+      }),
+    );
   });
   if (deps.inboundSms)
     router.use('/inbound', outboxInboundRoutes({ ...deps.inboundSms, outbox: deps.outbox, render: deps.render }));

@@ -16,7 +16,9 @@ export interface TestDatabase {
 /** A fresh, empty database per test file, so files can run in parallel and never see each other's rows. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = testEnv().postgresUrl;
-  const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
+  // The runner's pid in the name lets a later run tell a leftover from a database a concurrent run still uses.
+  const runner = process.env.LATCHKEY_TEST_RUNNER_PID ?? String(process.pid);
+  const name = `${TEST_DATABASE_PREFIX}${runner}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database "${name}"`);

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../../common/logger';
 import { directoryConfigOf, type SambaDc } from './samba';
 import { linkIn, passwordIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
-import { createTenant, type TestStack } from './stack';
+import { type createTenant, type TestStack } from './stack';
 
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 

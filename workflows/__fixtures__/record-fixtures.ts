@@ -8,11 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { activateNewUser, codeIn, reachCodeStep } from '../../test/support/enrollment-flow';
-import { startTestStack } from '../../test/support/stack';
+import { startTestStack, createTenant } from '../../test/support/stack';
 import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../workflow-ids';
 import { startSambaDc } from '../../test/support/samba';
 import { enrolledDirectoryUser, startTestAgent } from '../../test/support/reset-setup';
-import { createTenant } from '../../test/support/stack';
 import { FIXTURE_CODEC_KEYS, FIXTURE_MASTER_KEY } from './fixture-codec';
 
 async function record() {

@@ -126,7 +126,7 @@ describe('MSP API', () => {
       await stack.outbox.waitFor((m) => m.to === 'once@example.com');
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(stack.outbox.list({ to: 'once@example.com' }).length, 1);
-      const runs = await stack.runtime.temporal.workflow.list({
+      const runs = stack.runtime.temporal.workflow.list({
         query: `WorkflowId = '${makeEnrollmentWorkflowId(user.body.id)}'`,
       });
       let count = 0;

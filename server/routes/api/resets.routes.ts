@@ -35,12 +35,10 @@ export function resetsRoutes(deps: {
       WAIT_MS,
     );
     if (!result)
-      return void response
-        .status(202)
-        .json({
-          status: 'running',
-          message: 'The reset is still running; its outcome will appear in the reset history and audit log',
-        });
+      return void response.status(202).json({
+        status: 'running',
+        message: 'The reset is still running; its outcome will appear in the reset history and audit log',
+      });
     response.status(result.status === 'completed' ? 200 : result.status === 'refused' ? 429 : 502).json(result);
   });
 
