@@ -16,6 +16,9 @@ import { escapeDnValue } from '../../plugins/directory/active-directory/ldap-esc
 
 const run = promisify(execFile);
 
+/** Enough for two test files per core, plus a second `npm test` in another checkout, with DCs of their own. */
+const SPARE_LOOPBACK_ADDRESSES = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
+
 const SAMBA_PACKAGES = ['samba', 'samba-dsdb-modules', 'samba-vfs-modules', 'samba-ad-provision'];
 
 /** user class, and the Reset-Password right and pwdLastSet / lockoutTime attributes (schema GUIDs). */
@@ -119,7 +122,7 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     .join(',');
   const serverName = `${hostName.toUpperCase()}.${realm.toLowerCase()}`;
 
-  const claim = await claimAddress(options.ips ?? ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'], log);
+  const claim = await claimAddress(options.ips ?? SPARE_LOOPBACK_ADDRESSES, log);
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-samba-'));
   const conf = join(dir, 'etc', 'smb.conf');
   let child: ChildProcess | undefined;
