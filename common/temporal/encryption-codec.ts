@@ -14,13 +14,14 @@ const KEY_ID_METADATA = 'encryption-key-id';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Names the key to seal one payload with, or undefined for the ring's current key. */
+export type ChooseKeyId = (context: SerializationContext | undefined) => string | undefined;
+
 /**
  * Encrypts every payload (workflow inputs, results, update arguments, failure messages) before it reaches the
  * Temporal server, so that history holds no readable phone number, code hash or password. Each payload names
  * the key that sealed it, which lets operators add a new key in front and keep the old ones for reading.
  */
-export type ChooseKeyId = (context: SerializationContext | undefined) => string | undefined;
-
 export class EncryptionCodec implements PayloadCodec {
   /**
    * @param chooseKeyId picks a key other than the ring's current one for some payloads: the central worker

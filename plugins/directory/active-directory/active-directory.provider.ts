@@ -159,6 +159,8 @@ function accountName(username: string): string | undefined {
 }
 
 function replace(type: string, value: string | Buffer): Change {
+  // Both branches build the same array: ldapts types `values` as string[] | Buffer[], and only the narrowing in
+  // the condition proves to the compiler that the array is not mixed.
   const values = typeof value === 'string' ? [value] : [value];
   return new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
 }

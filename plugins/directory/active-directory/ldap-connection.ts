@@ -6,8 +6,6 @@ import { LDAPTS_CLOSED_TEXT, toProviderError, type DirectoryErrorContext } from 
 
 export type CreateLdapClient = (options: ClientOptions) => Client;
 
-/** Signs that the connection died under us (idle close, DC restart), rather than that the request was refused. */
-
 /**
  * One bound service-account connection, kept open and shared by every call. A TLS handshake plus bind per
  * operation roughly doubles the latency of a reset (about 51 ms against 22 ms on the reference DC), and LDAP

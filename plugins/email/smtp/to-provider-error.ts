@@ -7,8 +7,6 @@ import {
 
 const PROVIDER_ID = 'smtp';
 
-/** Failures of the connection itself: the server may well be back on the next attempt. */
-
 /** TLS could not be set up the way the settings demand (requireTls, certificate checks). */
 const TLS_CODES = new Set(['ETLS', 'EREQUIRETLS']);
 
