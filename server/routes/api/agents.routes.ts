@@ -5,13 +5,14 @@ import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { actorOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
-import { z } from 'zod';
 import { clientInScope as requireClient } from './client-scope';
-import { uuid } from './schemas';
+import type { agent } from './response-schemas';
+import { newAgent, uuid } from './schemas';
+import type { z } from './zod-openapi';
 
 const ONLINE_WITHIN_MS = 90_000;
 
-export function presentAgent(row: AgentRow, now = Date.now()) {
+export function presentAgent(row: AgentRow, now = Date.now()): z.input<typeof agent> {
   const lastSeen = row.last_seen_at ? new Date(row.last_seen_at) : null;
   return {
     id: row.id,
@@ -33,7 +34,7 @@ export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore;
 
   router.post('/clients/:clientId/agents', async (request, response) => {
     const client = await clientInScope(request);
-    const body = parseInput(z.object({ name: z.string().trim().min(1).max(200) }).strict(), request.body);
+    const body = parseInput(newAgent, request.body);
     const { agent, token } = await deps.agents.issue(client.id, body.name);
     await deps.audit.record({
       mspId: client.msp_id,

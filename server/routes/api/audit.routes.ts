@@ -1,22 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { NotFoundError } from '../../../common/errors';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { presentAuditEvent } from './presenters';
-import { pageQuery, uuid } from './schemas';
-
-const auditQuery = pageQuery.extend({
-  clientId: uuid.optional(),
-  userId: uuid.optional(),
-  action: z
-    .string()
-    .regex(/^[a-z_.]+$/)
-    .max(64)
-    .optional(),
-});
+import { auditQuery } from './schemas';
 
 export function auditRoutes(deps: { audit: AuditStore; tenants: TenantsStore }): Router {
   const router = Router();

@@ -7,7 +7,9 @@ import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
 import { clientInScope } from './client-scope';
+import type { passwordReset } from './response-schemas';
 import { pageQuery, uuid } from './schemas';
+import type { z } from './zod-openapi';
 
 const WAIT_MS = 25_000;
 
@@ -46,7 +48,7 @@ export function resetsRoutes(deps: {
     const { id: clientId } = await clientInScope(deps.tenants, request);
     const page = await deps.passwordResets.listForClient(clientId, parseInput(pageQuery, request.query, 'query'));
     response.json({
-      items: page.items.map((row) => ({
+      items: page.items.map((row): z.input<typeof passwordReset> => ({
         id: row.id,
         userId: row.user_id,
         channel: row.channel,

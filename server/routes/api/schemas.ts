@@ -6,7 +6,7 @@ export const uuid = z.string().uuid('must be a UUID');
 export const pageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(500).optional(),
+    cursor: z.string().max(500).optional().describe('nextCursor from the previous page'),
   })
   .passthrough();
 
@@ -26,7 +26,8 @@ const username = z
   .refine(
     (value) => !/["/\\[\]:;|=,+*?<>]/.test(value.split('@')[0] ?? ''),
     'contains a character that Active Directory does not allow in a username',
-  );
+  )
+  .describe('sAMAccountName or UPN');
 
 export const newUser = z
   .object({
@@ -56,3 +57,18 @@ export const userStatus = z.enum([
 ]);
 
 export const updateClient = z.object({ settings: clientSettingsSchema }).strict();
+
+export const listUsersQuery = pageQuery.extend({ status: userStatus.optional() });
+
+export const auditQuery = pageQuery.extend({
+  clientId: uuid.optional(),
+  userId: uuid.optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_.]+$/)
+    .max(64)
+    .optional()
+    .describe('An audit action such as user.created'),
+});
+
+export const newAgent = z.object({ name: z.string().trim().min(1).max(200) }).strict();

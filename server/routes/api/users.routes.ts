@@ -9,7 +9,7 @@ import { parseInput } from '../../http/validate';
 import type { ActivationService } from '../../services/activation.service';
 import { clientInScope as requireClient } from './client-scope';
 import { presentUser } from './presenters';
-import { activateMany, importUsers, newUser, pageQuery, userStatus, uuid } from './schemas';
+import { activateMany, importUsers, listUsersQuery, newUser, uuid } from './schemas';
 
 export interface UsersRoutesDeps {
   tenants: TenantsStore;
@@ -73,7 +73,7 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
 
   router.get('/clients/:clientId/users', async (request, response) => {
     const client = await clientInScope(request);
-    const query = parseInput(pageQuery.extend({ status: userStatus.optional() }), request.query, 'query');
+    const query = parseInput(listUsersQuery, request.query, 'query');
     const page = await deps.users.list(principalOf(request), client.id, query.status, query);
     response.json({ items: page.items.map(present), nextCursor: page.nextCursor });
   });

@@ -1,0 +1,117 @@
+import { clientSettingsSchema, DEFAULT_CLIENT_POLICY } from '../../../common/client-policy';
+import { userStatus, uuid } from './schemas';
+import { z } from './zod-openapi';
+
+/**
+ * What the API answers, as zod schemas. Nothing parses responses at run time: the presenters are typed against
+ * these (`z.input`), so tsc fails when a response and its OpenAPI description part ways.
+ */
+
+const timestamp = z.string().datetime();
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('A stable, machine-readable reason, such as not_found or invalid_input'),
+      message: z.string().describe('For people; may change'),
+      details: z.unknown().optional().describe('Per-field problems, or the conflicting entries of an import'),
+    }),
+  })
+  .openapi('Error');
+
+export const userStatusSchema = userStatus.openapi('UserStatus');
+export const clientSettings = clientSettingsSchema.openapi('ClientSettings', {
+  description: `Keys not set take the defaults: ${JSON.stringify(DEFAULT_CLIENT_POLICY)}`,
+});
+
+export const client = z
+  .object({ id: uuid, name: z.string(), settings: clientSettings, createdAt: timestamp })
+  .openapi('Client');
+
+export const user = z
+  .object({
+    id: uuid,
+    clientId: uuid,
+    username: z.string(),
+    email: z.string(),
+    displayName: z.string().nullable(),
+    status: userStatusSchema,
+    enrollmentMethod: z.enum(['app', 'sms']).nullable(),
+    phoneHint: z.string().nullable().describe('The last two digits of the enrolled number'),
+    enrolledAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi('User');
+
+export const agent = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    status: z.enum(['online', 'offline', 'revoked']).describe('online when the agent checked in within 90 s'),
+    version: z.string().nullable(),
+    hostname: z.string().nullable(),
+    lastSeenAt: timestamp.nullable(),
+    createdAt: timestamp,
+    revokedAt: timestamp.nullable(),
+  })
+  .openapi('Agent');
+
+export const issuedAgent = agent
+  .extend({ token: z.string().describe('The agent credential; shown only in this response') })
+  .openapi('IssuedAgent');
+
+export const resetResult = z
+  .discriminatedUnion('status', [
+    z.object({ status: z.literal('completed'), resetId: uuid, unlocked: z.boolean() }),
+    z.object({ status: z.literal('refused'), resetId: uuid, reason: z.enum(['not_enrolled', 'rate_limited']) }),
+    z.object({
+      status: z.literal('failed'),
+      resetId: uuid,
+      code: z.string(),
+      userMessage: z.string().describe('Safe to show the user'),
+    }),
+  ])
+  .openapi('ResetResult');
+
+export const resetRunning = z.object({ status: z.literal('running'), message: z.string() }).openapi('ResetRunning');
+
+export const passwordReset = z
+  .object({
+    id: uuid,
+    userId: uuid,
+    channel: z.enum(['sms', 'technician']),
+    requestedBy: z.string(),
+    status: z.enum(['running', 'completed', 'failed', 'refused']),
+    failureCode: z.string().nullable(),
+    createdAt: timestamp,
+    endedAt: timestamp.nullable(),
+  })
+  .openapi('PasswordReset');
+
+export const activationResult = z
+  .object({ userId: uuid, outcome: z.enum(['activated', 'already_activated', 'already_enrolled', 'not_found']) })
+  .openapi('ActivationResult');
+
+export const auditEvent = z
+  .object({
+    id: z.string(),
+    clientId: uuid.nullable(),
+    userId: uuid.nullable(),
+    actor: z.string(),
+    action: z.string(),
+    detail: z.record(z.unknown()),
+    createdAt: timestamp,
+  })
+  .openapi('AuditEvent');
+
+export const importResult = z.object({ created: z.number().int(), items: z.array(user) }).openapi('ImportResult');
+
+export const activationResults = z.object({ results: z.array(activationResult) }).openapi('ActivationResults');
+
+/** A page of a list: pass nextCursor back as cursor for the next one. */
+export const page = <Item extends z.ZodTypeAny>(item: Item) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe('null on the last page'),
+  });
