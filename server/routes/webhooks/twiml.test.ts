@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { messagingTwiml } from './twiml';
 
 describe('messagingTwiml', () => {
-  it('wraps the reply in a Message, escaping XML', () => {
+  it('wraps the reply in a Message, escaping what XML text content needs escaped', () => {
     assert.equal(
       messagingTwiml(`Tom & Jerry's <b>"reset"</b>`),
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Tom &amp; Jerry&apos;s &lt;b&gt;&quot;reset&quot;&lt;/b&gt;</Message></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Tom &amp; Jerry\'s &lt;b&gt;"reset"&lt;/b&gt;</Message></Response>',
     );
   });
 
