@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollment.activities';
+import { createMaintenanceActivities } from './maintenance.activities';
 import { createNotifyActivities } from './notify.activities';
 import { createResetActivities } from './reset.activities';
 
@@ -7,7 +8,12 @@ export type { ActivityDeps } from './deps';
 
 /** All activities of the central worker. Names must stay unique across the factories: they merge by name. */
 export function createCentralActivities(deps: ActivityDeps) {
-  return { ...createEnrollmentActivities(deps), ...createNotifyActivities(deps), ...createResetActivities(deps) };
+  return {
+    ...createEnrollmentActivities(deps),
+    ...createNotifyActivities(deps),
+    ...createResetActivities(deps),
+    ...createMaintenanceActivities(deps.stores),
+  };
 }
 
 export type CentralActivities = ReturnType<typeof createCentralActivities>;

@@ -33,6 +33,7 @@ import { Csrf } from './http/csrf';
 import { EnrollmentSessions } from './http/enrollment-session';
 import { loadPageRenderer } from './http/page-renderer';
 import { ActivationService } from './services/activation.service';
+import { ensurePurgeRateLimitsSchedule } from './maintenance-schedule';
 import { createCentralWorker } from './worker';
 
 export interface StartOptions {
@@ -147,6 +148,8 @@ export async function startLatchkey(config: Config, options: StartOptions = {}):
           limits: { smsPerDay: config.limits.smsPerUserPerDay },
         }),
       });
+      // The central worker owns the maintenance schedules; it is what runs their workflows.
+      await ensurePurgeRateLimitsSchedule(temporal, taskQueue, logger);
       const running = worker.run();
       workerStopped = running;
       cleanups.push(async () => {

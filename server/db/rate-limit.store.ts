@@ -1,5 +1,11 @@
 import type { Database } from './connect';
 
+/**
+ * How long a bucket can still matter. A verdict reads the current window and the one before it, and the longest
+ * window any caller uses is an hour (resets per user, SMS PIN attempts); the IP limit's is a minute.
+ */
+export const RATE_LIMIT_RETENTION_MS = 2 * 60 * 60 * 1000;
+
 export interface RateLimitVerdict {
   allowed: boolean;
   /** The sliding-window estimate of hits, this one included. */
@@ -43,7 +49,7 @@ export class RateLimitStore {
     return { allowed, hits: Math.ceil(hits), retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
   }
 
-  /** Windows older than two window lengths no longer count; the central worker may call this to prune them. */
+  /** Deletes buckets whose window started before the cutoff; an hourly schedule calls it (RATE_LIMIT_RETENTION_MS). */
   async purgeBefore(cutoff: Date): Promise<number> {
     return this.db('rate_limit_buckets').where('window_start', '<', cutoff).delete();
   }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../common/config';
 import { createLogger, type LogLevel } from '../../common/logger';
 import { Outbox } from '../../plugins/outbox/outbox';
+import { purgeRateLimitsScheduleId } from '../../server/maintenance-schedule';
 import { startLatchkey, type LatchkeyRuntime, type StartOptions } from '../../server/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
@@ -79,6 +80,11 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
     url: runtime.url,
     async stop() {
       try {
+        // The schedule is named after this stack's task queue; left behind, it would fire into a queue no one polls.
+        await runtime.temporal.schedule
+          .getHandle(purgeRateLimitsScheduleId(runtime.taskQueue))
+          .delete()
+          .catch(() => undefined);
         await runtime.stop();
       } finally {
         await database.drop();
