@@ -36,7 +36,11 @@ export const user = z
     email: z.string(),
     displayName: z.string().nullable(),
     status: userStatusSchema,
-    enrollmentMethod: z.enum(['app', 'sms']).nullable(),
+    // zod-to-openapi 7 leaves null out of a nullable enum's values, which strict validators then reject.
+    enrollmentMethod: z
+      .enum(['app', 'sms'])
+      .nullable()
+      .openapi({ enum: ['app', 'sms', null] }),
     phoneHint: z.string().nullable().describe('The last two digits of the enrolled number'),
     enrolledAt: timestamp.nullable(),
     createdAt: timestamp,
