@@ -6,8 +6,14 @@ export interface DirectoryActivityDeps {
   directory: DirectoryProvider;
   /** Derives reset passwords; held by the agent only (and derivable centrally from the master key). */
   passwordKey: Buffer;
-  /** Test-only fault injection: a pause after the directory write, to kill the agent mid-reset. */
-  pauseAfterWriteMs?: number;
+  /** Passed by tests only (the agent's test hooks); production builds these activities without it. */
+  testHooks?: DirectoryTestHooks;
+}
+
+/** Fault injection for the tests that kill an agent mid-reset. */
+export interface DirectoryTestHooks {
+  /** Runs after the directory accepted the new password and before the activity completes. */
+  afterPasswordWrite?: () => Promise<void>;
 }
 
 export interface ResetDirectoryPasswordInput {
@@ -34,7 +40,7 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
           mustChangeAtNextLogon: input.mustChangeAtNextLogon,
           unlock: input.unlock,
         });
-        if (deps.pauseAfterWriteMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterWriteMs));
+        await deps.testHooks?.afterPasswordWrite?.();
         return { password, wasLocked: result.wasLocked };
       } catch (error) {
         return toActivityFailure(error);

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDirectoryActivities } from '../activities/directory.activities';
+import { createDirectoryActivities, type DirectoryTestHooks } from '../activities/directory.activities';
 import { deriveKey } from '../common/crypto/keys';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentKeyRing } from '../common/temporal/client-codec-keys';
@@ -10,6 +10,9 @@ import type { AgentConfig } from './config';
 import { fetchAgentSettings, sendHeartbeat } from './registration';
 
 export const AGENT_VERSION = '0.1.0';
+
+/** Knobs only tests turn (fault injection); no setting in the agent's config reaches them. */
+export type AgentTestHooks = DirectoryTestHooks;
 
 export interface RunningAgent {
   agentId: string;
@@ -27,6 +30,7 @@ export interface RunningAgent {
 export async function startAgent(
   config: AgentConfig,
   logger: Logger = createLogger(config.logLevel, { service: 'latchkey-agent' }),
+  testHooks?: AgentTestHooks,
 ): Promise<RunningAgent> {
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
@@ -48,7 +52,7 @@ export async function startAgent(
       connection,
       namespace: settings.temporal.namespace,
       taskQueue: settings.temporal.taskQueue,
-      activities: createDirectoryActivities({ directory, passwordKey, pauseAfterWriteMs: config.pauseAfterWriteMs }),
+      activities: createDirectoryActivities({ directory, passwordKey, testHooks }),
       dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
       maxConcurrentActivityTaskExecutions: 8,
     });

@@ -24,8 +24,6 @@ const agentEnvSchema = z.object({
   AD_TLS_SERVER_NAME: z.string().optional(),
   AD_CERT_SHA256: z.string().optional(),
   AD_ALLOW_PROTECTED_ACCOUNTS: z.enum(['true', 'false']).default('false'),
-  /** Test-only fault injection; never set it in production. */
-  LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: z.coerce.number().int().min(0).optional(),
 });
 
 export interface AgentConfig {
@@ -35,7 +33,6 @@ export interface AgentConfig {
   name: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   directory: ActiveDirectoryConfigInput;
-  pauseAfterWriteMs?: number;
 }
 
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
@@ -63,6 +60,5 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       pinnedCertificateSha256: e.AD_CERT_SHA256,
       allowProtectedAccounts: e.AD_ALLOW_PROTECTED_ACCOUNTS === 'true',
     },
-    pauseAfterWriteMs: e.LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS,
   };
 }

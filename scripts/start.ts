@@ -5,7 +5,8 @@ import { loadConfig } from '../common/config';
 import { ConfigError } from '../common/errors';
 import { loadTemporalSettings } from '../common/temporal/settings';
 import { describeDatabase } from '../server/db/connect';
-import { startLatchkey, type LatchkeyRuntime } from '../server/runtime';
+import { startCentral } from '../server/roles';
+import type { LatchkeyRuntime } from '../server/runtime';
 import { ensureDevSecrets } from './lib/dev-secrets';
 import { ensureDevTenant } from './lib/dev-tenant';
 import { say } from './lib/say';
@@ -23,8 +24,8 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 
 /**
  * `npm start`: the whole product on one machine with no configuration. It starts the Temporal dev server (with
- * its Web UI, persisting to the data folder), then the HTTP server and the central worker in this process, and
- * prints where everything is. Ctrl-C stops it all; the next start resumes where this one left off.
+ * its Web UI, persisting to the data folder), then the central process in its `all` role (server/main.ts: the
+ * HTTP server and the central worker in this process, as PGlite needs), and prints where everything is. Ctrl-C stops it all; the next start resumes where this one left off.
  */
 async function main() {
   const root = join(__dirname, '..');
@@ -96,7 +97,7 @@ async function main() {
     say(
       `Starting Latchkey (database: ${describeDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })})…`,
     );
-    const runtime = await startLatchkey(config);
+    const runtime = await startCentral('all', config, settings);
     cleanups.push(() => runtime.stop());
     runtime.workerStopped.catch((error: Error) => {
       say(`The worker crashed: ${error.message}`);

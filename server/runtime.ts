@@ -1,281 +1,153 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { installSdkLogger } from '../common/temporal/sdk-logger';
-import { createCentralActivities } from '../activities';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
 import { loadMessageTemplates } from '../activities/message-templates';
 import type { Config } from '../common/config';
-import { Secrets } from '../common/crypto/secrets';
-import { createLogger, errorFields, type Logger } from '../common/logger';
-import { createCentralDataConverter } from '../common/temporal/central-data-converter';
-import { centralKeyRing } from '../common/temporal/client-codec-keys';
-import { EncryptionCodec } from '../common/temporal/encryption-codec';
-import { ensureNamespace } from '../common/temporal/namespace';
-import { agentTaskQueue, loadTemporalSettings } from '../common/temporal/settings';
-import { Outbox } from '../plugins/outbox/outbox';
-import { createEmailProvider, createSmsProvider } from '../plugins/registry';
-import { createApp } from './app';
-import { AgentsStore } from './db/agents.store';
-import { ApiKeysStore } from './db/api-keys.store';
-import { PasswordResetsStore } from './db/password-resets.store';
-import { ResetService } from './services/reset.service';
-import { InboundSmsService } from './services/inbound-sms.service';
+import type { Secrets } from '../common/crypto/secrets';
+import { createLogger, type Logger } from '../common/logger';
+import { installSdkLogger } from '../common/temporal/sdk-logger';
+import type { TemporalSettings } from '../common/temporal/settings';
+import type { Outbox } from '../plugins/outbox/outbox';
 import type { PasswordResetInput } from '../workflows/password-reset.workflow';
-import { AuditStore } from './db/audit.store';
-import { connectDatabase, type Database } from './db/connect';
-import { EnrollmentsStore } from './db/enrollments.store';
-import { migrateToLatest } from './db/migrate';
-import { RateLimitStore } from './db/rate-limit.store';
-import { TenantsStore } from './db/tenants.store';
-import { UsersStore } from './db/users.store';
-import { Csrf } from './http/csrf';
-import { EnrollmentSessions } from './http/enrollment-session';
-import { loadPageRenderer } from './http/page-renderer';
-import { ActivationService } from './services/activation.service';
-import { ensurePurgeRateLimitsSchedule } from './maintenance-schedule';
-import { createCentralWorker } from './worker';
+import { CleanupStack } from './compose/cleanup-stack';
+import { healthCheck, type Health } from './compose/health';
+import { buildHttp } from './compose/http';
+import { buildProviders } from './compose/providers';
+import { buildStores, type Stores } from './compose/stores';
+import { buildTemporal } from './compose/temporal';
+import { buildWorker } from './compose/worker';
+import type { Database } from './db/connect';
+
+/** What one central process runs: the HTTP server, the central worker, or both (the only choice on PGlite). */
+export type Role = 'api' | 'worker' | 'all';
+export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
+
+/**
+ * Knobs only tests turn, gathered so that none of them can come from production config. Production entry
+ * points (server/main.ts, scripts/start.ts) never pass this.
+ */
+export interface TestHooks {
+  /** A central queue of the test's own, so parallel test files do not steal each other's tasks. */
+  taskQueue?: string;
+  /** An agent queue prefix of the test's own, for the same reason. */
+  agentTaskQueuePrefix?: string;
+  /** Tighter bounds on the directory step of a reset. */
+  directoryTimeouts?: PasswordResetInput['directory'];
+  /** Use this outbox instead of a new one, so the test reads messages from it directly. */
+  outbox?: Outbox;
+}
 
 export interface StartOptions {
+  role?: Role;
   logger?: Logger;
-  /** Overrides temporal.yaml's central queue, so parallel test files do not steal each other's tasks. */
-  taskQueue?: string;
-  runWorker?: boolean;
-  /** Use this outbox instead of a new one (tests read messages from it directly). */
-  outbox?: Outbox;
-  /** Overrides temporal.yaml's agent queue prefix, for the same reason as taskQueue. */
-  agentTaskQueuePrefix?: string;
-  /** Bounds on the directory step of a reset (tests shrink them). */
-  directoryTimeouts?: PasswordResetInput['directory'];
+  /** A workflow bundle built by scripts/build-workflow-bundle.ts; without it the worker bundles from source. */
+  workflowBundlePath?: string;
+  testHooks?: TestHooks;
+}
+
+/** What the dev tenant seeding in `npm start` and the tests reach into; no route or process depends on it. */
+export interface RuntimeInternals {
+  db: Database;
+  stores: Stores;
+  secrets: Secrets;
+  temporal: Client;
+  taskQueue: string;
 }
 
 export interface LatchkeyRuntime {
-  url: string;
+  role: Role;
+  /** Where the HTTP server listens; undefined in the worker role, which serves no HTTP. */
+  url: string | undefined;
   config: Config;
-  db: Database;
-  temporal: Client;
-  outbox?: Outbox;
   namespace: string;
-  taskQueue: string;
-  stores: {
-    tenants: TenantsStore;
-    apiKeys: ApiKeysStore;
-    users: UsersStore;
-    audit: AuditStore;
-    enrollments: EnrollmentsStore;
-    agents: AgentsStore;
-    passwordResets: PasswordResetsStore;
-  };
-  resets: ResetService;
-  agentTaskQueue: (clientId: string) => string;
-  secrets: Secrets;
-  /** Settles when the worker stops; rejects if it crashed. */
+  outbox: Outbox | undefined;
+  health: () => Promise<Health>;
+  /** Settles when the worker stops and rejects if it crashed; never settles in the api role. */
   workerStopped: Promise<void>;
+  internals: RuntimeInternals;
   stop(): Promise<void>;
 }
 
 /**
- * The composition root: builds every dependency once and wires the HTTP server and the central worker. In
- * embedded-database mode both must live in this one process, because PGlite takes a single connection.
+ * The composition root: each builder opens its part and registers how to close it on one cleanup stack, which
+ * runs in reverse order on stop and after a failed start alike.
  */
-export async function startLatchkey(config: Config, options: StartOptions = {}): Promise<LatchkeyRuntime> {
+export async function startLatchkey(
+  config: Config,
+  settings: TemporalSettings,
+  options: StartOptions = {},
+): Promise<LatchkeyRuntime> {
+  const role = options.role ?? 'all';
+  const hooks = options.testHooks ?? {};
   const logger = options.logger ?? createLogger(config.logLevel, { service: 'latchkey' });
+  const cleanups = new CleanupStack(logger);
   const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
-  const settings = loadTemporalSettings();
-  const namespace = config.temporal.namespace ?? settings.namespace;
-  const taskQueue = options.taskQueue ?? settings.taskQueues.central;
-  const cleanups: Array<() => Promise<unknown>> = [async () => unregisterSdkLogger()];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.reverse())
-      await cleanup().catch((error) => logger.warn('Shutdown step failed', errorFields(error)));
-  };
+  cleanups.push('unregister the SDK logger', async () => unregisterSdkLogger());
 
   try {
-    const db = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    cleanups.push(() => db.destroy());
-    await migrateToLatest(db);
+    const { db, secrets, stores } = await buildStores(config, cleanups);
+    const temporal = await buildTemporal(
+      config,
+      settings,
+      { central: hooks.taskQueue, agentPrefix: hooks.agentTaskQueuePrefix },
+      cleanups,
+    );
+    const providers = buildProviders(config, cleanups, hooks.outbox);
+    const render = loadMessageTemplates();
 
-    const secrets = new Secrets(config.masterKey);
-    const stores = {
-      tenants: new TenantsStore(db),
-      apiKeys: new ApiKeysStore(db, secrets),
-      users: new UsersStore(db),
-      audit: new AuditStore(db),
-      enrollments: new EnrollmentsStore(db),
-      rateLimits: new RateLimitStore(db),
-      agents: new AgentsStore(db, secrets),
-      passwordResets: new PasswordResetsStore(db),
-    };
-    const queueOfAgent = (clientId: string) =>
-      options.agentTaskQueuePrefix ? `${options.agentTaskQueuePrefix}${clientId}` : agentTaskQueue(settings, clientId);
-
-    // One native connection for the client and the worker: it lets the client ask for eager workflow start,
-    // which hands a new reset straight to this process's worker and saves a round trip to the server.
-    const clientConnection = await NativeConnection.connect({ address: config.temporal.address });
-    cleanups.push(() => clientConnection.close());
-    await ensureNamespace(clientConnection, namespace, settings.retentionMs);
-    const dataConverter = createCentralDataConverter(config.codecKeys, config.masterKey);
-    const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
-
-    // The outbox exists only when some messages go to it; it is shown at /outbox only then.
-    const usesOutbox = config.email.provider === 'outbox' || config.sms.provider === 'outbox';
-    const outbox = usesOutbox ? (options.outbox ?? new Outbox()) : undefined;
-    const providerDeps = { outbox };
-    const email = createEmailProvider(config.email, providerDeps);
-    const sms = createSmsProvider(config.sms, providerDeps);
-    cleanups.push(async () => {
-      await email.close?.();
-      await sms.close?.();
-    });
-
-    const messageTemplates = loadMessageTemplates();
     let worker: Worker | undefined;
-    let workerStopped: Promise<void> = Promise.resolve();
-    if (options.runWorker !== false) {
-      worker = await createCentralWorker({
-        connection: clientConnection,
-        namespace,
-        taskQueue,
-        dataConverter,
-        activities: createCentralActivities({
+    let workerStopped = new Promise<void>(() => undefined);
+    if (role !== 'api') {
+      const built = await buildWorker(
+        {
+          config,
+          temporal,
           db,
           stores,
           secrets,
-          email,
-          sms,
-          render: messageTemplates,
-          urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
-          limits: { smsPerDay: config.limits.smsPerUserPerDay },
-        }),
-      });
-      // The central worker owns the maintenance schedules; it is what runs their workflows.
-      await ensurePurgeRateLimitsSchedule(temporal, taskQueue, logger);
-      const running = worker.run();
-      workerStopped = running;
-      cleanups.push(async () => {
-        if (worker!.getState() === 'RUNNING') worker!.shutdown();
-        await running.catch(() => undefined);
-      });
+          providers,
+          render,
+          logger,
+          workflowBundlePath: options.workflowBundlePath,
+        },
+        cleanups,
+      );
+      worker = built.worker;
+      workerStopped = built.stopped;
     }
+    const health = healthCheck(db, temporal.connection, worker);
 
-    const render = loadPageRenderer();
-    const secureCookies = config.publicUrl.startsWith('https://');
-    const activation = new ActivationService({
-      temporal,
-      taskQueue,
-      policy: config.enrollment,
-      users: stores.users,
-      audit: stores.audit,
-    });
-    const resets = new ResetService({
-      temporal,
-      taskQueue,
-      agentTaskQueue: queueOfAgent,
-      tenants: stores.tenants,
-      rateLimits: stores.rateLimits,
-      audit: stores.audit,
-      passwordResets: stores.passwordResets,
-      directoryTimeouts: options.directoryTimeouts,
-      eagerStart: options.runWorker !== false,
-    });
-    const inboundSms = new InboundSmsService({
-      users: stores.users,
-      audit: stores.audit,
-      rateLimits: stores.rateLimits,
-      secrets,
-      resets,
-      render: messageTemplates,
-      defaultPhoneRegion: config.defaultPhoneRegion,
-      logger,
-    });
-    const app = createApp({
-      api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, logger },
-      agent: {
-        agents: stores.agents,
-        masterKey: config.masterKey,
-        temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace },
-        agentTaskQueue: queueOfAgent,
-        logger,
-      },
-      pages: {
-        temporal,
-        secrets,
-        ...stores,
-        csrf: new Csrf(secrets, secureCookies),
-        sessions: new EnrollmentSessions(secrets, secureCookies),
-        render,
-        logger,
-        defaultPhoneRegion: config.defaultPhoneRegion,
-        serviceNumber: config.sms.serviceNumber,
-        codeTtlMs: config.enrollment.codeTtlMs,
-        requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
-      },
-      codec: {
-        codec: new EncryptionCodec(centralKeyRing(config.codecKeys, config.masterKey)),
-        adminToken: config.codecAdminToken,
-        uiOrigin: new URL(config.temporal.uiUrl).origin,
-        secrets,
-        secureCookies,
-        logger,
-      },
-      outbox,
-      inboundSms:
-        config.sms.provider === 'twilio'
-          ? {
-              via: 'twilio',
-              service: inboundSms,
-              authToken: config.sms.authToken,
-              webhookUrl: `${config.publicUrl}/webhooks/twilio/sms`,
-            }
-          : { via: 'outbox', service: inboundSms },
-      render,
-      trustProxy: config.http.trustProxy,
-      logger,
-      health: async () => ({
-        database: await db.raw('select 1').then(
-          () => 'ok' as const,
-          (error: Error) => error.message,
-        ),
-        temporal: await clientConnection.healthService.check({}).then(
-          () => 'ok' as const,
-          (error: Error) => error.message,
-        ),
-        worker: !worker ? 'ok' : worker.getState() === 'RUNNING' ? 'ok' : `worker is ${worker.getState()}`,
-      }),
-    });
-
-    const server: Server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.http.port, config.http.host, () => resolve());
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-    const address = server.address() as AddressInfo;
-    const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${address.port}`;
+    const http =
+      role === 'worker'
+        ? undefined
+        : await buildHttp(
+            {
+              config,
+              temporal,
+              stores,
+              secrets,
+              providers,
+              render,
+              logger,
+              health,
+              eagerStart: role === 'all',
+              directoryTimeouts: hooks.directoryTimeouts,
+            },
+            cleanups,
+          );
 
     return {
-      url,
+      role,
+      url: http?.url,
       config,
-      db,
-      temporal,
-      outbox,
-      namespace,
-      taskQueue,
-      stores,
-      secrets,
-      resets,
-      agentTaskQueue: queueOfAgent,
+      namespace: temporal.namespace,
+      outbox: providers.outbox,
+      health,
       workerStopped,
-      stop: stopAll,
+      internals: { db, stores, secrets, temporal: temporal.client, taskQueue: temporal.taskQueues.central },
+      stop: () => cleanups.run(),
     };
   } catch (error) {
-    await stopAll();
+    await cleanups.run();
     throw error;
   }
 }

@@ -8,12 +8,18 @@ export interface CentralWorkerOptions {
   taskQueue: string;
   activities: CentralActivities;
   dataConverter: DataConverter;
-  /** A prebuilt bundle (production); without it the workflows are bundled from source at start-up. */
+  /**
+   * A bundle written by `npm run build:workflow-bundle` (server/main.ts --workflow-bundle=<file>): start-up then
+   * skips webpack, and every replica runs the same workflow code. Without it the workflows are bundled from source.
+   */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
 }
 
-/** The central worker: enrollment workflows plus the email, SMS and database activities. */
+/**
+ * The central worker: every workflow in workflows/index.ts (enrollments and password resets) plus the email, SMS
+ * and database activities. The directory activities run on the agents' own queues, never here.
+ */
 export async function createCentralWorker(options: CentralWorkerOptions): Promise<Worker> {
   const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }

@@ -110,7 +110,7 @@ describe('password reset under faults', () => {
       const user = await enrolledDirectoryUser(stack, tenant, dc);
 
       // Agent A writes the password, then hangs long enough to be killed before it can report back.
-      const agentA = await spawnAgentProcess(stack, tenant, dc, { LATCHKEY_AGENT_FAULT_PAUSE_AFTER_WRITE_MS: '20000' });
+      const agentA = await spawnAgentProcess(stack, tenant, dc, { pauseAfterWriteMs: 20_000 });
       agents.push(agentA);
       const before = await pwdLastSet(dc, user.dn);
       const seen = seenMessages(stack);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { apiClient } from './http';
-import { agentConfigFor, type Tenant } from './reset-setup';
+import { agentConfigFor, type AgentFaults, type Tenant } from './reset-setup';
 import type { SambaDc } from './samba';
 import type { TestStack } from './stack';
 
@@ -54,7 +54,7 @@ export async function spawnAgentProcess(
   stack: TestStack,
   tenant: Tenant,
   dc: SambaDc,
-  extraEnv: Record<string, string> = {},
+  faults: AgentFaults = {},
 ): Promise<AgentProcess> {
   const api = apiClient(stack.url, tenant.apiKey);
   const issued = await api('POST', `/clients/${tenant.clientId}/agents`, {
@@ -76,9 +76,14 @@ export async function spawnAgentProcess(
     AD_BASE_DN: config.directory.baseDn,
     AD_CA_PEM: config.directory.caPem!,
     AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
-    ...extraEnv,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts'], {
+  // The shipped entry point unless a fault is wanted: only the test-only one reads the fault variable.
+  let entry = 'agent/main.ts';
+  if (faults.pauseAfterWriteMs) {
+    entry = 'test/support/agent-main.ts';
+    env.LATCHKEY_TEST_AGENT_PAUSE_AFTER_WRITE_MS = String(faults.pauseAfterWriteMs);
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: join(__dirname, '..', '..'),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -65,18 +65,27 @@ export function agentConfigFor(
   };
 }
 
+/** Faults a test injects into an agent; they travel as the agent's test hooks, never as its config. */
+export interface AgentFaults {
+  /** A pause after the directory write, so the test can kill the agent mid-reset. */
+  pauseAfterWriteMs?: number;
+}
+
 /** Issues an agent credential through the MSP API and starts that agent in this process. */
 export async function startTestAgent(
   stack: TestStack,
   tenant: Tenant,
   dc: SambaDc,
-  overrides: Partial<AgentConfig> = {},
+  { pauseAfterWriteMs, ...overrides }: Partial<AgentConfig> & AgentFaults = {},
   logger: Logger = createLogger('silent'),
 ): Promise<RunningAgent & { token: string }> {
   const api = apiClient(stack.url, tenant.apiKey);
   const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'test agent' });
   assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token, overrides), logger);
+  const testHooks = pauseAfterWriteMs
+    ? { afterPasswordWrite: () => new Promise<void>((resolve) => setTimeout(resolve, pauseAfterWriteMs)) }
+    : undefined;
+  const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token, overrides), logger, testHooks);
   return Object.assign(agent, { token: issued.body.token as string });
 }
 

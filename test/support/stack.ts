@@ -2,15 +2,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../common/config';
 import { createLogger, type LogLevel } from '../../common/logger';
 import { Outbox } from '../../plugins/outbox/outbox';
+import { loadTemporalSettings } from '../../common/temporal/settings';
 import { purgeRateLimitsScheduleId } from '../../server/maintenance-schedule';
-import { startLatchkey, type LatchkeyRuntime, type StartOptions } from '../../server/runtime';
+import { startLatchkey, type LatchkeyRuntime, type RuntimeInternals, type TestHooks } from '../../server/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
 
 export const key32 = () => randomBytes(32).toString('base64');
 
+/** The runtime as tests see it: its public surface with its internals flattened in, for brevity. */
+export type TestRuntime = LatchkeyRuntime & RuntimeInternals;
+
 export interface TestStack {
-  runtime: LatchkeyRuntime;
+  runtime: TestRuntime;
   database: TestDatabase;
   outbox: Outbox;
   /** Every log line the app wrote, for the no-secrets-in-logs checks. */
@@ -23,7 +27,7 @@ export interface TestStack {
 export interface TestStackOptions {
   /** Extra or overriding environment variables, in the same form as .env. */
   env?: Record<string, string>;
-  directoryTimeouts?: StartOptions['directoryTimeouts'];
+  directoryTimeouts?: TestHooks['directoryTimeouts'];
   /** A Temporal server of the test's own (one it stops and restarts) instead of the shared one. */
   temporalAddress?: string;
   /** Benchmarks lower this: formatting debug lines is CPU the app would not spend in production. */
@@ -64,25 +68,28 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
   });
   const logs: string[] = [];
   const outbox = new Outbox();
-  const runtime = await startLatchkey(config, {
+  const runtime = await startLatchkey(config, loadTemporalSettings(), {
+    role: 'all',
     logger: createLogger(options.logLevel ?? 'debug', { service: 'latchkey-test' }, (line) => void logs.push(line)),
-    taskQueue: `test-${randomUUID()}`,
-    agentTaskQueuePrefix: `test-agent-${randomUUID().slice(0, 8)}-`,
-    directoryTimeouts: options.directoryTimeouts,
-    outbox,
+    testHooks: {
+      taskQueue: `test-${randomUUID()}`,
+      agentTaskQueuePrefix: `test-agent-${randomUUID().slice(0, 8)}-`,
+      directoryTimeouts: options.directoryTimeouts,
+      outbox,
+    },
   });
   return {
-    runtime,
+    runtime: { ...runtime, ...runtime.internals },
     database,
     outbox,
     logs,
     config,
-    url: runtime.url,
+    url: runtime.url!,
     async stop() {
       try {
         // The schedule is named after this stack's task queue; left behind, it would fire into a queue no one polls.
-        await runtime.temporal.schedule
-          .getHandle(purgeRateLimitsScheduleId(runtime.taskQueue))
+        await runtime.internals.temporal.schedule
+          .getHandle(purgeRateLimitsScheduleId(runtime.internals.taskQueue))
           .delete()
           .catch(() => undefined);
         await runtime.stop();

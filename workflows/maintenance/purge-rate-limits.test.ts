@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../common/logger';
+import { loadTemporalSettings } from '../../common/temporal/settings';
 import { RATE_LIMIT_RETENTION_MS, RateLimitStore } from '../../server/db/rate-limit.store';
 import { purgeRateLimitsScheduleId } from '../../server/maintenance-schedule';
 import { startLatchkey } from '../../server/runtime';
@@ -59,9 +60,10 @@ describe('rate-limit purge', () => {
     const handle = stack.runtime.temporal.schedule.getHandle(purgeRateLimitsScheduleId(stack.runtime.taskQueue));
     await handle.pause('maintenance window');
     // A second replica (or a restart) on the same queue: same schedule id, so "already exists" must not fail it.
-    const second = await startLatchkey(stack.config, {
-      taskQueue: stack.runtime.taskQueue,
+    const second = await startLatchkey(stack.config, loadTemporalSettings(), {
+      role: 'worker',
       logger: createLogger('warn', { service: 'second-replica' }, () => undefined),
+      testHooks: { taskQueue: stack.runtime.taskQueue },
     });
     await second.stop();
     const described = await handle.describe();

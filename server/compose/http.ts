@@ -1,0 +1,137 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RenderTemplate } from '../../activities/message-templates';
+import type { Config } from '../../common/config';
+import type { Secrets } from '../../common/crypto/secrets';
+import type { Logger } from '../../common/logger';
+import { centralKeyRing } from '../../common/temporal/client-codec-keys';
+import { EncryptionCodec } from '../../common/temporal/encryption-codec';
+import type { PasswordResetInput } from '../../workflows/password-reset.workflow';
+import { createApp } from '../app';
+import { Csrf } from '../http/csrf';
+import { EnrollmentSessions } from '../http/enrollment-session';
+import { loadPageRenderer } from '../http/page-renderer';
+import { ActivationService } from '../services/activation.service';
+import { InboundSmsService } from '../services/inbound-sms.service';
+import { ResetService } from '../services/reset.service';
+import type { CleanupStack } from './cleanup-stack';
+import type { Health } from './health';
+import type { Providers } from './providers';
+import type { Stores } from './stores';
+import type { CentralTemporal } from './temporal';
+
+export interface HttpDeps {
+  config: Config;
+  temporal: CentralTemporal;
+  stores: Stores;
+  secrets: Secrets;
+  providers: Providers;
+  render: RenderTemplate;
+  logger: Logger;
+  health: () => Promise<Health>;
+  /**
+   * Eager workflow start hands a new reset to a worker in this same process; it is on only when one runs here
+   * (role `all`), since the server would otherwise wait for a local worker that does not exist.
+   */
+  eagerStart: boolean;
+  directoryTimeouts?: PasswordResetInput['directory'];
+}
+
+/** The application services and the Express app over them, listening; returns the URL it listens on. */
+export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise<{ url: string }> {
+  const { config, temporal, stores, secrets, logger } = deps;
+  const client = temporal.client;
+  const taskQueue = temporal.taskQueues.central;
+  const secureCookies = config.publicUrl.startsWith('https://');
+  const activation = new ActivationService({
+    temporal: client,
+    taskQueue,
+    policy: config.enrollment,
+    users: stores.users,
+    audit: stores.audit,
+  });
+  const resets = new ResetService({
+    temporal: client,
+    taskQueue,
+    agentTaskQueue: temporal.taskQueues.agentOf,
+    tenants: stores.tenants,
+    rateLimits: stores.rateLimits,
+    audit: stores.audit,
+    passwordResets: stores.passwordResets,
+    directoryTimeouts: deps.directoryTimeouts,
+    eagerStart: deps.eagerStart,
+  });
+  const inboundSms = new InboundSmsService({
+    users: stores.users,
+    audit: stores.audit,
+    rateLimits: stores.rateLimits,
+    secrets,
+    resets,
+    render: deps.render,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    logger,
+  });
+  const renderPage = loadPageRenderer();
+  const app = createApp({
+    api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, logger },
+    agent: {
+      agents: stores.agents,
+      masterKey: config.masterKey,
+      temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace: temporal.namespace },
+      agentTaskQueue: temporal.taskQueues.agentOf,
+      logger,
+    },
+    pages: {
+      temporal: client,
+      secrets,
+      ...stores,
+      csrf: new Csrf(secrets, secureCookies),
+      sessions: new EnrollmentSessions(secrets, secureCookies),
+      render: renderPage,
+      logger,
+      defaultPhoneRegion: config.defaultPhoneRegion,
+      serviceNumber: config.sms.serviceNumber,
+      codeTtlMs: config.enrollment.codeTtlMs,
+      requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
+    },
+    codec: {
+      codec: new EncryptionCodec(centralKeyRing(config.codecKeys, config.masterKey)),
+      adminToken: config.codecAdminToken,
+      uiOrigin: new URL(config.temporal.uiUrl).origin,
+      secrets,
+      secureCookies,
+      logger,
+    },
+    outbox: deps.providers.outbox,
+    inboundSms:
+      config.sms.provider === 'twilio'
+        ? {
+            via: 'twilio',
+            service: inboundSms,
+            authToken: config.sms.authToken,
+            webhookUrl: `${config.publicUrl}/webhooks/twilio/sms`,
+          }
+        : { via: 'outbox', service: inboundSms },
+    render: renderPage,
+    trustProxy: config.http.trustProxy,
+    logger,
+    health: deps.health,
+  });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  cleanups.push(
+    'close the HTTP server',
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const { port } = server.address() as AddressInfo;
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return { url: `http://${host}:${port}` };
+}

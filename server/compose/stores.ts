@@ -1,0 +1,38 @@
+import type { Config } from '../../common/config';
+import { Secrets } from '../../common/crypto/secrets';
+import { AgentsStore } from '../db/agents.store';
+import { ApiKeysStore } from '../db/api-keys.store';
+import { AuditStore } from '../db/audit.store';
+import { connectDatabase, type Database } from '../db/connect';
+import { EnrollmentsStore } from '../db/enrollments.store';
+import { migrateToLatest } from '../db/migrate';
+import { PasswordResetsStore } from '../db/password-resets.store';
+import { RateLimitStore } from '../db/rate-limit.store';
+import { TenantsStore } from '../db/tenants.store';
+import { UsersStore } from '../db/users.store';
+import type { CleanupStack } from './cleanup-stack';
+
+export type Stores = ReturnType<typeof createStores>;
+
+function createStores(db: Database, secrets: Secrets) {
+  return {
+    tenants: new TenantsStore(db),
+    apiKeys: new ApiKeysStore(db, secrets),
+    users: new UsersStore(db),
+    audit: new AuditStore(db),
+    enrollments: new EnrollmentsStore(db),
+    rateLimits: new RateLimitStore(db),
+    agents: new AgentsStore(db, secrets),
+    passwordResets: new PasswordResetsStore(db),
+  };
+}
+
+/** Opens the database, brings its schema up to date and builds every store over it. */
+export async function buildStores(config: Config, cleanups: CleanupStack) {
+  const db = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  cleanups.push('close the database', () => db.destroy());
+  // Every role migrates: knex's migration lock lets replicas that start together take turns.
+  await migrateToLatest(db);
+  const secrets = new Secrets(config.masterKey);
+  return { db, secrets, stores: createStores(db, secrets) };
+}

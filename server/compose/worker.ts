@@ -1,0 +1,59 @@
+import type { Worker } from '@temporalio/worker';
+import { createCentralActivities } from '../../activities';
+import type { RenderTemplate } from '../../activities/message-templates';
+import type { Config } from '../../common/config';
+import type { Secrets } from '../../common/crypto/secrets';
+import type { Logger } from '../../common/logger';
+import type { Database } from '../db/connect';
+import { ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
+import { createCentralWorker } from '../worker';
+import type { CleanupStack } from './cleanup-stack';
+import type { Providers } from './providers';
+import type { Stores } from './stores';
+import type { CentralTemporal } from './temporal';
+
+export interface WorkerDeps {
+  config: Config;
+  temporal: CentralTemporal;
+  db: Database;
+  stores: Stores;
+  secrets: Secrets;
+  providers: Providers;
+  render: RenderTemplate;
+  logger: Logger;
+  /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts); without it the worker bundles at start-up. */
+  workflowBundlePath?: string;
+}
+
+/** Builds the central worker and starts it polling; `stopped` settles when it stops and rejects if it crashed. */
+export async function buildWorker(
+  deps: WorkerDeps,
+  cleanups: CleanupStack,
+): Promise<{ worker: Worker; stopped: Promise<void> }> {
+  const { config, temporal } = deps;
+  const worker = await createCentralWorker({
+    connection: temporal.connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueues.central,
+    dataConverter: temporal.dataConverter,
+    workflowBundlePath: deps.workflowBundlePath,
+    activities: createCentralActivities({
+      db: deps.db,
+      stores: deps.stores,
+      secrets: deps.secrets,
+      email: deps.providers.email,
+      sms: deps.providers.sms,
+      render: deps.render,
+      urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
+      limits: { smsPerDay: config.limits.smsPerUserPerDay },
+    }),
+  });
+  // The central worker owns the maintenance schedules; it is what runs their workflows.
+  await ensurePurgeRateLimitsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
+  const stopped = worker.run();
+  cleanups.push('stop the central worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await stopped.catch(() => undefined);
+  });
+  return { worker, stopped };
+}
