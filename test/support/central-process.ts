@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Role } from '../../server/runtime';
+
+/** One `server/main.ts --role=<role>` as its own OS process, as a deployment runs it. */
+export interface CentralProcess {
+  role: Role;
+  child: ChildProcess;
+  output(): string;
+  /** The first JSON log line whose msg is `message`; rejects if the process exits or the time runs out. */
+  waitForLog(message: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
+  stop(): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+
+// A crashed test runner must not leave central processes polling the shared dev server.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function spawnCentralProcess(role: Role, env: Record<string, string>): CentralProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', `--role=${role}`], {
+    cwd: join(__dirname, '..', '..'),
+    // Only what the process is meant to see: nothing of this test runner's own settings.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      running.delete(child);
+      for (const listener of listeners) listener();
+      resolve(code);
+    });
+  });
+
+  const findLog = (message: string) => {
+    for (const line of output.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === message) return entry;
+    }
+    return undefined;
+  };
+
+  return {
+    role,
+    child,
+    output: () => output,
+    exited,
+    waitForLog(message, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`${role} process did not log "${message}" within ${timeoutMs} ms; output:\n${output}`));
+        }, timeoutMs);
+        const check = () => {
+          const entry = findLog(message);
+          if (entry) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            resolve(entry);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            reject(new Error(`${role} process exited (${child.exitCode ?? child.signalCode}); output:\n${output}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
