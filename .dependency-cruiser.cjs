@@ -15,6 +15,14 @@ module.exports = {
       to: { path: '^(workflows|activities|plugins|server|agent|scripts|bench|test)/' },
     },
     {
+      name: 'domain-is-plain-vocabulary',
+      comment:
+        'common/domain/ is shared by every layer and the workflow bundle: plain constants, types and zod, no I/O.',
+      severity: 'error',
+      from: { path: '^common/domain/', pathNot: TOOLING },
+      to: { pathNot: '^(common/domain/|node_modules/zod/)' },
+    },
+    {
       name: 'plugins-are-leaves',
       comment:
         'A provider knows its SDK and common/, never the app that hosts it, so it can be moved or replaced alone.',

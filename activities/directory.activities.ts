@@ -1,5 +1,5 @@
 import type { DirectoryProvider } from '../plugins/directory/directory-provider';
-import { generatePassword } from './password-generator';
+import { generatePassword } from '../common/secrets/password-generator';
 import { toActivityFailure } from './provider-failure';
 
 export interface DirectoryActivityDeps {

@@ -1,15 +1,13 @@
-import type { AuditAction } from '../server/db/audit.store';
-import type { EnrollmentStatus } from '../server/db/enrollments.store';
-import type { UserStatus } from '../server/db/users.store';
-import type { EnrollmentMethod } from '../workflows/enrollment.types';
+import type { AuditAction } from '../common/domain/audit-actions';
+import type { EnrollmentMethod } from '../common/domain/enrollment';
+import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 import type { ActivityDeps } from './deps';
+import type { AuditDetail } from './ports';
 
 export interface EnrollmentRef {
   enrollmentId: string;
   userId: string;
 }
-
-type AuditDetail = Record<string, string | number | boolean | null>;
 
 export interface RecordStepInput extends EnrollmentRef {
   userStatus: UserStatus;
@@ -21,7 +19,7 @@ export interface RecordStepInput extends EnrollmentRef {
 
 /** The database side of enrollment: the projection that the API reads, and the audit trail. */
 export function createEnrollmentActivities(deps: ActivityDeps) {
-  const { db, stores, secrets } = deps;
+  const { transact, stores, secrets } = deps;
 
   return {
     async openEnrollment(input: EnrollmentRef & { workflowId: string }): Promise<void> {
@@ -30,18 +28,15 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     },
 
     async recordEnrollmentStep(input: RecordStepInput): Promise<void> {
-      await db.transaction(async (trx) => {
-        await stores.users.setStatus(input.userId, input.userStatus, trx);
-        await stores.enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended, trx);
-        await stores.audit.recordForUser(
-          {
-            userId: input.userId,
-            actor: 'system',
-            action: input.action,
-            detail: { enrollmentId: input.enrollmentId, ...input.detail },
-          },
-          trx,
-        );
+      await transact(async ({ users, enrollments, audit }) => {
+        await users.setStatus(input.userId, input.userStatus);
+        await enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended);
+        await audit.recordForUser({
+          userId: input.userId,
+          actor: 'system',
+          action: input.action,
+          detail: { enrollmentId: input.enrollmentId, ...input.detail },
+        });
       });
     },
 
@@ -61,32 +56,20 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     async completeEnrollment(
       input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string },
     ): Promise<void> {
-      await db.transaction(async (trx) => {
-        await stores.users.markEnrolled(
-          input.userId,
-          {
-            method: input.method,
-            phoneEncrypted: secrets.phoneCipher.encrypt(input.phone, 'users.phone_encrypted'),
-            phoneLookup: secrets.hash('phone-lookup', input.phone),
-            smsPinHash: input.pinHash ?? null,
-          },
-          trx,
-        );
-        await stores.enrollments.setStatus(
-          input.enrollmentId,
-          input.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
-          true,
-          trx,
-        );
-        await stores.audit.recordForUser(
-          {
-            userId: input.userId,
-            actor: 'user',
-            action: 'enrollment.completed',
-            detail: { enrollmentId: input.enrollmentId, method: input.method },
-          },
-          trx,
-        );
+      await transact(async ({ users, enrollments, audit }) => {
+        await users.markEnrolled(input.userId, {
+          method: input.method,
+          phoneEncrypted: secrets.phoneCipher.encrypt(input.phone, 'users.phone_encrypted'),
+          phoneLookup: secrets.hash('phone-lookup', input.phone),
+          smsPinHash: input.pinHash ?? null,
+        });
+        await enrollments.setStatus(input.enrollmentId, input.method === 'app' ? 'enrolled_app' : 'enrolled_sms', true);
+        await audit.recordForUser({
+          userId: input.userId,
+          actor: 'user',
+          action: 'enrollment.completed',
+          detail: { enrollmentId: input.enrollmentId, method: input.method },
+        });
       });
     },
   };

@@ -1,7 +1,7 @@
-/** The one thing this activity needs of the rate-limit store; the server's RateLimitStore satisfies it. */
-export interface RateLimitBuckets {
-  purgeBefore(cutoff: Date): Promise<number>;
-}
+import type { RateLimitPort } from './ports';
+
+/** The one thing this activity needs of the rate-limit store. */
+export type RateLimitBuckets = Pick<RateLimitPort, 'purgeBefore'>;
 
 export interface PurgeRateLimitsInput {
   /** Buckets whose window started longer ago than this are deleted. */

@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomToken } from '../common/crypto/keys';
-import type { EnrollmentMethod } from '../workflows/enrollment.types';
+import type { AuditAction } from '../common/domain/audit-actions';
+import type { EnrollmentMethod } from '../common/domain/enrollment';
+import { FailureType } from '../common/domain/failure-types';
+import { deriveVerificationCode, hashVerificationCode } from '../common/secrets/verification-code';
 import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { sendSms, sendTemplatedEmail } from './send-message';
-import type { AuditAction } from '../server/db/audit.store';
-import { deriveVerificationCode, hashVerificationCode } from './verification-code';
 
 const DAY_MS = 86_400_000;
 
@@ -43,7 +44,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
       const expiresAt = new Date(Date.now() + input.linkTtlMs);
       await stores.enrollments.replaceLink(input.enrollmentId, secrets.hash('link-token-hash', token), expiresAt);
       const context = {
-        displayName: user.display_name ?? user.username,
+        displayName: user.displayName ?? user.username,
         mspName,
         clientName,
         link: `${deps.urls.publicUrl}/activate/${token}`,
@@ -72,7 +73,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
               limit: subject.startsWith('sms-user') ? 'sms_per_user_per_day' : 'sms_per_number_per_day',
             });
             throw ApplicationFailure.create({
-              type: 'SmsLimitReached',
+              type: FailureType.SmsLimitReached,
               message: `No more codes can be sent today; try again in ${Math.ceil(verdict.retryAfterSeconds / 3600)} hour(s)`,
               nonRetryable: true,
             });

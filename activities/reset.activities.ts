@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-
-import type { ResetChannel } from '../server/db/password-resets.store';
+import { FailureType } from '../common/domain/failure-types';
+import type { ResetChannel, ResetOutcome } from '../common/domain/reset';
 import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { sendSms, sendTemplatedEmail } from './send-message';
@@ -20,8 +20,8 @@ export function createResetActivities(deps: ActivityDeps) {
   async function context(userId: string) {
     const found = await loadUserContext(stores.tenants, userId);
     const { user } = found;
-    const phone = user.phone_encrypted
-      ? secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted')
+    const phone = user.phoneEncrypted
+      ? secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted')
       : null;
     return { user, mspName: found.mspName, clientName: found.clientName, phone };
   }
@@ -32,19 +32,19 @@ export function createResetActivities(deps: ActivityDeps) {
     detail: Record<string, string | boolean>,
   ) => stores.audit.recordForUser({ userId, actor: 'system', action, detail });
 
-  const historyRow = (
+  const outcome = (
     input: ResetRecord,
     clientId: string,
     status: 'completed' | 'failed',
     failureCode: string | null,
-  ) => ({
-    id: input.resetId,
-    user_id: input.userId,
-    client_id: clientId,
+  ): ResetOutcome => ({
+    resetId: input.resetId,
+    userId: input.userId,
+    clientId,
     channel: input.channel,
-    requested_by: input.requestedBy,
+    requestedBy: input.requestedBy,
     status,
-    failure_code: failureCode,
+    failureCode,
     requestedAt: new Date(input.requestedAt),
   });
 
@@ -56,7 +56,7 @@ export function createResetActivities(deps: ActivityDeps) {
       const { user, mspName, phone } = await context(input.userId);
       if (!phone)
         throw ApplicationFailure.create({
-          type: 'NotEnrolled',
+          type: FailureType.NotEnrolled,
           message: 'the user has no enrolled phone any more',
           nonRetryable: true,
         });
@@ -71,7 +71,7 @@ export function createResetActivities(deps: ActivityDeps) {
         }),
       );
       await Promise.all([
-        stores.passwordResets.record(historyRow(input, user.client_id, 'completed', null)),
+        stores.passwordResets.record(outcome(input, user.clientId, 'completed', null)),
         audit(user.id, 'reset.completed', { resetId: input.resetId, unlocked: input.unlocked }),
       ]);
     },
@@ -79,7 +79,7 @@ export function createResetActivities(deps: ActivityDeps) {
     async failPasswordReset(input: ResetRecord & { code: string; userMessage: string }): Promise<void> {
       const { user, mspName, phone } = await context(input.userId);
       await Promise.all([
-        stores.passwordResets.record(historyRow(input, user.client_id, 'failed', input.code)),
+        stores.passwordResets.record(outcome(input, user.clientId, 'failed', input.code)),
         audit(user.id, 'reset.failed', { resetId: input.resetId, code: input.code }),
       ]);
       if (phone) await sendSms(deps.sms, phone, render('sms-reset-failed', { mspName, reason: input.userMessage }));
@@ -89,7 +89,7 @@ export function createResetActivities(deps: ActivityDeps) {
     async notifyOwnerOfReset(input: { userId: string; channel: ResetChannel }): Promise<void> {
       const { user, mspName, clientName } = await loadUserContext(stores.tenants, input.userId);
       const view = {
-        displayName: user.display_name ?? user.username,
+        displayName: user.displayName ?? user.username,
         username: user.username,
         clientName,
         mspName,

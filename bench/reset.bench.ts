@@ -12,7 +12,7 @@ import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-proce
 import { enrolledDirectoryUser, startTestAgent } from '../test/support/reset-setup';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
-import { makePasswordResetWorkflowId } from '../workflows/workflow-ids';
+import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { startTestServices } from '../scripts/lib/test-services';
 import { measureCpu } from './support/cpu-usage';

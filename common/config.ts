@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import type { EnrollmentTimings } from '../workflows/enrollment.types';
+import type { EnrollmentTimings } from './domain/enrollment';
 import { parseDuration } from './duration';
 import { decodeKey, parseKeyRing, type KeyRing } from './crypto/keys';
 

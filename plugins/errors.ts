@@ -43,5 +43,3 @@ export class ProviderRateLimitedError extends ProviderError {
 export class ProviderUnavailableError extends ProviderError {
   readonly retryable = true;
 }
-
-export const NON_RETRYABLE_PROVIDER_ERRORS = ['InvalidRecipientError', 'ProviderConfigurationError'] as const;

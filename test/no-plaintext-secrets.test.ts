@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { activateNewUser, codeIn, reachCodeStep } from './support/enrollment-flow';
 import { containsSecret, dumpDatabase, rawHistories } from './support/secret-search';
 import { createTenant, startTestStack, type TestStack } from './support/stack';
-import { makeEnrollmentWorkflowId } from '../workflows/workflow-ids';
+import { makeEnrollmentWorkflowId } from '../common/domain/workflow-ids';
 import { createLogger } from '../common/logger';
 import type { RunningAgent } from '../agent/agent';
 import { startSambaDc, type SambaDc } from './support/samba';

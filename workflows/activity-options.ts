@@ -1,7 +1,5 @@
 import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
-// Plain lists of error names, safe in the workflow sandbox.
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- allow-listed until the failure types move to common/domain
-import { NON_RETRYABLE_PROVIDER_ERRORS } from '../plugins/errors';
+import { FailureType, NON_RETRYABLE_PROVIDER_ERRORS } from '../common/domain/failure-types';
 
 /** Provider refusals that no retry will fix: a bad recipient, bad credentials. */
 export const PROVIDER_NON_RETRYABLE = [...NON_RETRYABLE_PROVIDER_ERRORS];
@@ -26,7 +24,7 @@ export const INTERACTIVE_MESSAGE: ActivityOptions = {
   retry: {
     initialInterval: '500ms',
     maximumInterval: '5s',
-    nonRetryableErrorTypes: [...PROVIDER_NON_RETRYABLE, 'SmsLimitReached'],
+    nonRetryableErrorTypes: [...PROVIDER_NON_RETRYABLE, FailureType.SmsLimitReached],
   },
 };
 

@@ -2,19 +2,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { hashVerificationCode } from '../activities/verification-code';
+import { hashVerificationCode } from '../common/secrets/verification-code';
 import { codeIn } from '../test/support/enrollment-flow';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import { EnrollmentStep, type EnrollmentTimings } from '../common/domain/enrollment';
 import {
-  EnrollmentStep,
   enrollmentWorkflow,
   getEnrollmentQuery,
   openLinkUpdate,
   requestCodeUpdate,
   verifyCodeUpdate,
-  type EnrollmentTimings,
 } from './enrollment.workflow';
-import { makeEnrollmentWorkflowId } from './workflow-ids';
+import { makeEnrollmentWorkflowId } from '../common/domain/workflow-ids';
 
 const FAST: EnrollmentTimings = {
   linkTtlMs: 60_000,

@@ -28,9 +28,8 @@ import {
   type VerifyCodeResult,
   EnrollmentStep,
   FINAL_STEPS,
-} from './enrollment.types';
-
-export * from './enrollment.types';
+} from '../common/domain/enrollment';
+import { FailureType } from '../common/domain/failure-types';
 
 export const openLinkUpdate = defineUpdate<EnrollmentView>('openLink');
 export const requestCodeUpdate = defineUpdate<RequestCodeResult, [RequestCodeArgs]>('requestCode');
@@ -47,7 +46,7 @@ const email = proxyActivities<CentralActivities>(BACKGROUND_EMAIL);
 /** Texts, and a resent activation email, that someone is waiting for on screen. */
 const interactive = proxyActivities<CentralActivities>(INTERACTIVE_MESSAGE);
 
-function reject(type: string, message: string): never {
+function reject(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
@@ -98,11 +97,16 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
 
   const requireStep = (allowed: EnrollmentStep[], action: string) => {
     if (step === EnrollmentStep.Blocked) {
-      reject('EnrollmentBlocked', `Too many wrong codes. Try again after ${new Date(blockedUntil ?? 0).toISOString()}`);
+      reject(
+        FailureType.EnrollmentBlocked,
+        `Too many wrong codes. Try again after ${new Date(blockedUntil ?? 0).toISOString()}`,
+      );
     }
-    if (FINAL_STEPS.includes(step)) reject('EnrollmentClosed', `This enrollment is already ${step.replace('_', ' ')}`);
-    if (!allowed.includes(step)) reject('WrongStep', `Cannot ${action} now: the enrollment is at step "${step}"`);
-    if (busy) reject('Busy', 'The previous request is still being processed; try again in a moment');
+    if (FINAL_STEPS.includes(step))
+      reject(FailureType.EnrollmentClosed, `This enrollment is already ${step.replace('_', ' ')}`);
+    if (!allowed.includes(step))
+      reject(FailureType.WrongStep, `Cannot ${action} now: the enrollment is at step "${step}"`);
+    if (busy) reject(FailureType.Busy, 'The previous request is still being processed; try again in a moment');
   };
 
   setHandler(getEnrollmentQuery, view);
@@ -142,7 +146,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         moveTo(EnrollmentStep.Invited, timings.linkTtlMs);
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
-        reject('ActivationEmailFailed', 'The activation email could not be sent just now; try again in a few minutes');
+        reject(
+          FailureType.ActivationEmailFailed,
+          'The activation email could not be sent just now; try again in a few minutes',
+        );
       } finally {
         busy = false;
       }
@@ -171,9 +178,9 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         return { outcome: 'sent', view: view() };
       } catch (error) {
         const failure = applicationFailureOf(error);
-        if (failure?.type === 'SmsLimitReached')
+        if (failure?.type === FailureType.SmsLimitReached)
           return { outcome: 'limit_reached', message: failure.message, view: view() };
-        if (failure?.type === 'InvalidRecipientError') {
+        if (failure?.type === FailureType.InvalidRecipientError) {
           return {
             outcome: 'undeliverable',
             message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.',
@@ -192,10 +199,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     {
       validator: ({ phone: newPhone }) => {
         requireStep([EnrollmentStep.AwaitingPhone, EnrollmentStep.AwaitingCode], 'send a code');
-        if (!newPhone && !phone) reject('PhoneRequired', 'Enter your cell number first');
+        if (!newPhone && !phone) reject(FailureType.PhoneRequired, 'Enter your cell number first');
         if (lastCodeSentAt !== null && Date.now() < lastCodeSentAt + timings.resendIntervalMs) {
           const seconds = Math.ceil((lastCodeSentAt + timings.resendIntervalMs - Date.now()) / 1000);
-          reject('ResendTooSoon', `Please wait ${seconds} seconds before asking for another code`);
+          reject(FailureType.ResendTooSoon, `Please wait ${seconds} seconds before asking for another code`);
         }
       },
     },
@@ -262,10 +269,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     {
       validator: ({ method: chosen, pinHash }) => {
         requireStep([EnrollmentStep.AwaitingMethod], 'choose a method');
-        if (chosen !== 'app' && chosen !== 'sms') reject('InvalidMethod', 'Choose "app" or "sms"');
+        if (chosen !== 'app' && chosen !== 'sms') reject(FailureType.InvalidMethod, 'Choose "app" or "sms"');
         // A keyed hash is 43 base64url characters; anything else could be a PIN sent in clear by mistake.
         if (pinHash !== undefined && (typeof pinHash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(pinHash))) {
-          reject('InvalidPinHash', 'The PIN must be sent as its keyed hash');
+          reject(FailureType.InvalidPinHash, 'The PIN must be sent as its keyed hash');
         }
       },
     },

@@ -24,7 +24,7 @@ import {
 import { startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import type { PasswordResetResult } from './password-reset.workflow';
-import { makePasswordResetWorkflowId } from './workflow-ids';
+import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { cachedCliPath } from '../scripts/lib/temporal-cli';
 
 /**

@@ -9,7 +9,7 @@ import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } 
 import { apiClient } from '../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import type { RunningAgent } from '../agent/agent';
-import { makePasswordResetWorkflowId } from './workflow-ids';
+import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 
 describe('password reset through the agent against a real Samba AD', () => {
   let dc: SambaDc;

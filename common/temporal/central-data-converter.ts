@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import type { KeyRing } from '../crypto/keys';
-import { clientIdOfWorkflowId } from '../../workflows/workflow-ids';
+import { clientIdOfWorkflowId } from '../domain/workflow-ids';
 import { centralKeyRing, clientCodecKeyId } from './client-codec-keys';
 import { createDataConverter } from './data-converter';
 

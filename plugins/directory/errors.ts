@@ -174,14 +174,3 @@ export class DirectoryOperationError extends DirectoryError {
     super(`The directory refused to ${details.operation}: ${details.detail}`, providerId, options);
   }
 }
-
-/** For `retry.nonRetryableErrorTypes` on directory activities, as a second line of defence. */
-export const NON_RETRYABLE_DIRECTORY_ERRORS = [
-  'PasswordPolicyError',
-  'ProtectedAccountError',
-  'UserNotFoundError',
-  'AccountDisabledError',
-  'InsufficientRightsError',
-  'DirectoryConfigurationError',
-  'DirectoryOperationError',
-] as const;

@@ -5,6 +5,7 @@ import type { Config } from '../../common/config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import type { Database } from '../db/connect';
+import { createTransact } from '../db/transact';
 import { ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
 import type { CleanupStack } from './cleanup-stack';
@@ -38,8 +39,8 @@ export async function buildWorker(
     dataConverter: temporal.dataConverter,
     workflowBundlePath: deps.workflowBundlePath,
     activities: createCentralActivities({
-      db: deps.db,
       stores: deps.stores,
+      transact: createTransact(deps.db),
       secrets: deps.secrets,
       email: deps.providers.email,
       sms: deps.providers.sms,

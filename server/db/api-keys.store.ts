@@ -1,7 +1,7 @@
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
 import type { Database } from './connect';
-import type { Scope } from './tenants.store';
+import type { Scope } from './scope';
 
 export interface ApiKeyRow {
   id: string;

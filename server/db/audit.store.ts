@@ -1,34 +1,7 @@
-import type { Knex } from 'knex';
+import type { AuditAction } from '../../common/domain/audit-actions';
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
-import type { Scope } from './tenants.store';
-
-export type AuditAction =
-  | 'client.created'
-  | 'user.created'
-  | 'user.activated'
-  | 'user.deactivated'
-  | 'activation.email_sent'
-  | 'activation.resent'
-  | 'enrollment.link_opened'
-  | 'enrollment.code_sent'
-  | 'enrollment.code_rejected'
-  | 'enrollment.blocked'
-  | 'enrollment.unblocked'
-  | 'enrollment.phone_verified'
-  | 'enrollment.completed'
-  | 'enrollment.expired'
-  | 'enrollment.cancelled'
-  | 'rate_limit.exceeded'
-  | 'reset.requested'
-  | 'reset.refused'
-  | 'reset.completed'
-  | 'reset.failed'
-  | 'agent.created'
-  | 'agent.revoked'
-  | 'sms.opted_out'
-  | 'sms.opted_in'
-  | 'sms.reset_rejected';
+import type { Scope } from './scope';
 
 export interface AuditEvent {
   mspId: string;
@@ -66,21 +39,21 @@ const toRow = (event: AuditEvent) => ({
 export class AuditStore {
   constructor(private readonly db: Database) {}
 
-  async record(event: AuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
-    await this.recordMany([event], trx);
+  async record(event: AuditEvent): Promise<void> {
+    await this.recordMany([event]);
   }
 
   /** One insert for a batch, such as every user of an import. */
-  async recordMany(events: AuditEvent[], trx: Knex | Knex.Transaction = this.db): Promise<void> {
-    if (events.length > 0) await trx('audit_events').insert(events.map(toRow));
+  async recordMany(events: AuditEvent[]): Promise<void> {
+    if (events.length > 0) await this.db('audit_events').insert(events.map(toRow));
   }
 
   /**
    * An event about a user, with its client and MSP filled in by the same statement: callers that hold only a
    * user id (workflows, inbound texts) need no extra query to look them up.
    */
-  async recordForUser(event: UserAuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
-    await trx.raw(
+  async recordForUser(event: UserAuditEvent): Promise<void> {
+    await this.db.raw(
       `INSERT INTO audit_events (msp_id, client_id, user_id, actor, action, detail)
        SELECT clients.msp_id, users.client_id, users.id, ?, ?, ?::jsonb
        FROM users JOIN clients ON clients.id = users.client_id

@@ -1,8 +1,5 @@
-import type { Knex } from 'knex';
+import type { EnrollmentStatus } from '../../common/domain/statuses';
 import type { Database } from './connect';
-
-export type EnrollmentStatus =
-  'invited' | 'enrolling' | 'blocked' | 'enrolled_app' | 'enrolled_sms' | 'expired' | 'cancelled';
 
 export interface EnrollmentRef {
   enrollmentId: string;
@@ -34,15 +31,10 @@ export class EnrollmentsStore {
       .ignore();
   }
 
-  async setStatus(
-    enrollmentId: string,
-    status: EnrollmentStatus,
-    ended: boolean,
-    trx: Knex | Knex.Transaction = this.db,
-  ) {
-    await trx('enrollments')
+  async setStatus(enrollmentId: string, status: EnrollmentStatus, ended: boolean): Promise<void> {
+    await this.db('enrollments')
       .where({ id: enrollmentId })
-      .update({ status, ended_at: ended ? trx.fn.now() : null });
+      .update({ status, ended_at: ended ? this.db.fn.now() : null });
   }
 
   /** A new link replaces every earlier one of the same enrollment, so only the newest email works. */

@@ -1,8 +1,6 @@
+import type { ResetChannel, ResetOutcome, ResetStatus } from '../../common/domain/reset';
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
-
-export type ResetChannel = 'sms' | 'technician';
-export type ResetStatus = 'completed' | 'failed' | 'refused';
 
 export interface PasswordResetRow {
   id: string;
@@ -24,15 +22,19 @@ export class PasswordResetsStore {
    * One row per reset, written once its outcome is known; a retried write of the same reset changes nothing.
    * Resets in flight are visible in the Temporal UI, not here.
    */
-  async record(
-    row: Pick<
-      PasswordResetRow,
-      'id' | 'user_id' | 'client_id' | 'channel' | 'requested_by' | 'failure_code' | 'status'
-    > & { requestedAt?: Date },
-  ): Promise<void> {
-    const { requestedAt, ...columns } = row;
+  async record(outcome: ResetOutcome): Promise<void> {
     await this.db('password_resets')
-      .insert({ ...columns, ...(requestedAt ? { created_at: requestedAt } : {}), ended_at: this.db.fn.now() })
+      .insert({
+        id: outcome.resetId,
+        user_id: outcome.userId,
+        client_id: outcome.clientId,
+        channel: outcome.channel,
+        requested_by: outcome.requestedBy,
+        status: outcome.status,
+        failure_code: outcome.failureCode,
+        ...(outcome.requestedAt ? { created_at: outcome.requestedAt } : {}),
+        ended_at: this.db.fn.now(),
+      })
       .onConflict('id')
       .ignore();
   }

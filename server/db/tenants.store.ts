@@ -1,15 +1,17 @@
+import type { ClientSettings } from '../../common/domain/client-policy';
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
-import type { ClientSettings } from '../../common/client-policy';
-import type { UserRow } from './users.store';
+import type { Scope } from './scope';
+import { toUserRecord, type UserRecord, type UserRow } from './users.store';
 
-/** What an API key may see: one MSP, and optionally only one of its clients. */
-export interface Scope {
+/** A user with its client's name and settings and its MSP's name. */
+export interface UserWithOrg {
+  user: UserRecord;
   mspId: string;
-  clientId: string | null;
+  mspName: string;
+  clientName: string;
+  clientSettings: ClientSettings;
 }
-
-export type { ClientSettings };
 
 export interface ClientRow {
   id: string;
@@ -64,11 +66,7 @@ export class TenantsStore {
    * A user with its client's name and settings and its MSP's name, in one round trip. Unscoped: for activities
    * and pages that reach a user through an id they already hold.
    */
-  async userWithOrg(
-    userId: string,
-  ): Promise<
-    { user: UserRow; mspId: string; mspName: string; clientName: string; clientSettings: ClientSettings } | undefined
-  > {
+  async userWithOrg(userId: string): Promise<UserWithOrg | undefined> {
     const row = await this.db('users')
       .join('clients', 'clients.id', 'users.client_id')
       .join('msps', 'msps.id', 'clients.msp_id')
@@ -83,7 +81,7 @@ export class TenantsStore {
     if (!row) return undefined;
     const { org_msp_id, org_msp_name, org_client_name, org_client_settings, ...user } = row;
     return {
-      user: user as UserRow,
+      user: toUserRecord(user as UserRow),
       mspId: org_msp_id,
       mspName: org_msp_name,
       clientName: org_client_name,

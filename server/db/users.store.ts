@@ -1,14 +1,10 @@
 import type { Knex } from 'knex';
+import type { ClientSettings } from '../../common/domain/client-policy';
+import type { EnrollmentMethod } from '../../common/domain/enrollment';
+import { ENROLLED_STATUSES, type UserStatus } from '../../common/domain/statuses';
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
-import type { ClientSettings, Scope } from './tenants.store';
-
-export type UserStatus =
-  'inactive' | 'invited' | 'enrolling' | 'blocked' | 'enrolled_app' | 'enrolled_sms' | 'expired' | 'deactivated';
-
-export const ENROLLED_STATUSES: readonly UserStatus[] = ['enrolled_app', 'enrolled_sms'];
-/** Statuses in which an enrollment workflow is running for the user. */
-export const ENROLLING_STATUSES: readonly UserStatus[] = ['invited', 'enrolling', 'blocked'];
+import type { Scope } from './scope';
 
 export interface NewUser {
   username: string;
@@ -23,7 +19,7 @@ export interface UserRow {
   email: string;
   display_name: string | null;
   status: UserStatus;
-  enrollment_method: 'app' | 'sms' | null;
+  enrollment_method: EnrollmentMethod | null;
   phone_encrypted: string | null;
   phone_lookup: string | null;
   /** Keyed hash of the user's SMS PIN, bound to the user id; null when none was chosen. */
@@ -33,6 +29,43 @@ export interface UserRow {
   enrolled_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A user row in camelCase, as code outside server/db reads it. */
+export interface UserRecord {
+  id: string;
+  clientId: string;
+  username: string;
+  email: string;
+  displayName: string | null;
+  status: UserStatus;
+  enrollmentMethod: EnrollmentMethod | null;
+  phoneEncrypted: string | null;
+  phoneLookup: string | null;
+  smsPinHash: string | null;
+  smsOptedOut: boolean;
+  enrolledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toUserRecord(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    username: row.username,
+    email: row.email,
+    displayName: row.display_name,
+    status: row.status,
+    enrollmentMethod: row.enrollment_method,
+    phoneEncrypted: row.phone_encrypted,
+    phoneLookup: row.phone_lookup,
+    smsPinHash: row.sms_pin_hash,
+    smsOptedOut: row.sms_opted_out,
+    enrolledAt: row.enrolled_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 /** A user found by the phone a text came from, with what is needed to audit and apply policy without more reads. */
@@ -133,8 +166,8 @@ export class UsersStore {
     return this.db('users').where({ id: userId }).first();
   }
 
-  async setStatus(userId: string, status: UserStatus, trx: Knex | Knex.Transaction = this.db): Promise<void> {
-    await trx('users').where({ id: userId }).update({ status, updated_at: trx.fn.now() });
+  async setStatus(userId: string, status: UserStatus): Promise<void> {
+    await this.db('users').where({ id: userId }).update({ status, updated_at: this.db.fn.now() });
   }
 
   /** Moves a user to `to` only if it is in one of `from`; returns whether it moved. */
@@ -148,10 +181,9 @@ export class UsersStore {
 
   async markEnrolled(
     userId: string,
-    enrollment: { method: 'app' | 'sms'; phoneEncrypted: string; phoneLookup: string; smsPinHash?: string | null },
-    trx: Knex | Knex.Transaction = this.db,
+    enrollment: { method: EnrollmentMethod; phoneEncrypted: string; phoneLookup: string; smsPinHash?: string | null },
   ): Promise<void> {
-    await trx('users')
+    await this.db('users')
       .where({ id: userId })
       .update({
         status: enrollment.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
@@ -161,21 +193,21 @@ export class UsersStore {
         // A re-enrollment replaces the old PIN (or drops it), and proves the number takes texts again.
         sms_pin_hash: enrollment.smsPinHash ?? null,
         sms_opted_out: false,
-        enrolled_at: trx.fn.now(),
-        updated_at: trx.fn.now(),
+        enrolled_at: this.db.fn.now(),
+        updated_at: this.db.fn.now(),
       });
   }
 
   /** Deactivation forgets the phone: a user who is off-boarded should leave no personal data behind. */
-  async deactivate(userId: string, trx: Knex | Knex.Transaction = this.db): Promise<void> {
-    await trx('users').where({ id: userId }).update({
+  async deactivate(userId: string): Promise<void> {
+    await this.db('users').where({ id: userId }).update({
       status: 'deactivated',
       enrollment_method: null,
       phone_encrypted: null,
       phone_lookup: null,
       sms_pin_hash: null,
       enrolled_at: null,
-      updated_at: trx.fn.now(),
+      updated_at: this.db.fn.now(),
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { AuthenticationError } from '../../common/errors';
-import type { Scope } from '../db/tenants.store';
+import type { Scope } from '../db/scope';
 
 export interface ApiPrincipal extends Scope {
   apiKeyId: string;

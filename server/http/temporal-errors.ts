@@ -1,19 +1,20 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { FailureType } from '../../common/domain/failure-types';
 import { ConflictError, LatchkeyError } from '../../common/errors';
 
 /** Error types that a workflow's update validators throw, and what each means to an HTTP caller. */
 const UPDATE_REJECTIONS: Record<string, { status: number; code: string }> = {
-  EnrollmentBlocked: { status: 423, code: 'enrollment_blocked' },
-  EnrollmentClosed: { status: 410, code: 'enrollment_closed' },
-  WrongStep: { status: 409, code: 'wrong_step' },
-  Busy: { status: 409, code: 'busy' },
-  PhoneRequired: { status: 400, code: 'phone_required' },
-  ResendTooSoon: { status: 429, code: 'resend_too_soon' },
-  InvalidMethod: { status: 400, code: 'invalid_method' },
-  InvalidPinHash: { status: 400, code: 'invalid_pin_hash' },
-  ActivationEmailFailed: { status: 503, code: 'email_unavailable' },
+  [FailureType.EnrollmentBlocked]: { status: 423, code: 'enrollment_blocked' },
+  [FailureType.EnrollmentClosed]: { status: 410, code: 'enrollment_closed' },
+  [FailureType.WrongStep]: { status: 409, code: 'wrong_step' },
+  [FailureType.Busy]: { status: 409, code: 'busy' },
+  [FailureType.PhoneRequired]: { status: 400, code: 'phone_required' },
+  [FailureType.ResendTooSoon]: { status: 429, code: 'resend_too_soon' },
+  [FailureType.InvalidMethod]: { status: 400, code: 'invalid_method' },
+  [FailureType.InvalidPinHash]: { status: 400, code: 'invalid_pin_hash' },
+  [FailureType.ActivationEmailFailed]: { status: 503, code: 'email_unavailable' },
 };
 
 export class TemporalUnavailableError extends LatchkeyError {

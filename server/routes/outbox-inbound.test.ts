@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { BrowserSession } from '../../test/support/http';
 import { enrollForSms, outboxInbox } from '../../test/support/sms-enrollment';
 import { startTestStack, type TestStack } from '../../test/support/stack';
-import { makePasswordResetWorkflowId } from '../../workflows/workflow-ids';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 
 /** The development path: with SMS going to the outbox, a form on /outbox/inbound stands in for a phone. */
 describe('texting the service number from the outbox (SMS in outbox mode)', () => {

@@ -8,10 +8,11 @@ import {
   cancelEnrollmentSignal,
   resendActivationUpdate,
 } from '../../workflows/enrollment.workflow';
-import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
+import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
-import type { Scope } from '../db/tenants.store';
-import { ENROLLED_STATUSES, ENROLLING_STATUSES, type UserRow, type UsersStore } from '../db/users.store';
+import { ENROLLED_STATUSES, ENROLLING_STATUSES } from '../../common/domain/statuses';
+import type { Scope } from '../db/scope';
+import type { UserRow, UsersStore } from '../db/users.store';
 import { callTemporal } from '../http/temporal-errors';
 import { mapLimit } from './map-limit';
 

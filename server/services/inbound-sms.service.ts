@@ -1,16 +1,17 @@
 import type { RenderTemplate } from '../../activities/message-templates';
-import { resolveClientPolicy } from '../../common/client-policy';
+import type { AuditAction } from '../../common/domain/audit-actions';
+import { resolveClientPolicy } from '../../common/domain/client-policy';
 import { constantTimeEqual } from '../../common/crypto/keys';
 import type { Secrets } from '../../common/crypto/secrets';
 import { InputError } from '../../common/errors';
 import { errorFields, type Logger } from '../../common/logger';
-import type { AuditAction, AuditStore } from '../db/audit.store';
+import type { AuditStore } from '../db/audit.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { PhoneOwner, UsersStore } from '../db/users.store';
 import { normalisePhoneNumber } from './phone-number';
 import type { ResetService } from './reset.service';
 import { parseSmsCommand } from './sms-keywords';
-import { hashSmsPin, isPinFormat } from './sms-pin';
+import { hashSmsPin, isPinFormat } from '../../common/secrets/sms-pin';
 
 export interface InboundSmsDeps {
   users: UsersStore;

@@ -1,17 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { resolveClientPolicy } from '../../common/client-policy';
+import { resolveClientPolicy } from '../../common/domain/client-policy';
+import type { ResetChannel } from '../../common/domain/reset';
+import { ENROLLED_STATUSES } from '../../common/domain/statuses';
 import {
   passwordResetWorkflow,
   type PasswordResetInput,
   type PasswordResetResult,
 } from '../../workflows/password-reset.workflow';
-import { makePasswordResetWorkflowId } from '../../workflows/workflow-ids';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
-import type { PasswordResetsStore, ResetChannel } from '../db/password-resets.store';
+import type { PasswordResetsStore } from '../db/password-resets.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
-import { ENROLLED_STATUSES } from '../db/users.store';
 import { callTemporal } from '../http/temporal-errors';
 
 const HOUR_MS = 3_600_000;
@@ -53,10 +54,10 @@ export class ResetService {
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
       this.deps.audit.recordForUser({ userId: request.userId, actor, action, detail: { resetId, ...detail } });
-    if (!found || found.user.client_id !== request.clientId)
+    if (!found || found.user.clientId !== request.clientId)
       throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
     const policy = resolveClientPolicy(found.clientSettings);
-    const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phone_encrypted;
+    const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phoneEncrypted;
     const [verdict] = await Promise.all([
       enrolled ? this.deps.rateLimits.hit(`reset-user:${request.userId}`, policy.resetsPerHour, HOUR_MS) : undefined,
       audit(request.requestedBy, 'reset.requested', { channel: request.channel }),
@@ -66,13 +67,13 @@ export class ResetService {
       await Promise.all([
         audit('system', 'reset.refused', { reason }),
         this.deps.passwordResets.record({
-          id: resetId,
-          user_id: request.userId,
-          client_id: request.clientId,
+          resetId,
+          userId: request.userId,
+          clientId: request.clientId,
           channel: request.channel,
-          requested_by: request.requestedBy,
+          requestedBy: request.requestedBy,
           status: 'refused',
-          failure_code: reason,
+          failureCode: reason,
         }),
       ]);
       return { outcome: 'refused', result: { status: 'refused', resetId, reason } };

@@ -9,7 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { activateNewUser, codeIn, reachCodeStep } from '../../test/support/enrollment-flow';
 import { startTestStack, createTenant } from '../../test/support/stack';
-import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../workflow-ids';
+import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import { startSambaDc } from '../../test/support/samba';
 import { enrolledDirectoryUser, startTestAgent } from '../../test/support/reset-setup';
 import { FIXTURE_CODEC_KEYS, FIXTURE_MASTER_KEY } from './fixture-codec';

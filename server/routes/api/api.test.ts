@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { activateNewUser } from '../../../test/support/enrollment-flow';
 import { apiClient, BrowserSession } from '../../../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
-import { makeEnrollmentWorkflowId } from '../../../workflows/workflow-ids';
+import { makeEnrollmentWorkflowId } from '../../../common/domain/workflow-ids';
 import { buildOpenApiDocument } from './openapi';
 
 describe('MSP API', () => {

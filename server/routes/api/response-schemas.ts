@@ -1,4 +1,8 @@
-import { clientSettingsSchema, DEFAULT_CLIENT_POLICY } from '../../../common/client-policy';
+import { AUDIT_ACTIONS } from '../../../common/domain/audit-actions';
+import { clientSettingsSchema, DEFAULT_CLIENT_POLICY } from '../../../common/domain/client-policy';
+import { ENROLLMENT_METHODS } from '../../../common/domain/enrollment';
+import { RESET_CHANNELS, RESET_STATUSES } from '../../../common/domain/reset';
+import { AGENT_STATUSES } from '../../../common/domain/statuses';
 import { userStatus, uuid } from './schemas';
 import { z } from './zod-openapi';
 
@@ -38,9 +42,9 @@ export const user = z
     status: userStatusSchema,
     // zod-to-openapi 7 leaves null out of a nullable enum's values, which strict validators then reject.
     enrollmentMethod: z
-      .enum(['app', 'sms'])
+      .enum(ENROLLMENT_METHODS)
       .nullable()
-      .openapi({ enum: ['app', 'sms', null] }),
+      .openapi({ enum: [...ENROLLMENT_METHODS, null] }),
     phoneHint: z.string().nullable().describe('The last two digits of the enrolled number'),
     enrolledAt: timestamp.nullable(),
     createdAt: timestamp,
@@ -52,7 +56,7 @@ export const agent = z
   .object({
     id: uuid,
     name: z.string(),
-    status: z.enum(['online', 'offline', 'revoked']).describe('online when the agent checked in within 90 s'),
+    status: z.enum(AGENT_STATUSES).describe('online when the agent checked in within 90 s'),
     version: z.string().nullable(),
     hostname: z.string().nullable(),
     lastSeenAt: timestamp.nullable(),
@@ -84,9 +88,9 @@ export const passwordReset = z
   .object({
     id: uuid,
     userId: uuid,
-    channel: z.enum(['sms', 'technician']),
+    channel: z.enum(RESET_CHANNELS),
     requestedBy: z.string(),
-    status: z.enum(['running', 'completed', 'failed', 'refused']),
+    status: z.enum(RESET_STATUSES).describe('Only ended resets are recorded; one in flight is not listed'),
     failureCode: z.string().nullable(),
     createdAt: timestamp,
     endedAt: timestamp.nullable(),
@@ -103,7 +107,7 @@ export const auditEvent = z
     clientId: uuid.nullable(),
     userId: uuid.nullable(),
     actor: z.string(),
-    action: z.string(),
+    action: z.enum(AUDIT_ACTIONS),
     detail: z.record(z.unknown()),
     createdAt: timestamp,
   })

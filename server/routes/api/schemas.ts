@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { clientSettingsSchema } from '../../../common/client-policy';
+import { clientSettingsSchema } from '../../../common/domain/client-policy';
+import { USER_STATUSES } from '../../../common/domain/statuses';
 
 export const uuid = z.string().uuid('must be a UUID');
 
@@ -45,16 +46,7 @@ export const activateMany = z
   .object({ userIds: z.array(uuid).min(1).max(1000, 'activate at most 1,000 users per request') })
   .strict();
 
-export const userStatus = z.enum([
-  'inactive',
-  'invited',
-  'enrolling',
-  'blocked',
-  'enrolled_app',
-  'enrolled_sms',
-  'expired',
-  'deactivated',
-]);
+export const userStatus = z.enum(USER_STATUSES);
 
 export const updateClient = z.object({ settings: clientSettingsSchema }).strict();
 

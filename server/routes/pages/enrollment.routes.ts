@@ -4,17 +4,16 @@ import type { Secrets } from '../../../common/crypto/secrets';
 import { InputError, LatchkeyError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import { errorFields } from '../../../common/logger';
-import { hashVerificationCode } from '../../../activities/verification-code';
+import { hashVerificationCode } from '../../../common/secrets/verification-code';
+import { EnrollmentStep, type EnrollmentView } from '../../../common/domain/enrollment';
 import {
   chooseMethodUpdate,
-  EnrollmentStep,
   getEnrollmentQuery,
   openLinkUpdate,
   requestCodeUpdate,
   verifyCodeUpdate,
-  type EnrollmentView,
 } from '../../../workflows/enrollment.workflow';
-import { makeEnrollmentWorkflowId } from '../../../workflows/workflow-ids';
+import { makeEnrollmentWorkflowId } from '../../../common/domain/workflow-ids';
 import type { EnrollmentsStore } from '../../db/enrollments.store';
 import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { TenantsStore } from '../../db/tenants.store';
@@ -26,8 +25,8 @@ import { limitPerIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
 import { callTemporal } from '../../http/temporal-errors';
 import { normalisePhoneNumber } from '../../services/phone-number';
-import { checkNewPin, hashSmsPin } from '../../services/sms-pin';
-import { resolveClientPolicy } from '../../../common/client-policy';
+import { checkNewPin, hashSmsPin } from '../../../common/secrets/sms-pin';
+import { resolveClientPolicy } from '../../../common/domain/client-policy';
 
 export interface EnrollmentPagesDeps {
   temporal: Client;

@@ -8,8 +8,8 @@ import { apiClient } from '../../../test/support/http';
 import { containsSecret, dumpDatabase } from '../../../test/support/secret-search';
 import { enrollForSms, reachMethodStep, twilioInbox, type SmsInbox } from '../../../test/support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
-import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../../workflows/workflow-ids';
-import type { AuditAction } from '../../db/audit.store';
+import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../../common/domain/workflow-ids';
+import type { AuditAction } from '../../../common/domain/audit-actions';
 
 const AUTH_TOKEN = 'inbound-webhook-token';
 const NEUTRAL =

@@ -1,4 +1,4 @@
-import type { Secrets } from '../../common/crypto/secrets';
+import type { Secrets } from '../crypto/secrets';
 
 const PIN_FORMAT = /^\d{4,8}$/;
 

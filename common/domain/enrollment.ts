@@ -1,16 +1,18 @@
 /** Shapes shared by the enrollment workflow, its callers and its activities. Plain data, no behaviour. */
 
-export enum EnrollmentStep {
-  Invited = 'invited',
-  AwaitingPhone = 'awaiting_phone',
-  AwaitingCode = 'awaiting_code',
-  AwaitingMethod = 'awaiting_method',
-  Blocked = 'blocked',
-  EnrolledApp = 'enrolled_app',
-  EnrolledSms = 'enrolled_sms',
-  Expired = 'expired',
-  Cancelled = 'cancelled',
-}
+/** Where one enrollment workflow stands. The values travel in query and update results, so they never change. */
+export const EnrollmentStep = {
+  Invited: 'invited',
+  AwaitingPhone: 'awaiting_phone',
+  AwaitingCode: 'awaiting_code',
+  AwaitingMethod: 'awaiting_method',
+  Blocked: 'blocked',
+  EnrolledApp: 'enrolled_app',
+  EnrolledSms: 'enrolled_sms',
+  Expired: 'expired',
+  Cancelled: 'cancelled',
+} as const;
+export type EnrollmentStep = (typeof EnrollmentStep)[keyof typeof EnrollmentStep];
 
 export const FINAL_STEPS: readonly EnrollmentStep[] = [
   EnrollmentStep.EnrolledApp,
@@ -19,7 +21,9 @@ export const FINAL_STEPS: readonly EnrollmentStep[] = [
   EnrollmentStep.Cancelled,
 ];
 
-export type EnrollmentMethod = 'app' | 'sms';
+/** How an enrolled user resets: with the app, or by texting RESET. */
+export const ENROLLMENT_METHODS = ['app', 'sms'] as const;
+export type EnrollmentMethod = (typeof ENROLLMENT_METHODS)[number];
 
 /** Timeouts come in with the input, not from config inside the workflow, so tests can shrink them. */
 export interface EnrollmentTimings {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Bounds on generated passwords, checked where a client sets its policy and again where the password is made. */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 64;
+
 /**
  * Per-client settings an MSP can change through the API. Stored as given (only what was set), and read through
  * `resolveClientPolicy`, so a default changed here applies to every client that never overrode it.
@@ -8,7 +12,7 @@ export const clientSettingsSchema = z
   .object({
     displayName: z.string().trim().min(1).max(200).optional(),
     /** Length of generated one-time passwords. */
-    passwordLength: z.number().int().min(8).max(64).optional(),
+    passwordLength: z.number().int().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH).optional(),
     /** Make the user choose their own password at next logon (pwdLastSet=0). */
     mustChangeAtNextLogon: z.boolean().optional(),
     /** A reset also clears a lockout. */

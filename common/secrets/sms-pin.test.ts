@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Secrets } from '../../common/crypto/secrets';
+import { Secrets } from '../crypto/secrets';
 import { checkNewPin, hashSmsPin } from './sms-pin';
 
 describe('SMS PIN', () => {

@@ -1,4 +1,4 @@
-import type { Secrets } from '../common/crypto/secrets';
+import type { Secrets } from '../crypto/secrets';
 
 /**
  * The SMS code is derived from a per-send nonce chosen by the workflow, rather than drawn at random inside

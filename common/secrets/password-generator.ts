@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../domain/client-policy';
 
 // Characters that read unambiguously on a phone screen: no 0/O/o, 1/l/I/i, 5/S, 2/Z, 8/B, and symbols that
 // sit on the first symbol page of phone keyboards.
@@ -8,9 +9,6 @@ const DIGITS = '34679';
 const SYMBOLS = '#%+=?@!';
 const CLASSES = [UPPER, LOWER, DIGITS, SYMBOLS];
 const ALL = CLASSES.join('');
-
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 64;
 
 /**
  * An unbounded stream of uniform bytes from HMAC-SHA256 in counter mode (as in HMAC-DRBG). Keyed with the agent's

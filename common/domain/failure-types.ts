@@ -1,0 +1,69 @@
+/**
+ * Every `ApplicationFailure` type that crosses the Temporal boundary, in one list. The rules:
+ *
+ * - Activities throw `ApplicationFailure.create({ type: FailureType.X, nonRetryable })` for a failure the
+ *   workflow should recognise; provider errors become failures of their class's name in
+ *   `activities/provider-failure.ts`. Anything else they throw is retried as Temporal's policy says.
+ * - Workflows compare `failure.type` only against these constants, and rethrow or report what they do not know.
+ * - Update validators and handlers reject with the enrollment types below; the server's Temporal error
+ *   translation maps each one to what a caller sees, and treats an unknown type as a conflict.
+ * - The values are wire strings: they sit in recorded histories and in `nonRetryableErrorTypes`. Rename a
+ *   constant freely, never its value.
+ */
+export const FailureType = {
+  // Refusals by the enrollment workflow's updates: the caller asked for something the current step forbids.
+  WrongStep: 'WrongStep',
+  EnrollmentBlocked: 'EnrollmentBlocked',
+  EnrollmentClosed: 'EnrollmentClosed',
+  Busy: 'Busy',
+  PhoneRequired: 'PhoneRequired',
+  ResendTooSoon: 'ResendTooSoon',
+  InvalidMethod: 'InvalidMethod',
+  InvalidPinHash: 'InvalidPinHash',
+  ActivationEmailFailed: 'ActivationEmailFailed',
+
+  // Thrown by central activities.
+  /** The daily SMS cap of the user or of the number is spent; permanent until the window moves on. */
+  SmsLimitReached: 'SmsLimitReached',
+  /** The Latchkey user row is gone (deleted while its workflow ran). Not the directory's UserNotFoundError. */
+  LatchkeyUserNotFound: 'LatchkeyUserNotFound',
+  /** A reset's user no longer has a phone to send the password to. */
+  NotEnrolled: 'NotEnrolled',
+
+  // Message providers' errors (plugins/errors.ts), by class name.
+  InvalidRecipientError: 'InvalidRecipientError',
+  ProviderConfigurationError: 'ProviderConfigurationError',
+  ProviderRateLimitedError: 'ProviderRateLimitedError',
+  ProviderUnavailableError: 'ProviderUnavailableError',
+
+  // Directory providers' errors (plugins/directory/errors.ts), by class name.
+  PasswordPolicyError: 'PasswordPolicyError',
+  ProtectedAccountError: 'ProtectedAccountError',
+  UserNotFoundError: 'UserNotFoundError',
+  AccountDisabledError: 'AccountDisabledError',
+  InsufficientRightsError: 'InsufficientRightsError',
+  DirectoryUnavailableError: 'DirectoryUnavailableError',
+  DirectoryConfigurationError: 'DirectoryConfigurationError',
+  DirectoryOperationError: 'DirectoryOperationError',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/**
+ * Message-provider refusals that no retry will fix: a bad recipient, bad credentials. For
+ * `retry.nonRetryableErrorTypes`, as a second line of defence behind each error's own `retryable: false`.
+ */
+export const NON_RETRYABLE_PROVIDER_ERRORS = [
+  FailureType.InvalidRecipientError,
+  FailureType.ProviderConfigurationError,
+] as const;
+
+/** The same for directory activities: every directory refusal except an unreachable directory. */
+export const NON_RETRYABLE_DIRECTORY_ERRORS = [
+  FailureType.PasswordPolicyError,
+  FailureType.ProtectedAccountError,
+  FailureType.UserNotFoundError,
+  FailureType.AccountDisabledError,
+  FailureType.InsufficientRightsError,
+  FailureType.DirectoryConfigurationError,
+  FailureType.DirectoryOperationError,
+] as const;

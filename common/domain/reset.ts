@@ -1,0 +1,21 @@
+/** How a reset was asked for: a texted RESET from the user's phone, or a technician through the API. */
+export const RESET_CHANNELS = ['sms', 'technician'] as const;
+export type ResetChannel = (typeof RESET_CHANNELS)[number];
+
+/** How a reset ended. The history holds only ended resets: one in flight is visible in the Temporal UI. */
+export const RESET_STATUSES = ['completed', 'failed', 'refused'] as const;
+export type ResetStatus = (typeof RESET_STATUSES)[number];
+
+/** One ended reset, as the reset history records it; never the password. */
+export interface ResetOutcome {
+  resetId: string;
+  userId: string;
+  clientId: string;
+  channel: ResetChannel;
+  /** "api-key:<id>" for a technician, "sms" for a texted RESET. */
+  requestedBy: string;
+  status: ResetStatus;
+  failureCode: string | null;
+  /** When the reset was asked for; the time of writing when absent. */
+  requestedAt?: Date;
+}

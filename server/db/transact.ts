@@ -1,0 +1,21 @@
+import { AuditStore } from './audit.store';
+import type { Database } from './connect';
+import { EnrollmentsStore } from './enrollments.store';
+import { UsersStore } from './users.store';
+
+export interface TransactionalStores {
+  users: UsersStore;
+  enrollments: EnrollmentsStore;
+  audit: AuditStore;
+}
+
+/**
+ * Runs `work` in one transaction, over stores bound to it, so that callers outside server/db (the activities)
+ * get writes that land together without holding a knex handle. A throw rolls every write back.
+ */
+export function createTransact(db: Database) {
+  return <T>(work: (stores: TransactionalStores) => Promise<T>): Promise<T> =>
+    db.transaction((trx) =>
+      work({ users: new UsersStore(trx), enrollments: new EnrollmentsStore(trx), audit: new AuditStore(trx) }),
+    );
+}
