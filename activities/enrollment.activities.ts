@@ -1,13 +1,8 @@
 import type { AuditAction } from '../common/domain/audit-actions';
-import type { EnrollmentMethod } from '../common/domain/enrollment';
+import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 import type { ActivityDeps } from './deps';
 import type { AuditDetail } from './ports';
-
-export interface EnrollmentRef {
-  enrollmentId: string;
-  userId: string;
-}
 
 export interface RecordStepInput extends EnrollmentRef {
   userStatus: UserStatus;

@@ -3,7 +3,7 @@
 // the activities call are listed, so a test or another host can hand in something smaller.
 
 import type { AuditAction } from '../common/domain/audit-actions';
-import type { EnrollmentMethod } from '../common/domain/enrollment';
+import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
 import type { ResetOutcome } from '../common/domain/reset';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 
@@ -52,7 +52,7 @@ export interface UsersPort {
 
 export interface EnrollmentsPort {
   /** Idempotent: a retried open of the same enrollment changes nothing. */
-  open(ref: { enrollmentId: string; userId: string; workflowId: string }): Promise<void>;
+  open(ref: EnrollmentRef & { workflowId: string }): Promise<void>;
   setStatus(enrollmentId: string, status: EnrollmentStatus, ended: boolean): Promise<void>;
   /** Revokes every earlier link of the enrollment, so that only the newest email works. */
   replaceLink(enrollmentId: string, tokenHash: string, expiresAt: Date): Promise<void>;

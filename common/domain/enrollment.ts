@@ -25,6 +25,12 @@ export const FINAL_STEPS: readonly EnrollmentStep[] = [
 export const ENROLLMENT_METHODS = ['app', 'sms'] as const;
 export type EnrollmentMethod = (typeof ENROLLMENT_METHODS)[number];
 
+/** Which enrollment, of which user, an activity or a store call is about. */
+export interface EnrollmentRef {
+  enrollmentId: string;
+  userId: string;
+}
+
 /** Timeouts come in with the input, not from config inside the workflow, so tests can shrink them. */
 export interface EnrollmentTimings {
   linkTtlMs: number;

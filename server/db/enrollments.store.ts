@@ -1,16 +1,16 @@
+import type { EnrollmentRef } from '../../common/domain/enrollment';
 import type { EnrollmentStatus } from '../../common/domain/statuses';
 import type { Database } from './connect';
 
-export interface EnrollmentRef {
-  enrollmentId: string;
-  userId: string;
+/** An enrollment with the workflow that runs it, as an activation link leads to it. */
+export interface EnrollmentWorkflowRef extends EnrollmentRef {
   workflowId: string;
 }
 
 export type LinkLookup =
-  | ({ outcome: 'valid' } & EnrollmentRef)
+  | ({ outcome: 'valid' } & EnrollmentWorkflowRef)
   | { outcome: 'unknown' }
-  | ({ outcome: 'expired' | 'used' | 'revoked' } & EnrollmentRef);
+  | ({ outcome: 'expired' | 'used' | 'revoked' } & EnrollmentWorkflowRef);
 
 interface LinkRow {
   enrollment_id: string;
@@ -24,7 +24,7 @@ interface LinkRow {
 export class EnrollmentsStore {
   constructor(private readonly db: Database) {}
 
-  async open(ref: EnrollmentRef): Promise<void> {
+  async open(ref: EnrollmentWorkflowRef): Promise<void> {
     await this.db('enrollments')
       .insert({ id: ref.enrollmentId, user_id: ref.userId, workflow_id: ref.workflowId, status: 'invited' })
       .onConflict('id')
