@@ -7,7 +7,7 @@ import { outboxRoutes } from './routes/outbox.routes';
 import { twilioSmsRoutes } from './routes/webhooks/twilio-sms.routes';
 import type { InboundSmsService } from './services/inbound-sms.service';
 import { enrollmentPages, type EnrollmentPagesDeps } from './routes/pages/enrollment.routes';
-import type { Outbox } from '../plugins/outbox/outbox';
+import type { Outbox } from '../plugins/dev-outbox/outbox';
 import type { RenderPage } from './http/page-renderer';
 import { describeError } from './http/error-response';
 

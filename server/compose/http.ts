@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RenderTemplate } from '../../activities/message-templates';
-import type { Config } from '../../common/config';
+import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import { centralKeyRing } from '../../common/temporal/client-codec-keys';

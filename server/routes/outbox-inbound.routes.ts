@@ -1,6 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { InputError } from '../../common/errors';
-import type { Outbox } from '../../plugins/outbox/outbox';
+import type { Outbox } from '../../plugins/dev-outbox/outbox';
 import type { Csrf } from '../http/csrf';
 import type { RenderPage } from '../http/page-renderer';
 import type { InboundSmsService } from '../services/inbound-sms.service';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Outbox } from '../../plugins/outbox/outbox';
+import type { Outbox } from '../../plugins/dev-outbox/outbox';
 import type { RenderPage } from '../http/page-renderer';
 import { outboxInboundRoutes, type OutboxInboundDeps } from './outbox-inbound.routes';
 

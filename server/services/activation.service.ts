@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { EnrollmentPolicy } from '../../common/config';
+import type { EnrollmentPolicy } from '../config';
 import { ConflictError, NotFoundError } from '../../common/errors';
 import {
   enrollmentWorkflow,
