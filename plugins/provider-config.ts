@@ -130,11 +130,10 @@ export function readProviderConfig<Shared, P extends ProviderEnv<string, Shared,
   for (const provider of kind.providers) readVariables(provider.variables, env, problems);
   if (!selector) return undefined;
 
+  // The selector, once it parsed, names a listed provider or nothing.
   const chosen =
     kind.providers.find((provider) => provider.provider === selector[kind.selector]) ??
-    (selector[kind.selector] === undefined
-      ? kind.providers.find((provider) => provider.detectedBy && env[provider.detectedBy])
-      : undefined) ??
+    kind.providers.find((provider) => provider.detectedBy && env[provider.detectedBy]) ??
     fallbackOf(kind, fallback, problems);
   if (!chosen || shared === undefined) return undefined;
   return chosen.read(env, shared, problems) as ConfigOf<ProviderKind<Shared, P>> | undefined;
