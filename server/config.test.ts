@@ -55,6 +55,10 @@ describe('loadConfig', () => {
       /SMS_SERVICE_NUMBER: must be an E.164 number/,
     );
     assert.match(problemsOf({ ...minimal, LATCHKEY_MASTER_KEY: 'c2hvcnQ=' }).join(), /32 bytes/);
+    // A key pasted without its id is reported by position: its first characters are secret too.
+    const bareKey = problemsOf({ ...minimal, LATCHKEY_CODEC_KEYS: key }).join();
+    assert.match(bareKey, /entry 1 has no key id/);
+    assert.ok(!bareKey.includes(key.slice(0, 8)));
     assert.match(
       problemsOf({ ...minimal, ENROLLMENT_CODE_TTL: '1h' }).join(),
       /ENROLLMENT_CODE_TTL: must not be longer than ENROLLMENT_STEP_TIMEOUT/,
