@@ -20,7 +20,10 @@ describe('central process arguments', () => {
   });
 
   it('keeps api and worker off PGlite, which takes a single connection', () => {
-    assert.throws(() => checkRoleFitsDatabase('worker', { databaseUrl: undefined }), /--role=worker needs DATABASE_URL/);
+    assert.throws(
+      () => checkRoleFitsDatabase('worker', { databaseUrl: undefined }),
+      /--role=worker needs DATABASE_URL/,
+    );
     checkRoleFitsDatabase('all', { databaseUrl: undefined });
     checkRoleFitsDatabase('api', { databaseUrl: 'postgres://localhost/latchkey' });
   });
