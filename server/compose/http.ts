@@ -12,6 +12,7 @@ import { Csrf } from '../http/csrf';
 import { EnrollmentSessions } from '../http/enrollment-session';
 import { loadPageRenderer } from '../http/page-renderer';
 import { ActivationService } from '../services/activation.service';
+import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
 import type { CleanupStack } from './cleanup-stack';
@@ -82,9 +83,15 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       logger,
     },
     pages: {
-      temporal: client,
+      enrollment: new EnrollmentService({
+        temporal: client,
+        secrets,
+        enrollments: stores.enrollments,
+        tenants: stores.tenants,
+        defaultPhoneRegion: config.defaultPhoneRegion,
+      }),
       secrets,
-      ...stores,
+      rateLimits: stores.rateLimits,
       csrf: new Csrf(secrets, secureCookies),
       sessions: new EnrollmentSessions(secrets, secureCookies),
       render: renderPage,

@@ -12,7 +12,7 @@ import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { Scope } from '../db/tenants.store';
 import { ENROLLED_STATUSES, ENROLLING_STATUSES, type UserRow, type UsersStore } from '../db/users.store';
-import { callTemporal } from '../http/temporal-errors';
+import { callTemporal } from './temporal-calls';
 import { mapLimit } from './map-limit';
 
 export type ActivationOutcome = 'activated' | 'already_activated' | 'already_enrolled' | 'not_found';

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { resolveClientPolicy } from '../../common/client-policy';
+import { NotFoundError } from '../../common/errors';
 import {
   passwordResetWorkflow,
   type PasswordResetInput,
@@ -12,7 +13,7 @@ import type { PasswordResetsStore, ResetChannel } from '../db/password-resets.st
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
 import { ENROLLED_STATUSES } from '../db/users.store';
-import { callTemporal } from '../http/temporal-errors';
+import { callTemporal } from './temporal-calls';
 
 const HOUR_MS = 3_600_000;
 
@@ -53,8 +54,9 @@ export class ResetService {
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
       this.deps.audit.recordForUser({ userId: request.userId, actor, action, detail: { resetId, ...detail } });
-    if (!found || found.user.client_id !== request.clientId)
-      throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
+    // Callers look the user up in the client first; a mismatch here is a stale or forged id, told apart from
+    // nothing else so that another client's user stays invisible.
+    if (!found || found.user.client_id !== request.clientId) throw new NotFoundError('User');
     const policy = resolveClientPolicy(found.clientSettings);
     const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phone_encrypted;
     const [verdict] = await Promise.all([
