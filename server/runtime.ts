@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import type { TemporalSettings } from '../common/temporal/settings';
 import type { Outbox } from '../plugins/dev-outbox/outbox';
-import type { PasswordResetInput } from '../workflows/password-reset.workflow';
+import type { PasswordResetInput } from '../workflows/password-reset/password-reset.workflow';
 import { CleanupStack } from './compose/cleanup-stack';
 import { healthCheck, type Health } from './compose/health';
 import { buildHttp } from './compose/http';

@@ -6,7 +6,7 @@ import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import { centralKeyRing } from '../../common/temporal/client-codec-keys';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
-import type { PasswordResetInput } from '../../workflows/password-reset.workflow';
+import type { PasswordResetInput } from '../../workflows/password-reset/password-reset.workflow';
 import { createApp } from '../app';
 import { Csrf } from '../http/csrf';
 import { EnrollmentSessions } from '../http/enrollment-session';

@@ -3,11 +3,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { EnrollmentPolicy } from '../config';
 import { ConflictError, NotFoundError } from '../../common/errors';
-import {
-  enrollmentWorkflow,
-  cancelEnrollmentSignal,
-  resendActivationUpdate,
-} from '../../workflows/enrollment.workflow';
+import { enrollmentWorkflow } from '../../workflows/enrollment/enrollment.workflow';
+import { cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment/enrollment.messages';
 import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { Scope } from '../db/tenants.store';

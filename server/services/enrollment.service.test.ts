@@ -4,7 +4,7 @@ import { LatchkeyError } from '../../common/errors';
 import { activateNewUser, codeIn } from '../../test/support/enrollment-flow';
 import { apiClient } from '../../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../../test/support/stack';
-import { EnrollmentStep } from '../../workflows/enrollment.workflow';
+import { EnrollmentStep } from '../../workflows/enrollment.types';
 import { EnrollmentService, type EnrollmentParticipant } from './enrollment.service';
 
 /** Rejects with a domain error of this code, which carries no HTTP status of its own. */

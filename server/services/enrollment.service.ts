@@ -9,11 +9,13 @@ import {
   openLinkUpdate,
   requestCodeUpdate,
   verifyCodeUpdate,
-  type EnrollmentMethod,
-  type EnrollmentView,
-  type RequestCodeResult,
-  type VerifyCodeResult,
-} from '../../workflows/enrollment.workflow';
+} from '../../workflows/enrollment/enrollment.messages';
+import type {
+  EnrollmentMethod,
+  EnrollmentView,
+  RequestCodeResult,
+  VerifyCodeResult,
+} from '../../workflows/enrollment.types';
 import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
 import type { EnrollmentsStore } from '../db/enrollments.store';
 import type { TenantsStore } from '../db/tenants.store';

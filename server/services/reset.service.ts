@@ -6,7 +6,7 @@ import {
   passwordResetWorkflow,
   type PasswordResetInput,
   type PasswordResetResult,
-} from '../../workflows/password-reset.workflow';
+} from '../../workflows/password-reset/password-reset.workflow';
 import { makePasswordResetWorkflowId } from '../../workflows/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { PasswordResetsStore, ResetChannel } from '../db/password-resets.store';

@@ -3,7 +3,7 @@ import type { Secrets } from '../../../common/crypto/secrets';
 import { LatchkeyError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import { errorFields } from '../../../common/logger';
-import { EnrollmentStep, type EnrollmentView } from '../../../workflows/enrollment.workflow';
+import { EnrollmentStep, type EnrollmentView } from '../../../workflows/enrollment.types';
 import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { Csrf } from '../../http/csrf';
 import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollment-session';

@@ -1,11 +1,11 @@
 import { proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
-import type { CentralActivities, DirectoryActivities } from '../activities';
-import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from './activity-options';
-import type { ClientPolicy } from '../common/client-policy';
-import type { ResetChannel } from '../server/db/password-resets.store';
+import type { CentralActivities, DirectoryActivities } from '../../activities';
+import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
+import type { ClientPolicy } from '../../common/client-policy';
+import type { ResetChannel } from '../../server/db/password-resets.store';
 // A plain list of names, safe in the workflow sandbox.
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports -- allow-listed until the failure types move to common/domain
-import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../plugins/directory/errors';
+import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../../plugins/directory/errors';
 
 export interface PasswordResetInput {
   resetId: string;

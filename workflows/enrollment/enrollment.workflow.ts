@@ -3,9 +3,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   log,
   patched,
   proxyActivities,
@@ -14,8 +11,8 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CentralActivities } from '../activities';
-import { applicationFailureOf, BACKGROUND_EMAIL, DATABASE_WRITE, INTERACTIVE_MESSAGE } from './activity-options';
+import type { CentralActivities } from '../../activities';
+import { applicationFailureOf, BACKGROUND_EMAIL, DATABASE_WRITE, INTERACTIVE_MESSAGE } from '../activity-options';
 import {
   type ChooseMethodArgs,
   type EnrollmentInput,
@@ -28,17 +25,16 @@ import {
   type VerifyCodeResult,
   EnrollmentStep,
   FINAL_STEPS,
-} from './enrollment.types';
-
-export * from './enrollment.types';
-
-export const openLinkUpdate = defineUpdate<EnrollmentView>('openLink');
-export const requestCodeUpdate = defineUpdate<RequestCodeResult, [RequestCodeArgs]>('requestCode');
-export const verifyCodeUpdate = defineUpdate<VerifyCodeResult, [VerifyCodeArgs]>('verifyCode');
-export const chooseMethodUpdate = defineUpdate<EnrollmentView, [ChooseMethodArgs]>('chooseMethod');
-export const resendActivationUpdate = defineUpdate<EnrollmentView>('resendActivation');
-export const cancelEnrollmentSignal = defineSignal('cancelEnrollment');
-export const getEnrollmentQuery = defineQuery<EnrollmentView>('getEnrollment');
+} from '../enrollment.types';
+import {
+  cancelEnrollmentSignal,
+  chooseMethodUpdate,
+  getEnrollmentQuery,
+  openLinkUpdate,
+  requestCodeUpdate,
+  resendActivationUpdate,
+  verifyCodeUpdate,
+} from './enrollment.messages';
 
 const store = proxyActivities<CentralActivities>(DATABASE_WRITE);
 /** The same writes as a local activity: no round trip through the server, for the first step of every activation. */

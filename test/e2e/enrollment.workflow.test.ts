@@ -2,19 +2,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { hashVerificationCode } from '../activities/verification-code';
-import { codeIn } from '../test/support/enrollment-flow';
-import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import { hashVerificationCode } from '../../activities/verification-code';
+import { codeIn } from '../support/enrollment-flow';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { EnrollmentStep, type EnrollmentTimings } from '../../workflows/enrollment.types';
+import { enrollmentWorkflow } from '../../workflows/enrollment/enrollment.workflow';
 import {
-  EnrollmentStep,
-  enrollmentWorkflow,
   getEnrollmentQuery,
   openLinkUpdate,
   requestCodeUpdate,
   verifyCodeUpdate,
-  type EnrollmentTimings,
-} from './enrollment.workflow';
-import { makeEnrollmentWorkflowId } from './workflow-ids';
+} from '../../workflows/enrollment/enrollment.messages';
+import { makeEnrollmentWorkflowId } from '../../workflows/workflow-ids';
 
 const FAST: EnrollmentTimings = {
   linkTtlMs: 60_000,
