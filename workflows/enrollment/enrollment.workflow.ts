@@ -14,17 +14,13 @@ import {
 import type { CentralActivities } from '../../activities';
 import { applicationFailureOf, BACKGROUND_EMAIL, DATABASE_WRITE, INTERACTIVE_MESSAGE } from '../activity-options';
 import {
-  type ChooseMethodArgs,
   type EnrollmentInput,
   type EnrollmentMethod,
   type EnrollmentResult,
-  type EnrollmentView,
-  type RequestCodeArgs,
   type RequestCodeResult,
   type VerifyCodeArgs,
   type VerifyCodeResult,
   EnrollmentStep,
-  FINAL_STEPS,
 } from '../enrollment.types';
 import {
   cancelEnrollmentSignal,
@@ -35,6 +31,7 @@ import {
   resendActivationUpdate,
   verifyCodeUpdate,
 } from './enrollment.messages';
+import { EnrollmentState, type Refusal } from './enrollment.state';
 
 const store = proxyActivities<CentralActivities>(DATABASE_WRITE);
 /** The same writes as a local activity: no round trip through the server, for the first step of every activation. */
@@ -47,72 +44,37 @@ function reject(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
+/** A validator's verdict: a refusal reaches the caller as a failed update and never enters history. */
+function refuseIf(refusal: Refusal | undefined): void {
+  if (refusal) reject(refusal.type, refusal.message);
+}
+
 /**
  * One user's enrollment, from the activation email to "enrolled (app)" or "enrolled (SMS)". The workflow is the
  * single source of truth for which step the user is on; the web pages ask it through updates, and the
- * database holds a projection for the API and the audit log.
+ * database holds a projection for the API and the audit log. The step rules live in EnrollmentState; this
+ * function is the story: what is sent and written at each step, and what happens when a step times out.
  */
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
   const { enrollmentId, userId, timings } = input;
   const ref = { enrollmentId, userId };
+  const state = new EnrollmentState(timings, Date.now());
 
-  let step = EnrollmentStep.Invited as EnrollmentStep;
-  // Handlers change `step` between awaits; reading it through a function keeps TypeScript from over-narrowing.
-  const currentStep = () => step;
-  let deadline = Date.now() + timings.linkTtlMs;
-  let phone: string | null = null;
-  let codeHash: string | null = null;
-  let codeExpiresAt: number | null = null;
-  let lastCodeSentAt: number | null = null;
-  let failedAttempts = 0;
-  let blockedUntil: number | null = null;
-  let cancelled = false;
-  let busy = false;
   // Audit writes that a handler starts without making the user wait for them; awaited before the end.
   const background: Promise<void>[] = [];
   const inBackground = (write: Promise<void>) =>
     void background.push(
       write.catch((error: unknown) => log.warn('A background audit write failed', { error: String(error) })),
     );
-  // Bumped on every change a handler makes, so the main loop wakes and recomputes its deadline.
-  let revision = 0;
 
-  const view = (): EnrollmentView => ({
-    step,
-    phoneHint: phone ? phone.slice(-2) : null,
-    codeExpiresAt,
-    resendAvailableAt: lastCodeSentAt === null ? null : lastCodeSentAt + timings.resendIntervalMs,
-    triesLeft: timings.maxCodeAttempts - failedAttempts,
-    blockedUntil,
-  });
+  setHandler(getEnrollmentQuery, () => state.view());
 
-  const moveTo = (next: EnrollmentStep, timeoutMs: number) => {
-    step = next;
-    deadline = Date.now() + timeoutMs;
-    revision++;
-  };
-
-  const requireStep = (allowed: EnrollmentStep[], action: string) => {
-    if (step === EnrollmentStep.Blocked) {
-      reject('EnrollmentBlocked', `Too many wrong codes. Try again after ${new Date(blockedUntil ?? 0).toISOString()}`);
-    }
-    if (FINAL_STEPS.includes(step)) reject('EnrollmentClosed', `This enrollment is already ${step.replace('_', ' ')}`);
-    if (!allowed.includes(step)) reject('WrongStep', `Cannot ${action} now: the enrollment is at step "${step}"`);
-    if (busy) reject('Busy', 'The previous request is still being processed; try again in a moment');
-  };
-
-  setHandler(getEnrollmentQuery, view);
-
-  setHandler(cancelEnrollmentSignal, () => {
-    cancelled = true;
-    revision++;
-  });
+  setHandler(cancelEnrollmentSignal, () => state.cancel());
 
   setHandler(
     openLinkUpdate,
     () => {
-      if (step === EnrollmentStep.Invited) {
-        moveTo(EnrollmentStep.AwaitingPhone, timings.stepTimeoutMs);
+      if (state.openLink(Date.now())) {
         inBackground(
           store.recordEnrollmentStep({
             ...ref,
@@ -123,148 +85,106 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
           }),
         );
       }
-      return view();
+      return state.view();
     },
-    { validator: () => requireStep([EnrollmentStep.Invited, EnrollmentStep.AwaitingPhone], 'open the link') },
+    { validator: () => refuseIf(state.refuseOpenLink()) },
   );
 
   setHandler(
     resendActivationUpdate,
     async () => {
-      busy = true;
-      try {
-        // A technician's request is waiting on this update, so it gives up in seconds rather than waiting out an outage.
-        await interactive.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: true });
-        moveTo(EnrollmentStep.Invited, timings.linkTtlMs);
-      } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        reject('ActivationEmailFailed', 'The activation email could not be sent just now; try again in a few minutes');
-      } finally {
-        busy = false;
-      }
-      return view();
+      await state.exclusive(async () => {
+        try {
+          // A technician's request is waiting on this update, so it gives up in seconds rather than waiting out an outage.
+          await interactive.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: true });
+          state.activationResent(Date.now());
+        } catch (error) {
+          if (!(error instanceof ActivityFailure)) throw error;
+          reject(
+            'ActivationEmailFailed',
+            'The activation email could not be sent just now; try again in a few minutes',
+          );
+        }
+      });
+      return state.view();
     },
-    { validator: () => requireStep([EnrollmentStep.Invited], 'resend the activation email') },
+    { validator: () => refuseIf(state.refuseActivationResend()) },
   );
 
   setHandler(
     requestCodeUpdate,
-    async ({ phone: newPhone }): Promise<RequestCodeResult> => {
-      busy = true;
-      try {
-        const target = newPhone ?? phone!;
-        const sent = await interactive.sendVerificationCode({
-          ...ref,
-          phone: target,
-          nonce: uuid4(),
-          codeTtlMs: timings.codeTtlMs,
-        });
-        phone = target;
-        codeHash = sent.codeHash;
-        lastCodeSentAt = Date.now();
-        codeExpiresAt = lastCodeSentAt + timings.codeTtlMs;
-        moveTo(EnrollmentStep.AwaitingCode, timings.stepTimeoutMs);
-        return { outcome: 'sent', view: view() };
-      } catch (error) {
-        const failure = applicationFailureOf(error);
-        if (failure?.type === 'SmsLimitReached')
-          return { outcome: 'limit_reached', message: failure.message, view: view() };
-        if (failure?.type === 'InvalidRecipientError') {
+    ({ phone: newPhone }): Promise<RequestCodeResult> =>
+      state.exclusive(async () => {
+        try {
+          const target = state.codeRecipient(newPhone);
+          const sent = await interactive.sendVerificationCode({
+            ...ref,
+            phone: target,
+            nonce: uuid4(),
+            codeTtlMs: timings.codeTtlMs,
+          });
+          state.codeSent(target, sent.codeHash, Date.now());
+          return { outcome: 'sent', view: state.view() };
+        } catch (error) {
+          const failure = applicationFailureOf(error);
+          if (failure?.type === 'SmsLimitReached')
+            return { outcome: 'limit_reached', message: failure.message, view: state.view() };
+          if (failure?.type === 'InvalidRecipientError') {
+            return {
+              outcome: 'undeliverable',
+              message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.',
+              view: state.view(),
+            };
+          }
           return {
-            outcome: 'undeliverable',
-            message: 'We could not send a text to that number. Check that it is a cell phone that can receive texts.',
-            view: view(),
+            outcome: 'delivery_failed',
+            message: 'We could not send the text just now. Please try again in a minute.',
+            view: state.view(),
           };
         }
-        return {
-          outcome: 'delivery_failed',
-          message: 'We could not send the text just now. Please try again in a minute.',
-          view: view(),
-        };
-      } finally {
-        busy = false;
-      }
-    },
-    {
-      validator: ({ phone: newPhone }) => {
-        requireStep([EnrollmentStep.AwaitingPhone, EnrollmentStep.AwaitingCode], 'send a code');
-        if (!newPhone && !phone) reject('PhoneRequired', 'Enter your cell number first');
-        if (lastCodeSentAt !== null && Date.now() < lastCodeSentAt + timings.resendIntervalMs) {
-          const seconds = Math.ceil((lastCodeSentAt + timings.resendIntervalMs - Date.now()) / 1000);
-          reject('ResendTooSoon', `Please wait ${seconds} seconds before asking for another code`);
-        }
-      },
-    },
+      }),
+    { validator: ({ phone: newPhone }) => refuseIf(state.refuseCodeRequest(newPhone, Date.now())) },
   );
 
   const verifyCode = async ({ codeHash: submitted }: VerifyCodeArgs): Promise<VerifyCodeResult> => {
-    if (codeExpiresAt === null || Date.now() >= codeExpiresAt) {
-      codeHash = null;
-      revision++;
-      return { outcome: 'code_expired', view: view() };
-    }
-    if (submitted === codeHash) {
-      codeHash = null;
-      codeExpiresAt = null;
-      moveTo(EnrollmentStep.AwaitingMethod, timings.stepTimeoutMs);
-      inBackground(store.recordAudit({ ...ref, action: 'enrollment.phone_verified' }));
-      return { outcome: 'verified', view: view() };
-    }
-    failedAttempts++;
-    if (failedAttempts < timings.maxCodeAttempts) {
-      revision++;
-      inBackground(
-        store.recordAudit({
+    const check = state.checkCode(submitted, Date.now());
+    switch (check.outcome) {
+      case 'code_expired':
+        return { outcome: 'code_expired', view: state.view() };
+      case 'verified':
+        inBackground(store.recordAudit({ ...ref, action: 'enrollment.phone_verified' }));
+        return { outcome: 'verified', view: state.view() };
+      case 'wrong_code':
+        inBackground(
+          store.recordAudit({ ...ref, action: 'enrollment.code_rejected', detail: { triesLeft: check.triesLeft } }),
+        );
+        return { outcome: 'wrong_code', triesLeft: check.triesLeft, view: state.view() };
+      case 'blocked':
+        await store.recordEnrollmentStep({
           ...ref,
-          action: 'enrollment.code_rejected',
-          detail: { triesLeft: timings.maxCodeAttempts - failedAttempts },
-        }),
-      );
-      return { outcome: 'wrong_code', triesLeft: timings.maxCodeAttempts - failedAttempts, view: view() };
+          userStatus: 'blocked',
+          enrollmentStatus: 'blocked',
+          ended: false,
+          action: 'enrollment.blocked',
+          detail: { failedAttempts: check.failedAttempts, blockedUntil: new Date(check.blockedUntil).toISOString() },
+        });
+        return { outcome: 'blocked', blockedUntil: check.blockedUntil, view: state.view() };
     }
-    codeHash = null;
-    codeExpiresAt = null;
-    const until = Date.now() + timings.blockDurationMs;
-    blockedUntil = until;
-    moveTo(EnrollmentStep.Blocked, timings.blockDurationMs);
-    await store.recordEnrollmentStep({
-      ...ref,
-      userStatus: 'blocked',
-      enrollmentStatus: 'blocked',
-      ended: false,
-      action: 'enrollment.blocked',
-      detail: { failedAttempts, blockedUntil: new Date(until).toISOString() },
-    });
-    return { outcome: 'blocked', blockedUntil: until, view: view() };
   };
   setHandler(verifyCodeUpdate, verifyCode, {
-    validator: (_args: VerifyCodeArgs): void => {
-      requireStep([EnrollmentStep.AwaitingCode], 'check a code');
-    },
+    validator: (_args: VerifyCodeArgs): void => refuseIf(state.refuseCodeCheck()),
   });
 
   setHandler(
     chooseMethodUpdate,
     async ({ method: chosen, pinHash }) => {
-      busy = true;
-      try {
-        await store.completeEnrollment({ ...ref, method: chosen, phone: phone!, pinHash });
-        moveTo(chosen === 'app' ? EnrollmentStep.EnrolledApp : EnrollmentStep.EnrolledSms, 0);
-      } finally {
-        busy = false;
-      }
-      return view();
+      await state.exclusive(async () => {
+        await store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
+        state.enrolled(chosen, Date.now());
+      });
+      return state.view();
     },
-    {
-      validator: ({ method: chosen, pinHash }) => {
-        requireStep([EnrollmentStep.AwaitingMethod], 'choose a method');
-        if (chosen !== 'app' && chosen !== 'sms') reject('InvalidMethod', 'Choose "app" or "sms"');
-        // A keyed hash is 43 base64url characters; anything else could be a PIN sent in clear by mistake.
-        if (pinHash !== undefined && (typeof pinHash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(pinHash))) {
-          reject('InvalidPinHash', 'The PIN must be sent as its keyed hash');
-        }
-      },
-    },
+    { validator: ({ method: chosen, pinHash }) => refuseIf(state.refuseMethod(chosen, pinHash)) },
   );
 
   // Histories recorded before this change ran openEnrollment as a regular activity; they replay that branch.
@@ -273,20 +193,18 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   else await store.openEnrollment(opening);
   await email.sendActivationEmail({ ...ref, linkTtlMs: timings.linkTtlMs, resend: false });
 
-  while (!FINAL_STEPS.includes(step)) {
-    const seen = revision;
-    const changed = await condition(() => cancelled || revision !== seen, Math.max(deadline - Date.now(), 1));
-    if (cancelled) {
-      step = EnrollmentStep.Cancelled;
+  // Each turn waits for a message's change or for the current step's deadline, whichever comes first.
+  while (!state.finished) {
+    const seen = state.revision;
+    const changed = await condition(() => state.cancelled || state.revision !== seen, state.timeLeft(Date.now()));
+    if (state.cancelled) {
+      state.close();
     } else if (changed) {
       continue;
-    } else if (busy) {
+    } else if (state.busy) {
       // A handler is mid-activity; let it finish before judging the deadline.
-      await condition(() => !busy);
-    } else if (currentStep() === EnrollmentStep.Blocked) {
-      failedAttempts = 0;
-      blockedUntil = null;
-      moveTo(EnrollmentStep.AwaitingPhone, timings.stepTimeoutMs);
+      await condition(() => !state.busy);
+    } else if (state.deadlinePassed(Date.now()) === 'unblocked') {
       await store.recordEnrollmentStep({
         ...ref,
         userStatus: 'enrolling',
@@ -294,14 +212,12 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         ended: false,
         action: 'enrollment.unblocked',
       });
-    } else {
-      step = EnrollmentStep.Expired;
     }
   }
 
   await condition(allHandlersFinished);
   await Promise.all(background);
-  const final = currentStep();
+  const final = state.step;
   if (final === EnrollmentStep.Expired || final === EnrollmentStep.Cancelled) {
     const expired = final === EnrollmentStep.Expired;
     await store.recordEnrollmentStep({
@@ -314,6 +230,6 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     return { step: final, method: null };
   }
   const method: EnrollmentMethod = final === EnrollmentStep.EnrolledApp ? 'app' : 'sms';
-  await interactive.sendEnrollmentConfirmation({ userId, phone: phone!, method }).catch(() => undefined);
+  await interactive.sendEnrollmentConfirmation({ userId, phone: state.phone!, method }).catch(() => undefined);
   return { step: final, method };
 }
