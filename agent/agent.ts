@@ -5,11 +5,13 @@ import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentKeyRing } from '../common/temporal/client-codec-keys';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
-import { ActiveDirectoryProvider } from '../plugins/directory/active-directory';
+import { createDirectoryProvider } from '../plugins/registry';
+import { version } from '../package.json';
 import type { AgentConfig } from './config';
 import { fetchAgentSettings, sendHeartbeat } from './registration';
 
-export const AGENT_VERSION = '0.1.0';
+/** Reported in every heartbeat, so the MSP sees which agents still run an old release. */
+export const AGENT_VERSION: string = version;
 
 /** Knobs only tests turn (fault injection); no setting in the agent's config reaches them. */
 export type AgentTestHooks = DirectoryTestHooks;
@@ -37,7 +39,7 @@ export async function startAgent(
   const codecKey = Buffer.from(settings.codecKey.key, 'base64');
   // Derived from the client's codec key, which only this client's agents hold.
   const passwordKey = deriveKey(codecKey, 'reset-password');
-  const directory = new ActiveDirectoryProvider(config.directory);
+  const directory = createDirectoryProvider(config.directory);
   await directory.healthCheck().then(
     () => logger.info('Directory reachable'),
     (error) => logger.warn('The directory is not answering yet; resets will fail until it does', errorFields(error)),

@@ -1,12 +1,39 @@
 /**
- * Errors that cross module boundaries. HTTP handlers throw these; one middleware maps them to status codes,
- * so a handler never has to decide how a failure looks on the wire.
+ * Every code a domain error may carry. Services and handlers throw errors with one of these codes and no notion
+ * of a wire format; `server/http/error-response.ts` is the one place that turns a code into an HTTP status (its
+ * table is typed over this list, so a new code does not compile until it has one).
+ */
+export const ERROR_CODES = [
+  'invalid_input',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'gone',
+  'rate_limited',
+  'service_unavailable',
+  // A workflow refused an update (its validators' failure types, translated in server/services/temporal-calls.ts).
+  'enrollment_blocked',
+  'enrollment_closed',
+  'wrong_step',
+  'busy',
+  'phone_required',
+  'resend_too_soon',
+  'invalid_method',
+  'invalid_pin_hash',
+  'email_unavailable',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Errors that cross module boundaries: a code and a message meant for the caller, and optional details. They say
+ * what went wrong, never how it looks on the wire, so that pages, the JSON API and the console can share them.
  */
 export class LatchkeyError extends Error {
   constructor(
     message: string,
-    readonly code: string,
-    readonly status: number,
+    readonly code: ErrorCode,
     readonly details?: unknown,
   ) {
     super(message);
@@ -16,38 +43,38 @@ export class LatchkeyError extends Error {
 
 export class InputError extends LatchkeyError {
   constructor(message: string, details?: unknown) {
-    super(message, 'invalid_input', 400, details);
+    super(message, 'invalid_input', details);
   }
 }
 
 export class AuthenticationError extends LatchkeyError {
   constructor(message = 'A valid API key is required: send "Authorization: Bearer <key>"') {
-    super(message, 'unauthenticated', 401);
+    super(message, 'unauthenticated');
   }
 }
 
 export class ForbiddenError extends LatchkeyError {
   constructor(message: string) {
-    super(message, 'forbidden', 403);
+    super(message, 'forbidden');
   }
 }
 
 /** Also used when a resource exists but belongs to another tenant, so that its existence is not revealed. */
 export class NotFoundError extends LatchkeyError {
   constructor(what: string) {
-    super(`${what} was not found`, 'not_found', 404);
+    super(`${what} was not found`, 'not_found');
   }
 }
 
 export class ConflictError extends LatchkeyError {
   constructor(message: string, details?: unknown) {
-    super(message, 'conflict', 409, details);
+    super(message, 'conflict', details);
   }
 }
 
 export class GoneError extends LatchkeyError {
   constructor(message: string) {
-    super(message, 'gone', 410);
+    super(message, 'gone');
   }
 }
 
@@ -56,7 +83,14 @@ export class RateLimitedError extends LatchkeyError {
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(message, 'rate_limited', 429, { retryAfterSeconds });
+    super(message, 'rate_limited', { retryAfterSeconds });
+  }
+}
+
+/** A service Latchkey depends on (Temporal, a mail relay) cannot be reached; the caller may try again later. */
+export class ServiceUnavailableError extends LatchkeyError {
+  constructor(message: string) {
+    super(message, 'service_unavailable');
   }
 }
 

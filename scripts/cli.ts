@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../common/config';
 import { Secrets } from '../common/crypto/secrets';
 import { ConfigError } from '../common/errors';
+import { loadConfig } from '../server/config';
 import { ApiKeysStore } from '../server/db/api-keys.store';
 import { connectDatabase } from '../server/db/connect';
 import { migrateToLatest } from '../server/db/migrate';
@@ -40,10 +40,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const dataDir = resolve(process.env.LATCHKEY_DATA_DIR ?? join(__dirname, '..', 'data'));
-  process.env.LATCHKEY_DATA_DIR = dataDir;
   // As npm start does: settings missing from the environment come from the data folder's dev secrets.
-  ensureDevSecrets(dataDir);
-  const config = loadConfig();
+  const secrets = ensureDevSecrets(dataDir);
+  const config = loadConfig({ ...process.env, LATCHKEY_DATA_DIR: dataDir, ...secrets.missing });
   const db = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(db);

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
-import { loadConfig } from '../common/config';
 import { ConfigError } from '../common/errors';
 import { loadTemporalSettings } from '../common/temporal/settings';
+import { loadConfig } from '../server/config';
 import { describeDatabase } from '../server/db/connect';
 import { startCentral } from '../server/roles';
 import type { LatchkeyRuntime } from '../server/runtime';
@@ -31,9 +31,10 @@ async function main() {
   const root = join(__dirname, '..');
   const dataDir = resolve(process.env.LATCHKEY_DATA_DIR ?? join(root, 'data'));
   mkdirSync(dataDir, { recursive: true });
-  process.env.LATCHKEY_DATA_DIR = dataDir;
   const secrets = ensureDevSecrets(dataDir);
   if (secrets.created) say(`Generated development secrets in ${relative(root, secrets.file)}.`);
+  // What this script decides is handed to loadConfig explicitly; process.env stays as the operator set it.
+  const env: Record<string, string | undefined> = { ...process.env, LATCHKEY_DATA_DIR: dataDir, ...secrets.missing };
 
   // Everything started below is stopped on Ctrl-C, on a failure, or when a part dies; never left holding ports.
   const cleanups = new Cleanups();
@@ -56,7 +57,7 @@ async function main() {
   try {
     const settings = loadTemporalSettings();
     const dev = settings.devServer;
-    if (!process.env.TEMPORAL_ADDRESS) {
+    if (!env.TEMPORAL_ADDRESS) {
       for (const port of [dev.grpcPort, dev.uiPort]) {
         if (!(await portIsFree(dev.ip, port))) {
           throw new Error(
@@ -66,14 +67,14 @@ async function main() {
       }
       const cliPath = await ensureTemporalCli(settings.cli, say);
       say(`Starting the Temporal dev server (data in ${relative(root, join(dataDir, dev.dbFile))})…`);
-      const publicUrl = (process.env.LATCHKEY_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+      const publicUrl = (env.LATCHKEY_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
       const temporal = await startDevServer({
         cliPath,
         ip: dev.ip,
         grpcPort: dev.grpcPort,
         uiPort: dev.uiPort,
         dbFile: join(dataDir, dev.dbFile),
-        namespace: process.env.TEMPORAL_NAMESPACE ?? settings.namespace,
+        namespace: env.TEMPORAL_NAMESPACE ?? settings.namespace,
         logLevel: dev.logLevel,
         dynamicConfig: dev.dynamicConfig,
         codecEndpoint: `${publicUrl}/codec`,
@@ -89,11 +90,11 @@ async function main() {
         );
         stop(1);
       });
-      process.env.TEMPORAL_ADDRESS = temporal.address;
-      process.env.TEMPORAL_UI_URL ??= temporal.uiUrl;
+      env.TEMPORAL_ADDRESS = temporal.address;
+      env.TEMPORAL_UI_URL ??= temporal.uiUrl;
     }
 
-    const config = loadConfig();
+    const config = loadConfig(env);
     say(
       `Starting Latchkey (database: ${describeDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })})…`,
     );

@@ -45,7 +45,7 @@ async function run(): Promise<number> {
     say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);
 
     const runner = recordFixtures
-      ? ['workflows/__fixtures__/record-fixtures.ts']
+      ? ['scripts/record-fixtures.ts']
       : [
           '--test',
           '--test-reporter=spec',

@@ -1,20 +1,20 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../common/logger';
-import { apiRouter, type ApiDeps } from './routes/api';
+import { apiRoutes, type ApiRoutesDeps } from './routes/api';
 import { agentRoutes, type AgentRoutesDeps } from './routes/agent.routes';
 import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
 import { outboxRoutes } from './routes/outbox.routes';
 import { twilioSmsRoutes } from './routes/webhooks/twilio-sms.routes';
 import type { InboundSmsService } from './services/inbound-sms.service';
-import { enrollmentPages, type EnrollmentPagesDeps } from './routes/pages/enrollment.routes';
-import type { Outbox } from '../plugins/outbox/outbox';
+import { enrollmentPageRoutes, type EnrollmentPageRoutesDeps } from './routes/pages/enrollment.routes';
+import type { Outbox } from '../plugins/dev-outbox/outbox';
 import type { RenderPage } from './http/page-renderer';
 import { describeError } from './http/error-response';
 
 export interface AppDeps {
-  api: ApiDeps;
+  api: ApiRoutesDeps;
   agent: AgentRoutesDeps;
-  pages: EnrollmentPagesDeps;
+  pages: EnrollmentPageRoutesDeps;
   codec: CodecRoutesDeps;
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
   outbox?: Outbox;
@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): Express {
     response.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', checks });
   });
   app.get('/', (_request, response) => void response.redirect(302, '/api/v1/openapi.json'));
-  app.use('/api/v1', apiRouter(deps.api));
+  app.use('/api/v1', apiRoutes(deps.api));
   app.use('/codec', codecRoutes(deps.codec));
   app.use('/agent/v1', agentRoutes(deps.agent));
   const inbound = deps.inboundSms;
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
         : undefined;
     app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render, inboundSms: devInbound }));
   }
-  app.use(enrollmentPages(deps.pages));
+  app.use(enrollmentPageRoutes(deps.pages));
 
   app.use((_request, response) => {
     response

@@ -1,4 +1,4 @@
-import { loadConfig } from '../common/config';
+import { loadConfig } from './config';
 import { ConfigError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { loadTemporalSettings } from '../common/temporal/settings';

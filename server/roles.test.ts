@@ -20,8 +20,11 @@ describe('central process arguments', () => {
   });
 
   it('keeps api and worker off PGlite, which takes a single connection', () => {
-    assert.throws(() => checkRoleFitsDatabase('worker', {}), /--role=worker needs DATABASE_URL/);
-    checkRoleFitsDatabase('all', {});
+    assert.throws(
+      () => checkRoleFitsDatabase('worker', { databaseUrl: undefined }),
+      /--role=worker needs DATABASE_URL/,
+    );
+    checkRoleFitsDatabase('all', { databaseUrl: undefined });
     checkRoleFitsDatabase('api', { databaseUrl: 'postgres://localhost/latchkey' });
   });
 });

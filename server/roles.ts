@@ -1,4 +1,4 @@
-import type { Config } from '../common/config';
+import type { Config } from './config';
 import { ConfigError } from '../common/errors';
 import type { TemporalSettings } from '../common/temporal/settings';
 import { ROLES, startLatchkey, type LatchkeyRuntime, type Role, type StartOptions } from './runtime';

@@ -1,13 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadMessageTemplates } from '../activities/message-templates';
-import type { Config } from '../common/config';
+import type { Config } from './config';
 import type { Secrets } from '../common/crypto/secrets';
 import { createLogger, type Logger } from '../common/logger';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import type { TemporalSettings } from '../common/temporal/settings';
-import type { Outbox } from '../plugins/outbox/outbox';
-import type { PasswordResetInput } from '../workflows/password-reset.workflow';
+import type { Outbox } from '../plugins/dev-outbox/outbox';
+import type { PasswordResetInput } from '../workflows/password-reset/password-reset.workflow';
 import { CleanupStack } from './compose/cleanup-stack';
 import { healthCheck, type Health } from './compose/health';
 import { buildHttp } from './compose/http';

@@ -54,9 +54,10 @@ export function parseKeyRing(spec: string, what: string): KeyRing {
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean)
-    .map((part) => {
+    .map((part, index) => {
       const separator = part.indexOf(':');
-      if (separator <= 0) throw new Error(`${what}: each entry is "keyId:base64key", got "${part.slice(0, 12)}…"`);
+      // By position, not by content: an entry without an id is most likely a bare key, and a key is a secret.
+      if (separator <= 0) throw new Error(`${what}: each entry is "keyId:base64key"; entry ${index + 1} has no key id`);
       const keyId = part.slice(0, separator);
       if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId))
         throw new Error(`${what}: key id "${keyId}" may use only letters, digits, _ and - (at most 32)`);

@@ -18,12 +18,13 @@ function generate(name: (typeof NAMES)[number]): string {
 /**
  * `npm start` works with no configuration: secrets that are not set in the environment are generated once and
  * kept in <data>/secrets.env (readable by the owner only), so restarts can still read what was encrypted
- * before. Production sets them explicitly instead; see .env.example.
+ * before. Production sets them explicitly instead; see .env.example. Returns the ones `env` lacks, for the
+ * caller to hand to loadConfig; the process environment itself is left alone.
  */
 export function ensureDevSecrets(
   dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-): { file: string; created: boolean } {
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { file: string; created: boolean; missing: Record<string, string> } {
   const file = join(dataDir, 'secrets.env');
   const stored = new Map<string, string>();
   if (existsSync(file)) {
@@ -33,13 +34,14 @@ export function ensureDevSecrets(
     }
   }
   let created = false;
+  const missing: Record<string, string> = {};
   for (const name of NAMES) {
     if (env[name]) continue;
     if (!stored.has(name)) {
       stored.set(name, generate(name));
       created = true;
     }
-    env[name] = stored.get(name);
+    missing[name] = stored.get(name)!;
   }
   if (created) {
     const body = [...stored].map(([name, value]) => `${name}=${value}`).join('\n');
@@ -47,5 +49,5 @@ export function ensureDevSecrets(
       mode: 0o600,
     });
   }
-  return { file, created };
+  return { file, created, missing };
 }

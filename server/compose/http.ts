@@ -1,17 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RenderTemplate } from '../../activities/message-templates';
-import type { Config } from '../../common/config';
+import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import { centralKeyRing } from '../../common/temporal/client-codec-keys';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
-import type { PasswordResetInput } from '../../workflows/password-reset.workflow';
+import type { PasswordResetInput } from '../../workflows/password-reset/password-reset.workflow';
 import { createApp } from '../app';
 import { Csrf } from '../http/csrf';
 import { EnrollmentSessions } from '../http/enrollment-session';
 import { loadPageRenderer } from '../http/page-renderer';
 import { ActivationService } from '../services/activation.service';
+import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
 import type { CleanupStack } from './cleanup-stack';
@@ -82,9 +83,15 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       logger,
     },
     pages: {
-      temporal: client,
+      enrollment: new EnrollmentService({
+        temporal: client,
+        secrets,
+        enrollments: stores.enrollments,
+        tenants: stores.tenants,
+        defaultPhoneRegion: config.defaultPhoneRegion,
+      }),
       secrets,
-      ...stores,
+      rateLimits: stores.rateLimits,
       csrf: new Csrf(secrets, secureCookies),
       sessions: new EnrollmentSessions(secrets, secureCookies),
       render: renderPage,

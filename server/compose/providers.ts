@@ -1,5 +1,5 @@
-import type { Config } from '../../common/config';
-import { Outbox } from '../../plugins/outbox/outbox';
+import type { Config } from '../config';
+import { Outbox } from '../../plugins/dev-outbox/outbox';
 import { createEmailProvider, createSmsProvider } from '../../plugins/registry';
 import type { CleanupStack } from './cleanup-stack';
 

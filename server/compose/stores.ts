@@ -1,4 +1,4 @@
-import type { Config } from '../../common/config';
+import type { Config } from '../config';
 import { Secrets } from '../../common/crypto/secrets';
 import { AgentsStore } from '../db/agents.store';
 import { ApiKeysStore } from '../db/api-keys.store';

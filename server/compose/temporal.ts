@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../../common/config';
+import type { Config } from '../config';
 import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
 import { ensureNamespace } from '../../common/temporal/namespace';
 import { agentTaskQueue, type TemporalSettings } from '../../common/temporal/settings';

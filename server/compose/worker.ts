@@ -1,7 +1,7 @@
 import type { Worker } from '@temporalio/worker';
 import { createCentralActivities } from '../../activities';
 import type { RenderTemplate } from '../../activities/message-templates';
-import type { Config } from '../../common/config';
+import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import type { Database } from '../db/connect';

@@ -1,15 +1,14 @@
 import type { Request, Response } from 'express';
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual } from '../../common/crypto/keys';
+import type { EnrollmentParticipant } from '../services/enrollment.service';
 import { readCookie } from './cookies';
 
 const COOKIE = 'lk_enroll';
 const LIFETIME_MS = 2 * 3_600_000;
 
-export interface EnrollmentSession {
-  enrollmentId: string;
-  userId: string;
-}
+/** The browser's side of an enrollment: the ids the enrollment service acts on, nothing more. */
+export type EnrollmentSession = EnrollmentParticipant;
 
 /**
  * After the single-use link is spent, this signed cookie is what ties the browser to that one enrollment. It

@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import { LatchkeyError } from '../../common/errors';
+import { LatchkeyError, type ErrorCode } from '../../common/errors';
 import { errorFields, type Logger } from '../../common/logger';
-import { toHttpError } from './temporal-errors';
 
 export interface ErrorDescription {
   status: number;
@@ -17,15 +16,40 @@ interface BodyParserError {
 }
 
 /**
+ * The one table from domain error codes to HTTP statuses. Typed over every code, so a new code must be given
+ * its status here before anything compiles.
+ */
+export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  rate_limited: 429,
+  service_unavailable: 503,
+  // What the enrollment workflow's update validators refuse: the caller's mistake or timing, so 4xx, except that
+  // an activation email the relay would not take is the relay's fault.
+  enrollment_blocked: 423,
+  enrollment_closed: 410,
+  wrong_step: 409,
+  busy: 409,
+  phone_required: 400,
+  resend_too_soon: 429,
+  invalid_method: 400,
+  invalid_pin_hash: 400,
+  email_unavailable: 503,
+};
+
+/**
  * Decides how any thrown value looks to a caller. Only our own errors carry their message out; anything
  * unexpected becomes a bare 500 whose detail stays in the log, so no stack trace ever reaches a browser.
  */
 export function describeError(thrown: unknown): ErrorDescription {
-  const error = toHttpError(thrown);
-  if (error instanceof LatchkeyError) {
-    return { status: error.status, code: error.code, message: error.message, details: error.details };
+  if (thrown instanceof LatchkeyError) {
+    return { status: HTTP_STATUS_OF[thrown.code], code: thrown.code, message: thrown.message, details: thrown.details };
   }
-  const parser = error as BodyParserError;
+  const parser = (thrown ?? {}) as BodyParserError;
   switch (parser.type) {
     case 'entity.too.large':
       return {

@@ -4,6 +4,7 @@ import { AuthenticationError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { clientCodecKeyId, deriveClientCodecKey } from '../../common/temporal/client-codec-keys';
 import type { AgentRow, AgentsStore } from '../db/agents.store';
+import { bearerToken } from '../http/bearer-token';
 import { jsonErrorHandler } from '../http/error-response';
 import { parseInput } from '../http/validate';
 
@@ -26,8 +27,8 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
   router.use(express.json({ limit: '8kb' }));
 
   async function agentOf(request: Request): Promise<AgentRow> {
-    const [scheme, token] = (request.get('authorization') ?? '').split(' ');
-    const agent = scheme?.toLowerCase() === 'bearer' && token ? await deps.agents.authenticate(token) : undefined;
+    const token = bearerToken(request);
+    const agent = token ? await deps.agents.authenticate(token) : undefined;
     if (!agent) throw new AuthenticationError('The agent token is not valid or has been revoked');
     return agent;
   }

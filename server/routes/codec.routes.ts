@@ -5,6 +5,7 @@ import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
 import { AuthenticationError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { bearerToken } from '../http/bearer-token';
 import { readCookie } from '../http/cookies';
 import { jsonErrorHandler } from '../http/error-response';
 import { parseInput } from '../http/validate';
@@ -53,8 +54,8 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
 
   const authenticated = (request: Request): boolean => {
     if (!deps.adminToken) return false;
-    const [scheme, token] = (request.get('authorization') ?? '').split(' ');
-    if (scheme?.toLowerCase() === 'bearer' && token && constantTimeEqual(token, deps.adminToken)) return true;
+    const token = bearerToken(request);
+    if (token && constantTimeEqual(token, deps.adminToken)) return true;
     const cookie = readCookie(request, COOKIE);
     return (
       !!cookie &&

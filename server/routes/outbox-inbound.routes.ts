@@ -1,12 +1,12 @@
 import express, { Router, type Response } from 'express';
 import { InputError } from '../../common/errors';
-import type { Outbox } from '../../plugins/outbox/outbox';
+import type { Outbox } from '../../plugins/dev-outbox/outbox';
 import type { Csrf } from '../http/csrf';
 import type { RenderPage } from '../http/page-renderer';
 import type { InboundSmsService } from '../services/inbound-sms.service';
 import { normalisePhoneNumber } from '../services/phone-number';
 
-export interface OutboxInboundDeps {
+export interface OutboxInboundRoutesDeps {
   inbound: Pick<InboundSmsService, 'handle'>;
   outbox: Outbox;
   csrf: Csrf;
@@ -20,7 +20,7 @@ export interface OutboxInboundDeps {
  * so that `npm start` users can try RESET, HELP and STOP without a Twilio account. It drives the same service
  * as the Twilio webhook, and files the reply in the outbox as Twilio would deliver it.
  */
-export function outboxInboundRoutes(deps: OutboxInboundDeps): Router {
+export function outboxInboundRoutes(deps: OutboxInboundRoutesDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 

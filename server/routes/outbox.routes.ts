@@ -1,13 +1,13 @@
 import { Router } from 'express';
-import type { Outbox } from '../../plugins/outbox/outbox';
+import type { Outbox } from '../../plugins/dev-outbox/outbox';
 import type { RenderPage } from '../http/page-renderer';
-import { outboxInboundRoutes, type OutboxInboundDeps } from './outbox-inbound.routes';
+import { outboxInboundRoutes, type OutboxInboundRoutesDeps } from './outbox-inbound.routes';
 
 /** The development message catcher. Mounted only when email or SMS goes to the outbox; texts in only when SMS does. */
 export function outboxRoutes(deps: {
   outbox: Outbox;
   render: RenderPage;
-  inboundSms?: Omit<OutboxInboundDeps, 'outbox' | 'render'>;
+  inboundSms?: Omit<OutboxInboundRoutesDeps, 'outbox' | 'render'>;
 }): Router {
   const router = Router();
   router.get('/', (_request, response) => {

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { EnrollmentPolicy } from '../../common/config';
+import type { EnrollmentPolicy } from '../config';
 import { ConflictError, NotFoundError } from '../../common/errors';
-import {
-  enrollmentWorkflow,
-  cancelEnrollmentSignal,
-  resendActivationUpdate,
-} from '../../workflows/enrollment.workflow';
+import { enrollmentWorkflow } from '../../workflows/enrollment/enrollment.workflow';
+import { cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment/enrollment.messages';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import { ENROLLED_STATUSES, ENROLLING_STATUSES } from '../../common/domain/statuses';
 import type { Scope } from '../db/scope';
 import type { UserRow, UsersStore } from '../db/users.store';
-import { callTemporal } from '../http/temporal-errors';
+import { callTemporal } from './temporal-calls';
 import { mapLimit } from './map-limit';
 
 export type ActivationOutcome = 'activated' | 'already_activated' | 'already_enrolled' | 'not_found';

@@ -3,17 +3,18 @@ import type { Client } from '@temporalio/client';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import type { ResetChannel } from '../../common/domain/reset';
 import { ENROLLED_STATUSES } from '../../common/domain/statuses';
+import { NotFoundError } from '../../common/errors';
 import {
   passwordResetWorkflow,
   type PasswordResetInput,
   type PasswordResetResult,
-} from '../../workflows/password-reset.workflow';
+} from '../../workflows/password-reset/password-reset.workflow';
 import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { PasswordResetsStore } from '../db/password-resets.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
-import { callTemporal } from '../http/temporal-errors';
+import { callTemporal } from './temporal-calls';
 
 const HOUR_MS = 3_600_000;
 
@@ -54,8 +55,9 @@ export class ResetService {
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
       this.deps.audit.recordForUser({ userId: request.userId, actor, action, detail: { resetId, ...detail } });
-    if (!found || found.user.clientId !== request.clientId)
-      throw new Error(`user ${request.userId} is not in client ${request.clientId}`);
+    // Callers look the user up in the client first; a mismatch here is a stale or forged id, told apart from
+    // nothing else so that another client's user stays invisible.
+    if (!found || found.user.clientId !== request.clientId) throw new NotFoundError('User');
     const policy = resolveClientPolicy(found.clientSettings);
     const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phoneEncrypted;
     const [verdict] = await Promise.all([

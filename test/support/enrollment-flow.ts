@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { OutboxMessage } from '../../plugins/outbox/outbox';
+import type { OutboxMessage } from '../../plugins/dev-outbox/outbox';
 import { apiClient, BrowserSession } from './http';
 import { createTenant, type TestStack } from './stack';
 

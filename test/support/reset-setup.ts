@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import type { AgentConfig } from '../../agent/config';
 import { createLogger, type Logger } from '../../common/logger';
+import { parseActiveDirectoryConfig } from '../../plugins/directory/active-directory';
 import { directoryConfigOf, type SambaDc } from './samba';
 import { linkIn, passwordIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
@@ -60,7 +61,8 @@ export function agentConfigFor(
     token,
     name: `test-agent-${randomUUID().slice(0, 6)}`,
     logLevel: 'warn',
-    directory: directoryConfigOf(dc),
+    temporalAddressOverride: undefined,
+    directory: parseActiveDirectoryConfig(directoryConfigOf(dc)),
     ...overrides,
   };
 }

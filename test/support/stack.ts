@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { loadConfig, type Config } from '../../common/config';
+import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type LogLevel } from '../../common/logger';
-import { Outbox } from '../../plugins/outbox/outbox';
+import { Outbox } from '../../plugins/dev-outbox/outbox';
 import { loadTemporalSettings } from '../../common/temporal/settings';
 import { purgeRateLimitsScheduleId } from '../../server/maintenance-schedule';
 import { startLatchkey, type LatchkeyRuntime, type RuntimeInternals, type TestHooks } from '../../server/runtime';

@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { flag } from '../../../common/env';
 import { ConfigError } from '../../../common/errors';
+import { providerEnv } from '../../provider-config';
 
 const SHA256_FINGERPRINT = /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
 
 export const activeDirectoryConfigSchema = z
   .object({
+    provider: z.literal('active-directory').default('active-directory'),
     /** Names this directory in errors and logs; one provider instance serves one domain. */
     id: z.string().min(1).default('active-directory'),
     /** ldaps://dc.example.com (port 636) or ldap://dc.example.com with startTls. */
@@ -18,7 +22,9 @@ export const activeDirectoryConfigSchema = z
     /** Only users under this DN can be found, reset or unlocked. */
     baseDn: z.string().min(1),
     /** PEM of the CA that issued the DC's certificate; the certificate is always verified against it. */
-    caPem: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }),
+    caPem: z
+      .string({ required_error: 'is required: the directory certificate is always verified' })
+      .includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }),
     /**
      * The name to verify in the DC's certificate when it differs from the URL's host, e.g. when connecting
      * by IP address. Samba's self-made certificate carries only CN=<DC FQDN> and no subjectAltName.
@@ -59,4 +65,55 @@ export function parseActiveDirectoryConfig(input: ActiveDirectoryConfigInput): A
   throw new ConfigError(
     result.error.issues.map((issue) => `active directory ${issue.path.join('.') || 'config'}: ${issue.message}`),
   );
+}
+
+/** How an agent reads its directory from its environment (see agent/README.md). */
+export const activeDirectoryEnv = providerEnv({
+  provider: 'active-directory',
+  variables: {
+    AD_URL: z.string().optional(),
+    AD_START_TLS: flag(false),
+    AD_BIND_DN: z.string().optional(),
+    AD_BIND_PASSWORD: z.string().optional(),
+    AD_BASE_DN: z.string().optional(),
+    AD_CA_FILE: z.string().optional(),
+    AD_CA_PEM: z.string().optional(),
+    AD_TLS_SERVER_NAME: z.string().optional(),
+    AD_CERT_SHA256: z.string().optional(),
+    AD_ALLOW_PROTECTED_ACCOUNTS: flag(false),
+  },
+  detectedBy: 'AD_URL',
+  schema: activeDirectoryConfigSchema,
+  sources: {
+    url: 'AD_URL',
+    startTls: 'AD_START_TLS',
+    bindDn: 'AD_BIND_DN',
+    bindPassword: 'AD_BIND_PASSWORD',
+    baseDn: 'AD_BASE_DN',
+    caPem: 'AD_CA_FILE (or AD_CA_PEM)',
+    tlsServerName: 'AD_TLS_SERVER_NAME',
+    pinnedCertificateSha256: 'AD_CERT_SHA256',
+    allowProtectedAccounts: 'AD_ALLOW_PROTECTED_ACCOUNTS',
+  },
+  toInput: (vars, _shared: object, problems) => ({
+    url: vars.AD_URL,
+    startTls: vars.AD_START_TLS,
+    bindDn: vars.AD_BIND_DN,
+    bindPassword: vars.AD_BIND_PASSWORD,
+    baseDn: vars.AD_BASE_DN,
+    caPem: vars.AD_CA_PEM ?? readCaFile(vars.AD_CA_FILE, problems),
+    tlsServerName: vars.AD_TLS_SERVER_NAME,
+    pinnedCertificateSha256: vars.AD_CERT_SHA256,
+    allowProtectedAccounts: vars.AD_ALLOW_PROTECTED_ACCOUNTS,
+  }),
+});
+
+function readCaFile(path: string | undefined, problems: { add(problem: string): void }): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.add(`AD_CA_FILE: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return '';
+  }
 }

@@ -1,6 +1,7 @@
 export { ActiveDirectoryProvider, type ActiveDirectoryProviderDeps } from './active-directory.provider';
 export {
   activeDirectoryConfigSchema,
+  activeDirectoryEnv,
   parseActiveDirectoryConfig,
   type ActiveDirectoryConfig,
   type ActiveDirectoryConfigInput,

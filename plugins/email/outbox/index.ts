@@ -1,1 +1,2 @@
 export { OutboxEmailProvider } from './outbox-email.provider';
+export { outboxEmailConfigSchema, outboxEmailEnv, type OutboxEmailConfig } from './outbox-email.config';

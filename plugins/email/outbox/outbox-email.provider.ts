@@ -1,5 +1,5 @@
 import type { EmailProvider, OutgoingEmail, SentMessage } from '../../types';
-import type { Outbox } from '../../outbox/outbox';
+import type { Outbox } from '../../dev-outbox/outbox';
 
 export class OutboxEmailProvider implements EmailProvider {
   readonly kind = 'email';

@@ -1,2 +1,9 @@
-export { SmtpEmailProvider, type SmtpEmailConfig, type SmtpProviderOptions } from './smtp.provider';
+export { SmtpEmailProvider, type SmtpProviderOptions } from './smtp.provider';
+export {
+  smtpConfigSchema,
+  smtpEnv,
+  parseSmtpConfig,
+  type SmtpEmailConfig,
+  type SmtpEmailConfigInput,
+} from './smtp.config';
 export { toProviderError } from './to-provider-error';

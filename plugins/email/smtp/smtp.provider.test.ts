@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSmtpReceiver, type SmtpReceiver } from '../../../test/fakes/smtp-receiver';
 import { InvalidRecipientError, ProviderConfigurationError, ProviderUnavailableError } from '../../errors';
-import { SmtpEmailProvider, type SmtpEmailConfig } from './smtp.provider';
+import type { SmtpEmailConfig } from './smtp.config';
+import { SmtpEmailProvider } from './smtp.provider';
 
 const FROM = 'Latchkey <no-reply@latchkey.test>';
 

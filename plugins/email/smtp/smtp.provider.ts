@@ -1,11 +1,9 @@
 import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import type { EmailConfig } from '../../../common/config';
 import type { EmailProvider, OutgoingEmail, SentMessage } from '../../types';
+import { parseSmtpConfig, type SmtpEmailConfig, type SmtpEmailConfigInput } from './smtp.config';
 import { toProviderError } from './to-provider-error';
-
-export type SmtpEmailConfig = Extract<EmailConfig, { provider: 'smtp' }>;
 
 export interface SmtpProviderOptions {
   /** Extra TLS settings, e.g. `ca` for a relay with a private CA. Certificate checks stay on. */
@@ -20,12 +18,12 @@ const MAX_CONNECTIONS = 3;
 export class SmtpEmailProvider implements EmailProvider {
   readonly kind = 'email' as const;
   readonly id = 'smtp';
+  private readonly config: SmtpEmailConfig;
   private readonly transporter: Transporter<SMTPPool.SentMessageInfo>;
 
-  constructor(
-    private readonly config: SmtpEmailConfig,
-    options: SmtpProviderOptions = {},
-  ) {
+  constructor(input: SmtpEmailConfigInput, options: SmtpProviderOptions = {}) {
+    const config = parseSmtpConfig(input);
+    this.config = config;
     const transport: SMTPPool.Options = {
       pool: true,
       maxConnections: MAX_CONNECTIONS,

@@ -1,1 +1,2 @@
 export { OutboxSmsProvider } from './outbox-sms.provider';
+export { outboxSmsConfigSchema, outboxSmsEnv, type OutboxSmsConfig } from './outbox-sms.config';

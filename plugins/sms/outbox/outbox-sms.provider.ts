@@ -1,5 +1,5 @@
 import type { OutgoingSms, SentMessage, SmsProvider } from '../../types';
-import type { Outbox } from '../../outbox/outbox';
+import type { Outbox } from '../../dev-outbox/outbox';
 
 export class OutboxSmsProvider implements SmsProvider {
   readonly kind = 'sms';

@@ -1,4 +1,11 @@
-export { TwilioSmsProvider, createTwilioClient, type TwilioSmsConfig } from './twilio.provider';
+export { TwilioSmsProvider, createTwilioClient } from './twilio.provider';
+export {
+  twilioConfigSchema,
+  twilioEnv,
+  parseTwilioConfig,
+  type TwilioSmsConfig,
+  type TwilioSmsConfigInput,
+} from './twilio.config';
 export {
   TwilioHttpClient,
   observeTwilioResponse,

@@ -8,7 +8,8 @@ import {
   ProviderRateLimitedError,
   ProviderUnavailableError,
 } from '../../errors';
-import { TwilioSmsProvider, type TwilioSmsConfig } from './twilio.provider';
+import type { TwilioSmsConfig } from './twilio.config';
+import { TwilioSmsProvider } from './twilio.provider';
 
 const ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
 const AUTH_TOKEN = 'fake-auth-token-5f1c2d9e';

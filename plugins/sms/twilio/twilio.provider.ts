@@ -1,10 +1,8 @@
 import twilio from 'twilio';
-import type { SmsConfig } from '../../../common/config';
 import type { OutgoingSms, SentMessage, SmsProvider } from '../../types';
+import { parseTwilioConfig, type TwilioSmsConfig, type TwilioSmsConfigInput } from './twilio.config';
 import { TwilioHttpClient, observeTwilioResponse, type ObservedResponse } from './twilio.http-client';
 import { toProviderError } from './to-provider-error';
-
-export type TwilioSmsConfig = Extract<SmsConfig, { provider: 'twilio' }>;
 
 /** Activities own retries (and their timeouts); this only bounds a single hung HTTP call. */
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -12,10 +10,12 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export class TwilioSmsProvider implements SmsProvider {
   readonly kind = 'sms' as const;
   readonly id = 'twilio';
+  private readonly config: TwilioSmsConfig;
   private readonly client: ReturnType<typeof createTwilioClient>;
 
-  constructor(private readonly config: TwilioSmsConfig) {
-    this.client = createTwilioClient(config);
+  constructor(input: TwilioSmsConfigInput) {
+    this.config = parseTwilioConfig(input);
+    this.client = createTwilioClient(this.config);
   }
 
   async send(message: OutgoingSms): Promise<SentMessage> {

@@ -1,30 +1,13 @@
 import { Router, type Request } from 'express';
 import { NotFoundError } from '../../../common/errors';
-import type { AgentRow, AgentsStore } from '../../db/agents.store';
+import type { AgentsStore } from '../../db/agents.store';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { actorOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { clientInScope as requireClient } from './client-scope';
-import type { agent } from './response-schemas';
+import { presentAgent } from './presenters';
 import { newAgent, uuid } from './schemas';
-import type { z } from './zod-openapi';
-
-const ONLINE_WITHIN_MS = 90_000;
-
-export function presentAgent(row: AgentRow, now = Date.now()): z.input<typeof agent> {
-  const lastSeen = row.last_seen_at ? new Date(row.last_seen_at) : null;
-  return {
-    id: row.id,
-    name: row.name,
-    status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < ONLINE_WITHIN_MS ? 'online' : 'offline',
-    version: row.version,
-    hostname: row.hostname,
-    lastSeenAt: lastSeen?.toISOString() ?? null,
-    createdAt: new Date(row.created_at).toISOString(),
-    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
-  };
-}
 
 /** Agent credentials per client: issue (the token is shown once), list with health, revoke. */
 export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore; audit: AuditStore }): Router {

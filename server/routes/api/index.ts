@@ -14,7 +14,7 @@ import type { AgentsStore } from '../../db/agents.store';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { ResetService } from '../../services/reset.service';
 
-export interface ApiDeps extends UsersRoutesDeps {
+export interface ApiRoutesDeps extends UsersRoutesDeps {
   apiKeys: ApiKeysStore;
   agents: AgentsStore;
   passwordResets: PasswordResetsStore;
@@ -23,7 +23,7 @@ export interface ApiDeps extends UsersRoutesDeps {
   logger: Logger;
 }
 
-export function apiRouter(deps: ApiDeps): Router {
+export function apiRoutes(deps: ApiRoutesDeps): Router {
   const router = Router();
   const document = buildOpenApiDocument(deps.publicUrl);
   router.get('/openapi.json', (_request, response) => void response.json(document));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Router } from 'express';
-import { apiRouter, type ApiDeps } from '.';
+import { apiRoutes, type ApiRoutesDeps } from '.';
 import { buildOpenApiDocument } from './openapi';
 
 /** The parts of an express 5 (router 2) layer this walk reads. */
@@ -38,7 +38,7 @@ function openApiPath(expressPath: string): string {
 describe('OpenAPI document', () => {
   it('documents every route of the API router, and only those', () => {
     // Building the router only wires handlers; none runs here, so its dependencies are never touched.
-    const router: Router = apiRouter({ publicUrl: 'http://latchkey.test' } as ApiDeps);
+    const router: Router = apiRoutes({ publicUrl: 'http://latchkey.test' } as ApiRoutesDeps);
     const served = routesOf((router as unknown as { stack: Layer[] }).stack);
     assert.ok(served.length > 10, `the walk found only ${served.length} routes; has express changed its internals?`);
 

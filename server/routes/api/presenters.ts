@@ -1,7 +1,9 @@
+import type { AgentRow } from '../../db/agents.store';
 import type { AuditRow } from '../../db/audit.store';
+import type { PasswordResetRow } from '../../db/password-resets.store';
 import type { ClientRow } from '../../db/tenants.store';
 import type { UserRow } from '../../db/users.store';
-import type { auditEvent, client, user } from './response-schemas';
+import type { agent, auditEvent, client, passwordReset, user } from './response-schemas';
 import type { z } from './zod-openapi';
 
 /** The API's view of rows: camelCase, no internal columns, and the phone number reduced to its last digits. */
@@ -34,5 +36,35 @@ export function presentAuditEvent(row: AuditRow): z.input<typeof auditEvent> {
     action: row.action,
     detail: row.detail,
     createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** An agent that has sent no heartbeat for this long (three missed beats at 30 s) is shown offline. */
+const ONLINE_WITHIN_MS = 90_000;
+
+export function presentAgent(row: AgentRow, now = Date.now()): z.input<typeof agent> {
+  const lastSeen = row.last_seen_at ? new Date(row.last_seen_at) : null;
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < ONLINE_WITHIN_MS ? 'online' : 'offline',
+    version: row.version,
+    hostname: row.hostname,
+    lastSeenAt: lastSeen?.toISOString() ?? null,
+    createdAt: new Date(row.created_at).toISOString(),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+  };
+}
+
+export function presentPasswordReset(row: PasswordResetRow): z.input<typeof passwordReset> {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    channel: row.channel,
+    requestedBy: row.requested_by,
+    status: row.status,
+    failureCode: row.failure_code,
+    createdAt: new Date(row.created_at).toISOString(),
+    endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
   };
 }

@@ -8,9 +8,8 @@ import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
 import { clientInScope } from './client-scope';
-import type { passwordReset } from './response-schemas';
+import { presentPasswordReset } from './presenters';
 import { pageQuery, uuid } from './schemas';
-import type { z } from './zod-openapi';
 
 const WAIT_MS = 25_000;
 
@@ -49,16 +48,7 @@ export function resetsRoutes(deps: {
     const { id: clientId } = await clientInScope(deps.tenants, request);
     const page = await deps.passwordResets.listForClient(clientId, parseInput(pageQuery, request.query, 'query'));
     response.json({
-      items: page.items.map((row): z.input<typeof passwordReset> => ({
-        id: row.id,
-        userId: row.user_id,
-        channel: row.channel,
-        requestedBy: row.requested_by,
-        status: row.status,
-        failureCode: row.failure_code,
-        createdAt: new Date(row.created_at).toISOString(),
-        endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
-      })),
+      items: page.items.map(presentPasswordReset),
       nextCursor: page.nextCursor,
     });
   });

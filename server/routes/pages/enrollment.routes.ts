@@ -1,39 +1,20 @@
 import express, { Router, type Request, type Response } from 'express';
-import type { Client } from '@temporalio/client';
 import type { Secrets } from '../../../common/crypto/secrets';
-import { InputError, LatchkeyError } from '../../../common/errors';
+import { LatchkeyError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import { errorFields } from '../../../common/logger';
-import { hashVerificationCode } from '../../../common/secrets/verification-code';
 import { EnrollmentStep, type EnrollmentView } from '../../../common/domain/enrollment';
-import {
-  chooseMethodUpdate,
-  getEnrollmentQuery,
-  openLinkUpdate,
-  requestCodeUpdate,
-  verifyCodeUpdate,
-} from '../../../workflows/enrollment.workflow';
-import { makeEnrollmentWorkflowId } from '../../../common/domain/workflow-ids';
-import type { EnrollmentsStore } from '../../db/enrollments.store';
 import type { RateLimitStore } from '../../db/rate-limit.store';
-import type { TenantsStore } from '../../db/tenants.store';
-import type { UsersStore } from '../../db/users.store';
 import type { Csrf } from '../../http/csrf';
 import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollment-session';
 import { describeError } from '../../http/error-response';
 import { limitPerIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
-import { callTemporal } from '../../http/temporal-errors';
-import { normalisePhoneNumber } from '../../services/phone-number';
-import { checkNewPin, hashSmsPin } from '../../../common/secrets/sms-pin';
-import { resolveClientPolicy } from '../../../common/domain/client-policy';
+import type { EnrollmentService, LinkProblem } from '../../services/enrollment.service';
 
-export interface EnrollmentPagesDeps {
-  temporal: Client;
+export interface EnrollmentPageRoutesDeps {
+  enrollment: EnrollmentService;
   secrets: Secrets;
-  enrollments: EnrollmentsStore;
-  users: UsersStore;
-  tenants: TenantsStore;
   rateLimits: RateLimitStore;
   csrf: Csrf;
   sessions: EnrollmentSessions;
@@ -47,9 +28,7 @@ export interface EnrollmentPagesDeps {
 
 const REQUEST_CODE_STATUS = { limit_reached: 429, undeliverable: 422, delivery_failed: 503 } as const;
 
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-const LINK_PROBLEMS = {
+const LINK_PROBLEMS: Record<LinkProblem, { status: number; heading: string; message: string }> = {
   unknown: {
     status: 404,
     heading: 'This link is not valid',
@@ -71,14 +50,14 @@ const LINK_PROBLEMS = {
     heading: 'This link has expired',
     message: 'Ask your IT provider to send a new activation email.',
   },
-} as const;
+};
 
 /**
- * The end user's pages. Each page asks the enrollment workflow where the user is and renders that step; each
- * form post is a Workflow Update whose answer decides the next page. Nothing here trusts the browser for
- * state: the only thing it holds is a signed cookie naming its enrollment.
+ * The end user's pages: HTTP only. Each page asks the enrollment service where the user is and renders that
+ * step; each form post is one service call whose outcome decides the next page. Nothing here trusts the browser
+ * for state: the only thing it holds is a signed cookie naming its enrollment.
  */
-export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
+export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
   const router = Router();
   const forms = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
   const perIp = limitPerIp({
@@ -98,9 +77,6 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
   const message = (response: Response, status: number, heading: string, text: string, isError = true) =>
     page(response, status, 'message', { title: heading, heading, message: text, isError });
 
-  const handle = (session: EnrollmentSession) =>
-    deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(session.userId));
-
   function requireSession(request: Request, response: Response): EnrollmentSession | undefined {
     const session = deps.sessions.read(request);
     if (!session) {
@@ -113,12 +89,6 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     }
     return session;
   }
-
-  const mspName = async (userId: string) => (await deps.tenants.userWithOrg(userId))?.mspName ?? 'Your IT provider';
-
-  /** Read on every render and post, so a client that turns the PIN on mid-enrollment gets it from the next page. */
-  const smsPinRequired = async (userId: string) =>
-    resolveClientPolicy((await deps.tenants.userWithOrg(userId))?.clientSettings).requireSmsPin;
 
   async function renderStep(
     request: Request,
@@ -147,7 +117,7 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
         });
       case EnrollmentStep.AwaitingMethod: {
         const session = deps.sessions.read(request);
-        const requirePin = session ? await smsPinRequired(session.userId) : false;
+        const requirePin = session ? await deps.enrollment.smsPinRequired(session.userId) : false;
         return page(response, status, 'method', {
           title: 'Choose how to reset',
           ...common,
@@ -184,25 +154,29 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
     session: EnrollmentSession,
     extra: Parameters<typeof renderStep>[3],
   ) {
-    const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
+    const view = await deps.enrollment.view(session);
     await renderStep(request, response, view, extra);
   }
 
-  /** Workflow rejections (wrong step, too soon, blocked) re-render the current step with the reason. */
-  async function withCurrentStep(
+  /**
+   * Runs one service call. A refusal (wrong step, too soon, blocked) re-renders the current step with the reason
+   * and yields undefined; anything 5xx goes on to the error page.
+   */
+  async function orCurrentStep<T>(
     request: Request,
     response: Response,
     session: EnrollmentSession,
-    action: () => Promise<void>,
-  ) {
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
-      await action();
+      return await call();
     } catch (error) {
       const described = describeError(error);
       if (described.status >= 500) throw error;
       await rerender(request, response, session, { status: described.status, error: described.message }).catch(() =>
         message(response, described.status, 'Something is not right', described.message),
       );
+      return undefined;
     }
   }
 
@@ -220,41 +194,34 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
 
   router.get('/activate/:token', async (request, response) => {
     const token = String(request.params.token ?? '');
-    const lookup = TOKEN_PATTERN.test(token)
-      ? await deps.enrollments.lookupLink(deps.secrets.hash('link-token-hash', token))
-      : { outcome: 'unknown' as const };
-    if (lookup.outcome !== 'valid') {
-      const problem = LINK_PROBLEMS[lookup.outcome];
+    const link = await deps.enrollment.inspectLink(token);
+    if (link.outcome !== 'valid') {
+      const problem = LINK_PROBLEMS[link.outcome];
       return message(response, problem.status, problem.heading, problem.message);
     }
     page(response, 200, 'landing', {
       title: 'Set up password reset',
       token,
       csrf: deps.csrf.issue(request, response),
-      mspName: await mspName(lookup.userId),
+      mspName: link.mspName,
     });
   });
 
   router.post('/activate/:token', perIp, forms, async (request, response) => {
     deps.csrf.verify(request);
-    const token = String(request.params.token ?? '');
-    const consumed = TOKEN_PATTERN.test(token)
-      ? await deps.enrollments.consumeLink(deps.secrets.hash('link-token-hash', token))
-      : { outcome: 'unknown' as const };
-    if (consumed.outcome !== 'valid') {
-      const problem = LINK_PROBLEMS[consumed.outcome];
+    const opened = await deps.enrollment.openLink(String(request.params.token ?? ''));
+    if (opened.outcome !== 'valid') {
+      const problem = LINK_PROBLEMS[opened.outcome];
       return message(response, problem.status, problem.heading, problem.message);
     }
-    const session = { enrollmentId: consumed.enrollmentId, userId: consumed.userId };
-    await callTemporal(() => handle(session).executeUpdate(openLinkUpdate));
-    deps.sessions.start(response, session);
+    deps.sessions.start(response, opened.participant);
     response.redirect(303, '/enroll');
   });
 
   router.get('/enroll', async (request, response) => {
     const session = requireSession(request, response);
     if (!session) return;
-    const view = await callTemporal(() => handle(session).query(getEnrollmentQuery));
+    const view = await deps.enrollment.view(session);
     await renderStep(request, response, view, {
       forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode,
     });
@@ -262,84 +229,80 @@ export function enrollmentPages(deps: EnrollmentPagesDeps): Router {
 
   stepForm('/enroll/phone', async (request, response, session) => {
     const typed = typeof request.body.phone === 'string' ? (request.body.phone as string) : '';
-    let phone: string;
-    try {
-      phone = normalisePhoneNumber(typed, deps.defaultPhoneRegion);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
+    const result = await orCurrentStep(request, response, session, () => deps.enrollment.submitPhone(session, typed));
+    if (!result) return;
+    if (result.outcome === 'invalid_phone')
       return rerender(request, response, session, {
         status: 422,
-        error: error.message,
+        error: result.message,
         phone: typed.slice(0, 32),
         forcePhone: true,
       });
-    }
-    await withCurrentStep(request, response, session, async () => {
-      const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{ phone }] });
-      if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
-      await renderStep(request, response, result.view, {
-        status: REQUEST_CODE_STATUS[result.outcome],
-        error: result.message,
-        forcePhone: true,
-      });
+    if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
+    await renderStep(request, response, result.view, {
+      status: REQUEST_CODE_STATUS[result.outcome],
+      error: result.message,
+      forcePhone: true,
     });
   });
 
   stepForm('/enroll/resend', async (request, response, session) => {
-    await withCurrentStep(request, response, session, async () => {
-      const result = await handle(session).executeUpdate(requestCodeUpdate, { args: [{}] });
-      if (result.outcome === 'sent')
-        return renderStep(request, response, result.view, {
-          notice: 'A new code is on its way. The previous code no longer works.',
-        });
-      await renderStep(request, response, result.view, {
-        status: REQUEST_CODE_STATUS[result.outcome],
-        error: result.message,
+    const result = await orCurrentStep(request, response, session, () => deps.enrollment.resendCode(session));
+    if (!result) return;
+    if (result.outcome === 'sent')
+      return renderStep(request, response, result.view, {
+        notice: 'A new code is on its way. The previous code no longer works.',
       });
+    await renderStep(request, response, result.view, {
+      status: REQUEST_CODE_STATUS[result.outcome],
+      error: result.message,
     });
   });
 
   stepForm('/enroll/code', async (request, response, session) => {
-    const code = typeof request.body.code === 'string' ? (request.body.code as string).replace(/\s/g, '') : '';
-    if (!/^\d{6}$/.test(code))
-      return rerender(request, response, session, { status: 422, error: 'Enter the 6 digits from the text message.' });
-    const codeHash = hashVerificationCode(deps.secrets, session.enrollmentId, code);
-    await withCurrentStep(request, response, session, async () => {
-      const result = await handle(session).executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] });
-      switch (result.outcome) {
-        case 'verified':
-          return void response.redirect(303, '/enroll');
-        case 'wrong_code':
-          return renderStep(request, response, result.view, {
-            status: 422,
-            error: `That code is not right. You have ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
-          });
-        case 'code_expired':
-          return renderStep(request, response, result.view, {
-            status: 422,
-            error: 'That code has expired. Ask for a new one below.',
-          });
-        case 'blocked':
-          return renderStep(request, response, result.view, { status: 423 });
-      }
-    });
+    const typed = typeof request.body.code === 'string' ? (request.body.code as string) : '';
+    const result = await orCurrentStep(request, response, session, () => deps.enrollment.submitCode(session, typed));
+    switch (result?.outcome) {
+      case undefined:
+        return;
+      case 'malformed_code':
+        return rerender(request, response, session, {
+          status: 422,
+          error: 'Enter the 6 digits from the text message.',
+        });
+      case 'verified':
+        return void response.redirect(303, '/enroll');
+      case 'wrong_code':
+        return renderStep(request, response, result.view, {
+          status: 422,
+          error: `That code is not right. You have ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
+        });
+      case 'code_expired':
+        return renderStep(request, response, result.view, {
+          status: 422,
+          error: 'That code has expired. Ask for a new one below.',
+        });
+      case 'blocked':
+        return renderStep(request, response, result.view, { status: 423 });
+    }
   });
 
   stepForm('/enroll/method', async (request, response, session) => {
-    const method = request.body.method;
+    const { method, pin, pinConfirm } = (request.body ?? {}) as Record<string, unknown>;
+    const choice = await orCurrentStep(request, response, session, () =>
+      deps.enrollment.chooseMethod(session, { method, pin, pinConfirm }),
+    );
     const invalid = (error: string) => rerender(request, response, session, { status: 422, error });
-    if (method !== 'app' && method !== 'sms') return invalid('Choose one of the two ways.');
-    let pinHash: string | undefined;
-    if (method === 'sms' && (await smsPinRequired(session.userId))) {
-      const chosen = checkNewPin(request.body.pin, request.body.pinConfirm);
-      if (!chosen.ok) return invalid(chosen.error);
-      // Hashed here, before the workflow: only the hash goes into the update, and so into history.
-      pinHash = hashSmsPin(deps.secrets, session.userId, chosen.pin);
+    switch (choice?.outcome) {
+      case undefined:
+        return;
+      case 'invalid_method':
+        return invalid('Choose one of the two ways.');
+      case 'invalid_pin':
+        return invalid(choice.message);
+      case 'chosen':
+        return void response.redirect(303, '/enroll');
     }
-    await withCurrentStep(request, response, session, async () => {
-      await handle(session).executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] });
-      response.redirect(303, '/enroll');
-    });
   });
 
   router.get('/app', (_request, response) => page(response, 200, 'app', { title: 'The Latchkey app' }));

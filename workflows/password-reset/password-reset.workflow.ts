@@ -1,9 +1,9 @@
 import { proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
-import type { CentralActivities, DirectoryActivities } from '../activities';
-import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from './activity-options';
-import type { ClientPolicy } from '../common/domain/client-policy';
-import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../common/domain/failure-types';
-import type { ResetChannel } from '../common/domain/reset';
+import type { CentralActivities, DirectoryActivities } from '../../activities';
+import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
+import type { ClientPolicy } from '../../common/domain/client-policy';
+import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../../common/domain/failure-types';
+import type { ResetChannel } from '../../common/domain/reset';
 
 export interface PasswordResetInput {
   resetId: string;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { RunningAgent } from '../agent/agent';
-import { startFakeTwilio, type FakeTwilio } from '../test/fakes/fake-twilio';
-import { codeIn, linkIn, passwordIn } from '../test/support/enrollment-flow';
-import { BrowserSession, apiClient } from '../test/support/http';
-import { startTestAgent, type Tenant } from '../test/support/reset-setup';
-import { startSambaDc, type SambaDc } from '../test/support/samba';
-import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import type { RunningAgent } from '../../agent/agent';
+import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
+import { codeIn, linkIn, passwordIn } from '../support/enrollment-flow';
+import { BrowserSession, apiClient } from '../support/http';
+import { startTestAgent, type Tenant } from '../support/reset-setup';
+import { startSambaDc, type SambaDc } from '../support/samba';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
 
 /**
  * The headline path, every part real: a user enrolled through the pages texts RESET to the service number;

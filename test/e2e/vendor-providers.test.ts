@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFakeTwilio, type FakeTwilio } from './fakes/fake-twilio';
-import { startSmtpReceiver, type SmtpReceiver } from './fakes/smtp-receiver';
-import { codeIn, linkIn } from './support/enrollment-flow';
-import { BrowserSession, apiClient } from './support/http';
-import { createTenant, startTestStack, type TestStack } from './support/stack';
+import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
+import { startSmtpReceiver, type SmtpReceiver } from '../fakes/smtp-receiver';
+import { codeIn, linkIn } from '../support/enrollment-flow';
+import { BrowserSession, apiClient } from '../support/http';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
 
 /**
  * The same enrollment as the page tests, but with the real vendor SDKs: nodemailer speaks SMTP to a loopback

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EncryptionCodec } from '../common/temporal/encryption-codec';
+import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { temporal } from '@temporalio/proto';
-import { activateNewUser, codeIn, reachCodeStep } from './support/enrollment-flow';
-import { containsSecret, dumpDatabase, rawHistories } from './support/secret-search';
-import { createTenant, startTestStack, type TestStack } from './support/stack';
-import { makeEnrollmentWorkflowId } from '../common/domain/workflow-ids';
-import { createLogger } from '../common/logger';
-import type { RunningAgent } from '../agent/agent';
-import { startSambaDc, type SambaDc } from './support/samba';
-import { enrolledDirectoryUser, passwordTextedTo, startTestAgent } from './support/reset-setup';
+import { activateNewUser, codeIn, reachCodeStep } from '../support/enrollment-flow';
+import { containsSecret, dumpDatabase, rawHistories } from '../support/secret-search';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
+import { createLogger } from '../../common/logger';
+import type { RunningAgent } from '../../agent/agent';
+import { startSambaDc, type SambaDc } from '../support/samba';
+import { enrolledDirectoryUser, passwordTextedTo, startTestAgent } from '../support/reset-setup';
 
 describe('no secret or phone number is stored or logged in clear', () => {
   let stack: TestStack;

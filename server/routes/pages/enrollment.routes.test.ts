@@ -124,6 +124,21 @@ describe('enrollment pages, end to end', () => {
     assert.match(resent.html, /new code is on its way/);
   });
 
+  it('answers a form for another step, or a choice that is not offered, with the current step and the reason', async () => {
+    const { link } = await activateNewUser(stack);
+    const { browser } = await reachCodeStep(stack, link);
+    const early = await browser.post('/enroll/method', { method: 'app' });
+    assert.equal(early.status, 409, early.html);
+    assert.match(early.html, /Enter the code/);
+    assert.match(early.html, /Cannot choose a method now/);
+    const { link: second } = await activateNewUser(stack);
+    const other = await reachCodeStep(stack, second, '+14155552674');
+    await other.browser.submit('/enroll/code', { code: other.code });
+    const fax = await other.browser.post('/enroll/method', { method: 'fax' });
+    assert.equal(fax.status, 422, fax.html);
+    assert.match(fax.html, /Choose one of the two ways/);
+  });
+
   it('asks a browser without a session to use the link again', async () => {
     const page = await new BrowserSession(stack.url).get('/enroll');
     assert.equal(page.status, 401);

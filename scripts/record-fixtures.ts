@@ -7,12 +7,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
-import { activateNewUser, codeIn, reachCodeStep } from '../../test/support/enrollment-flow';
-import { startTestStack, createTenant } from '../../test/support/stack';
-import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
-import { startSambaDc } from '../../test/support/samba';
-import { enrolledDirectoryUser, startTestAgent } from '../../test/support/reset-setup';
-import { FIXTURE_CODEC_KEYS, FIXTURE_MASTER_KEY } from './fixture-codec';
+import { activateNewUser, codeIn, reachCodeStep } from '../test/support/enrollment-flow';
+import { startTestStack, createTenant } from '../test/support/stack';
+import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
+import { startSambaDc } from '../test/support/samba';
+import { enrolledDirectoryUser, startTestAgent } from '../test/support/reset-setup';
+import { FIXTURE_CODEC_KEYS, FIXTURE_MASTER_KEY } from '../workflows/__fixtures__/fixture-codec';
+
+/** Beside the replay test that reads them; this script only writes them. */
+const FIXTURES = join(__dirname, '..', 'workflows', '__fixtures__');
 
 async function record() {
   const stack = await startTestStack({
@@ -92,7 +95,7 @@ async function record() {
       await dc.stop();
     }
     for (const [name, json] of recorded) {
-      writeFileSync(join(__dirname, `${name}.history.json`), `${json}\n`);
+      writeFileSync(join(FIXTURES, `${name}.history.json`), `${json}\n`);
       console.log(`recorded ${name}`);
     }
   } finally {

@@ -3,29 +3,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadTemporalSettings } from '../common/temporal/settings';
-import { freePort } from '../scripts/lib/free-port';
-import { startDevServer, type DevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
-import { apiClient, type ApiResponse } from '../test/support/http';
+import { loadTemporalSettings } from '../../common/temporal/settings';
+import { freePort } from '../../scripts/lib/free-port';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/lib/temporal-dev-server';
+import { apiClient, type ApiResponse } from '../support/http';
 import {
   killAgentProcess,
   killAllAgentProcesses,
   spawnAgentProcess,
   until,
   type AgentProcess,
-} from '../test/support/agent-process';
+} from '../support/agent-process';
 import {
   agentConfigFor,
   enrolledDirectoryUser,
   passwordTextedTo,
   startTestAgent,
   type Tenant,
-} from '../test/support/reset-setup';
-import { startSambaDc, type SambaDc } from '../test/support/samba';
-import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
-import type { PasswordResetResult } from './password-reset.workflow';
-import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
-import { cachedCliPath } from '../scripts/lib/temporal-cli';
+} from '../support/reset-setup';
+import { startSambaDc, type SambaDc } from '../support/samba';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import type { PasswordResetResult } from '../../workflows/password-reset/password-reset.workflow';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
+import { cachedCliPath } from '../../scripts/lib/temporal-cli';
 
 /**
  * What happens to a password reset when something breaks underneath it: the agent dies after writing, the

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import { agentKeyRing, centralKeyRing, deriveClientCodecKey } from '../common/temporal/client-codec-keys';
-import { EncryptionCodec } from '../common/temporal/encryption-codec';
-import { startSambaDc, type SambaDc } from '../test/support/samba';
-import { rawHistories } from '../test/support/secret-search';
-import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../test/support/reset-setup';
-import { apiClient } from '../test/support/http';
-import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
-import type { RunningAgent } from '../agent/agent';
-import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
+import { agentKeyRing, centralKeyRing, deriveClientCodecKey } from '../../common/temporal/client-codec-keys';
+import { EncryptionCodec } from '../../common/temporal/encryption-codec';
+import { startSambaDc, type SambaDc } from '../support/samba';
+import { rawHistories } from '../support/secret-search';
+import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
+import { apiClient } from '../support/http';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import type { RunningAgent } from '../../agent/agent';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 
 describe('password reset through the agent against a real Samba AD', () => {
   let dc: SambaDc;

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../common/errors';
+import { loadConfig, serverEnvironmentVariables } from './config';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+const minimal = { LATCHKEY_MASTER_KEY: key, LATCHKEY_CODEC_KEYS: `k1:${key}` };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts from embedded defaults: outbox providers, PGlite, the documented timings', () => {
+    const config = loadConfig(minimal);
+    assert.equal(config.email.provider, 'outbox');
+    assert.equal(config.sms.provider, 'outbox');
+    assert.equal(config.sms.serviceNumber, '+15005550006');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.enrollment.codeTtlMs, 5 * 60_000);
+    assert.equal(config.enrollment.maxCodeAttempts, 5);
+    assert.equal(config.enrollment.resendIntervalMs, 60_000);
+    assert.equal(config.limits.smsPerUserPerDay, 10);
+  });
+
+  it("names every missing or bad value in one message, the server's and the providers' alike", () => {
+    const found = problemsOf({
+      LATCHKEY_CODEC_KEYS: 'nocolon',
+      ENROLLMENT_CODE_TTL: 'five minutes',
+      SMS_PROVIDER: 'twilio',
+      SMTP_PORT: 'twenty-five',
+      TEMPORAL_UI_URL: 'not a url',
+    }).join('\n');
+    for (const expected of [
+      /ENROLLMENT_CODE_TTL: "five minutes" is not a duration/,
+      /LATCHKEY_MASTER_KEY: is required/,
+      /LATCHKEY_CODEC_KEYS: .*keyId:base64key/,
+      /TWILIO_ACCOUNT_SID: is required for Twilio/,
+      /TWILIO_AUTH_TOKEN: is required for Twilio/,
+      /SMTP_PORT: /,
+      /TEMPORAL_UI_URL: Invalid url/,
+    ]) {
+      assert.match(found, expected);
+    }
+    assert.match(
+      problemsOf({ ...minimal, SMS_SERVICE_NUMBER: '555-0100' }).join(),
+      /SMS_SERVICE_NUMBER: must be an E.164 number/,
+    );
+    assert.match(problemsOf({ ...minimal, LATCHKEY_MASTER_KEY: 'c2hvcnQ=' }).join(), /32 bytes/);
+    // A key pasted without its id is reported by position: its first characters are secret too.
+    const bareKey = problemsOf({ ...minimal, LATCHKEY_CODEC_KEYS: key }).join();
+    assert.match(bareKey, /entry 1 has no key id/);
+    assert.ok(!bareKey.includes(key.slice(0, 8)));
+    assert.match(
+      problemsOf({ ...minimal, ENROLLMENT_CODE_TTL: '1h' }).join(),
+      /ENROLLMENT_CODE_TTL: must not be longer than ENROLLMENT_STEP_TIMEOUT/,
+    );
+    assert.match(
+      problemsOf({ ...minimal, EMAIL_PROVIDER: 'sendgrid' }).join(),
+      /EMAIL_PROVIDER: must be one of outbox, smtp/,
+    );
+  });
+
+  it('refuses to fall back to the outbox silently on a public address, and Twilio over plain HTTP', () => {
+    const publicSite = { ...minimal, LATCHKEY_PUBLIC_URL: 'https://reset.example.com' };
+    const found = problemsOf(publicSite).join('\n');
+    assert.match(found, /EMAIL_PROVIDER: set SMTP_HOST \(or EMAIL_PROVIDER=outbox explicitly/);
+    assert.match(found, /SMS_PROVIDER: set TWILIO_ACCOUNT_SID \(or SMS_PROVIDER=outbox explicitly/);
+    assert.equal(
+      loadConfig({ ...publicSite, EMAIL_PROVIDER: 'outbox', SMS_PROVIDER: 'outbox' }).email.provider,
+      'outbox',
+    );
+    const twilio = { ...minimal, TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't' };
+    assert.match(
+      problemsOf({ ...twilio, TWILIO_API_BASE_URL: 'http://relay.example.com' }).join(),
+      /TWILIO_API_BASE_URL: must use https/,
+    );
+    // The check stands even when another provider is chosen: the variable says where secrets would go.
+    assert.match(
+      problemsOf({ ...minimal, SMS_PROVIDER: 'outbox', TWILIO_API_BASE_URL: 'http://relay.example.com' }).join(),
+      /TWILIO_API_BASE_URL: must use https/,
+    );
+    assert.equal(loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).sms.provider, 'twilio');
+  });
+
+  it('picks SMTP and Twilio when they are configured, with their own settings', () => {
+    const config = loadConfig({
+      ...minimal,
+      SMTP_HOST: 'mail.example.com',
+      SMTP_SECURE: 'yes',
+      SMTP_USER: 'latchkey',
+      SMTP_PASSWORD: 'pw',
+      TWILIO_ACCOUNT_SID: 'AC1',
+      TWILIO_AUTH_TOKEN: 't',
+    });
+    assert.deepEqual(config.email, {
+      provider: 'smtp',
+      from: 'Latchkey <no-reply@latchkey.invalid>',
+      host: 'mail.example.com',
+      port: 587,
+      secure: true,
+      requireTls: true,
+      auth: { user: 'latchkey', pass: 'pw' },
+    });
+    assert.equal(config.sms.provider, 'twilio');
+  });
+
+  it('never echoes a secret in its messages', () => {
+    const secrets = ['Sm7p-Pa55word!', 'tw1l10-t0ken-value', 'hunter2hunter2'];
+    const found = problemsOf({
+      LATCHKEY_MASTER_KEY: secrets[2]!,
+      EMAIL_PROVIDER: 'smtp',
+      SMTP_PASSWORD: secrets[0]!,
+      SMTP_SECURE: secrets[0]!,
+      SMS_PROVIDER: 'twilio',
+      TWILIO_AUTH_TOKEN: secrets[1]!,
+      TWILIO_API_BASE_URL: `http://user:${secrets[1]}@relay.example.com`,
+    }).join('\n');
+    assert.ok(found.length > 0);
+    for (const secret of secrets) assert.ok(!found.includes(secret), `a message shows ${secret}:\n${found}`);
+  });
+
+  it('is fully described by .env.example', () => {
+    const example = readFileSync(join(__dirname, '..', '.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    const missing = serverEnvironmentVariables.filter((name) => !documented.has(name));
+    assert.deepEqual(missing, []);
+  });
+});

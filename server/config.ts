@@ -1,0 +1,134 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { decodeKey, parseKeyRing } from '../common/crypto/keys';
+import { duration, positiveInt, Problems, readVariables, type Env } from '../common/env';
+import { ConfigError } from '../common/errors';
+import { isLoopbackHost } from '../common/loopback-host';
+import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
+import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
+// Moving to common/domain/ (issue 6, "one vocabulary"); only the import path changes then.
+import type { EnrollmentTimings } from '../common/domain/enrollment';
+
+/**
+ * The central server's config: its own settings below, and the email and SMS providers' slices, which their
+ * plugin folders own (plugins/registry.ts lists them). This is the one place the server reads its environment;
+ * everything else receives a typed slice of the result.
+ */
+const key = (name: string, what: string) =>
+  z.string({ required_error: `is required (${what})` }).transform((text, ctx) => {
+    try {
+      return decodeKey(text, name);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const keyRing = (name: string, what: string) =>
+  z.string({ required_error: `is required (${what})` }).transform((text, ctx) => {
+    try {
+      return parseKeyRing(text, name);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const serverVariables = {
+  LATCHKEY_DATA_DIR: z.string().default('data'),
+  LATCHKEY_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  LATCHKEY_HTTP_HOST: z.string().default('127.0.0.1'),
+  LATCHKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LATCHKEY_TRUST_PROXY: z.string().default('loopback'),
+  LATCHKEY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
+  LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
+  LATCHKEY_CODEC_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LATCHKEY_DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as US or GB')
+    .default('US'),
+  LATCHKEY_APP_URL: z.string().url().optional(),
+
+  DATABASE_URL: z.string().optional(),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().optional(),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().optional(),
+
+  ENROLLMENT_LINK_TTL: duration('72h'),
+  ENROLLMENT_STEP_TIMEOUT: duration('30m'),
+  ENROLLMENT_CODE_TTL: duration('5m'),
+  ENROLLMENT_MAX_CODE_ATTEMPTS: positiveInt(5),
+  ENROLLMENT_BLOCK_DURATION: duration('1h'),
+  SMS_RESEND_INTERVAL: duration('60s'),
+  SMS_DAILY_LIMIT_PER_USER: positiveInt(10),
+  RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
+};
+
+type ServerVariables = z.output<z.ZodObject<typeof serverVariables>>;
+
+/** The enrollment timings the workflow takes as input, read from the environment. */
+export type EnrollmentPolicy = EnrollmentTimings;
+
+function toServerSettings(e: ServerVariables) {
+  const publicUrl = e.LATCHKEY_PUBLIC_URL.replace(/\/+$/, '');
+  return {
+    dataDir: resolve(e.LATCHKEY_DATA_DIR),
+    publicUrl,
+    appUrl: e.LATCHKEY_APP_URL ?? `${publicUrl}/app`,
+    http: { host: e.LATCHKEY_HTTP_HOST, port: e.LATCHKEY_HTTP_PORT, trustProxy: e.LATCHKEY_TRUST_PROXY },
+    logLevel: e.LATCHKEY_LOG_LEVEL,
+    masterKey: e.LATCHKEY_MASTER_KEY,
+    codecKeys: e.LATCHKEY_CODEC_KEYS,
+    codecAdminToken: e.LATCHKEY_CODEC_ADMIN_TOKEN,
+    defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,
+    databaseUrl: e.DATABASE_URL || undefined,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL },
+    /** The Temporal address handed to agents, when they reach it by another name than this process does. */
+    agentTemporalAddress: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS,
+    enrollment: {
+      linkTtlMs: e.ENROLLMENT_LINK_TTL,
+      stepTimeoutMs: e.ENROLLMENT_STEP_TIMEOUT,
+      codeTtlMs: e.ENROLLMENT_CODE_TTL,
+      maxCodeAttempts: e.ENROLLMENT_MAX_CODE_ATTEMPTS,
+      blockDurationMs: e.ENROLLMENT_BLOCK_DURATION,
+      resendIntervalMs: e.SMS_RESEND_INTERVAL,
+    } satisfies EnrollmentPolicy,
+    limits: { smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER, requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+  };
+}
+
+export type Config = ReturnType<typeof toServerSettings> & { email: EmailConfig; sms: SmsConfig };
+
+/** Every variable the server reads, its providers' included; a test keeps .env.example documenting them all. */
+export const serverEnvironmentVariables: readonly string[] = [
+  ...Object.keys(serverVariables),
+  ...variablesOf(emailKind),
+  ...variablesOf(smsKind),
+];
+
+/** Reads and checks everything, and throws one ConfigError that lists every problem found. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems = new Problems();
+  const vars = readVariables(serverVariables, env, problems);
+  if (vars && vars.ENROLLMENT_CODE_TTL > vars.ENROLLMENT_STEP_TIMEOUT) {
+    problems.add('ENROLLMENT_CODE_TTL: must not be longer than ENROLLMENT_STEP_TIMEOUT');
+  }
+  const settings = vars && toServerSettings(vars);
+
+  // The outbox shows codes and passwords to whoever can open it, so it is a silent default only on a machine
+  // that serves itself; anywhere else a forgotten SMTP or Twilio setting must stop the start, not fall back.
+  const outbox: FallbackPolicy = {
+    // With no readable public URL that problem is reported already; a second one about the outbox would mislead.
+    allowed: !settings || isLoopbackHost(new URL(settings.publicUrl).hostname),
+    refusedBecause: 'when LATCHKEY_PUBLIC_URL is not localhost',
+  };
+  const email = readProviderConfig(emailKind, env, problems, outbox);
+  const sms = readProviderConfig(smsKind, env, problems, outbox);
+
+  // A part is missing only when a problem says why; checking both also narrows the types.
+  if (!settings || !email || !sms || problems.any) throw new ConfigError(problems.list);
+  return { ...settings, email, sms };
+}

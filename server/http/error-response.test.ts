@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_CODES, InputError, LatchkeyError, RateLimitedError } from '../../common/errors';
+import { describeError, HTTP_STATUS_OF } from './error-response';
+
+describe('describeError: domain errors to HTTP', () => {
+  it('gives every domain error code a 4xx or 5xx status, and keeps its message and details', () => {
+    assert.deepEqual(Object.keys(HTTP_STATUS_OF).sort(), [...ERROR_CODES].sort());
+    for (const code of ERROR_CODES) {
+      const described = describeError(new LatchkeyError(`because ${code}`, code, { code }));
+      assert.ok(described.status >= 400 && described.status < 600, `${code} maps to ${described.status}`);
+      assert.deepEqual(described, {
+        status: HTTP_STATUS_OF[code],
+        code,
+        message: `because ${code}`,
+        details: { code },
+      });
+    }
+  });
+
+  it('maps the common kinds to the statuses callers rely on', () => {
+    assert.equal(describeError(new InputError('bad')).status, 400);
+    assert.equal(describeError(new RateLimitedError('slow down', 7)).status, 429);
+    assert.deepEqual(describeError(new RateLimitedError('slow down', 7)).details, { retryAfterSeconds: 7 });
+    assert.equal(HTTP_STATUS_OF.unauthenticated, 401);
+    assert.equal(HTTP_STATUS_OF.not_found, 404);
+    assert.equal(HTTP_STATUS_OF.enrollment_blocked, 423);
+    assert.equal(HTTP_STATUS_OF.resend_too_soon, 429);
+    assert.equal(HTTP_STATUS_OF.service_unavailable, 503);
+  });
+
+  it('turns anything unexpected into a bare 500 that leaks nothing of the error', () => {
+    const secret = 'password=hunter2 at /srv/latchkey/server/db/users.store.ts:42';
+    const thrown: unknown[] = [
+      new Error(secret),
+      new TypeError(secret),
+      Object.assign(new Error(secret), { status: 500 }),
+      // A Temporal error that no service translated is a bug, not the caller's business.
+      new WorkflowUpdateFailedError(secret, ApplicationFailure.create({ type: 'WrongStep', message: secret })),
+      secret,
+      undefined,
+      null,
+    ];
+    for (const error of thrown) {
+      const described = describeError(error);
+      assert.deepEqual(described, {
+        status: 500,
+        code: 'internal_error',
+        message: 'Something went wrong on our side; it has been logged',
+      });
+      assert.doesNotMatch(JSON.stringify(described), /hunter2|users\.store/);
+    }
+  });
+
+  it("describes the body parser's refusals as the client's 4xx", () => {
+    const parser = (fields: object) => Object.assign(new Error('raw parser text'), fields);
+    assert.equal(describeError(parser({ type: 'entity.too.large', status: 413, limit: 4096 })).status, 413);
+    assert.equal(describeError(parser({ type: 'entity.parse.failed', status: 400 })).code, 'malformed_body');
+    assert.equal(describeError(parser({ type: 'charset.unsupported', status: 415 })).status, 415);
+    assert.equal(describeError(parser({ type: 'parameters.too.many', status: 413 })).status, 413);
+    const other = describeError(parser({ type: 'request.aborted', status: 400 }));
+    assert.deepEqual(other, { status: 400, code: 'bad_request', message: 'The request could not be read' });
+  });
+});

@@ -1,0 +1,156 @@
+import type { Client } from '@temporalio/client';
+import { hashVerificationCode } from '../../common/secrets/verification-code';
+import { resolveClientPolicy } from '../../common/domain/client-policy';
+import type { Secrets } from '../../common/crypto/secrets';
+import { InputError } from '../../common/errors';
+import {
+  chooseMethodUpdate,
+  getEnrollmentQuery,
+  openLinkUpdate,
+  requestCodeUpdate,
+  verifyCodeUpdate,
+} from '../../workflows/enrollment/enrollment.messages';
+import type {
+  EnrollmentMethod,
+  EnrollmentView,
+  RequestCodeResult,
+  VerifyCodeResult,
+} from '../../common/domain/enrollment';
+import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
+import type { EnrollmentsStore } from '../db/enrollments.store';
+import type { TenantsStore } from '../db/tenants.store';
+import { normalisePhoneNumber } from './phone-number';
+import { checkNewPin, hashSmsPin } from '../../common/secrets/sms-pin';
+import { callTemporal } from './temporal-calls';
+
+export interface EnrollmentServiceDeps {
+  temporal: Client;
+  secrets: Secrets;
+  enrollments: EnrollmentsStore;
+  tenants: TenantsStore;
+  defaultPhoneRegion: string;
+}
+
+/** The enrollment a caller acts on, once it has spent the activation link (pages keep it in a signed cookie). */
+export interface EnrollmentParticipant {
+  enrollmentId: string;
+  userId: string;
+}
+
+/** Why a link cannot be used. Each is the user's to act on, so it is an outcome rather than an error. */
+export type LinkProblem = 'unknown' | 'used' | 'revoked' | 'expired';
+
+export type LinkInspection = { outcome: 'valid'; mspName: string } | { outcome: LinkProblem };
+
+export type LinkOpening = { outcome: 'valid'; participant: EnrollmentParticipant } | { outcome: LinkProblem };
+
+export type PhoneSubmission = RequestCodeResult | { outcome: 'invalid_phone'; message: string };
+
+export type CodeSubmission = VerifyCodeResult | { outcome: 'malformed_code' };
+
+export type MethodChoice =
+  | { outcome: 'chosen'; view: EnrollmentView }
+  | { outcome: 'invalid_method' }
+  | { outcome: 'invalid_pin'; message: string };
+
+export interface MethodForm {
+  method: unknown;
+  pin?: unknown;
+  pinConfirm?: unknown;
+}
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const CODE_PATTERN = /^\d{6}$/;
+
+/**
+ * What an end user does to enroll, whatever the surface (the pages today; the app's JSON API and the console
+ * next). Each step is a Workflow Update on the user's enrollment workflow, whose answer is returned as an outcome;
+ * input the user can correct comes back as an outcome too, and everything else is a domain error. Codes and PINs
+ * are hashed here, before the workflow, so that only their hashes reach its history.
+ */
+export class EnrollmentService {
+  constructor(private readonly deps: EnrollmentServiceDeps) {}
+
+  private handle(participant: EnrollmentParticipant) {
+    return this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(participant.userId));
+  }
+
+  private linkHash(token: string): string | undefined {
+    return TOKEN_PATTERN.test(token) ? this.deps.secrets.hash('link-token-hash', token) : undefined;
+  }
+
+  /** Whether an activation link can be used, without spending it (the landing page's GET). */
+  async inspectLink(token: string): Promise<LinkInspection> {
+    const hash = this.linkHash(token);
+    const lookup = hash ? await this.deps.enrollments.lookupLink(hash) : { outcome: 'unknown' as const };
+    if (lookup.outcome !== 'valid') return { outcome: lookup.outcome };
+    return { outcome: 'valid', mspName: await this.mspName(lookup.userId) };
+  }
+
+  /** Spends the single-use link and tells the workflow it was opened. */
+  async openLink(token: string): Promise<LinkOpening> {
+    const hash = this.linkHash(token);
+    const consumed = hash ? await this.deps.enrollments.consumeLink(hash) : { outcome: 'unknown' as const };
+    if (consumed.outcome !== 'valid') return { outcome: consumed.outcome };
+    const participant = { enrollmentId: consumed.enrollmentId, userId: consumed.userId };
+    await callTemporal(() => this.handle(participant).executeUpdate(openLinkUpdate));
+    return { outcome: 'valid', participant };
+  }
+
+  /** Where the user is now. */
+  view(participant: EnrollmentParticipant): Promise<EnrollmentView> {
+    return callTemporal(() => this.handle(participant).query(getEnrollmentQuery));
+  }
+
+  /** Read on every call, so a client that turns the PIN on mid-enrollment gets it from the next step. */
+  async smsPinRequired(userId: string): Promise<boolean> {
+    return resolveClientPolicy((await this.deps.tenants.userWithOrg(userId))?.clientSettings).requireSmsPin;
+  }
+
+  async mspName(userId: string): Promise<string> {
+    return (await this.deps.tenants.userWithOrg(userId))?.mspName ?? 'Your IT provider';
+  }
+
+  /** Sets (or changes) the phone number and texts a code to it. */
+  async submitPhone(participant: EnrollmentParticipant, typed: string): Promise<PhoneSubmission> {
+    let phone: string;
+    try {
+      phone = normalisePhoneNumber(typed, this.deps.defaultPhoneRegion);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { outcome: 'invalid_phone', message: error.message };
+    }
+    return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{ phone }] }));
+  }
+
+  /** Texts a new code to the number already given; the workflow decides whether it is too soon. */
+  resendCode(participant: EnrollmentParticipant): Promise<RequestCodeResult> {
+    return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{}] }));
+  }
+
+  /** Checks a typed code; spaces are ignored, as people copy codes with them. */
+  async submitCode(participant: EnrollmentParticipant, typed: string): Promise<CodeSubmission> {
+    const code = typed.replace(/\s/g, '');
+    if (!CODE_PATTERN.test(code)) return { outcome: 'malformed_code' };
+    const codeHash = hashVerificationCode(this.deps.secrets, participant.enrollmentId, code);
+    return callTemporal(() => this.handle(participant).executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] }));
+  }
+
+  /** Finishes enrollment with the app or with SMS; SMS takes a PIN when the user's client requires one. */
+  async chooseMethod(participant: EnrollmentParticipant, form: MethodForm): Promise<MethodChoice> {
+    const method: EnrollmentMethod | undefined =
+      form.method === 'app' || form.method === 'sms' ? form.method : undefined;
+    if (!method) return { outcome: 'invalid_method' };
+    let pinHash: string | undefined;
+    if (method === 'sms' && (await this.smsPinRequired(participant.userId))) {
+      const chosen = checkNewPin(form.pin, form.pinConfirm);
+      if (!chosen.ok) return { outcome: 'invalid_pin', message: chosen.error };
+      // Only the hash goes into the update, and so into history.
+      pinHash = hashSmsPin(this.deps.secrets, participant.userId, chosen.pin);
+    }
+    const view = await callTemporal(() =>
+      this.handle(participant).executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] }),
+    );
+    return { outcome: 'chosen', view };
+  }
+}
