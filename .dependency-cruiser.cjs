@@ -65,6 +65,14 @@ module.exports = {
       },
     },
     {
+      name: 'workflows-take-code-from-common-domain-only',
+      comment:
+        'The rest of common/ (crypto, config, Temporal settings) uses Node; domain/ is plain, so the bundle stays so.',
+      severity: 'error',
+      from: { path: '^workflows/', pathNot: TOOLING },
+      to: { path: '^common/', pathNot: '^common/domain/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'workflow-bundle-reaches-no-node-built-in',
       comment: 'A Node built-in anywhere below a workflow breaks determinism or the bundle, even through common/.',
       severity: 'error',
