@@ -10,6 +10,14 @@ const agentSettingsSchema = z.object({
 
 export type AgentSettings = z.infer<typeof agentSettingsSchema>;
 
+/** The server refused the token. Unlike an unreachable server, waiting will not change its answer. */
+export class AgentTokenRejectedError extends Error {
+  constructor() {
+    super('Latchkey rejected the agent token: it is wrong or has been revoked');
+    this.name = 'AgentTokenRejectedError';
+  }
+}
+
 async function call(serverUrl: string, token: string, path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${serverUrl}/agent/v1${path}`, {
     ...init,
@@ -33,14 +41,11 @@ export async function fetchAgentSettings(
   for (;;) {
     try {
       const response = await call(serverUrl, token, '/config');
-      if (response.status === 401)
-        throw Object.assign(new Error('Latchkey rejected the agent token: it is wrong or has been revoked'), {
-          final: true,
-        });
+      if (response.status === 401) throw new AgentTokenRejectedError();
       if (!response.ok) throw new Error(`Latchkey answered ${response.status}`);
       return agentSettingsSchema.parse(await response.json());
     } catch (error) {
-      if ((error as { final?: boolean }).final || Date.now() + delay > deadline) throw error;
+      if (error instanceof AgentTokenRejectedError || Date.now() + delay > deadline) throw error;
       say(
         `Cannot fetch settings from ${new URL(serverUrl).origin} (${(error as Error).message}); retrying in ${delay / 1000} s`,
       );

@@ -2,6 +2,8 @@
  * Durations in config and temporal.yaml are written the way operators think of them ("90s", "5m", "72h", "30d")
  * rather than as raw milliseconds, which are easy to get wrong by a factor of 1,000.
  */
+export const HOUR_MS = 3_600_000;
+
 const UNITS_MS: Record<string, number> = {
   ms: 1,
   s: 1_000,

@@ -12,6 +12,7 @@ import { normalisePhoneNumber } from './phone-number';
 import type { ResetService } from './reset.service';
 import { parseSmsCommand } from './sms-keywords';
 import { hashSmsPin, isPinFormat } from '../../common/secrets/sms-pin';
+import { HOUR_MS } from '../../common/duration';
 
 export interface InboundSmsDeps {
   users: UsersStore;
@@ -34,7 +35,6 @@ export interface InboundSms {
 
 type RejectReason = 'missing_pin' | 'wrong_pin' | 'no_pin_set' | 'pin_rate_limited' | 'several_accounts';
 
-const HOUR_MS = 3_600_000;
 const GENERIC_HINT = 'Sorry, we did not understand that. Text RESET for a new password, or HELP for help.';
 const ACTOR = 'sms';
 

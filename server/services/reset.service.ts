@@ -15,8 +15,7 @@ import type { PasswordResetsStore } from '../db/password-resets.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
 import { callTemporal } from './temporal-calls';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../../common/duration';
 
 export interface ResetServiceDeps {
   temporal: Client;
