@@ -49,12 +49,30 @@ export function devServerArgs(options: DevServerOptions): string[] {
   return args;
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** The last lines a process printed, so that a server which dies at start can say why. */
+function keepTail(child: ChildProcess, maxChars = 2_000): () => string {
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-maxChars);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => tail.trim();
+}
+
+async function waitUntilServing(
+  address: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(`the Temporal dev server exited with code ${child.exitCode} while starting`);
+      throw new Error(
+        `the Temporal dev server exited with code ${child.exitCode} while starting; it printed:\n${output() || '(nothing)'}`,
+      );
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.healthService.check({});
@@ -73,6 +91,7 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
 /** Starts `temporal server start-dev` as a child process and waits until its gRPC frontend answers. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = keepTail(child);
   if (options.logFile) {
     const log = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout!.pipe(log);
@@ -93,7 +112,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       child.kill('SIGTERM');
     });
   try {
-    await waitUntilServing(address, child, 60_000);
+    await waitUntilServing(address, child, 60_000, output);
   } catch (error) {
     await stop();
     throw error;
