@@ -7,8 +7,7 @@ import { deriveVerificationCode, hashVerificationCode } from '../common/secrets/
 import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { sendSms, sendTemplatedEmail } from './send-message';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../common/duration';
 
 export interface SendActivationEmailInput {
   enrollmentId: string;

@@ -1,5 +1,5 @@
 // The storage the central activities need, declared here rather than imported from server/db: the stores there
-// satisfy these interfaces structurally, and the worker passes them in (server/runtime.ts). Only the methods
+// satisfy these interfaces structurally, and the worker builder passes them in (server/compose/worker.ts). Only the methods
 // the activities call are listed, so a test or another host can hand in something smaller.
 
 import type { AuditAction } from '../common/domain/audit-actions';

@@ -3,6 +3,7 @@
  * rather than as raw milliseconds, which are easy to get wrong by a factor of 1,000.
  */
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
 
 const UNITS_MS: Record<string, number> = {
   ms: 1,

@@ -9,7 +9,6 @@ export const ERROR_CODES = [
   'forbidden',
   'not_found',
   'conflict',
-  'gone',
   'rate_limited',
   'service_unavailable',
   // A workflow refused an update (its validators' failure types, translated in server/services/temporal-calls.ts).
@@ -69,12 +68,6 @@ export class NotFoundError extends LatchkeyError {
 export class ConflictError extends LatchkeyError {
   constructor(message: string, details?: unknown) {
     super(message, 'conflict', details);
-  }
-}
-
-export class GoneError extends LatchkeyError {
-  constructor(message: string) {
-    super(message, 'gone');
   }
 }
 

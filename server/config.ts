@@ -6,7 +6,6 @@ import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
 import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
-// Moving to common/domain/ (issue 6, "one vocabulary"); only the import path changes then.
 import type { EnrollmentTimings } from '../common/domain/enrollment';
 
 /**

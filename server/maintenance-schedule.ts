@@ -1,13 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { makePurgeRateLimitsScheduleId } from '../common/domain/workflow-ids';
 import type { Logger } from '../common/logger';
 import type { purgeRateLimitsWorkflow } from '../workflows/maintenance/purge-rate-limits.workflow';
 import { RATE_LIMIT_RETENTION_MS } from './db/rate-limit.store';
-
-/**
- * One schedule per central task queue: production has one queue and so one schedule, while each test runtime,
- * which polls a queue of its own, gets a schedule of its own and never rewrites another's.
- */
-export const purgeRateLimitsScheduleId = (taskQueue: string) => `${taskQueue}:purge-rate-limits`;
 
 function purgeRateLimitsSchedule(taskQueue: string) {
   return {
@@ -15,7 +10,7 @@ function purgeRateLimitsSchedule(taskQueue: string) {
     action: {
       type: 'startWorkflow' as const,
       workflowType: 'purgeRateLimitsWorkflow',
-      workflowId: purgeRateLimitsScheduleId(taskQueue),
+      workflowId: makePurgeRateLimitsScheduleId(taskQueue),
       taskQueue,
       args: [{ retentionMs: RATE_LIMIT_RETENTION_MS }] satisfies Parameters<typeof purgeRateLimitsWorkflow>,
     },
@@ -32,7 +27,7 @@ function purgeRateLimitsSchedule(taskQueue: string) {
  * spec and action to this version's, keeping its state so that a schedule an operator paused stays paused.
  */
 export async function ensurePurgeRateLimitsSchedule(temporal: Client, taskQueue: string, logger: Logger) {
-  const scheduleId = purgeRateLimitsScheduleId(taskQueue);
+  const scheduleId = makePurgeRateLimitsScheduleId(taskQueue);
   const schedule = purgeRateLimitsSchedule(taskQueue);
   try {
     await temporal.schedule.create({ scheduleId, ...schedule });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { purgeRateLimitsScheduleId } from '../server/maintenance-schedule';
+import { makePurgeRateLimitsScheduleId } from '../common/domain/workflow-ids';
 import { startTestStack } from './support/stack';
 
 describe('test stack', () => {
@@ -10,12 +10,12 @@ describe('test stack', () => {
     try {
       assert.notEqual(one.runtime.taskQueue, two.runtime.taskQueue);
       const scheduleOf = (stack: typeof one) =>
-        stack.runtime.temporal.schedule.getHandle(purgeRateLimitsScheduleId(stack.runtime.taskQueue));
+        stack.runtime.temporal.schedule.getHandle(makePurgeRateLimitsScheduleId(stack.runtime.taskQueue));
       assert.equal((await scheduleOf(one).describe()).action.taskQueue, one.runtime.taskQueue);
       assert.equal((await scheduleOf(two).describe()).action.taskQueue, two.runtime.taskQueue);
 
       await one.stop();
-      const onesFromTwo = two.runtime.temporal.schedule.getHandle(purgeRateLimitsScheduleId(one.runtime.taskQueue));
+      const onesFromTwo = two.runtime.temporal.schedule.getHandle(makePurgeRateLimitsScheduleId(one.runtime.taskQueue));
       await assert.rejects(onesFromTwo.describe(), ScheduleNotFoundError, 'a stopped stack removes its schedule');
       assert.ok(await scheduleOf(two).describe(), "and leaves the other stack's alone");
     } finally {

@@ -25,8 +25,11 @@ export const FailureType = {
   // Thrown by central activities.
   /** The daily SMS cap of the user or of the number is spent; permanent until the window moves on. */
   SmsLimitReached: 'SmsLimitReached',
-  /** The Latchkey user row is gone (deleted while its workflow ran). Not the directory's UserNotFoundError. */
-  LatchkeyUserNotFound: 'LatchkeyUserNotFound',
+  /**
+   * The Latchkey user row is gone (deleted while its workflow ran). Not the directory's UserNotFoundError; the
+   * wire value predates the clearer name and stays, since histories written before the rename carry it.
+   */
+  LatchkeyUserNotFound: 'UserNotFound',
   /** A reset's user no longer has a phone to send the password to. */
   NotEnrolled: 'NotEnrolled',
 

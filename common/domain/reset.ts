@@ -6,6 +6,10 @@ export type ResetChannel = (typeof RESET_CHANNELS)[number];
 export const RESET_STATUSES = ['completed', 'failed', 'refused'] as const;
 export type ResetStatus = (typeof RESET_STATUSES)[number];
 
+/** Why a reset was refused before anything reached the directory. */
+export const RESET_REFUSAL_REASONS = ['not_enrolled', 'rate_limited'] as const;
+export type ResetRefusalReason = (typeof RESET_REFUSAL_REASONS)[number];
+
 /** One ended reset, as the reset history records it; never the password. */
 export interface ResetOutcome {
   resetId: string;

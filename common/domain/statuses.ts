@@ -36,3 +36,7 @@ export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 /** An agent as the API shows it: revoked, or online when it sent a heartbeat recently. */
 export const AGENT_STATUSES = ['online', 'offline', 'revoked'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** What activating one user did: started an enrollment, found one running or finished, or found no such user. */
+export const ACTIVATION_OUTCOMES = ['activated', 'already_activated', 'already_enrolled', 'not_found'] as const;
+export type ActivationOutcome = (typeof ACTIVATION_OUTCOMES)[number];

@@ -20,3 +20,11 @@ const RESET_ID_PATTERN = /^password-reset-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 export function clientIdOfWorkflowId(workflowId: string | undefined): string | undefined {
   return workflowId ? RESET_ID_PATTERN.exec(workflowId)?.[1] : undefined;
 }
+
+/**
+ * One purge schedule per central task queue: production has one queue and so one schedule, while each test
+ * runtime, which polls a queue of its own, gets a schedule of its own and never rewrites another's.
+ */
+export function makePurgeRateLimitsScheduleId(taskQueue: string): string {
+  return `${taskQueue}:purge-rate-limits`;
+}

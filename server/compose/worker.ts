@@ -49,12 +49,13 @@ export async function buildWorker(
       limits: { smsPerDay: config.limits.smsPerUserPerDay },
     }),
   });
-  // The central worker owns the maintenance schedules; it is what runs their workflows.
-  await ensurePurgeRateLimitsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
   const stopped = worker.run();
   cleanups.push('stop the central worker', async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await stopped.catch(() => undefined);
   });
+  // The central worker owns the maintenance schedules; it is what runs their workflows. After the cleanup is
+  // registered, so that a failure here still shuts the worker down.
+  await ensurePurgeRateLimitsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
   return { worker, stopped };
 }

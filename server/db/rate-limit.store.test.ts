@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { DAY_MS, HOUR_MS } from '../../common/duration';
 import { migrateToLatest } from './migrate';
 import { RATE_LIMIT_RETENTION_MS, RateLimitStore } from './rate-limit.store';
-
-const HOUR_MS = 3_600_000;
 
 describe('RateLimitStore', () => {
   let database: TestDatabase;
@@ -42,12 +41,19 @@ describe('RateLimitStore', () => {
   it('purges buckets older than the retention and keeps those a verdict still reads', async () => {
     const store = new RateLimitStore(database.db);
     const now = Date.now();
-    await store.hit('purge-old', 5, HOUR_MS, now - 3 * HOUR_MS);
+    await store.hit('purge-old', 5, HOUR_MS, now - 3 * DAY_MS);
     await store.hit('purge-previous', 5, HOUR_MS, now - HOUR_MS);
     await store.hit('purge-current', 5, HOUR_MS, now);
+    // The daily SMS caps: yesterday's window still weighs on today's verdict.
+    await store.hit('purge-daily-yesterday', 1, DAY_MS, now - DAY_MS);
     await store.purgeBefore(new Date(now - RATE_LIMIT_RETENTION_MS));
     const left = await database.db('rate_limit_buckets').where('subject', 'like', 'purge-%').pluck('subject');
-    assert.deepEqual(left.sort(), ['purge-current', 'purge-previous']);
+    assert.deepEqual(left.sort(), ['purge-current', 'purge-daily-yesterday', 'purge-previous']);
     assert.equal((await store.hit('purge-previous', 1, HOUR_MS, now)).allowed, false, 'the previous hour still counts');
+    assert.equal(
+      (await store.hit('purge-daily-yesterday', 1, DAY_MS, now)).allowed,
+      false,
+      'a daily cap spent yesterday still counts today, whatever the hourly purge did',
+    );
   });
 });

@@ -1,10 +1,13 @@
+import { DAY_MS } from '../../common/duration';
 import type { Database } from './connect';
 
 /**
  * How long a bucket can still matter. A verdict reads the current window and the one before it, and the longest
- * window any caller uses is an hour (resets per user, SMS PIN attempts); the IP limit's is a minute.
+ * window any caller uses is a day (the daily SMS caps per user and per number, activities/notify.activities.ts);
+ * resets and SMS PIN attempts count per hour and the IP limit per minute. A caller with a longer window must
+ * raise this, or the hourly purge would forget its hits early.
  */
-export const RATE_LIMIT_RETENTION_MS = 2 * 60 * 60 * 1000;
+export const RATE_LIMIT_RETENTION_MS = 2 * DAY_MS;
 
 export interface RateLimitVerdict {
   allowed: boolean;

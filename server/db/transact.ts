@@ -3,7 +3,8 @@ import type { Database } from './connect';
 import { EnrollmentsStore } from './enrollments.store';
 import { UsersStore } from './users.store';
 
-export interface TransactionalStores {
+/** The concrete stores a transaction hands out; they satisfy the activities' TransactionalStores port. */
+export interface StoresInTransaction {
   users: UsersStore;
   enrollments: EnrollmentsStore;
   audit: AuditStore;
@@ -14,7 +15,7 @@ export interface TransactionalStores {
  * get writes that land together without holding a knex handle. A throw rolls every write back.
  */
 export function createTransact(db: Database) {
-  return <T>(work: (stores: TransactionalStores) => Promise<T>): Promise<T> =>
+  return <T>(work: (stores: StoresInTransaction) => Promise<T>): Promise<T> =>
     db.transaction((trx) =>
       work({ users: new UsersStore(trx), enrollments: new EnrollmentsStore(trx), audit: new AuditStore(trx) }),
     );

@@ -25,7 +25,6 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  gone: 410,
   rate_limited: 429,
   service_unavailable: 503,
   // What the enrollment workflow's update validators refuse: the caller's mistake or timing, so 4xx, except that

@@ -7,13 +7,11 @@ import { enrollmentWorkflow } from '../../workflows/enrollment/enrollment.workfl
 import { cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment/enrollment.messages';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
-import { ENROLLED_STATUSES, ENROLLING_STATUSES } from '../../common/domain/statuses';
+import { ENROLLED_STATUSES, ENROLLING_STATUSES, type ActivationOutcome } from '../../common/domain/statuses';
 import type { Scope } from '../db/scope';
 import type { UserRow, UsersStore } from '../db/users.store';
 import { callTemporal } from './temporal-calls';
 import { mapLimit } from './map-limit';
-
-export type ActivationOutcome = 'activated' | 'already_activated' | 'already_enrolled' | 'not_found';
 
 export interface ActivationResult {
   userId: string;

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CentralActivities } from '../../activities';
+import { FailureType } from '../../common/domain/failure-types';
 
 /** The activities the enrollment workflow calls, by their real names and signatures. */
 export type EnrollmentActivities = Pick<
@@ -16,7 +17,10 @@ export type EnrollmentActivities = Pick<
 type Input<Name extends keyof EnrollmentActivities> = Parameters<EnrollmentActivities[Name]>[0];
 
 /** An ApplicationFailure type the next texts fail with, as the real provider adapters would raise it. */
-export type InjectedSmsFailure = 'SmsLimitReached' | 'InvalidRecipientError' | 'ProviderUnavailable';
+export type InjectedSmsFailure =
+  | typeof FailureType.SmsLimitReached
+  | typeof FailureType.InvalidRecipientError
+  | typeof FailureType.ProviderUnavailableError;
 
 /** What the activities did for one user: the rows, audit entries and messages the real ones would have written. */
 export class InMemoryEnrollment {
@@ -85,7 +89,8 @@ export class InMemoryEnrollmentActivities {
     },
     sendActivationEmail: async (input) => {
       const record = this.of(input.userId);
-      if (record.emailFailure) throw ApplicationFailure.nonRetryable('The mail server refused', 'ProviderUnavailable');
+      if (record.emailFailure)
+        throw ApplicationFailure.nonRetryable('The mail server refused', FailureType.ProviderUnavailableError);
       record.activationEmails.push(input);
       record.actions.push(input.resend ? 'activation.resent' : 'activation.email_sent');
     },

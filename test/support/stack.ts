@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type LogLevel } from '../../common/logger';
 import { Outbox } from '../../plugins/dev-outbox/outbox';
 import { loadTemporalSettings } from '../../common/temporal/settings';
-import { purgeRateLimitsScheduleId } from '../../server/maintenance-schedule';
+import { makePurgeRateLimitsScheduleId } from '../../common/domain/workflow-ids';
 import { startLatchkey, type LatchkeyRuntime, type RuntimeInternals, type TestHooks } from '../../server/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
@@ -89,7 +89,7 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
       try {
         // The schedule is named after this stack's task queue; left behind, it would fire into a queue no one polls.
         await runtime.internals.temporal.schedule
-          .getHandle(purgeRateLimitsScheduleId(runtime.internals.taskQueue))
+          .getHandle(makePurgeRateLimitsScheduleId(runtime.internals.taskQueue))
           .delete()
           .catch(() => undefined);
         await runtime.stop();

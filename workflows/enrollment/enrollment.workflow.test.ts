@@ -25,6 +25,7 @@ import {
   verifyCodeUpdate,
 } from './enrollment.messages';
 import { enrollmentWorkflow } from './enrollment.workflow';
+import { FailureType } from '../../common/domain/failure-types';
 
 /**
  * The fast workflow tier: the real enrollment workflow on the real dev server that `npm test` started, with one
@@ -268,7 +269,11 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
     await enrollment(async (handle, fake) => {
       await handle.executeUpdate(openLinkUpdate);
       const outcomes = [];
-      for (const failure of ['SmsLimitReached', 'InvalidRecipientError', 'ProviderUnavailable'] as const) {
+      for (const failure of [
+        FailureType.SmsLimitReached,
+        FailureType.InvalidRecipientError,
+        FailureType.ProviderUnavailableError,
+      ] as const) {
         fake.smsFailure = failure;
         const result = await handle.executeUpdate(requestCodeUpdate, { args: [{ phone: PHONE }] });
         outcomes.push(result.outcome);

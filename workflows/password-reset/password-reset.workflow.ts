@@ -3,7 +3,7 @@ import type { CentralActivities, DirectoryActivities } from '../../activities';
 import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
 import type { ClientPolicy } from '../../common/domain/client-policy';
 import { NON_RETRYABLE_DIRECTORY_ERRORS } from '../../common/domain/failure-types';
-import type { ResetChannel } from '../../common/domain/reset';
+import type { ResetChannel, ResetRefusalReason } from '../../common/domain/reset';
 
 export interface PasswordResetInput {
   resetId: string;
@@ -29,7 +29,7 @@ export interface PasswordResetInput {
 
 export type PasswordResetResult =
   | { status: 'completed'; resetId: string; unlocked: boolean }
-  | { status: 'refused'; resetId: string; reason: 'not_enrolled' | 'rate_limited' }
+  | { status: 'refused'; resetId: string; reason: ResetRefusalReason }
   | { status: 'failed'; resetId: string; code: string; userMessage: string };
 
 /**

@@ -1,8 +1,8 @@
 import { AUDIT_ACTIONS } from '../../../common/domain/audit-actions';
 import { clientSettingsSchema, DEFAULT_CLIENT_POLICY } from '../../../common/domain/client-policy';
 import { ENROLLMENT_METHODS } from '../../../common/domain/enrollment';
-import { RESET_CHANNELS, RESET_STATUSES } from '../../../common/domain/reset';
-import { AGENT_STATUSES } from '../../../common/domain/statuses';
+import { RESET_CHANNELS, RESET_REFUSAL_REASONS, RESET_STATUSES } from '../../../common/domain/reset';
+import { ACTIVATION_OUTCOMES, AGENT_STATUSES } from '../../../common/domain/statuses';
 import { userStatus, uuid } from './schemas';
 import { z } from './zod-openapi';
 
@@ -72,7 +72,7 @@ export const issuedAgent = agent
 export const resetResult = z
   .discriminatedUnion('status', [
     z.object({ status: z.literal('completed'), resetId: uuid, unlocked: z.boolean() }),
-    z.object({ status: z.literal('refused'), resetId: uuid, reason: z.enum(['not_enrolled', 'rate_limited']) }),
+    z.object({ status: z.literal('refused'), resetId: uuid, reason: z.enum(RESET_REFUSAL_REASONS) }),
     z.object({
       status: z.literal('failed'),
       resetId: uuid,
@@ -98,7 +98,7 @@ export const passwordReset = z
   .openapi('PasswordReset');
 
 export const activationResult = z
-  .object({ userId: uuid, outcome: z.enum(['activated', 'already_activated', 'already_enrolled', 'not_found']) })
+  .object({ userId: uuid, outcome: z.enum(ACTIVATION_OUTCOMES) })
   .openapi('ActivationResult');
 
 export const auditEvent = z
