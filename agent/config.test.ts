@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../common/errors';
 import { agentEnvironmentVariables, loadAgentConfig } from './config';
+import { configProblems } from '../test/support/config-problems';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const ENV = {
@@ -16,15 +16,7 @@ const ENV = {
   AD_CA_PEM: PEM,
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadAgentConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => configProblems(() => loadAgentConfig(env));
 
 describe('loadAgentConfig', () => {
   it('reads the agent settings and its directory, which Active Directory owns', () => {

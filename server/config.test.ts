@@ -2,21 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../common/errors';
 import { loadConfig, serverEnvironmentVariables } from './config';
+import { configProblems } from '../test/support/config-problems';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 const minimal = { LATCHKEY_MASTER_KEY: key, LATCHKEY_CODEC_KEYS: `k1:${key}` };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => configProblems(() => loadConfig(env));
 
 describe('loadConfig', () => {
   it('starts from embedded defaults: outbox providers, PGlite, the documented timings', () => {

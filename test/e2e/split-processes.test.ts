@@ -12,6 +12,7 @@ import { codeIn, linkIn } from '../support/enrollment-flow';
 import { apiClient, BrowserSession } from '../support/http';
 import { key32 } from '../support/stack';
 import { testEnv } from '../support/env';
+import { vendorFakesEnv } from '../support/vendor-fakes-env';
 
 /**
  * The deployment that docs/architecture.md promises: an API process and a worker process, each
@@ -39,14 +40,7 @@ describe('an API process and a worker process, apart', () => {
     TEMPORAL_ADDRESS: testEnv().temporalAddress,
     // A namespace of this file's own: the processes use temporal.yaml's queue names, as a deployment does.
     TEMPORAL_NAMESPACE: `latchkey-split-${randomUUID().slice(0, 8)}`,
-    EMAIL_PROVIDER: 'smtp',
-    SMTP_HOST: smtp.host,
-    SMTP_PORT: String(smtp.port),
-    SMTP_REQUIRE_TLS: 'false',
-    SMS_PROVIDER: 'twilio',
-    TWILIO_ACCOUNT_SID: twilio.accountSid,
-    TWILIO_AUTH_TOKEN: 'fake-auth-token',
-    TWILIO_API_BASE_URL: twilio.baseUrl,
+    ...vendorFakesEnv(smtp, twilio, 'fake-auth-token'),
     ...extra,
   });
 

@@ -5,6 +5,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../fakes/smtp-receiver';
 import { codeIn, linkIn } from '../support/enrollment-flow';
 import { BrowserSession, apiClient } from '../support/http';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { vendorFakesEnv } from '../support/vendor-fakes-env';
 
 /**
  * The same enrollment as the page tests, but with the real vendor SDKs: nodemailer speaks SMTP to a loopback
@@ -19,16 +20,7 @@ describe('enrollment through SMTP and the Twilio SDK', () => {
     twilio = await startFakeTwilio({ accountSid: 'AC00000000000000000000000000000001', authToken: 'fake-auth-token' });
     smtp = await startSmtpReceiver();
     stack = await startTestStack({
-      env: {
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: smtp.host,
-        SMTP_PORT: String(smtp.port),
-        SMTP_REQUIRE_TLS: 'false',
-        SMS_PROVIDER: 'twilio',
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: 'fake-auth-token',
-        TWILIO_API_BASE_URL: twilio.baseUrl,
-      },
+      env: vendorFakesEnv(smtp, twilio, 'fake-auth-token'),
     });
   });
 

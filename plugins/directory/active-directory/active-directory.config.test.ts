@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../common/errors';
 import { parseActiveDirectoryConfig, type ActiveDirectoryConfigInput } from './active-directory.config';
+import { configProblems } from '../../../test/support/config-problems';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const BASE: ActiveDirectoryConfigInput = {
@@ -12,15 +12,7 @@ const BASE: ActiveDirectoryConfigInput = {
   caPem: PEM,
 };
 
-function problems(input: ActiveDirectoryConfigInput): string[] {
-  try {
-    parseActiveDirectoryConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  return [];
-}
+const problems = (input: ActiveDirectoryConfigInput) => configProblems(() => parseActiveDirectoryConfig(input));
 
 describe('parseActiveDirectoryConfig', () => {
   it('fills in safe defaults', () => {

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Problems } from '../../../common/env';
-import { ConfigError } from '../../../common/errors';
 import { parseSmtpConfig, smtpEnv, type SmtpEmailConfigInput } from './smtp.config';
+import { configProblems } from '../../../test/support/config-problems';
 
 const BASE: SmtpEmailConfigInput = { from: 'Latchkey <no-reply@msp.example>', host: 'mail.msp.example' };
 
-function problems(input: SmtpEmailConfigInput): string[] {
-  try {
-    parseSmtpConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  return [];
-}
+const problems = (input: SmtpEmailConfigInput) => configProblems(() => parseSmtpConfig(input));
 
 function fromEnv(env: Record<string, string>) {
   const found = new Problems();

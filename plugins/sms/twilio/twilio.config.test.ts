@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Problems } from '../../../common/env';
-import { ConfigError } from '../../../common/errors';
 import { parseTwilioConfig, twilioEnv, type TwilioSmsConfigInput } from './twilio.config';
+import { configProblems } from '../../../test/support/config-problems';
 
 const TOKEN = 'tw1l10-t0ken-value';
 const BASE: TwilioSmsConfigInput = { serviceNumber: '+15005550006', accountSid: 'AC1', authToken: TOKEN };
 
-function problems(input: TwilioSmsConfigInput): string[] {
-  try {
-    parseTwilioConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  return [];
-}
+const problems = (input: TwilioSmsConfigInput) => configProblems(() => parseTwilioConfig(input));
 
 function fromEnv(env: Record<string, string>) {
   const found = new Problems();
