@@ -3,6 +3,7 @@ import { createDirectoryActivities, type DirectoryTestHooks } from '../activitie
 import { deriveKey } from '../common/crypto/keys';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentKeyRing } from '../common/temporal/client-codec-keys';
+import { temporalConnectionOptions } from '../common/temporal/connection';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createDirectoryProvider } from '../plugins/registry';
@@ -49,7 +50,7 @@ export async function startAgent(
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {
-    connection = await NativeConnection.connect({ address });
+    connection = await NativeConnection.connect(temporalConnectionOptions(address, config.temporalTransport));
     worker = await Worker.create({
       connection,
       namespace: settings.temporal.namespace,

@@ -57,6 +57,19 @@ describe('loadAgentConfig', () => {
     assert.match(problemsOf({ ...ENV, DIRECTORY_PROVIDER: 'openldap' }).join(), /DIRECTORY_PROVIDER: must be one of/);
   });
 
+  it('refuses a Temporal address of its own off this machine without TLS', () => {
+    assert.match(
+      problemsOf({ ...ENV, LATCHKEY_AGENT_TEMPORAL_ADDRESS: 'temporal.msp.example:7233' }).join('\n'),
+      /^LATCHKEY_AGENT_TEMPORAL_ADDRESS: Temporal at temporal\.msp\.example is not on this machine/m,
+    );
+    const config = loadAgentConfig({
+      ...ENV,
+      LATCHKEY_AGENT_TEMPORAL_ADDRESS: 'temporal.msp.example:7233',
+      TEMPORAL_TLS: 'true',
+    });
+    assert.deepEqual(config.temporalTransport.tls, {});
+  });
+
   it('is fully described by agent/README.md', () => {
     const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
     const missing = agentEnvironmentVariables.filter((name) => !readme.includes(`\`${name}\``));

@@ -105,6 +105,23 @@ describe('loadConfig', () => {
     assert.equal(config.sms.provider, 'twilio');
   });
 
+  it('refuses plain gRPC to a Temporal off this machine unless TLS is on or the opt-out is set', () => {
+    assert.deepEqual(
+      problemsOf({ ...minimal, TEMPORAL_ADDRESS: 'temporal.msp.example:7233' }).filter((p) =>
+        p.startsWith('TEMPORAL_ADDRESS:'),
+      ).length,
+      1,
+    );
+    assert.ok(loadConfig({ ...minimal, TEMPORAL_ADDRESS: 'temporal.msp.example:7233', TEMPORAL_TLS: 'true' }));
+    const optedOut = loadConfig({
+      ...minimal,
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_ALLOW_INSECURE: 'true',
+    });
+    assert.equal(optedOut.temporalTransport.tls, undefined);
+    assert.equal(loadConfig(minimal).temporalTransport.allowInsecure, false);
+  });
+
   it('never echoes a secret in its messages', () => {
     const secrets = ['Sm7p-Pa55word!', 'tw1l10-t0ken-value', 'hunter2hunter2'];
     const found = problemsOf({

@@ -7,6 +7,12 @@ import { isLoopbackHost } from '../common/loopback-host';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
 import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
 import type { EnrollmentTimings } from '../common/domain/enrollment';
+import {
+  readTemporalTransport,
+  temporalTransportVariables,
+  transportProblem,
+  type TemporalTransport,
+} from '../common/temporal/connection';
 
 /**
  * The central server's config: its own settings below, and the email and SMS providers' slices, which their
@@ -99,11 +105,17 @@ function toServerSettings(e: ServerVariables) {
   };
 }
 
-export type Config = ReturnType<typeof toServerSettings> & { email: EmailConfig; sms: SmsConfig };
+export type Config = ReturnType<typeof toServerSettings> & {
+  email: EmailConfig;
+  sms: SmsConfig;
+  /** TLS, mTLS and API key for this process's Temporal connection. */
+  temporalTransport: TemporalTransport;
+};
 
 /** Every variable the server reads, its providers' included; a test keeps .env.example documenting them all. */
 export const serverEnvironmentVariables: readonly string[] = [
   ...Object.keys(serverVariables),
+  ...Object.keys(temporalTransportVariables),
   ...variablesOf(emailKind),
   ...variablesOf(smsKind),
 ];
@@ -116,6 +128,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.add('ENROLLMENT_CODE_TTL: must not be longer than ENROLLMENT_STEP_TIMEOUT');
   }
   const settings = vars && toServerSettings(vars);
+  const temporalTransport = readTemporalTransport(env, problems);
+  const insecure = settings && temporalTransport && transportProblem(settings.temporal.address, temporalTransport);
+  if (insecure) problems.add(`TEMPORAL_ADDRESS: ${insecure}`);
 
   // The outbox shows codes and passwords to whoever can open it, so it is a silent default only on a machine
   // that serves itself; anywhere else a forgotten SMTP or Twilio setting must stop the start, not fall back.
@@ -128,6 +143,6 @@ export function loadConfig(env: Env = process.env): Config {
   const sms = readProviderConfig(smsKind, env, problems, outbox);
 
   // A part is missing only when a problem says why; checking both also narrows the types.
-  if (!settings || !email || !sms || problems.any) throw new ConfigError(problems.list);
-  return { ...settings, email, sms };
+  if (!settings || !email || !sms || !temporalTransport || problems.any) throw new ConfigError(problems.list);
+  return { ...settings, email, sms, temporalTransport };
 }

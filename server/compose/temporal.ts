@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
+import { temporalConnectionOptions } from '../../common/temporal/connection';
 import { ensureNamespace } from '../../common/temporal/namespace';
 import { agentTaskQueue, type TemporalSettings } from '../../common/temporal/settings';
 import type { CleanupStack } from './cleanup-stack';
@@ -24,7 +25,9 @@ export async function buildTemporal(
   cleanups: CleanupStack,
 ) {
   const namespace = config.temporal.namespace ?? settings.namespace;
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(
+    temporalConnectionOptions(config.temporal.address, config.temporalTransport),
+  );
   cleanups.push('close the Temporal connection', () => connection.close());
   await ensureNamespace(connection, namespace, settings.retentionMs);
   const dataConverter = createCentralDataConverter(config.codecKeys, config.masterKey);

@@ -62,6 +62,8 @@ export function agentConfigFor(
     name: `test-agent-${randomUUID().slice(0, 6)}`,
     logLevel: 'warn',
     temporalAddressOverride: undefined,
+    // The dev server listens on loopback, where plain gRPC is allowed.
+    temporalTransport: { allowInsecure: false },
     directory: parseActiveDirectoryConfig(directoryConfigOf(dc)),
     ...overrides,
   };
