@@ -8,6 +8,8 @@ import { dropStaleTestDatabases } from './lib/postgres';
 import { startTestServices } from './lib/test-services';
 import { say } from './lib/say';
 import { runStaticChecks } from './lib/static-checks';
+import { ensureTemporalServer } from './lib/temporal-cli';
+import { loadTemporalSettings } from '../common/temporal/settings';
 
 /**
  * `npm test`: runs the static checks (format, lint, layer rules, types), makes sure every real service the tests
@@ -42,6 +44,8 @@ async function run(): Promise<number> {
     const stale = await dropStaleTestDatabases(postgresUrl, TEST_DATABASE_PREFIX);
     if (stale > 0) say(`Dropped ${stale} test database(s) left by an interrupted run.`);
     await ensureSambaInstalled(say);
+    // The TLS tests need the full server; the child test processes find it through this variable.
+    process.env.TEMPORAL_SERVER_PATH = await ensureTemporalServer(loadTemporalSettings().server, say);
     say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);
 
     const runner = recordFixtures

@@ -19,6 +19,7 @@ const settingsSchema = z
     retention: durationText,
     taskQueues: z.object({ central: z.string().min(1), agentPrefix: z.string().min(1) }).strict(),
     cli: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
+    server: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
     devServer: z
       .object({
         ip: z.string().min(1),

@@ -48,19 +48,51 @@ export async function ensureTemporalCli(cli: TemporalSettings['cli'], say: Say):
   const cached = cachedCliPath(cli.version);
   if (isExecutable(cached)) return cached;
 
+  await goInstall(cli, cached, 'the Temporal CLI', 'put a `temporal` binary on PATH, or set TEMPORAL_CLI_PATH', say);
+  return cached;
+}
+
+export function cachedServerPath(version: string): string {
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cacheRoot, 'latchkey', 'temporal-server', version, 'server');
+}
+
+/**
+ * The full Temporal server, for the tests that need TLS and client certificates: TEMPORAL_SERVER_PATH, else the
+ * per-user cache, else built once with `go install` like the CLI.
+ */
+export async function ensureTemporalServer(server: TemporalSettings['server'], say: Say): Promise<string> {
+  const explicit = process.env.TEMPORAL_SERVER_PATH;
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_SERVER_PATH=${explicit} is not an executable file`);
+    return explicit;
+  }
+  const cached = cachedServerPath(server.version);
+  if (!isExecutable(cached)) await goInstall(server, cached, 'the Temporal server', 'set TEMPORAL_SERVER_PATH', say);
+  return cached;
+}
+
+/** Builds `module@version` into the folder of `target`, reporting progress, since a cold build takes minutes. */
+async function goInstall(
+  pkg: { module: string; version: string },
+  target: string,
+  label: string,
+  otherwise: string,
+  say: Say,
+): Promise<void> {
   const go = findGo();
   if (!go) {
     throw new Error(
-      'The Temporal CLI was not found and Go is not installed to build it. Install Go 1.25 or newer, put a `temporal` binary on PATH, or set TEMPORAL_CLI_PATH.',
+      `${label} was not found and Go is not installed to build it. Install Go 1.25 or newer, or ${otherwise}.`,
     );
   }
-  const binDirectory = join(cached, '..');
+  const binDirectory = join(target, '..');
   mkdirSync(binDirectory, { recursive: true });
-  say(`Building the Temporal CLI ${cli.version} with Go into ${binDirectory}.`);
+  say(`Building ${label} ${pkg.version} with Go into ${binDirectory}.`);
   say('This happens once per machine and takes several minutes; progress follows.');
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const build = spawn(go, ['install', `${cli.module}@${cli.version}`], {
+    const build = spawn(go, ['install', `${pkg.module}@${pkg.version}`], {
       env: { ...process.env, GOBIN: binDirectory, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -84,10 +116,9 @@ export async function ensureTemporalCli(cli: TemporalSettings['cli'], say: Say):
     });
     build.on('exit', (code) => {
       clearInterval(heartbeat);
-      if (code === 0 && existsSync(cached)) resolve();
-      else reject(new Error(`go install ${cli.module}@${cli.version} failed (exit ${code}):\n${tail}`));
+      if (code === 0 && existsSync(target)) resolve();
+      else reject(new Error(`go install ${pkg.module}@${pkg.version} failed (exit ${code}):\n${tail}`));
     });
   });
-  say(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s.`);
-  return cached;
+  say(`${label[0]!.toUpperCase()}${label.slice(1)} built in ${Math.round((Date.now() - started) / 1000)} s.`);
 }

@@ -1,0 +1,208 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { freePort } from '../../scripts/lib/free-port';
+
+const run = promisify(execFile);
+
+export interface TlsFiles {
+  ca: string;
+  clientCert: string;
+  clientKey: string;
+  /** A certificate from a CA the server does not trust. */
+  rogueCert: string;
+  rogueKey: string;
+}
+
+export interface TlsTemporalServer {
+  address: string;
+  /** The name in the server's certificate. */
+  serverName: string;
+  files: TlsFiles;
+  stop(): Promise<void>;
+}
+
+/** A throwaway CA, a server certificate for localhost, a client certificate it signed, and a stranger's. */
+async function makeCertificates(dir: string): Promise<TlsFiles & { serverCert: string; serverKey: string }> {
+  const at = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
+  await openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Test CA');
+  const signed = async (name: string, subject: string, extensions: string) => {
+    await writeFile(at(`${name}.ext`), extensions);
+    await openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    );
+  };
+  // The server's certificate also serves its own system worker, which calls the frontend as a client.
+  await signed('server', '/CN=localhost', 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  await signed('client', '/CN=latchkey-test-client', 'extendedKeyUsage=clientAuth\n');
+  await openssl('req', '-x509', ...ec, '-keyout', 'rogue.key', '-out', 'rogue.pem', '-days', '1', '-subj', '/CN=rogue');
+  return {
+    ca: at('ca.pem'),
+    serverCert: at('server.pem'),
+    serverKey: at('server.key'),
+    clientCert: at('client.pem'),
+    clientKey: at('client.key'),
+    rogueCert: at('rogue.pem'),
+    rogueKey: at('rogue.key'),
+  };
+}
+
+function serverConfig(ports: number[], files: Awaited<ReturnType<typeof makeCertificates>>, root: string): string {
+  const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership] = ports;
+  const [worker, workerMembership] = ports.slice(7);
+  const sqlite = (name: string) => `
+    ${name}:
+      sql:
+        pluginName: sqlite
+        databaseName: ${name}
+        connectAddr: localhost
+        connectProtocol: tcp
+        connectAttributes: { mode: memory, cache: private }
+        maxConns: 1
+        maxIdleConns: 1
+        maxConnLifetime: 1h`;
+  const service = (grpc: number, membership: number, extra = '') =>
+    `\n    rpc:\n      grpcPort: ${grpc}\n      membershipPort: ${membership}\n      bindOnLocalHost: true${extra}`;
+  return `log:
+  stdout: true
+  level: warn
+persistence:
+  defaultStore: sqlite-default
+  visibilityStore: sqlite-visibility
+  numHistoryShards: 1
+  datastores:${sqlite('sqlite-default')}${sqlite('sqlite-visibility')}
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+  tls:
+    frontend:
+      server:
+        certFile: ${files.serverCert}
+        keyFile: ${files.serverKey}
+        requireClientAuth: true
+        clientCaFiles: [${files.ca}]
+      client:
+        serverName: localhost
+        rootCaFiles: [${files.ca}]
+    systemWorker:
+      certFile: ${files.serverCert}
+      keyFile: ${files.serverKey}
+      client:
+        serverName: localhost
+        rootCaFiles: [${files.ca}]
+services:
+  frontend:${service(frontend!, frontendMembership!, `\n      httpPort: ${frontendHttp}`)}
+  history:${service(history!, historyMembership!)}
+  matching:${service(matching!, matchingMembership!)}
+  worker:${service(worker!, workerMembership!)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: localhost:${frontend}
+      httpAddress: localhost:${frontendHttp}
+dcRedirectionPolicy:
+  policy: noop
+dynamicConfigClient:
+  filepath: ${join(root, 'config', 'dynamicconfig.yaml')}
+  pollInterval: 10s
+`;
+}
+
+/**
+ * The full Temporal server (not the dev server, which has no TLS), on in-memory SQLite, whose frontend requires
+ * TLS and a client certificate from its own CA. Built by `npm test` (TEMPORAL_SERVER_PATH).
+ */
+export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
+  const binary = process.env.TEMPORAL_SERVER_PATH;
+  if (!binary) throw new Error('Run with `npm test`, which builds the Temporal server and sets TEMPORAL_SERVER_PATH.');
+  const root = await mkdtemp(join(tmpdir(), 'latchkey-temporal-tls-'));
+  const files = await makeCertificates(root);
+  const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
+  await mkdir(join(root, 'config'));
+  await writeFile(
+    join(root, 'config', 'dynamicconfig.yaml'),
+    'frontend.enableUpdateWorkflowExecution:\n  - value: true\n',
+  );
+  await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root));
+  const logFile = join(root, 'server.log');
+  const child: ChildProcess = spawn(
+    binary,
+    ['--root', root, '--config', 'config', '--env', 'test', '--allow-no-auth', 'start'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const address = `127.0.0.1:${ports[0]}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await writeFile(logFile, output).catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 90_000;
+  const tls = {
+    serverNameOverride: 'localhost',
+    serverRootCACertificate: await readFile(files.ca),
+    clientCertPair: { crt: await readFile(files.clientCert), key: await readFile(files.clientKey) },
+  };
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the Temporal server exited with code ${child.exitCode} while starting:\n${output}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, tls, connectTimeout: 1_000 });
+      try {
+        // The system namespace exists once the server has finished its own start-up.
+        await connection.workflowService.describeNamespace({ namespace: 'temporal-system' });
+        return { address, serverName: 'localhost', files, stop };
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`the Temporal server did not answer over TLS within 90 s (${String(error)}):\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
