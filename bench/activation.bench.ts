@@ -16,6 +16,7 @@ import { startTestServices } from '../scripts/lib/test-services';
 import { ms, printTable, stats } from './support/stats';
 import { mapLimit } from '../server/services/map-limit';
 import { bareFinishSignal, bareUpdate, bareUpdateWorkflow, bareWorkflow } from './bare.workflow';
+import { temporalConnectionOptions } from '../common/temporal/connection';
 
 /**
  * `npm run bench`: activation throughput and code-submission latency against the real stack (PostgreSQL, a
@@ -179,7 +180,9 @@ async function timeCodePost(browser: BrowserSession, code: string): Promise<numb
  */
 async function measureBare(stack: TestStack, temporalAddress: string) {
   const taskQueue = `bench-bare-${randomUUID()}`;
-  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await NativeConnection.connect(
+    temporalConnectionOptions(temporalAddress, stack.config.temporalTransport),
+  );
   const worker = await Worker.create({
     connection,
     namespace: stack.runtime.namespace,
