@@ -2,7 +2,7 @@ import type { AgentRow } from '../../db/agents.store';
 import type { AuditRow } from '../../db/audit.store';
 import type { PasswordResetRow } from '../../db/password-resets.store';
 import type { ClientRow } from '../../db/tenants.store';
-import type { UserRow } from '../../db/users.store';
+import type { UserRecord } from '../../db/users.store';
 import type { agent, auditEvent, client, passwordReset, user } from './response-schemas';
 import type { z } from './zod-openapi';
 
@@ -11,19 +11,21 @@ export function presentClient(row: ClientRow): z.input<typeof client> {
   return { id: row.id, name: row.name, settings: row.settings, createdAt: new Date(row.created_at).toISOString() };
 }
 
-export function presentUser(row: UserRow, phoneLast2: string | null): z.input<typeof user> {
+/** Takes the store's camelCase record (`toUserRecord`), so the column names are mapped in one place only. */
+export function presentUser(record: UserRecord, phoneLast2: string | null): z.input<typeof user> {
+  const { id, clientId, username, email, displayName, status, enrollmentMethod } = record;
   return {
-    id: row.id,
-    clientId: row.client_id,
-    username: row.username,
-    email: row.email,
-    displayName: row.display_name,
-    status: row.status,
-    enrollmentMethod: row.enrollment_method,
+    id,
+    clientId,
+    username,
+    email,
+    displayName,
+    status,
+    enrollmentMethod,
     phoneHint: phoneLast2 ? `••••${phoneLast2}` : null,
-    enrolledAt: row.enrolled_at ? new Date(row.enrolled_at).toISOString() : null,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
+    enrolledAt: record.enrolledAt ? new Date(record.enrolledAt).toISOString() : null,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
   };
 }
 

@@ -3,7 +3,7 @@ import type { Secrets } from '../../../common/crypto/secrets';
 import { ConflictError, NotFoundError } from '../../../common/errors';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
-import type { UserRow, UsersStore } from '../../db/users.store';
+import { toUserRecord, type UserRow, type UsersStore } from '../../db/users.store';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ActivationService } from '../../services/activation.service';
@@ -34,7 +34,7 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
 
   const present = (user: UserRow) =>
     presentUser(
-      user,
+      toUserRecord(user),
       user.phone_encrypted
         ? deps.secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted').slice(-2)
         : null,
