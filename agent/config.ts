@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { Problems, readVariables, type Env } from '../common/env';
+import { logLevel, Problems, readVariables, type Env } from '../common/env';
 import { ConfigError } from '../common/errors';
 import {
   readTemporalTransport,
@@ -22,7 +22,7 @@ const agentVariables = {
   LATCHKEY_AGENT_TOKEN: z.string().regex(/^lka_/, 'must be an agent token (lka_…) issued by the MSP API'),
   LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().optional(),
   LATCHKEY_AGENT_NAME: z.string().default(hostname()),
-  LATCHKEY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LATCHKEY_LOG_LEVEL: logLevel('info'),
 };
 
 function toAgentSettings(e: z.output<z.ZodObject<typeof agentVariables>>) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { LOG_LEVELS, type LogLevel } from './logger';
 
 /**
  * Building blocks for reading settings from environment variables, shared by every process's config and every
@@ -25,11 +26,16 @@ export const duration = (fallback: string) =>
     .transform((text, ctx) => {
       try {
         return parseDuration(text);
-      } catch (error) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      } catch {
+        // parseDuration quotes what it got; a value in the wrong variable may be a secret, so say only the form.
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a duration such as "90s", "5m" or "72h"' });
         return z.NEVER;
       }
     });
+
+/** The logger's levels; zod's own enum message would quote the value it received. */
+export const logLevel = (fallback: LogLevel) =>
+  z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(', ')}` }) }).default(fallback);
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

@@ -2,11 +2,12 @@
  * A small structured logger: one JSON object per line on stdout. Callers pass identifiers, never secrets or
  * personal data; the redaction below is a second line of defence for fields whose names say they are secret.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const SECRET_FIELD = /pass(word)?|secret|token|code|pin|phone|authorization|cookie/i;
+const SECRET_FIELD = /pass(word)?|secret|token|code|pin|phone|authorization|cookie|key\b|api_?key/i;
 
 export interface Logger {
   debug(message: string, fields?: LogFields): void;

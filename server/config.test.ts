@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       TEMPORAL_UI_URL: 'not a url',
     }).join('\n');
     for (const expected of [
-      /ENROLLMENT_CODE_TTL: "five minutes" is not a duration/,
+      /ENROLLMENT_CODE_TTL: must be a duration/,
       /LATCHKEY_MASTER_KEY: is required/,
       /LATCHKEY_CODEC_KEYS: .*keyId:base64key/,
       /TWILIO_ACCOUNT_SID: is required for Twilio/,
@@ -123,8 +123,11 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret in its messages', () => {
-    const secrets = ['Sm7p-Pa55word!', 'tw1l10-t0ken-value', 'hunter2hunter2'];
+    const secrets = ['Sm7p-Pa55word!', 'tw1l10-t0ken-value', 'hunter2hunter2', 'dur4t10n-s3cret', 'l0g-l3vel-s3cret'];
     const found = problemsOf({
+      // Secrets pasted into the wrong variable: a duration and an enum, whose parsers would quote their input.
+      ENROLLMENT_CODE_TTL: secrets[3]!,
+      LATCHKEY_LOG_LEVEL: secrets[4]!,
       LATCHKEY_MASTER_KEY: secrets[2]!,
       EMAIL_PROVIDER: 'smtp',
       SMTP_PASSWORD: secrets[0]!,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { decodeKey, parseKeyRing } from '../common/crypto/keys';
-import { duration, positiveInt, Problems, readVariables, type Env } from '../common/env';
+import { duration, logLevel, positiveInt, Problems, readVariables, type Env } from '../common/env';
 import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
@@ -45,7 +45,7 @@ const serverVariables = {
   LATCHKEY_HTTP_HOST: z.string().default('127.0.0.1'),
   LATCHKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LATCHKEY_TRUST_PROXY: z.string().default('loopback'),
-  LATCHKEY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LATCHKEY_LOG_LEVEL: logLevel('info'),
   LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
   LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
   LATCHKEY_CODEC_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
