@@ -44,8 +44,10 @@ async function run(): Promise<number> {
     const stale = await dropStaleTestDatabases(postgresUrl, TEST_DATABASE_PREFIX);
     if (stale > 0) say(`Dropped ${stale} test database(s) left by an interrupted run.`);
     await ensureSambaInstalled(say);
-    // The TLS tests need the full server; the child test processes find it through this variable.
-    process.env.TEMPORAL_SERVER_PATH = await ensureTemporalServer(loadTemporalSettings().server, say);
+    // Only the TLS test needs the full server (a cold build takes minutes); its process finds it through this variable.
+    if (files.some((file) => file.includes('temporal-tls'))) {
+      process.env.TEMPORAL_SERVER_PATH = await ensureTemporalServer(loadTemporalSettings().server, say);
+    }
     say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);
 
     const runner = recordFixtures

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ERROR_CODES, LatchkeyError } from '../../common/errors';
+import { LatchkeyError } from '../../common/errors';
 import { callTemporal, TemporalUnavailableError, toDomainError } from './temporal-calls';
 
 const rejected = (type: string, message = `refused: ${type}`) =>
@@ -27,8 +27,6 @@ describe('toDomainError: what the Temporal client throws, as domain errors', () 
       assert.ok(error instanceof LatchkeyError, type);
       assert.equal(error.code, code);
       assert.equal(error.message, `refused: ${type}`);
-      assert.ok(ERROR_CODES.includes(error.code));
-      assert.equal('status' in error, false);
     }
   });
 

@@ -46,7 +46,8 @@ export function spawnCentralProcess(role: Role, env: Record<string, string>): Ce
   });
 
   const findLog = (message: string) => {
-    for (const line of output.split('\n')) {
+    // Only whole lines: the last one may still be arriving, cut mid-object.
+    for (const line of output.split('\n').slice(0, -1)) {
       if (!line.startsWith('{')) continue;
       const entry = JSON.parse(line) as Record<string, unknown>;
       if (entry.msg === message) return entry;

@@ -8,7 +8,7 @@ import { freePort } from '../../scripts/lib/free-port';
 
 const run = promisify(execFile);
 
-export interface TlsFiles {
+interface TlsFiles {
   ca: string;
   clientCert: string;
   clientKey: string;
@@ -152,7 +152,6 @@ export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
     'frontend.enableUpdateWorkflowExecution:\n  - value: true\n',
   );
   await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root));
-  const logFile = join(root, 'server.log');
   const child: ChildProcess = spawn(
     binary,
     ['--root', root, '--config', 'config', '--env', 'test', '--allow-no-auth', 'start'],
@@ -173,7 +172,6 @@ export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
       await exited;
       clearTimeout(killer);
     }
-    await writeFile(logFile, output).catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   };
 
