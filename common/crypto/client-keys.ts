@@ -1,0 +1,40 @@
+import { hkdfSync } from 'node:crypto';
+import { deriveKey } from './keys';
+
+/**
+ * One generation of a client's secret. Everything that client's agents hold is derived from it, so revoking an
+ * agent means starting a new generation: the revoked agent keeps the old secret, and the old secret opens
+ * nothing issued afterwards.
+ */
+export interface ClientKeyGeneration {
+  clientId: string;
+  generation: number;
+  secret: Buffer;
+}
+
+/**
+ * What each subkey of a generation is for. They are separate so that holding one grants nothing else: the /codec
+ * endpoint can open a client's payloads with the codec subkey, yet cannot derive a reset password or forge an
+ * agent's result.
+ */
+export type ClientSubkeyPurpose = 'codec' | 'agent-result' | 'reset-password';
+
+export function clientSubkey(secret: Buffer, purpose: ClientSubkeyPurpose): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `latchkey-client:${purpose}`, 32));
+}
+
+/** Where central code finds a client's generations. */
+export interface ClientKeySource {
+  /** The newest generation, which all new work uses. */
+  current(clientId: string): Promise<ClientKeyGeneration>;
+  /** Any generation, for work issued before a rotation; undefined for one that does not exist. */
+  get(clientId: string, generation: number): Promise<ClientKeyGeneration | undefined>;
+}
+
+/**
+ * Generation 0: the secret every client had before generations existed, derived from the master key. It is never
+ * current; it is kept so that histories sealed with it still decrypt and replay.
+ */
+export function legacyClientGeneration(masterKey: Buffer, clientId: string): ClientKeyGeneration {
+  return { clientId, generation: 0, secret: deriveKey(masterKey, `codec-client:${clientId}`) };
+}
