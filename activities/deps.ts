@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+import type { ClientKeySource } from '../common/crypto/client-keys';
 import type { Secrets } from '../common/crypto/secrets';
 import type { EmailProvider, SmsProvider } from '../plugins/types';
 import type { RenderTemplate } from './message-templates';
@@ -15,4 +17,12 @@ export interface ActivityDeps {
   urls: { publicUrl: string; appUrl: string };
   /** Codes one user, and one phone number, may receive in 24 hours. */
   limits: { smsPerDay: number };
+  commands: DirectoryCommandDeps;
+}
+
+/** What issuing and checking directory commands takes: the server's signing key and the clients' key generations. */
+export interface DirectoryCommandDeps {
+  signingKey: KeyObject;
+  clientKeys: ClientKeySource;
+  agentTaskQueue(clientId: string): string;
 }

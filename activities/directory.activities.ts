@@ -1,11 +1,36 @@
-import type { DirectoryProvider } from '../plugins/directory/directory-provider';
+import type { KeyObject } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { clientSubkey } from '../common/crypto/client-keys';
+import { directoryResultProof, openDirectoryCommand, type CommandRefusal } from '../common/crypto/directory-command';
+import type {
+  DirectoryCommand,
+  DirectoryCommandResult,
+  DirectoryOperation,
+  SignedDirectoryCommand,
+} from '../common/domain/directory-command';
+import { FailureType } from '../common/domain/failure-types';
 import { generatePassword } from '../common/secrets/password-generator';
+import type { DirectoryProvider } from '../plugins/directory/directory-provider';
 import { toActivityFailure } from './provider-failure';
+
+/** A command the agent would not run, as it reports it to Latchkey for the audit log. */
+export interface CommandRefusalReport {
+  operation: DirectoryOperation;
+  reason: CommandRefusal | 'unknown_generation';
+  /** Present only when the command was genuinely signed; a forged one's claims are not repeated. */
+  requestId?: string;
+}
 
 export interface DirectoryActivityDeps {
   directory: DirectoryProvider;
-  /** Derives reset passwords; held by the agent only (and derivable centrally from the master key). */
-  passwordKey: Buffer;
+  /** The only client this agent serves; a command for any other is refused. */
+  clientId: string;
+  /** The Latchkey server's command key, pinned in the agent's own configuration. */
+  commandKey: KeyObject;
+  /** The client's key generations, by number; the password and the result proof derive from them. */
+  generationSecret(generation: number): Promise<Buffer | undefined>;
+  reportRefusal(report: CommandRefusalReport): Promise<void>;
+  now?: () => number;
   /** Passed by tests only (the agent's test hooks); production builds these activities without it. */
   testHooks?: DirectoryTestHooks;
 }
@@ -16,49 +41,72 @@ export interface DirectoryTestHooks {
   afterPasswordWrite?: () => Promise<void>;
 }
 
-export interface ResetDirectoryPasswordInput {
-  username: string;
-  /** Random, chosen once per reset before the workflow starts; every retry derives the same password from it. */
-  nonce: string;
-  length: number;
-  mustChangeAtNextLogon: boolean;
-  unlock: boolean;
-}
-
-/** The activities an on-premises agent runs against its client's directory. */
+/**
+ * The activities an on-premises agent runs against its client's directory. Each takes a command signed by the
+ * Latchkey server and nothing else, so whoever can put a task on this agent's queue still cannot make it
+ * touch the directory. The result proves which command it carried out, and never carries the password.
+ */
 export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   const { directory } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function refuse(report: CommandRefusalReport): Promise<never> {
+    // The refusal must reach Latchkey's audit log, since whoever sent the command will not tell it; a failed
+    // report does not turn the refusal into a run.
+    await deps.reportRefusal(report).catch(() => undefined);
+    throw ApplicationFailure.create({
+      type: FailureType.DirectoryCommandRefused,
+      message: `The agent refused a ${report.operation} command: ${report.reason}`,
+      nonRetryable: true,
+    });
+  }
+
+  async function admit(
+    signed: SignedDirectoryCommand,
+    operation: DirectoryOperation,
+  ): Promise<{ command: DirectoryCommand; secret: Buffer }> {
+    const opened = openDirectoryCommand(deps.commandKey, signed, { clientId: deps.clientId, operation, now: now() });
+    if (!opened.ok) return refuse({ operation, reason: opened.reason });
+    const { command } = opened;
+    const secret = await deps.generationSecret(command.generation);
+    if (!secret) return refuse({ operation, reason: 'unknown_generation', requestId: command.requestId });
+    return { command, secret };
+  }
+
+  function result(
+    signed: SignedDirectoryCommand,
+    secret: Buffer,
+    outcome: { objectGuid: string; wasLocked: boolean },
+  ): DirectoryCommandResult {
+    return { ...outcome, proof: directoryResultProof(clientSubkey(secret, 'agent-result'), signed, outcome) };
+  }
+
   return {
-    async resetDirectoryPassword(
-      input: ResetDirectoryPasswordInput,
-    ): Promise<{ password: string; wasLocked: boolean }> {
-      const password = generatePassword(input.length, deps.passwordKey, input.nonce);
+    async resetDirectoryPassword(signed: SignedDirectoryCommand): Promise<DirectoryCommandResult> {
+      const { command, secret } = await admit(signed, 'reset-password');
+      // The central worker derives the same password from the same nonce just before it texts it, so the
+      // password itself never has to travel back through Temporal.
+      const password = generatePassword(command.passwordLength, clientSubkey(secret, 'reset-password'), command.nonce);
       try {
-        const result = await directory.setPassword({
-          username: input.username,
+        const written = await directory.setPassword({
+          username: command.account,
           password,
-          mustChangeAtNextLogon: input.mustChangeAtNextLogon,
-          unlock: input.unlock,
+          mustChangeAtNextLogon: command.mustChangeAtNextLogon,
+          unlock: command.unlock,
+          expectedObjectGuid: command.objectGuid,
         });
         await deps.testHooks?.afterPasswordWrite?.();
-        return { password, wasLocked: result.wasLocked };
+        return result(signed, secret, { objectGuid: written.objectGuid, wasLocked: written.wasLocked });
       } catch (error) {
         return toActivityFailure(error);
       }
     },
 
-    async unlockDirectoryAccount(input: { username: string }): Promise<{ wasLocked: boolean }> {
+    async unlockDirectoryAccount(signed: SignedDirectoryCommand): Promise<DirectoryCommandResult> {
+      const { command, secret } = await admit(signed, 'unlock');
       try {
-        return { wasLocked: (await directory.unlock(input.username)).wasLocked };
-      } catch (error) {
-        return toActivityFailure(error);
-      }
-    },
-
-    async readDirectoryLockout(input: { username: string }): Promise<{ locked: boolean; badPwdCount: number }> {
-      try {
-        const state = await directory.getLockoutState(input.username);
-        return { locked: state.locked, badPwdCount: state.badPwdCount };
+        const unlocked = await directory.unlock(command.account, { expectedObjectGuid: command.objectGuid });
+        return result(signed, secret, { objectGuid: unlocked.objectGuid, wasLocked: unlocked.wasLocked });
       } catch (error) {
         return toActivityFailure(error);
       }

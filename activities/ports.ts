@@ -4,7 +4,8 @@
 
 import type { AuditAction } from '../common/domain/audit-actions';
 import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
-import type { ResetOutcome } from '../common/domain/reset';
+import type { ClientSettings } from '../common/domain/client-policy';
+import type { PendingReset, ResetStatus } from '../common/domain/reset';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 
 /** Never a secret or a phone number: technicians read the audit log. */
@@ -31,11 +32,14 @@ export interface UserContext {
     username: string;
     email: string;
     displayName: string | null;
+    status: UserStatus;
     /** Sealed with the phone field cipher; null once the user is deactivated. */
     phoneEncrypted: string | null;
+    directoryObjectGuid: string | null;
   };
   mspName: string;
   clientName: string;
+  clientSettings: ClientSettings;
 }
 
 export interface TenantsPort {
@@ -48,6 +52,11 @@ export interface UsersPort {
     userId: string,
     enrollment: { method: EnrollmentMethod; phoneEncrypted: string; phoneLookup: string; smsPinHash: string | null },
   ): Promise<void>;
+  /**
+   * Remembers the directory object a reset touched first; 'differs' when another one was remembered, which
+   * means the account was recreated or renamed since.
+   */
+  bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'>;
 }
 
 export interface EnrollmentsPort {
@@ -65,8 +74,10 @@ export interface RateLimitPort {
 }
 
 export interface PasswordResetsPort {
-  /** Idempotent: a retried record of the same reset changes nothing. */
-  record(outcome: ResetOutcome): Promise<void>;
+  /** A reset that Latchkey asked for, with where it stands; undefined for an id it never issued. */
+  find(resetId: string): Promise<(PendingReset & { status: ResetStatus }) | undefined>;
+  /** Ends a pending reset; false when it was not pending (already ended, or never asked for). */
+  finish(resetId: string, status: 'completed' | 'failed', failureCode: string | null): Promise<boolean>;
 }
 
 /** The stores whose writes must land together or not at all. */

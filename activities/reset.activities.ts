@@ -1,29 +1,92 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { createPublicKey, verify } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { clientSubkey } from '../common/crypto/client-keys';
+import { checkDirectoryResultProof, signDirectoryCommand } from '../common/crypto/directory-command';
+import {
+  COMMAND_LIFETIME_MS,
+  type DirectoryCommand,
+  type DirectoryCommandResult,
+  type SignedDirectoryCommand,
+} from '../common/domain/directory-command';
+import { resolveClientPolicy } from '../common/domain/client-policy';
 import { FailureType } from '../common/domain/failure-types';
-import type { ResetChannel, ResetOutcome } from '../common/domain/reset';
+import type { PendingReset, ResetStatus } from '../common/domain/reset';
+import { ENROLLED_STATUSES } from '../common/domain/statuses';
+import { parsePasswordResetWorkflowId } from '../common/domain/workflow-ids';
+import { generatePassword } from '../common/secrets/password-generator';
 import type { ActivityDeps } from './deps';
-import { loadUserContext } from './user-context';
+import type { UserContext } from './ports';
 import { sendSms, sendTemplatedEmail } from './send-message';
+import { loadUserContext } from './user-context';
 
-export interface ResetRecord {
+/** What the workflow hands over; every other fact is read from the database, never taken from the input. */
+export interface ResetStep {
   resetId: string;
-  userId: string;
-  channel: ResetChannel;
-  requestedBy: string;
-  requestedAt: number;
 }
 
-/** The central half of a password reset: checks, delivery, notice and audit. The directory write is the agent's. */
-export function createResetActivities(deps: ActivityDeps) {
-  const { stores, secrets, render } = deps;
+export interface IssuedCommand {
+  signed: SignedDirectoryCommand;
+  /** The queue of the client named in the workflow id, whatever the workflow's input said. */
+  agentTaskQueue: string;
+}
 
-  async function context(userId: string) {
-    const found = await loadUserContext(stores.tenants, userId);
+function refuse(type: FailureType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/**
+ * The central half of a password reset: it authorises the directory command, then delivers and records. Each
+ * step first finds, in the database, the pending reset that Latchkey's own starter wrote for the client and
+ * user that the workflow id names; a workflow started by anyone else finds none, and nothing is signed, sent
+ * or written.
+ */
+export function createResetActivities(deps: ActivityDeps) {
+  const { stores, secrets, render, commands } = deps;
+  const publicKey = createPublicKey(commands.signingKey);
+
+  /** The reset the database holds for the client and user this workflow's id names, in the expected state. */
+  async function authorised(
+    resetId: string,
+    status: ResetStatus = 'pending',
+  ): Promise<{ pending: PendingReset; found: UserContext }> {
+    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+    const ids = parsePasswordResetWorkflowId(workflowId);
+    const pending = await stores.passwordResets.find(resetId);
+    if (
+      !ids ||
+      !pending ||
+      pending.status !== status ||
+      pending.clientId !== ids.clientId ||
+      pending.userId !== ids.userId
+    ) {
+      refuse(FailureType.ResetNotAuthorized, `no ${status} reset in the database matches this workflow`);
+    }
+    const found = await loadUserContext(stores.tenants, pending.userId);
+    if (found.user.clientId !== pending.clientId) {
+      refuse(FailureType.ResetNotAuthorized, 'the user no longer belongs to the client of this reset');
+    }
+    return { pending, found };
+  }
+
+  function phoneOf(found: UserContext): string {
     const { user } = found;
-    const phone = user.phoneEncrypted
-      ? secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted')
-      : null;
-    return { user, mspName: found.mspName, clientName: found.clientName, phone };
+    if (!ENROLLED_STATUSES.includes(user.status) || !user.phoneEncrypted) {
+      refuse(FailureType.NotEnrolled, 'the user has no enrolled phone any more');
+    }
+    return secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
+  }
+
+  /** Our own signature, checked again: the command came back through Temporal, which we do not trust. */
+  function commandOf(signed: SignedDirectoryCommand, pending: PendingReset): DirectoryCommand {
+    const genuine =
+      typeof signed?.command === 'string' &&
+      typeof signed.signature === 'string' &&
+      verify(null, Buffer.from(signed.command), publicKey, Buffer.from(signed.signature, 'base64url'));
+    const command = genuine ? (JSON.parse(signed.command) as DirectoryCommand) : undefined;
+    if (!command || command.requestId !== pending.resetId || command.clientId !== pending.clientId) {
+      refuse(FailureType.AgentResultRejected, 'the directory command is not the one issued for this reset');
+    }
+    return command;
   }
 
   const audit = (
@@ -32,69 +95,103 @@ export function createResetActivities(deps: ActivityDeps) {
     detail: Record<string, string | boolean>,
   ) => stores.audit.recordForUser({ userId, actor: 'system', action, detail });
 
-  const outcome = (
-    input: ResetRecord,
-    clientId: string,
-    status: 'completed' | 'failed',
-    failureCode: string | null,
-  ): ResetOutcome => ({
-    resetId: input.resetId,
-    userId: input.userId,
-    clientId,
-    channel: input.channel,
-    requestedBy: input.requestedBy,
-    status,
-    failureCode,
-    requestedAt: new Date(input.requestedAt),
-  });
-
   return {
-    /** Texts exactly the password the agent set, which arrives here only inside this activity's encrypted input. */
+    /** Signs the one command the agent will accept for this reset, with the client's newest key generation. */
+    async issueResetCommand(input: ResetStep & { nonce: string }): Promise<IssuedCommand> {
+      const { pending, found } = await authorised(input.resetId);
+      phoneOf(found);
+      const policy = resolveClientPolicy(found.clientSettings);
+      const generation = await commands.clientKeys.current(pending.clientId);
+      const issuedAt = Date.now();
+      const command: DirectoryCommand = {
+        v: 1,
+        requestId: pending.resetId,
+        clientId: pending.clientId,
+        operation: 'reset-password',
+        account: found.user.username,
+        objectGuid: found.user.directoryObjectGuid,
+        generation: generation.generation,
+        nonce: input.nonce,
+        issuedAt,
+        expiresAt: issuedAt + COMMAND_LIFETIME_MS,
+        passwordLength: policy.passwordLength,
+        mustChangeAtNextLogon: policy.mustChangeAtNextLogon,
+        unlock: policy.unlockOnReset,
+      };
+      return {
+        signed: signDirectoryCommand(commands.signingKey, command),
+        agentTaskQueue: commands.agentTaskQueue(pending.clientId),
+      };
+    },
+
+    /**
+     * Texts the password, which it derives here from the command's nonce with a key that neither Temporal nor
+     * the codec endpoint holds, and only once the agent's result proves that this client's agent set it.
+     */
     async deliverResetPassword(
-      input: ResetRecord & { password: string; unlocked: boolean; mustChange: boolean },
-    ): Promise<void> {
-      const { user, mspName, phone } = await context(input.userId);
-      if (!phone)
-        throw ApplicationFailure.create({
-          type: FailureType.NotEnrolled,
-          message: 'the user has no enrolled phone any more',
-          nonRetryable: true,
-        });
+      input: ResetStep & { signed: SignedDirectoryCommand; result: DirectoryCommandResult },
+    ): Promise<{ unlocked: boolean }> {
+      const { pending, found } = await authorised(input.resetId);
+      const command = commandOf(input.signed, pending);
+      const generation = await commands.clientKeys.get(pending.clientId, command.generation);
+      if (
+        !generation ||
+        !checkDirectoryResultProof(clientSubkey(generation.secret, 'agent-result'), input.signed, input.result)
+      ) {
+        refuse(FailureType.AgentResultRejected, "the agent's result does not carry this client's proof");
+      }
+      if ((await stores.users.bindDirectoryObject(pending.userId, input.result.objectGuid)) === 'differs') {
+        refuse(FailureType.AgentResultRejected, 'the agent changed a different directory object than the one on file');
+      }
+      const phone = phoneOf(found);
+      const password = generatePassword(
+        command.passwordLength,
+        clientSubkey(generation.secret, 'reset-password'),
+        command.nonce,
+      );
+      const unlocked = input.result.wasLocked && command.unlock;
       await sendSms(
         deps.sms,
         phone,
         render('sms-reset-password', {
-          mspName,
-          password: input.password,
-          mustChange: input.mustChange,
-          unlocked: input.unlocked,
+          mspName: found.mspName,
+          password,
+          mustChange: command.mustChangeAtNextLogon,
+          unlocked,
         }),
       );
-      await Promise.all([
-        stores.passwordResets.record(outcome(input, user.clientId, 'completed', null)),
-        audit(user.id, 'reset.completed', { resetId: input.resetId, unlocked: input.unlocked }),
-      ]);
+      if (await stores.passwordResets.finish(pending.resetId, 'completed', null)) {
+        await audit(pending.userId, 'reset.completed', { resetId: pending.resetId, unlocked });
+      }
+      return { unlocked };
     },
 
-    async failPasswordReset(input: ResetRecord & { code: string; userMessage: string }): Promise<void> {
-      const { user, mspName, phone } = await context(input.userId);
-      await Promise.all([
-        stores.passwordResets.record(outcome(input, user.clientId, 'failed', input.code)),
-        audit(user.id, 'reset.failed', { resetId: input.resetId, code: input.code }),
-      ]);
-      if (phone) await sendSms(deps.sms, phone, render('sms-reset-failed', { mspName, reason: input.userMessage }));
+    async failPasswordReset(input: ResetStep & { code: string; userMessage: string }): Promise<void> {
+      const { pending, found } = await authorised(input.resetId);
+      if (!(await stores.passwordResets.finish(pending.resetId, 'failed', input.code))) return;
+      await audit(pending.userId, 'reset.failed', { resetId: pending.resetId, code: input.code });
+      const { user } = found;
+      if (ENROLLED_STATUSES.includes(user.status) && user.phoneEncrypted) {
+        const phone = secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
+        await sendSms(
+          deps.sms,
+          phone,
+          render('sms-reset-failed', { mspName: found.mspName, reason: input.userMessage }),
+        );
+      }
     },
 
     /** The owner hears of every reset by email, so a reset they did not ask for does not go unnoticed. */
-    async notifyOwnerOfReset(input: { userId: string; channel: ResetChannel }): Promise<void> {
-      const { user, mspName, clientName } = await loadUserContext(stores.tenants, input.userId);
+    async notifyOwnerOfReset(input: ResetStep): Promise<void> {
+      const { pending, found } = await authorised(input.resetId, 'completed');
+      const { user, mspName, clientName } = found;
       const view = {
         displayName: user.displayName ?? user.username,
         username: user.username,
         clientName,
         mspName,
         when: new Date().toUTCString(),
-        how: input.channel === 'sms' ? 'from your phone by text message' : `by ${mspName}'s help desk`,
+        how: pending.channel === 'sms' ? 'from your phone by text message' : `by ${mspName}'s help desk`,
       };
       await sendTemplatedEmail(deps.email, render, 'reset-notice-email', user.email, view);
     },

@@ -1,6 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDirectoryActivities, type DirectoryTestHooks } from '../activities/directory.activities';
-import { deriveKey } from '../common/crypto/keys';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentKeyRing } from '../common/temporal/client-codec-keys';
 import { temporalConnectionOptions } from '../common/temporal/connection';
@@ -9,7 +8,7 @@ import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createDirectoryProvider } from '../plugins/registry';
 import { version } from '../package.json';
 import type { AgentConfig } from './config';
-import { fetchAgentSettings, sendHeartbeat } from './registration';
+import { fetchAgentSettings, reportCommandRefusal, sendHeartbeat } from './registration';
 
 /** Reported in every heartbeat, so the MSP sees which agents still run an old release. */
 export const AGENT_VERSION: string = version;
@@ -38,15 +37,13 @@ export async function startAgent(
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
   const codecKey = Buffer.from(settings.codecKey.key, 'base64');
-  // Derived from the client's codec key, which only this client's agents hold.
-  const passwordKey = deriveKey(codecKey, 'reset-password');
   const directory = createDirectoryProvider(config.directory);
   await directory.healthCheck().then(
     () => logger.info('Directory reachable'),
     (error) => logger.warn('The directory is not answering yet; resets will fail until it does', errorFields(error)),
   );
 
-  const address = config.temporalAddressOverride ?? settings.temporal.address;
+  const address = config.temporalAddress;
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {
@@ -55,7 +52,17 @@ export async function startAgent(
       connection,
       namespace: settings.temporal.namespace,
       taskQueue: settings.temporal.taskQueue,
-      activities: createDirectoryActivities({ directory, passwordKey, testHooks }),
+      activities: createDirectoryActivities({
+        directory,
+        clientId: settings.clientId,
+        commandKey: config.commandKey,
+        generationSecret: async (generation) => (generation === 0 ? codecKey : undefined),
+        reportRefusal: async (report) => {
+          logger.warn('Refused a directory command that Latchkey did not issue', { ...report });
+          await reportCommandRefusal(config.serverUrl, config.token, report);
+        },
+        testHooks,
+      }),
       dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
       maxConcurrentActivityTaskExecutions: 8,
     });

@@ -1,7 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { logLevel, Problems, readVariables, type Env } from '../common/env';
+import { parseCommandPublicKey } from '../common/crypto/directory-command';
 import { ConfigError } from '../common/errors';
+import { isLoopbackHost } from '../common/loopback-host';
 import {
   readTemporalTransport,
   temporalTransportVariables,
@@ -12,15 +15,30 @@ import { readProviderConfig, variablesOf } from '../plugins/provider-config';
 import { directoryKind, type DirectoryConfig } from '../plugins/registry';
 
 /**
- * Everything an agent needs locally: how to reach Latchkey (outbound only), its credential, and how to reach
- * the client's directory, whose variables its provider's folder owns. Temporal's address, the task queue and
- * the codec key come from Latchkey at start-up; how to secure the Temporal connection (TLS, the agent's own
- * client certificate, an API key) is local, since those credentials are the agent's and never travel.
+ * Everything an agent needs locally: how to reach Latchkey (outbound only), its credential, the key it pins
+ * for Latchkey's commands, where Temporal is, and how to reach the client's directory, whose variables its
+ * provider's folder owns. The task queue and the client's keys come from Latchkey at start-up. What decides
+ * whom the agent obeys (the command key, the Temporal address and how that connection is secured) is local,
+ * so that whoever answers at the server URL cannot redirect it.
  */
 const agentVariables = {
-  LATCHKEY_SERVER_URL: z.string().url(),
+  LATCHKEY_SERVER_URL: z
+    .string()
+    .url()
+    .refine((url) => {
+      const { protocol, hostname: host } = new URL(url);
+      return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(host));
+    }, 'must be an https:// URL (plain http is allowed only to this machine)'),
   LATCHKEY_AGENT_TOKEN: z.string().regex(/^lka_/, 'must be an agent token (lka_…) issued by the MSP API'),
-  LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().optional(),
+  LATCHKEY_AGENT_COMMAND_KEY: z.string().transform((text, context): KeyObject => {
+    try {
+      return parseCommandPublicKey(text.trim());
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+  LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().min(1),
   LATCHKEY_AGENT_NAME: z.string().default(hostname()),
   LATCHKEY_LOG_LEVEL: logLevel('info'),
 };
@@ -29,7 +47,8 @@ function toAgentSettings(e: z.output<z.ZodObject<typeof agentVariables>>) {
   return {
     serverUrl: e.LATCHKEY_SERVER_URL.replace(/\/+$/, ''),
     token: e.LATCHKEY_AGENT_TOKEN,
-    temporalAddressOverride: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS as string | undefined,
+    commandKey: e.LATCHKEY_AGENT_COMMAND_KEY,
+    temporalAddress: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS,
     name: e.LATCHKEY_AGENT_NAME,
     logLevel: e.LATCHKEY_LOG_LEVEL,
   };
@@ -53,9 +72,8 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
   const vars = readVariables(agentVariables, env, problems);
   const directory = readProviderConfig(directoryKind, env, problems);
   const temporalTransport = readTemporalTransport(env, problems);
-  // An address set here is checked now; one that Latchkey hands out is checked when the agent connects.
-  const override = vars?.LATCHKEY_AGENT_TEMPORAL_ADDRESS;
-  const insecure = override && temporalTransport && transportProblem(override, temporalTransport);
+  const address = vars?.LATCHKEY_AGENT_TEMPORAL_ADDRESS;
+  const insecure = address && temporalTransport && transportProblem(address, temporalTransport);
   if (insecure) problems.add(`LATCHKEY_AGENT_TEMPORAL_ADDRESS: ${insecure}`);
   if (!vars || !directory || !temporalTransport || problems.any) throw new ConfigError(problems.list);
   return { ...toAgentSettings(vars), directory, temporalTransport };

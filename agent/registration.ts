@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CommandRefusalReport } from '../activities/directory.activities';
 
 const agentSettingsSchema = z.object({
   agentId: z.string(),
@@ -62,4 +63,14 @@ export async function sendHeartbeat(
 ): Promise<void> {
   const response = await call(serverUrl, token, '/heartbeat', { method: 'POST', body: JSON.stringify(details) });
   if (!response.ok) throw new Error(`heartbeat refused: ${response.status}`);
+}
+
+/** Tells Latchkey about a command the agent refused, so that it lands in the audit log. */
+export async function reportCommandRefusal(
+  serverUrl: string,
+  token: string,
+  report: CommandRefusalReport,
+): Promise<void> {
+  const response = await call(serverUrl, token, '/refusals', { method: 'POST', body: JSON.stringify(report) });
+  if (!response.ok) throw new Error(`refusal report refused: ${response.status}`);
 }

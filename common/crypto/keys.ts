@@ -15,7 +15,8 @@ export type KeyPurpose =
   | 'rate-limit-subject'
   | 'session-signing'
   | 'codec-admin-session'
-  | 'reset-password';
+  | 'reset-password'
+  | 'directory-command-signing';
 
 export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `latchkey:${purpose}`, 32));

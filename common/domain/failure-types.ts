@@ -32,6 +32,17 @@ export const FailureType = {
   LatchkeyUserNotFound: 'UserNotFound',
   /** A reset's user no longer has a phone to send the password to. */
   NotEnrolled: 'NotEnrolled',
+  /**
+   * The central worker found no pending reset in the database matching the workflow: someone other than Latchkey
+   * started it, or it already ended. Nothing is signed, sent or written.
+   */
+  ResetNotAuthorized: 'ResetNotAuthorized',
+  /** The agent's result does not carry a valid proof from this client's agents: a stolen or forged task. */
+  AgentResultRejected: 'AgentResultRejected',
+
+  // Thrown by agents.
+  /** The directory command was not signed by this Latchkey server for this agent's client, or has expired. */
+  DirectoryCommandRefused: 'DirectoryCommandRefused',
 
   // Message providers' errors (plugins/errors.ts), by class name.
   InvalidRecipientError: 'InvalidRecipientError',
@@ -62,6 +73,7 @@ export const NON_RETRYABLE_PROVIDER_ERRORS = [
 
 /** The same for directory activities: every directory refusal except an unreachable directory. */
 export const NON_RETRYABLE_DIRECTORY_ERRORS = [
+  FailureType.DirectoryCommandRefused,
   FailureType.PasswordPolicyError,
   FailureType.ProtectedAccountError,
   FailureType.UserNotFoundError,

@@ -2,9 +2,13 @@
 export const RESET_CHANNELS = ['sms', 'technician'] as const;
 export type ResetChannel = (typeof RESET_CHANNELS)[number];
 
-/** How a reset ended. The history holds only ended resets: one in flight is visible in the Temporal UI. */
-export const RESET_STATUSES = ['completed', 'failed', 'refused'] as const;
+/**
+ * Where a reset stands. `pending` is written before its workflow starts, and the central worker acts only on a
+ * reset whose row is still pending; the others are how it ended.
+ */
+export const RESET_STATUSES = ['pending', 'completed', 'failed', 'refused'] as const;
 export type ResetStatus = (typeof RESET_STATUSES)[number];
+export type EndedResetStatus = Exclude<ResetStatus, 'pending'>;
 
 /** Why a reset was refused before anything reached the directory. */
 export const RESET_REFUSAL_REASONS = ['not_enrolled', 'rate_limited'] as const;
@@ -18,8 +22,18 @@ export interface ResetOutcome {
   channel: ResetChannel;
   /** "api-key:<id>" for a technician, "sms" for a texted RESET. */
   requestedBy: string;
-  status: ResetStatus;
+  status: EndedResetStatus;
   failureCode: string | null;
   /** When the reset was asked for; the time of writing when absent. */
   requestedAt?: Date;
+}
+
+/** A reset that Latchkey asked for and that has not ended yet: what the central worker checks before acting. */
+export interface PendingReset {
+  resetId: string;
+  userId: string;
+  clientId: string;
+  channel: ResetChannel;
+  requestedBy: string;
+  requestedAt: Date;
 }

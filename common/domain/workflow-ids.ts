@@ -14,11 +14,22 @@ export function makePasswordResetWorkflowId(clientId: string, userId: string): s
   return `password-reset-${clientId}-${userId}`;
 }
 
-const RESET_ID_PATTERN = /^password-reset-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const RESET_ID_PATTERN = new RegExp(`^password-reset-(${UUID})-`);
+const WHOLE_RESET_ID_PATTERN = new RegExp(`^password-reset-(${UUID})-(${UUID})$`);
 
 /** The client whose agent takes part in this workflow, if any. */
 export function clientIdOfWorkflowId(workflowId: string | undefined): string | undefined {
   return workflowId ? RESET_ID_PATTERN.exec(workflowId)?.[1] : undefined;
+}
+
+/**
+ * The client and user a reset workflow is for, read from its id, which only its starter chose: the central
+ * worker trusts this over anything in the workflow's input.
+ */
+export function parsePasswordResetWorkflowId(workflowId: string): { clientId: string; userId: string } | undefined {
+  const match = WHOLE_RESET_ID_PATTERN.exec(workflowId);
+  return match ? { clientId: match[1]!, userId: match[2]! } : undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface DirectoryProvider {
   setPassword(request: SetPasswordRequest): Promise<SetPasswordResult>;
 
   /** Clears a lockout; succeeds (with `wasLocked: false`) when the account was not locked. */
-  unlock(username: string): Promise<UnlockResult>;
+  unlock(username: string, options?: { expectedObjectGuid?: string | null }): Promise<UnlockResult>;
 
   getLockoutState(username: string): Promise<LockoutState>;
 
@@ -50,16 +50,20 @@ export interface SetPasswordRequest {
   mustChangeAtNextLogon: boolean;
   /** Clear a lockout in the same write. */
   unlock: boolean;
+  /** When given, the account found must be this very object; a recreated or renamed one is refused. */
+  expectedObjectGuid?: string | null;
 }
 
 export interface SetPasswordResult {
   dn: string;
+  objectGuid: string;
   /** The account was locked when the password was set (and is no longer, if `unlock` was asked for). */
   wasLocked: boolean;
 }
 
 export interface UnlockResult {
   dn: string;
+  objectGuid: string;
   wasLocked: boolean;
 }
 

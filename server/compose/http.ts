@@ -1,3 +1,4 @@
+import { commandPublicKeyText, commandSigningKey } from '../../common/crypto/directory-command';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RenderTemplate } from '../../activities/message-templates';
@@ -44,6 +45,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   const client = temporal.client;
   const taskQueue = temporal.taskQueues.central;
   const secureCookies = config.publicUrl.startsWith('https://');
+  const commandPublicKey = commandPublicKeyText(commandSigningKey(config.masterKey));
   const activation = new ActivationService({
     temporal: client,
     taskQueue,
@@ -54,7 +56,6 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   const resets = new ResetService({
     temporal: client,
     taskQueue,
-    agentTaskQueue: temporal.taskQueues.agentOf,
     tenants: stores.tenants,
     rateLimits: stores.rateLimits,
     audit: stores.audit,
@@ -74,9 +75,10 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   });
   const renderPage = loadPageRenderer();
   const app = createApp({
-    api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, logger },
+    api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },
     agent: {
       agents: stores.agents,
+      audit: stores.audit,
       masterKey: config.masterKey,
       temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace: temporal.namespace },
       agentTaskQueue: temporal.taskQueues.agentOf,

@@ -6,6 +6,8 @@ import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import type { Database } from '../db/connect';
 import { createTransact } from '../db/transact';
+import { legacyClientGeneration } from '../../common/crypto/client-keys';
+import { commandSigningKey } from '../../common/crypto/directory-command';
 import { ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
 import type { CleanupStack } from './cleanup-stack';
@@ -47,6 +49,15 @@ export async function buildWorker(
       render: deps.render,
       urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
       limits: { smsPerDay: config.limits.smsPerUserPerDay },
+      commands: {
+        signingKey: commandSigningKey(config.masterKey),
+        clientKeys: {
+          current: async (clientId) => legacyClientGeneration(config.masterKey, clientId),
+          get: async (clientId, generation) =>
+            generation === 0 ? legacyClientGeneration(config.masterKey, clientId) : undefined,
+        },
+        agentTaskQueue: temporal.taskQueues.agentOf,
+      },
     }),
   });
   const stopped = worker.run();

@@ -62,6 +62,15 @@ export class AuditStore {
     );
   }
 
+  /** An event about a client, with its MSP filled in by the same statement (an agent knows only its client). */
+  async recordForClient(event: Omit<AuditEvent, 'mspId' | 'clientId'> & { clientId: string }): Promise<void> {
+    await this.db.raw(
+      `INSERT INTO audit_events (msp_id, client_id, actor, action, detail)
+       SELECT clients.msp_id, clients.id, ?, ?, ?::jsonb FROM clients WHERE clients.id = ?`,
+      [event.actor, event.action, JSON.stringify(event.detail ?? {}), event.clientId],
+    );
+  }
+
   async list(
     scope: Scope,
     filter: { clientId?: string; userId?: string; action?: string },

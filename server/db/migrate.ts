@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001-initial';
 import * as agentsAndResets from './migrations/002-agents-and-resets';
+import * as pendingResets from './migrations/005-pending-resets';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001-initial', initial],
   ['002-agents-and-resets', agentsAndResets],
+  ['005-pending-resets', pendingResets],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -26,6 +26,8 @@ export interface UserRow {
   sms_pin_hash: string | null;
   /** The user texted STOP: Twilio will not deliver to them, so nothing here should start work that texts them. */
   sms_opted_out: boolean;
+  /** The AD object first reset for this user; a later reset of any other object under the same name is refused. */
+  directory_object_guid: string | null;
   enrolled_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -44,6 +46,7 @@ export interface UserRecord {
   phoneLookup: string | null;
   smsPinHash: string | null;
   smsOptedOut: boolean;
+  directoryObjectGuid: string | null;
   enrolledAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -62,6 +65,7 @@ export function toUserRecord(row: UserRow): UserRecord {
     phoneLookup: row.phone_lookup,
     smsPinHash: row.sms_pin_hash,
     smsOptedOut: row.sms_opted_out,
+    directoryObjectGuid: row.directory_object_guid,
     enrolledAt: row.enrolled_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -198,7 +202,26 @@ export class UsersStore {
       });
   }
 
-  /** Deactivation forgets the phone: a user who is off-boarded should leave no personal data behind. */
+  /**
+   * Remembers the first directory object; an UPDATE conditional on "none yet", so two racing first resets
+   * cannot both bind.
+   */
+  async bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'> {
+    const bound = await this.db('users')
+      .where({ id: userId })
+      .whereNull('directory_object_guid')
+      .update({ directory_object_guid: objectGuid });
+    if (bound > 0) return 'bound';
+    const row: Pick<UserRow, 'directory_object_guid'> | undefined = await this.db('users')
+      .where({ id: userId })
+      .first('directory_object_guid');
+    return row?.directory_object_guid === objectGuid ? 'matches' : 'differs';
+  }
+
+  /**
+   * Deactivation forgets the phone: a user who is off-boarded should leave no personal data behind. It also
+   * forgets the directory object, which is how an MSP that recreated an account on purpose lets it be reset again.
+   */
   async deactivate(userId: string): Promise<void> {
     await this.db('users').where({ id: userId }).update({
       status: 'deactivated',
@@ -206,6 +229,7 @@ export class UsersStore {
       phone_encrypted: null,
       phone_lookup: null,
       sms_pin_hash: null,
+      directory_object_guid: null,
       enrolled_at: null,
       updated_at: this.db.fn.now(),
     });

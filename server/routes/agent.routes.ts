@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { AuthenticationError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { clientCodecKeyId, deriveClientCodecKey } from '../../common/temporal/client-codec-keys';
+import { DIRECTORY_OPERATIONS } from '../../common/domain/directory-command';
 import type { AgentRow, AgentsStore } from '../db/agents.store';
+import type { AuditStore } from '../db/audit.store';
 import { bearerToken } from '../http/bearer-token';
 import { jsonErrorHandler } from '../http/error-response';
 import { parseInput } from '../http/validate';
 
 export interface AgentRoutesDeps {
   agents: AgentsStore;
+  audit: AuditStore;
   masterKey: Buffer;
   temporal: { address: string; namespace: string };
   agentTaskQueue: (clientId: string) => string;
@@ -17,6 +20,13 @@ export interface AgentRoutesDeps {
 }
 
 const heartbeat = z.object({ version: z.string().min(1).max(64), hostname: z.string().min(1).max(255) }).strict();
+const refusal = z
+  .object({
+    operation: z.enum(DIRECTORY_OPERATIONS),
+    reason: z.enum(['bad_signature', 'malformed', 'wrong_client', 'expired', 'wrong_operation', 'unknown_generation']),
+    requestId: z.string().uuid().optional(),
+  })
+  .strict();
 
 /**
  * What an agent calls, always outbound from the client site: its configuration at start-up, then a heartbeat.
@@ -52,6 +62,19 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
     const agent = await agentOf(request);
     const body = parseInput(heartbeat, request.body);
     await deps.agents.recordHeartbeat(agent.id, body);
+    response.status(204).end();
+  });
+
+  /** A command the agent would not run: whoever sent it will not tell, so the agent does, for the audit log. */
+  router.post('/refusals', async (request, response) => {
+    const agent = await agentOf(request);
+    const body = parseInput(refusal, request.body);
+    await deps.audit.recordForClient({
+      clientId: agent.client_id,
+      actor: `agent:${agent.id}`,
+      action: 'agent.command_refused',
+      detail: { agentId: agent.id, ...body },
+    });
     response.status(204).end();
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import type { ResetChannel } from '../../common/domain/reset';
 import { ENROLLED_STATUSES } from '../../common/domain/statuses';
@@ -20,7 +20,6 @@ import { HOUR_MS } from '../../common/duration';
 export interface ResetServiceDeps {
   temporal: Client;
   taskQueue: string;
-  agentTaskQueue: (clientId: string) => string;
   tenants: TenantsStore;
   rateLimits: RateLimitStore;
   audit: AuditStore;
@@ -41,10 +40,11 @@ export type ResetStart =
   | { outcome: 'started'; workflowId: string; result: () => Promise<PasswordResetResult> };
 
 /**
- * Checks and starts password resets. The checks (enrolled, hourly limit) run here, before the workflow, so that a
- * reset's workflow goes straight to the agent: every step saved is a round trip the user does not wait for. The
- * workflow id is per user with USE_EXISTING, so a second RESET text or a technician clicking twice joins the reset
- * already running instead of setting a second password; each request still counts against the limit.
+ * Checks and starts password resets. The checks (enrolled, hourly limit) run here, before the workflow, and the
+ * reset is written as pending before its workflow starts: the central worker acts only on a reset it finds
+ * pending, so a workflow that anyone else starts does nothing. The workflow id is per user, so a second RESET
+ * text or a technician clicking twice joins the reset already running instead of setting a second password;
+ * each request still counts against the limit.
  */
 export class ResetService {
   constructor(private readonly deps: ResetServiceDeps) {}
@@ -80,31 +80,39 @@ export class ResetService {
       return { outcome: 'refused', result: { status: 'refused', resetId, reason } };
     }
     const workflowId = makePasswordResetWorkflowId(request.clientId, request.userId);
-    const handle = await callTemporal(() =>
-      this.deps.temporal.workflow.start(passwordResetWorkflow, {
-        taskQueue: this.deps.taskQueue,
-        workflowId,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        // Honoured when this process also runs the worker (npm start, and the central worker in production).
-        requestEagerStart: this.deps.eagerStart,
-        args: [
-          {
-            resetId,
-            userId: request.userId,
-            username: found.user.username,
-            policy,
-            channel: request.channel,
-            requestedBy: request.requestedBy,
-            requestedAt: Date.now(),
-            nonce: randomBytes(32).toString('base64url'),
-            agentTaskQueue: this.deps.agentTaskQueue(request.clientId),
-            directory: this.deps.directoryTimeouts,
-          },
-        ],
-      }),
-    );
-    return { outcome: 'started', workflowId, result: () => callTemporal(() => handle.result()) };
+    await this.deps.passwordResets.open({
+      resetId,
+      userId: request.userId,
+      clientId: request.clientId,
+      channel: request.channel,
+      requestedBy: request.requestedBy,
+      requestedAt: new Date(),
+    });
+    const input: PasswordResetInput = {
+      resetId,
+      nonce: randomBytes(32).toString('base64url'),
+      directory: this.deps.directoryTimeouts,
+    };
+    try {
+      const handle = await callTemporal(() =>
+        this.deps.temporal.workflow.start(passwordResetWorkflow, {
+          taskQueue: this.deps.taskQueue,
+          workflowId,
+          // FAIL rather than USE_EXISTING: a joining request must learn that it joined, to drop its pending row.
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          // Honoured when this process also runs the worker (npm start, and the central worker in production).
+          requestEagerStart: this.deps.eagerStart,
+          args: [input],
+        }),
+      );
+      return { outcome: 'started', workflowId, result: () => callTemporal(() => handle.result()) };
+    } catch (error) {
+      await this.deps.passwordResets.discard(resetId);
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const running = this.deps.temporal.workflow.getHandle<typeof passwordResetWorkflow>(workflowId);
+      return { outcome: 'started', workflowId, result: () => callTemporal(() => running.result()) };
+    }
   }
 
   /** Waits up to `waitMs` for the outcome; `undefined` means it is still running (the agent may be slow). */

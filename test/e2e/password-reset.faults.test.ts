@@ -14,14 +14,9 @@ import {
   until,
   type AgentProcess,
 } from '../support/agent-process';
-import {
-  agentConfigFor,
-  enrolledDirectoryUser,
-  passwordTextedTo,
-  startTestAgent,
-  type Tenant,
-} from '../support/reset-setup';
-import { startSambaDc, type SambaDc } from '../support/samba';
+import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
+import { directoryConfigOf, startSambaDc, type SambaDc } from '../support/samba';
+import { parseActiveDirectoryConfig } from '../../plugins/directory/active-directory';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 import type { PasswordResetResult } from '../../workflows/password-reset/password-reset.workflow';
 import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
@@ -188,7 +183,7 @@ describe('password reset under faults', () => {
       const user = await enrolledDirectoryUser(stack, tenant, dc);
       // Nothing listens there; TLS trust and name stay right, so the only fault is reachability.
       const closedPort = await freePort();
-      const reachable = agentConfigFor(stack, dc, 'unused').directory;
+      const reachable = parseActiveDirectoryConfig(directoryConfigOf(dc));
       agent = await startTestAgent(stack, tenant, dc, {
         directory: { ...reachable, url: `ldaps://127.0.0.1:${closedPort}` },
       });

@@ -61,13 +61,15 @@ export async function spawnAgentProcess(
     name: `agent process ${agentProcesses.size + 1}`,
   });
   assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const config = agentConfigFor(stack, dc, issued.body.token);
+  const config = agentConfigFor(stack, dc, issued.body);
   const env: Record<string, string> = {
     // Only what the agent is meant to see: nothing of this process's own LATCHKEY_* or AD_* settings.
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     LATCHKEY_SERVER_URL: config.serverUrl,
     LATCHKEY_AGENT_TOKEN: config.token,
+    LATCHKEY_AGENT_COMMAND_KEY: issued.body.commandPublicKey,
+    LATCHKEY_AGENT_TEMPORAL_ADDRESS: config.temporalAddress,
     LATCHKEY_AGENT_NAME: config.name,
     LATCHKEY_LOG_LEVEL: 'warn',
     AD_URL: config.directory.url,

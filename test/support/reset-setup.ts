@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import type { AgentConfig } from '../../agent/config';
+import { parseCommandPublicKey } from '../../common/crypto/directory-command';
 import { createLogger, type Logger } from '../../common/logger';
 import { parseActiveDirectoryConfig } from '../../plugins/directory/active-directory';
 import { directoryConfigOf, type SambaDc } from './samba';
@@ -53,7 +54,7 @@ export async function enrolledDirectoryUser(
 export function agentConfigFor(
   stack: TestStack,
   dc: SambaDc,
-  token: string,
+  { token, commandPublicKey }: { token: string; commandPublicKey: string },
   overrides: Partial<AgentConfig> = {},
 ): AgentConfig {
   return {
@@ -61,7 +62,8 @@ export function agentConfigFor(
     token,
     name: `test-agent-${randomUUID().slice(0, 6)}`,
     logLevel: 'warn',
-    temporalAddressOverride: undefined,
+    temporalAddress: stack.runtime.config.temporal.address,
+    commandKey: parseCommandPublicKey(commandPublicKey),
     // The dev server listens on loopback, where plain gRPC is allowed.
     temporalTransport: { allowInsecure: false },
     directory: parseActiveDirectoryConfig(directoryConfigOf(dc)),
@@ -89,7 +91,7 @@ export async function startTestAgent(
   const testHooks = pauseAfterWriteMs
     ? { afterPasswordWrite: () => new Promise<void>((resolve) => setTimeout(resolve, pauseAfterWriteMs)) }
     : undefined;
-  const agent = await startAgent(agentConfigFor(stack, dc, issued.body.token, overrides), logger, testHooks);
+  const agent = await startAgent(agentConfigFor(stack, dc, issued.body, overrides), logger, testHooks);
   return Object.assign(agent, { token: issued.body.token as string });
 }
 

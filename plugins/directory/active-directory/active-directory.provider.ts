@@ -59,16 +59,16 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
       if (request.unlock) changes.push(replace('lockoutTime', '0'));
       // One modify, so the password and its flags are applied together or not at all.
       await client.modify(user.dn, changes);
-      return { dn: user.dn, wasLocked: user.locked };
+      return { dn: user.dn, wasLocked: user.locked, objectGuid: user.objectGuid };
     });
   }
 
-  async unlock(username: string): Promise<UnlockResult> {
+  async unlock(username: string, _options?: { expectedObjectGuid?: string | null }): Promise<UnlockResult> {
     return this.connection.run({ operation: 'unlock', username }, async (client) => {
       const user = await this.writableUser(client, username);
       // Written even when not locked: it also resets badPwdCount, and is harmless to repeat.
       await client.modify(user.dn, [replace('lockoutTime', '0')]);
-      return { dn: user.dn, wasLocked: user.locked };
+      return { dn: user.dn, wasLocked: user.locked, objectGuid: user.objectGuid };
     });
   }
 
@@ -115,7 +115,7 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
   }
 
   /** Every check that must pass before anything is written to the account. */
-  private async writableUser(client: Client, username: string): Promise<DirectoryUser> {
+  private async writableUser(client: Client, username: string): Promise<DirectoryUser & { objectGuid: string }> {
     const entry = await this.searchUser(client, username);
     if (!entry) throw new UserNotFoundError(this.id, { username, baseDn: this.config.baseDn });
     const user = toDirectoryUser(entry);
@@ -123,7 +123,9 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
       throw new ProtectedAccountError(this.id, { username, dn: user.dn });
     }
     if (!user.enabled) throw new AccountDisabledError(this.id, { username, dn: user.dn });
-    return user;
+    const guid = entry['objectGUID'];
+    const bytes = Array.isArray(guid) ? guid[0] : guid;
+    return { ...user, objectGuid: Buffer.isBuffer(bytes) ? bytes.toString('hex') : '' };
   }
 
   private async searchUser(client: Client, username: string): Promise<Entry | null> {
@@ -132,7 +134,8 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
     const result = await client.search(this.config.baseDn, {
       scope: 'sub',
       filter: `(&${USER_FILTER}${filter`(|(sAMAccountName=${name})(userPrincipalName=${name}))`})`,
-      attributes: USER_ATTRIBUTES,
+      attributes: [...USER_ATTRIBUTES, 'objectGUID'],
+      explicitBufferAttributes: ['objectGUID'],
       // Two are enough to tell "exactly one" from "ambiguous" without reading a whole directory.
       sizeLimit: 2,
     });

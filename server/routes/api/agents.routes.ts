@@ -10,7 +10,12 @@ import { presentAgent } from './presenters';
 import { newAgent, uuid } from './schemas';
 
 /** Agent credentials per client: issue (the token is shown once), list with health, revoke. */
-export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore; audit: AuditStore }): Router {
+export function agentsRoutes(deps: {
+  agents: AgentsStore;
+  tenants: TenantsStore;
+  audit: AuditStore;
+  commandPublicKey: string;
+}): Router {
   const router = Router();
 
   const clientInScope = (request: Request) => requireClient(deps.tenants, request);
@@ -26,7 +31,7 @@ export function agentsRoutes(deps: { agents: AgentsStore; tenants: TenantsStore;
       action: 'agent.created',
       detail: { agentId: agent.id },
     });
-    response.status(201).json({ ...presentAgent(agent), token });
+    response.status(201).json({ ...presentAgent(agent), token, commandPublicKey: deps.commandPublicKey });
   });
 
   router.get('/clients/:clientId/agents', async (request, response) => {

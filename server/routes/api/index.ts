@@ -20,6 +20,8 @@ export interface ApiRoutesDeps extends UsersRoutesDeps {
   passwordResets: PasswordResetsStore;
   resets: ResetService;
   publicUrl: string;
+  /** The public half of the directory-command key, handed to each new agent to pin. */
+  commandPublicKey: string;
   logger: Logger;
 }
 

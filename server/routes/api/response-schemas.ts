@@ -66,7 +66,12 @@ export const agent = z
   .openapi('Agent');
 
 export const issuedAgent = agent
-  .extend({ token: z.string().describe('The agent credential; shown only in this response') })
+  .extend({
+    token: z.string().describe('The agent credential; shown only in this response'),
+    commandPublicKey: z
+      .string()
+      .describe("The server's command key, which the agent pins as LATCHKEY_AGENT_COMMAND_KEY: it obeys nothing else"),
+  })
   .openapi('IssuedAgent');
 
 export const resetResult = z
@@ -90,7 +95,7 @@ export const passwordReset = z
     userId: uuid,
     channel: z.enum(RESET_CHANNELS),
     requestedBy: z.string(),
-    status: z.enum(RESET_STATUSES).describe('Only ended resets are recorded; one in flight is not listed'),
+    status: z.enum(RESET_STATUSES).describe('`pending` while the reset runs, then how it ended'),
     failureCode: z.string().nullable(),
     createdAt: timestamp,
     endedAt: timestamp.nullable(),

@@ -1,0 +1,96 @@
+import { createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type {
+  DirectoryCommand,
+  DirectoryCommandResult,
+  DirectoryOperation,
+  SignedDirectoryCommand,
+} from '../domain/directory-command';
+import { constantTimeEqual, deriveKey } from './keys';
+
+// DER wrappers for a raw Ed25519 seed (PKCS#8) and a raw public key (SPKI), RFC 8410.
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * The command-signing key, derived from the master key: only the Latchkey server holds it, and it needs no
+ * storage of its own. Its public half is what each agent pins.
+ */
+export function commandSigningKey(masterKey: Buffer): KeyObject {
+  const seed = deriveKey(masterKey, 'directory-command-signing');
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/** The public half as the agent's LATCHKEY_AGENT_COMMAND_KEY holds it: the raw 32 bytes in base64url. */
+export function commandPublicKeyText(signingKey: KeyObject): string {
+  const spki = createPublicKey(signingKey).export({ format: 'der', type: 'spki' });
+  return spki.subarray(SPKI_ED25519_PREFIX.length).toString('base64url');
+}
+
+export function parseCommandPublicKey(text: string): KeyObject {
+  const raw = Buffer.from(text, 'base64url');
+  if (raw.length !== 32) throw new Error('must be the 32-byte Ed25519 public key, base64url-encoded (43 characters)');
+  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+export function signDirectoryCommand(signingKey: KeyObject, command: DirectoryCommand): SignedDirectoryCommand {
+  const text = JSON.stringify(command);
+  return { command: text, signature: sign(null, Buffer.from(text), signingKey).toString('base64url') };
+}
+
+export type CommandRefusal = 'bad_signature' | 'malformed' | 'wrong_client' | 'expired' | 'wrong_operation';
+
+/**
+ * The agent's gate: a command counts only if the pinned key signed these very bytes, for this client and this
+ * operation, and it has not expired. Everything else is a refusal with a reason the agent reports.
+ */
+export function openDirectoryCommand(
+  publicKey: KeyObject,
+  signed: unknown,
+  expected: { clientId: string; operation: DirectoryOperation; now: number },
+): { ok: true; command: DirectoryCommand } | { ok: false; reason: CommandRefusal } {
+  if (!isSigned(signed)) return { ok: false, reason: 'malformed' };
+  const signature = Buffer.from(signed.signature, 'base64url');
+  if (signature.length !== 64 || !verify(null, Buffer.from(signed.command), publicKey, signature)) {
+    return { ok: false, reason: 'bad_signature' };
+  }
+  let command: DirectoryCommand;
+  try {
+    command = JSON.parse(signed.command) as DirectoryCommand;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (command.v !== 1) return { ok: false, reason: 'malformed' };
+  if (command.clientId !== expected.clientId) return { ok: false, reason: 'wrong_client' };
+  if (command.operation !== expected.operation) return { ok: false, reason: 'wrong_operation' };
+  if (!(command.expiresAt > expected.now)) return { ok: false, reason: 'expired' };
+  return { ok: true, command };
+}
+
+function isSigned(value: unknown): value is SignedDirectoryCommand {
+  const candidate = value as Partial<SignedDirectoryCommand> | null;
+  return typeof candidate?.command === 'string' && typeof candidate.signature === 'string';
+}
+
+/**
+ * Binds what the agent saw and did to the exact command it carried out, under a key only this client's agents
+ * (and the central worker) hold. A worker that steals the task cannot produce it.
+ */
+export function directoryResultProof(
+  resultKey: Buffer,
+  signed: SignedDirectoryCommand,
+  outcome: { objectGuid: string; wasLocked: boolean },
+): string {
+  return createHmac('sha256', resultKey)
+    .update(JSON.stringify([signed.command, outcome.objectGuid, outcome.wasLocked]))
+    .digest('base64url');
+}
+
+export function checkDirectoryResultProof(
+  resultKey: Buffer,
+  signed: SignedDirectoryCommand,
+  result: DirectoryCommandResult,
+): boolean {
+  return (
+    typeof result.proof === 'string' && constantTimeEqual(result.proof, directoryResultProof(resultKey, signed, result))
+  );
+}
