@@ -48,3 +48,45 @@ export function containsSecret(haystack: string | Buffer, secret: string): boole
   const edge = /^\d+$/.test(secret) ? '\\d' : '[A-Za-z0-9_-]';
   return new RegExp(`(?<!${edge})${escaped}(?!${edge})`).test(text);
 }
+
+/** Every payload anywhere in a history (inputs, results, update arguments, failures), as the Web UI would find them. */
+export function payloadsIn(bytes: Buffer): temporal.api.common.v1.IPayload[] {
+  const history = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.decode(bytes), {
+    bytes: Buffer,
+  });
+  const found: temporal.api.common.v1.IPayload[] = [];
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object' || Buffer.isBuffer(node)) return;
+    const candidate = node as { metadata?: unknown; data?: unknown };
+    if (candidate.metadata && typeof candidate.metadata === 'object' && Buffer.isBuffer(candidate.data)) {
+      found.push(candidate as temporal.api.common.v1.IPayload);
+      return;
+    }
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(history);
+  return found;
+}
+
+/** Decodes payloads through Latchkey's /codec endpoint with the admin token, exactly as the Temporal Web UI does. */
+export async function decodeThroughCodecEndpoint(
+  serverUrl: string,
+  adminToken: string,
+  namespace: string,
+  payloads: temporal.api.common.v1.IPayload[],
+): Promise<string> {
+  const wire = payloads.map((payload) => ({
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    ),
+    data: Buffer.from(payload.data ?? []).toString('base64'),
+  }));
+  const response = await fetch(`${serverUrl}/codec/decode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-namespace': namespace, authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ payloads: wire }),
+  });
+  if (!response.ok) throw new Error(`/codec/decode answered ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { payloads: { data?: string }[] };
+  return body.payloads.map((payload) => Buffer.from(payload.data ?? '', 'base64').toString('utf8')).join('\n');
+}

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { commandSigningKey, signDirectoryCommand } from '../../common/crypto/directory-command';
+import type { DirectoryCommand } from '../../common/domain/directory-command';
+import { FailureType } from '../../common/domain/failure-types';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
+import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
+import type { RunningAgent } from '../../agent/agent';
+import { enrolledDirectoryUser, startTestAgent, type Tenant } from '../support/reset-setup';
+import { runRogueCall, startRogueWorker } from '../support/rogue/rogue-worker';
+import { startSambaDc, type SambaDc } from '../support/samba';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
+
+type EnrolledUser = Awaited<ReturnType<typeof enrolledDirectoryUser>>;
+
+/** The ApplicationFailure type at the bottom of a failed workflow's cause chain. */
+function failureTypeOf(error: unknown): string | undefined {
+  let cause: unknown = error;
+  while (cause instanceof WorkflowFailedError || cause instanceof ActivityFailure) cause = cause.cause;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/**
+ * Someone who can reach Temporal, and even holds Latchkey's codec keys, tries to reset passwords around
+ * Latchkey. Each attack is refused, and a bind with the old password shows that nothing changed.
+ */
+describe('a reset happens only when Latchkey asked for it', () => {
+  let dc: SambaDc;
+  let stack: TestStack;
+  let tenantA: Tenant;
+  let tenantB: Tenant;
+  let agentA: RunningAgent;
+  let userA: EnrolledUser;
+  let userB: EnrolledUser;
+  let rogue: Awaited<ReturnType<typeof startRogueWorker>>;
+
+  const insiderConverter = () => createCentralDataConverter(stack.config.codecKeys, stack.config.masterKey);
+  const textsTo = (phone: string) => stack.outbox.list().filter((m) => m.to === phone).length;
+  const resetRows = (userId: string) => stack.database.db('password_resets').where({ user_id: userId });
+  const resetAudit = (userId: string) =>
+    stack.database.db('audit_events').where({ user_id: userId }).whereLike('action', 'reset.%');
+
+  /** A command that looks right in every field; only who signed it, or when, differs between the attacks. */
+  const commandFor = (user: EnrolledUser, tenant: Tenant, overrides: Partial<DirectoryCommand> = {}) => ({
+    v: 1 as const,
+    requestId: randomUUID(),
+    clientId: tenant.clientId,
+    operation: 'reset-password' as const,
+    account: user.username,
+    objectGuid: null,
+    generation: 0,
+    nonce: randomBytes(32).toString('base64url'),
+    issuedAt: Date.now(),
+    expiresAt: Date.now() + 60_000,
+    passwordLength: 14,
+    mustChangeAtNextLogon: false,
+    unlock: true,
+    ...overrides,
+  });
+
+  before(async () => {
+    dc = await startSambaDc();
+    stack = await startTestStack();
+    tenantA = await createTenant(stack, 'Trust MSP A');
+    tenantB = await createTenant(stack, 'Trust MSP B');
+    agentA = await startTestAgent(stack, tenantA, dc);
+    userA = await enrolledDirectoryUser(stack, tenantA, dc);
+    userB = await enrolledDirectoryUser(stack, tenantB, dc);
+    rogue = await startRogueWorker({
+      address: stack.config.temporal.address,
+      namespace: stack.runtime.temporal.options.namespace,
+      dataConverter: insiderConverter(),
+    });
+  });
+
+  after(async () => {
+    await rogue?.stop();
+    await agentA?.stop();
+    await stack?.stop();
+    await dc?.stop();
+  });
+
+  it('refuses a passwordResetWorkflow started around Latchkey for another client’s user: nothing signed, sent or written', async () => {
+    const textsBefore = textsTo(userB.phone);
+    const forged = await stack.runtime.temporal.workflow.start('passwordResetWorkflow', {
+      taskQueue: stack.runtime.taskQueue,
+      workflowId: makePasswordResetWorkflowId(tenantB.clientId, userB.userId),
+      args: [{ resetId: randomUUID(), nonce: randomBytes(32).toString('base64url') }],
+    });
+    const failure = await forged.result().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.equal(failureTypeOf(failure), FailureType.ResetNotAuthorized);
+    await dc.bind(userB.upn, userB.initialPassword);
+    assert.equal(textsTo(userB.phone), textsBefore, 'no text went to the user');
+    assert.deepEqual(await resetRows(userB.userId), []);
+    assert.deepEqual(await resetAudit(userB.userId), []);
+  });
+
+  it('refuses a genuine pending reset of one user run under another user’s workflow id', async () => {
+    const resetId = randomUUID();
+    // A pending reset of A's user exists (as if its id had leaked); the forger replays it for B's user.
+    await stack.database.db('password_resets').insert({
+      id: resetId,
+      user_id: userA.userId,
+      client_id: tenantA.clientId,
+      channel: 'technician',
+      requested_by: 'test',
+      status: 'pending',
+    });
+    const forged = await stack.runtime.temporal.workflow.start('passwordResetWorkflow', {
+      taskQueue: stack.runtime.taskQueue,
+      workflowId: makePasswordResetWorkflowId(tenantB.clientId, userB.userId),
+      args: [{ resetId, nonce: randomBytes(32).toString('base64url') }],
+    });
+    assert.equal(failureTypeOf(await forged.result().catch((error: unknown) => error)), FailureType.ResetNotAuthorized);
+    await dc.bind(userB.upn, userB.initialPassword);
+    await dc.bind(userA.upn, userA.initialPassword);
+    const [row] = await stack.database.db('password_resets').where({ id: resetId });
+    assert.equal(row.status, 'pending', 'the leaked reset was not ended by the forger');
+  });
+
+  const refusals = (reason: string) =>
+    stack.database
+      .db('audit_events')
+      .where({ client_id: tenantA.clientId, action: 'agent.command_refused' })
+      .whereRaw("detail->>'reason' = ?", [reason]);
+
+  const onAgentQueue = (args: unknown[]) =>
+    runRogueCall(stack.runtime.temporal, rogue.taskQueue, makePasswordResetWorkflowId(tenantA.clientId, randomUUID()), {
+      taskQueue: agentA.taskQueue,
+      activity: 'resetDirectoryPassword',
+      args,
+    });
+
+  it('makes the agent refuse a reset task put straight onto its queue, and audit the refusal', async () => {
+    const { privateKey: attackerKey } = generateKeyPairSync('ed25519');
+    const forged = signDirectoryCommand(attackerKey, commandFor(userA, tenantA));
+    const failure = await onAgentQueue([forged]).catch((error: unknown) => error);
+    assert.equal(failureTypeOf(failure), FailureType.DirectoryCommandRefused);
+    const unsigned = await onAgentQueue([{ username: userA.username, nonce: 'x', length: 12 }]).catch(
+      (error: unknown) => error,
+    );
+    assert.equal(failureTypeOf(unsigned), FailureType.DirectoryCommandRefused, 'a v1-style unsigned input too');
+    await dc.bind(userA.upn, userA.initialPassword);
+    assert.equal((await refusals('bad_signature')).length, 1);
+    assert.equal((await refusals('malformed')).length, 1);
+  });
+
+  it('makes the agent refuse a genuine command replayed after its expiry', async () => {
+    const expired = signDirectoryCommand(
+      commandSigningKey(stack.config.masterKey),
+      commandFor(userA, tenantA, { issuedAt: Date.now() - 600_000, expiresAt: Date.now() - 300_000 }),
+    );
+    assert.equal(
+      failureTypeOf(await onAgentQueue([expired]).catch((error: unknown) => error)),
+      FailureType.DirectoryCommandRefused,
+    );
+    await dc.bind(userA.upn, userA.initialPassword);
+    assert.equal((await refusals('expired')).length, 1);
+  });
+
+  it('rejects a result forged by an unrelated worker on the agent’s queue: no password texted, nothing set', async () => {
+    // A client whose only worker on its agent queue is the forger's.
+    const tenantC = await createTenant(stack, 'Trust MSP C');
+    const userC = await enrolledDirectoryUser(stack, tenantC, dc);
+    const issued = await userC.api('POST', `/clients/${tenantC.clientId}/agents`, { name: 'never started' });
+    const settings = await fetch(`${stack.url}/agent/v1/config`, {
+      headers: { authorization: `Bearer ${issued.body.token}` },
+    }).then((response) => response.json() as Promise<{ temporal: { taskQueue: string } }>);
+    const forger = await startRogueWorker({
+      address: stack.config.temporal.address,
+      namespace: stack.runtime.temporal.options.namespace,
+      dataConverter: insiderConverter(),
+      taskQueue: settings.temporal.taskQueue,
+      activities: {
+        resetDirectoryPassword: async () => ({ objectGuid: 'forged', wasLocked: false, proof: 'forged' }),
+      },
+    });
+    try {
+      const textsBefore = stack.outbox
+        .list()
+        .filter((m) => m.to === userC.phone)
+        .map((m) => m.text);
+      const reset = await userC.api('POST', `/clients/${tenantC.clientId}/users/${userC.userId}/reset-password`);
+      assert.equal(reset.body.status, 'failed', JSON.stringify(reset.body));
+      assert.equal(reset.body.code, 'agent_result_rejected');
+      const texts = stack.outbox
+        .list()
+        .filter((m) => m.to === userC.phone)
+        .map((m) => m.text);
+      assert.equal(
+        texts.slice(textsBefore.length).filter((text) => /temporary password/.test(text)).length,
+        0,
+        'no password was texted',
+      );
+      await dc.bind(userC.upn, userC.initialPassword);
+      const [row] = await resetRows(userC.userId);
+      assert.equal(row.status, 'failed');
+      assert.equal(row.failure_code, 'agent_result_rejected');
+    } finally {
+      await forger.stop();
+    }
+  });
+
+  it('still resets through the real agent, texting a password that works', async () => {
+    const reset = await userA.api('POST', `/clients/${tenantA.clientId}/users/${userA.userId}/reset-password`);
+    assert.equal(reset.body.status, 'completed', JSON.stringify(reset.body));
+    await assert.rejects(dc.bind(userA.upn, userA.initialPassword), /data 52e/, 'the old password no longer works');
+    const [row] = await stack.database.db('users').where({ id: userA.userId });
+    assert.ok(row.directory_object_guid, 'the first reset remembered the directory object');
+  });
+});
