@@ -44,6 +44,12 @@ export async function startAgent(
   );
 
   const address = config.temporalAddress;
+  if (settings.temporal.address !== address) {
+    logger.warn('Latchkey suggests another Temporal address; this agent uses its own LATCHKEY_AGENT_TEMPORAL_ADDRESS', {
+      suggested: settings.temporal.address,
+      temporal: address,
+    });
+  }
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {

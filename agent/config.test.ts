@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { agentEnvironmentVariables, loadAgentConfig } from './config';
 import { configProblems } from '../test/support/config-problems';
+import { commandPublicKeyText, commandSigningKey } from '../common/crypto/directory-command';
+
+const COMMAND_KEY = commandPublicKeyText(commandSigningKey(Buffer.alloc(32, 7)));
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const ENV = {
   LATCHKEY_SERVER_URL: 'https://reset.msp.example/',
   LATCHKEY_AGENT_TOKEN: 'lka_abc',
+  LATCHKEY_AGENT_COMMAND_KEY: COMMAND_KEY,
+  LATCHKEY_AGENT_TEMPORAL_ADDRESS: '127.0.0.1:7233',
   AD_URL: 'ldaps://dc1.corp.example',
   AD_BIND_DN: 'CN=svc,DC=corp,DC=example',
   AD_BIND_PASSWORD: 'S3cret!value',
@@ -68,6 +73,28 @@ describe('loadAgentConfig', () => {
       TEMPORAL_TLS: 'true',
     });
     assert.deepEqual(config.temporalTransport.tls, {});
+  });
+
+  it('takes its Temporal address and the key it obeys from its own config, and talks to Latchkey over https', () => {
+    const config = loadAgentConfig(ENV);
+    assert.equal(config.temporalAddress, '127.0.0.1:7233');
+    assert.equal(config.commandKey.asymmetricKeyType, 'ed25519');
+    const { LATCHKEY_AGENT_COMMAND_KEY: _key, LATCHKEY_AGENT_TEMPORAL_ADDRESS: _address, ...without } = ENV;
+    const missing = problemsOf(without).join('\n');
+    assert.match(missing, /LATCHKEY_AGENT_COMMAND_KEY: Required/);
+    assert.match(missing, /LATCHKEY_AGENT_TEMPORAL_ADDRESS: Required/);
+    assert.match(
+      problemsOf({ ...ENV, LATCHKEY_AGENT_COMMAND_KEY: 'c2hvcnQ' }).join(),
+      /LATCHKEY_AGENT_COMMAND_KEY: must be the 32-byte Ed25519 public key/,
+    );
+    assert.match(
+      problemsOf({ ...ENV, LATCHKEY_SERVER_URL: 'http://reset.msp.example' }).join(),
+      /LATCHKEY_SERVER_URL: must be an https:\/\/ URL/,
+    );
+    assert.equal(
+      loadAgentConfig({ ...ENV, LATCHKEY_SERVER_URL: 'http://127.0.0.1:3000' }).serverUrl,
+      'http://127.0.0.1:3000',
+    );
   });
 
   it('is fully described by agent/README.md', () => {
