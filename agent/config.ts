@@ -26,6 +26,8 @@ const agentVariables = {
     .string()
     .url()
     .refine((url) => {
+      // Runs even after .url() has failed; that failure is already reported.
+      if (!URL.canParse(url)) return true;
       const { protocol, hostname: host } = new URL(url);
       return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(host));
     }, 'must be an https:// URL (plain http is allowed only to this machine)'),
