@@ -592,6 +592,39 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
       await addAces(user.dn, `(OD;;RP;${GUID_TOKEN_GROUPS};;${serviceSid})`);
       await withProvider({}, (fresh) => assertProtected(fresh, user, 'unverifiable', /tokenGroups could not be read/));
     });
+
+    it('needs read access on users beyond what a hardened domain grants, and refuses until it has it', async () => {
+      // Samba provisions as Windows does by default: Authenticated Users are in this group, which may read
+      // userAccountControl, tokenGroups and the rest. Hardened domains take them out, as this test does.
+      const preWindows2000 = `CN=Pre-Windows 2000 Compatible Access,CN=Builtin,${dc.baseDn}`;
+      const authenticatedUsers = `CN=S-1-5-11,CN=ForeignSecurityPrincipals,${dc.baseDn}`;
+      const authorizationAccess = `CN=Windows Authorization Access Group,CN=Builtin,${dc.baseDn}`;
+      const ordinary = await newUser();
+      const privileged = await newUser();
+      await addMember(domainAdmins(), privileged.dn);
+      await admin.modify(preWindows2000, [change('delete', 'member', authenticatedUsers)]);
+      try {
+        // Each provider binds afresh: the service account's groups are fixed at bind time.
+        await withProvider({}, (hardened) =>
+          assertProtected(hardened, ordinary, 'unverifiable', /userAccountControl could not be read/),
+        );
+        // That group reads only tokenGroupsGlobalAndUniversal, which leaves out the built-in groups: not enough.
+        await addMember(authorizationAccess, dc.serviceAccount.dn);
+        await withProvider({}, (hardened) => assertProtected(hardened, ordinary, 'unverifiable', /could not be read/));
+
+        // What docs/plugins.md says to delegate: Read All Properties on descendant user objects of the OU.
+        const serviceSid = sidToString(await binaryAttribute(dc.serviceAccount.dn, 'objectSid'));
+        await addAces(dc.usersOu, `(OA;CIIO;RP;;${GUID_USER_CLASS};${serviceSid})`);
+        await withProvider({}, async (delegated) => {
+          await reset(delegated, ordinary.username, { password: 'Delegated!Read-1' });
+          await assertProtected(delegated, privileged, 'privileged-group', /Domain Admins/);
+        });
+        assert.equal(await bindError(ordinary.userPrincipalName, 'Delegated!Read-1'), undefined);
+      } finally {
+        await admin.modify(preWindows2000, [change('add', 'member', authenticatedUsers)]);
+        await admin.modify(authorizationAccess, [change('delete', 'member', dc.serviceAccount.dn)]).catch(() => {});
+      }
+    });
   });
 
   describe('lockout', () => {
