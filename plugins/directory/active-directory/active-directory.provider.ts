@@ -186,8 +186,8 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
       return {
         rule: 'unverifiable',
         detail:
-          'tokenGroups could not be read (the service account needs Read tokenGroups on user objects, which' +
-          ' membership of Windows Authorization Access Group does not give)',
+          'tokenGroups could not be read (delegate Read all user information on the OU to the service account;' +
+          ' membership of Windows Authorization Access Group is not enough)',
       };
     }
     const privileged = privilegedGroupIn(groups);

@@ -83,7 +83,7 @@ export function readObjectGuid(entry: Entry): string | null {
   return value && more.length === 0 ? guidToString(value) : null;
 }
 
-/** tokenGroups as SID strings; `null` when absent, empty, not binary or holding anything but well-formed SIDs. */
+/** A SID-valued attribute (tokenGroups, objectSid) as text; `null` when absent, empty, not bytes or malformed. */
 export function readSids(entry: Entry, name: string): string[] | null {
   const values = binaryValues(entry, name);
   if (!values || values.length === 0) return null;
