@@ -18,6 +18,7 @@ const messageErrors = [
 const directoryRefusals = [
   new directoryErrors.PasswordPolicyError('p', { reason: 'unknown' }),
   new directoryErrors.ProtectedAccountError('p', { username: 'u', dn: 'd' }),
+  new directoryErrors.AccountChangedError('p', { username: 'u', dn: 'd', expectedObjectGuid: 'g', objectGuid: 'h' }),
   new directoryErrors.UserNotFoundError('p', { username: 'u' }),
   new directoryErrors.AccountDisabledError('p', { username: 'u', dn: 'd' }),
   new directoryErrors.InsufficientRightsError('p', { operation: 'o' }),

@@ -53,6 +53,8 @@ export const FailureType = {
   // Directory providers' errors (plugins/directory/errors.ts), by class name.
   PasswordPolicyError: 'PasswordPolicyError',
   ProtectedAccountError: 'ProtectedAccountError',
+  /** The name now resolves to another AD object (objectGUID) than the one recorded at the first touch. */
+  AccountChangedError: 'AccountChangedError',
   UserNotFoundError: 'UserNotFoundError',
   AccountDisabledError: 'AccountDisabledError',
   InsufficientRightsError: 'InsufficientRightsError',
@@ -76,6 +78,7 @@ export const NON_RETRYABLE_DIRECTORY_ERRORS = [
   FailureType.DirectoryCommandRefused,
   FailureType.PasswordPolicyError,
   FailureType.ProtectedAccountError,
+  FailureType.AccountChangedError,
   FailureType.UserNotFoundError,
   FailureType.AccountDisabledError,
   FailureType.InsufficientRightsError,

@@ -9,11 +9,18 @@ export interface DirectoryProvider {
   /** Matches sAMAccountName or userPrincipalName exactly; `null` when nothing (or nothing unambiguous) matches. */
   findUser(username: string): Promise<DirectoryUser | null>;
 
-  /** Refuses protected (adminCount=1) and disabled accounts before writing anything. */
+  /**
+   * Refuses, before writing anything: another object than `expectedObjectGuid` (AccountChangedError), protected
+   * accounts (ProtectedAccountError: adminCount=1, a privileged or deny group, or what cannot be checked) and
+   * disabled ones.
+   */
   setPassword(request: SetPasswordRequest): Promise<SetPasswordResult>;
 
-  /** Clears a lockout; succeeds (with `wasLocked: false`) when the account was not locked. */
-  unlock(username: string, options?: { expectedObjectGuid?: string | null }): Promise<UnlockResult>;
+  /**
+   * Clears a lockout; succeeds (with `wasLocked: false`) when the account was not locked. Refuses what
+   * setPassword refuses.
+   */
+  unlock(username: string, options?: UnlockOptions): Promise<UnlockResult>;
 
   getLockoutState(username: string): Promise<LockoutState>;
 
@@ -28,6 +35,11 @@ export interface DirectoryProvider {
 
 export interface DirectoryUser {
   dn: string;
+  /**
+   * The object's objectGUID, lower-case 8-4-4-4-12 as Windows prints it. Unlike the DN or the names it survives
+   * renames and moves, and a recreated account gets a new one: it is what says "the same account".
+   */
+  objectGuid: string;
   sAMAccountName: string;
   userPrincipalName: string | null;
   displayName: string | null;
@@ -35,7 +47,10 @@ export interface DirectoryUser {
   enabled: boolean;
   /** Locked now, as the directory computes it; unlike lockoutTime this honours the lockout duration. */
   locked: boolean;
-  /** adminCount=1: a member (past or present) of a privileged group. */
+  /**
+   * adminCount=1: a member (past or present) of a privileged group. Only the cheap signal; setPassword and
+   * unlock also check group membership through tokenGroups, and refuse when they cannot.
+   */
   protected: boolean;
   /** `null` when the password has never been set or must be changed at next logon. */
   pwdLastSet: Date | null;
@@ -50,12 +65,21 @@ export interface SetPasswordRequest {
   mustChangeAtNextLogon: boolean;
   /** Clear a lockout in the same write. */
   unlock: boolean;
-  /** When given, the account found must be this very object; a recreated or renamed one is refused. */
+  /**
+   * The objectGUID recorded at the first touch. When given, an account with another GUID is refused with
+   * AccountChangedError; `null` or absent (the first touch) checks nothing, and the result says what was found.
+   */
+  expectedObjectGuid?: string | null;
+}
+
+export interface UnlockOptions {
+  /** As in SetPasswordRequest. */
   expectedObjectGuid?: string | null;
 }
 
 export interface SetPasswordResult {
   dn: string;
+  /** The object that was changed; record it at the first touch and pass it back as `expectedObjectGuid`. */
   objectGuid: string;
   /** The account was locked when the password was set (and is no longer, if `unlock` was asked for). */
   wasLocked: boolean;

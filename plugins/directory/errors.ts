@@ -60,20 +60,74 @@ export class PasswordPolicyError extends DirectoryError {
 }
 
 /**
- * adminCount=1 marks members (past or present) of privileged groups. Resetting them from a self-service
- * channel is the classic escalation path, so it is refused before any write unless explicitly allowed.
+ * Which rule refused an account:
+ * - `admin-count`: adminCount=1, the mark AdminSDHolder leaves on past or present members of protected groups;
+ *   lifted by allowProtectedAccounts.
+ * - `privileged-group`: tokenGroups holds a built-in privileged group (Domain, Enterprise or Schema Admins,
+ *   Administrators, Account, Server, Backup or Print Operators); never lifted.
+ * - `deny-group`: tokenGroups holds the directory's configured deny group; never lifted.
+ * - `unverifiable`: the service account could not read what the rules need, so the account is refused rather
+ *   than assumed ordinary.
+ */
+export type ProtectionRule = 'admin-count' | 'privileged-group' | 'deny-group' | 'unverifiable';
+
+/**
+ * Resetting a privileged account from a self-service channel is the classic escalation path, so it is refused
+ * before any write. `userMessage` is the same for every rule: it never says which group, let alone a SID.
  */
 export class ProtectedAccountError extends DirectoryError {
   readonly retryable = false;
   readonly code = 'protected_account';
   readonly userMessage =
     'This account is protected and cannot be reset or unlocked through self-service. Contact your IT helpdesk.';
+  readonly rule: ProtectionRule;
 
-  constructor(providerId: string, details: { username: string; dn: string }) {
+  /** `detail`: the group's name (privileged-group), its DN (deny-group), or what could not be read (unverifiable). */
+  constructor(providerId: string, details: { username: string; dn: string; rule?: ProtectionRule; detail?: string }) {
+    const rule = details.rule ?? 'admin-count';
+    const detail = details.detail ?? 'unknown';
+    const refused = `Refused to change "${details.username}" (${details.dn}): `;
+    const reasons: Record<ProtectionRule, string> = {
+      'admin-count':
+        'it is a protected account (adminCount=1), which Latchkey never resets or unlocks unless' +
+        ' allowProtectedAccounts is set for this directory. Reset it by hand, or clear a stale adminCount if the' +
+        ' account is no longer privileged.',
+      'privileged-group':
+        `it is a member (directly, nested or as its primary group) of the built-in privileged group ${detail}.` +
+        ' Latchkey never resets or unlocks members of Domain, Enterprise or Schema Admins, Administrators or the' +
+        ' Account, Server, Backup and Print Operators, whatever allowProtectedAccounts says. Reset it by hand.',
+      'deny-group':
+        `it is a member (directly or nested) of the directory's deny group ${detail} (AD_DENY_GROUP_DN).` +
+        ' Remove it from that group if it may use self-service, or reset it by hand.',
+      unverifiable:
+        `Latchkey could not verify that it is not privileged: ${detail}. An account that cannot be checked is` +
+        ' refused. Give the service account read access to user objects in the OU (see docs/plugins.md).',
+    };
+    super(refused + reasons[rule], providerId);
+    this.rule = rule;
+  }
+}
+
+/**
+ * The name now belongs to another directory object than the one Latchkey recorded at the first touch: the
+ * account was deleted and recreated, or renamed and its sAMAccountName given to someone else. Whoever enrolled
+ * for the old object must not get the new one's password.
+ */
+export class AccountChangedError extends DirectoryError {
+  readonly retryable = false;
+  readonly code = 'account_changed';
+  // As vague as UserNotFoundError's: the person asking may be the one the account was taken from.
+  readonly userMessage = 'We could not complete this request for that account. Contact your IT helpdesk.';
+
+  constructor(
+    providerId: string,
+    details: { username: string; dn: string; expectedObjectGuid: string; objectGuid: string },
+  ) {
     super(
-      `Refused to change "${details.username}" (${details.dn}): it is a protected account (adminCount=1), which` +
-        ' Latchkey never resets or unlocks unless allowProtectedAccounts is set for this directory.' +
-        ' Reset it by hand, or clear a stale adminCount if the account is no longer privileged.',
+      `Refused to change "${details.username}": it is now ${details.dn} (objectGUID ${details.objectGuid}), not` +
+        ` the account enrolled for it (objectGUID ${details.expectedObjectGuid}). The account was deleted and` +
+        ' recreated, or renamed and its name given to another object. Nothing was changed. If the new account' +
+        ' belongs to the same person, enroll them again.',
       providerId,
     );
   }

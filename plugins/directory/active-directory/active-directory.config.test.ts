@@ -39,6 +39,13 @@ describe('parseActiveDirectoryConfig', () => {
     assert.match(problems({ ...BASE, pinnedCertificateSha256: 'abc' }).join(), /SHA-256/);
   });
 
+  it('takes an optional deny group, which must be a DN', () => {
+    assert.equal(parseActiveDirectoryConfig(BASE).denyGroupDn, undefined);
+    const denyGroupDn = 'CN=No Self-Service,OU=Groups,DC=corp,DC=example';
+    assert.equal(parseActiveDirectoryConfig({ ...BASE, denyGroupDn }).denyGroupDn, denyGroupDn);
+    assert.match(problems({ ...BASE, denyGroupDn: 'No Self-Service' }).join(), /denyGroupDn: must be the DN/);
+  });
+
   it('never puts the bind password in its messages', () => {
     const found = problems({ ...BASE, url: 'ldap://dc1', bindPassword: 'S3cret!value' });
     assert.ok(found.length > 0);

@@ -35,8 +35,20 @@ export const activeDirectoryConfigSchema = z
       .string()
       .regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint: 64 hex digits, colons optional')
       .optional(),
-    /** adminCount=1 accounts are refused unless this is set. */
+    /**
+     * adminCount=1 accounts are refused unless this is set. It lifts only that rule (for accounts whose
+     * adminCount outlived their privilege): members of the built-in privileged groups or of denyGroupDn are
+     * refused regardless.
+     */
     allowProtectedAccounts: z.boolean().default(false),
+    /**
+     * A security group whose members (direct or nested) are never reset or unlocked, e.g. service accounts and
+     * custom admin groups. Resolved to its objectSid on every write; if it cannot be, every write is refused.
+     */
+    denyGroupDn: z
+      .string()
+      .regex(/^[^=,]+=[^,]/, 'must be the DN of a group, e.g. CN=No Self-Service,OU=Groups,DC=corp,DC=example')
+      .optional(),
     connectTimeoutMs: z.number().int().positive().default(5_000),
     operationTimeoutMs: z.number().int().positive().default(10_000),
   })
@@ -81,6 +93,7 @@ export const activeDirectoryEnv = providerEnv({
     AD_TLS_SERVER_NAME: z.string().optional(),
     AD_CERT_SHA256: z.string().optional(),
     AD_ALLOW_PROTECTED_ACCOUNTS: flag(false),
+    AD_DENY_GROUP_DN: z.string().optional(),
   },
   detectedBy: 'AD_URL',
   schema: activeDirectoryConfigSchema,
@@ -94,6 +107,7 @@ export const activeDirectoryEnv = providerEnv({
     tlsServerName: 'AD_TLS_SERVER_NAME',
     pinnedCertificateSha256: 'AD_CERT_SHA256',
     allowProtectedAccounts: 'AD_ALLOW_PROTECTED_ACCOUNTS',
+    denyGroupDn: 'AD_DENY_GROUP_DN',
   },
   toInput: (vars, _shared: object, problems) => ({
     url: vars.AD_URL,
@@ -105,6 +119,8 @@ export const activeDirectoryEnv = providerEnv({
     tlsServerName: vars.AD_TLS_SERVER_NAME,
     pinnedCertificateSha256: vars.AD_CERT_SHA256,
     allowProtectedAccounts: vars.AD_ALLOW_PROTECTED_ACCOUNTS,
+    // An empty variable means "no deny group", as an unset one does.
+    denyGroupDn: vars.AD_DENY_GROUP_DN || undefined,
   }),
 });
 

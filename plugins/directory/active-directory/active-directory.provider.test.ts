@@ -4,9 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rootCertificates } from 'node:tls';
-import { Client, type ClientOptions } from 'ldapts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Attribute, Change, Client, type ClientOptions } from 'ldapts';
 import { directoryConfigOf, startSambaDc, type SambaDc } from '../../../test/support/samba';
+import type { SetPasswordRequest } from '../directory-provider';
 import {
+  AccountChangedError,
   AccountDisabledError,
   DirectoryConfigurationError,
   DirectoryUnavailableError,
@@ -17,7 +21,13 @@ import {
 } from '../errors';
 import type { ActiveDirectoryConfigInput } from './active-directory.config';
 import { ActiveDirectoryProvider } from './active-directory.provider';
+import { CANONICAL_GUID, guidToString, sidToString } from './object-ids';
 import { bindSubCode } from './to-provider-error';
+
+const run = promisify(execFile);
+/** Schema GUIDs: the tokenGroups attribute and the user class. */
+const GUID_TOKEN_GROUPS = 'b7c69e6d-2cc7-11d2-854e-00a0c983f608';
+const GUID_USER_CLASS = 'bf967aba-0de6-11d0-a285-00aa003049e2';
 
 /**
  * Runs against a real Samba AD DC. Every change is checked by binding as the user afterwards, because a
@@ -26,6 +36,8 @@ import { bindSubCode } from './to-provider-error';
 describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () => {
   let dc: SambaDc;
   let provider: ActiveDirectoryProvider;
+  /** Administrator's own connection, for the changes an attacker or a colleague would make in AD. */
+  let admin: Client;
   const clientsCreated: Client[] = [];
   let userCount = 0;
 
@@ -65,8 +77,85 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     }
   }
 
+  const change = (operation: 'add' | 'delete' | 'replace', type: string, ...values: string[]) =>
+    new Change({ operation, modification: new Attribute({ type, values }) });
+
+  async function binaryAttribute(dn: string, name: string): Promise<Buffer> {
+    const { searchEntries } = await admin.search(dn, {
+      scope: 'base',
+      attributes: [name],
+      explicitBufferAttributes: [name],
+    });
+    const value = searchEntries[0]?.[name];
+    assert.ok(Buffer.isBuffer(value), `${name} of ${dn} read as bytes`);
+    return value;
+  }
+
+  const guidOf = async (dn: string) => guidToString(await binaryAttribute(dn, 'objectGUID'))!;
+
+  async function newGroup(name: string, options: { distribution?: boolean } = {}): Promise<string> {
+    const dn = `CN=${name},CN=Users,${dc.baseDn}`;
+    // Global security group (0x80000002), or a global distribution group (2).
+    await admin.add(dn, {
+      objectClass: ['top', 'group'],
+      sAMAccountName: name,
+      groupType: options.distribution ? '2' : '-2147483646',
+    });
+    return dn;
+  }
+
+  const addMember = (groupDn: string, memberDn: string) => admin.modify(groupDn, [change('add', 'member', memberDn)]);
+
+  /** Adds ACEs to an object's security descriptor, as an AD admin would with dsacls. */
+  async function addAces(dn: string, sddl: string): Promise<void> {
+    await run('samba-tool', [
+      'dsacl',
+      'set',
+      '-H',
+      join(dc.dir, 'private', 'sam.ldb'),
+      '-s',
+      join(dc.dir, 'etc', 'smb.conf'),
+      `--objectdn=${dn}`,
+      `--sddl=${sddl}`,
+    ]);
+  }
+
+  const reset = (p: ActiveDirectoryProvider, username: string, extra: Partial<SetPasswordRequest> = {}) =>
+    p.setPassword({ username, password: 'Taken!Over-123', mustChangeAtNextLogon: false, unlock: true, ...extra });
+
+  const refusalOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => assert.fail('expected a refusal'),
+      (error: unknown) => error,
+    );
+
+  /** Tries a reset and an unlock; both must be refused with ProtectedAccountError for `rule`, changing nothing. */
+  async function assertProtected(
+    p: ActiveDirectoryProvider,
+    user: { dn: string; username: string; userPrincipalName: string; password: string },
+    rule: string,
+    message: RegExp,
+  ): Promise<void> {
+    const before = await dc.readAttributes(user.dn, ['pwdLastSet', 'whenChanged']);
+    for (const attempt of [reset(p, user.username), p.unlock(user.username)]) {
+      const error = await refusalOf(attempt);
+      assert.ok(error instanceof ProtectedAccountError, `${user.username}: ${String(error)}`);
+      assert.equal(error.rule, rule);
+      assert.match(error.message, message);
+      assert.doesNotMatch(error.userMessage, /S-1-|group|admin/i, 'the user is told neither the rule nor a SID');
+      assert.doesNotMatch(error.message, /S-1-/, 'nor is the technician given SIDs');
+    }
+    assert.deepEqual(await dc.readAttributes(user.dn, ['pwdLastSet', 'whenChanged']), before);
+    assert.equal(await bindError(user.userPrincipalName, user.password), undefined, 'the old password still works');
+  }
+
   before(async () => {
     dc = await startSambaDc();
+    admin = new Client({
+      url: dc.url,
+      tlsOptions: { ca: dc.caPem, servername: dc.serverName, minVersion: 'TLSv1.2' },
+    });
+    await admin.bind(dc.adminDn, dc.adminPassword);
     provider = new ActiveDirectoryProvider(configFor(), {
       createClient: (options: ClientOptions) => {
         const client = new Client(options);
@@ -77,6 +166,7 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
   });
 
   after(async () => {
+    await admin?.unbind();
     await provider?.close();
     await dc?.stop();
   });
@@ -226,7 +316,7 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
         mustChangeAtNextLogon: false,
         unlock: false,
       });
-      assert.deepEqual(result, { dn: user.dn, wasLocked: false });
+      assert.deepEqual(result, { dn: user.dn, objectGuid: await guidOf(user.dn), wasLocked: false });
       assert.equal(await bindError(user.userPrincipalName, 'Fresh!Reset-2024'), undefined);
       assert.equal(await bindError(user.userPrincipalName, user.password), '52e');
     });
@@ -352,6 +442,191 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
     });
   });
 
+  describe('which account: objectGUID', () => {
+    it('returns the objectGUID in the form AD itself resolves, and keeps it across calls and renames', async () => {
+      const user = await newUser();
+      const found = await provider.findUser(user.username);
+      assert.ok(found);
+      assert.match(found.objectGuid, CANONICAL_GUID);
+      // The independent check of the byte order: AD resolves <GUID=…> only for the right text form.
+      const { searchEntries } = await admin.search(`<GUID=${found.objectGuid}>`, {
+        scope: 'base',
+        attributes: ['sAMAccountName'],
+      });
+      assert.equal(searchEntries[0]?.dn, user.dn);
+
+      const first = await reset(provider, user.username, { expectedObjectGuid: null, password: 'Guid!Reset-1' });
+      assert.equal(first.objectGuid, found.objectGuid);
+      assert.equal((await provider.unlock(user.username)).objectGuid, found.objectGuid);
+      // A rename (new CN) is the same object: the recorded GUID still matches, in either case.
+      await admin.modifyDN(user.dn, `CN=${user.username}-renamed`);
+      for (const expectedObjectGuid of [found.objectGuid, found.objectGuid.toUpperCase()]) {
+        const again = await reset(provider, user.username, { expectedObjectGuid, password: 'Guid!Reset-2' });
+        assert.equal(again.objectGuid, found.objectGuid);
+        assert.equal(again.dn, `CN=${user.username}-renamed,${dc.usersOu}`);
+      }
+      assert.equal(
+        (await provider.unlock(user.username, { expectedObjectGuid: found.objectGuid })).objectGuid,
+        found.objectGuid,
+      );
+      assert.equal(await bindError(user.userPrincipalName, 'Guid!Reset-2'), undefined);
+    });
+
+    it('refuses an account deleted and recreated under the same name, changing neither', async () => {
+      const original = await newUser();
+      const enrolledGuid = (await reset(provider, original.username, { password: 'First!Touch-1' })).objectGuid;
+      await admin.del(original.dn);
+      const recreated = {
+        ...(await dc.createUser(original.username, 'Someone!Else-1', { displayName: `${original.username} 2` })),
+        password: 'Someone!Else-1',
+      };
+      assert.notEqual(await guidOf(recreated.dn), enrolledGuid);
+      const before = await dc.readAttributes(recreated.dn, ['pwdLastSet', 'whenChanged']);
+
+      for (const attempt of [
+        reset(provider, original.username, { expectedObjectGuid: enrolledGuid }),
+        provider.unlock(original.username, { expectedObjectGuid: enrolledGuid }),
+      ]) {
+        const error = await refusalOf(attempt);
+        assert.ok(error instanceof AccountChangedError, String(error));
+        assert.equal(error.code, 'account_changed');
+        assert.equal(error.retryable, false);
+        assert.match(error.message, new RegExp(enrolledGuid));
+        assert.doesNotMatch(error.userMessage, new RegExp(`${original.username}|[0-9a-f]{8}-`));
+      }
+      assert.deepEqual(await dc.readAttributes(recreated.dn, ['pwdLastSet', 'whenChanged']), before);
+      assert.equal(await bindError(recreated.userPrincipalName, recreated.password), undefined);
+    });
+
+    it('refuses when the name was moved to another object, changing neither account', async () => {
+      const original = await newUser();
+      const enrolledGuid = (await provider.findUser(original.username))!.objectGuid;
+      // The enrolled account is renamed away and a new one takes its sAMAccountName and UPN.
+      await admin.modify(original.dn, [
+        change('replace', 'sAMAccountName', `${original.username}-old`),
+        change('replace', 'userPrincipalName', `${original.username}-old@${dc.realm.toLowerCase()}`),
+      ]);
+      const newcomer = await dc.createUser(original.username, 'New!Comer-123', {
+        displayName: `${original.username} newcomer`,
+      });
+
+      const error = await refusalOf(reset(provider, original.username, { expectedObjectGuid: enrolledGuid }));
+      assert.ok(error instanceof AccountChangedError, String(error));
+      assert.match(error.message, new RegExp(newcomer.dn.split(',')[0]!));
+      assert.equal(await bindError(newcomer.userPrincipalName, 'New!Comer-123'), undefined);
+      assert.equal(await bindError(original.dn, original.password), undefined);
+    });
+  });
+
+  describe('protected accounts beyond adminCount', () => {
+    const domainAdmins = () => `CN=Domain Admins,CN=Users,${dc.baseDn}`;
+
+    it('refuses a Domain Admins member whose adminCount was cleared, even with allowProtectedAccounts', async () => {
+      const user = await newUser({ adminCount: true });
+      await addMember(domainAdmins(), user.dn);
+      await admin.modify(user.dn, [change('delete', 'adminCount')]);
+      assert.equal((await dc.readAttributes(user.dn, ['adminCount'])).adminCount, undefined, 'adminCount is gone');
+      assert.equal((await provider.findUser(user.username))?.protected, false, 'so adminCount alone would pass it');
+
+      await assertProtected(provider, user, 'privileged-group', /privileged group Domain Admins/);
+      await withProvider({ allowProtectedAccounts: true }, (permissive) =>
+        assertProtected(permissive, user, 'privileged-group', /Domain Admins/),
+      );
+    });
+
+    it('refuses members of Backup Operators, and nested members of Administrators', async () => {
+      const backup = await newUser();
+      await addMember(`CN=Backup Operators,CN=Builtin,${dc.baseDn}`, backup.dn);
+      await assertProtected(provider, backup, 'privileged-group', /Backup Operators/);
+
+      const team = await newGroup('Server Team');
+      await addMember(`CN=Administrators,CN=Builtin,${dc.baseDn}`, team);
+      const nested = await newUser();
+      await addMember(team, nested.dn);
+      await assertProtected(provider, nested, 'privileged-group', /Administrators/);
+    });
+
+    it('refuses direct and nested members of the configured deny group, and resets everyone else', async () => {
+      const denyGroup = await newGroup('No Self-Service');
+      const inner = await newGroup('Service Accounts');
+      await addMember(denyGroup, inner);
+      const direct = await newUser();
+      const nested = await newUser();
+      const ordinary = await newUser();
+      await addMember(denyGroup, direct.dn);
+      await addMember(inner, nested.dn);
+
+      await withProvider({ denyGroupDn: denyGroup }, async (guarded) => {
+        await assertProtected(guarded, direct, 'deny-group', /deny group CN=No Self-Service/);
+        await assertProtected(guarded, nested, 'deny-group', /deny group CN=No Self-Service/);
+        const result = await reset(guarded, ordinary.username, { password: 'Ordinary!Reset-1' });
+        assert.equal(result.objectGuid, await guidOf(ordinary.dn));
+      });
+      assert.equal(await bindError(ordinary.userPrincipalName, 'Ordinary!Reset-1'), undefined);
+    });
+
+    it('refuses every write when the deny group is missing or is a distribution group', async () => {
+      const user = await newUser();
+      const distribution = await newGroup('Mailing List', { distribution: true });
+      for (const [denyGroupDn, why] of [
+        [`CN=Deleted Long Ago,CN=Users,${dc.baseDn}`, /does not exist/],
+        [distribution, /not a security group/],
+        [user.dn, /is not a group/],
+      ] as const) {
+        await withProvider({ denyGroupDn }, async (misconfigured) => {
+          for (const attempt of [reset(misconfigured, user.username), misconfigured.unlock(user.username)]) {
+            const error = await refusalOf(attempt);
+            assert.ok(error instanceof DirectoryConfigurationError, String(error));
+            assert.match(error.message, why);
+            assert.match(error.message, /AD_DENY_GROUP_DN/);
+          }
+        });
+      }
+      assert.equal(await bindError(user.userPrincipalName, user.password), undefined);
+    });
+
+    it('refuses an account whose tokenGroups the service account cannot read', async () => {
+      const user = await newUser();
+      const serviceSid = sidToString(await binaryAttribute(dc.serviceAccount.dn, 'objectSid'));
+      // An explicit deny on reading tokenGroups for this one account, as a hardened ACL would have.
+      await addAces(user.dn, `(OD;;RP;${GUID_TOKEN_GROUPS};;${serviceSid})`);
+      await withProvider({}, (fresh) => assertProtected(fresh, user, 'unverifiable', /tokenGroups could not be read/));
+    });
+
+    it('needs read access on users beyond what a hardened domain grants, and refuses until it has it', async () => {
+      // Samba provisions as Windows does by default: Authenticated Users are in this group, which may read
+      // userAccountControl, tokenGroups and the rest. Hardened domains take them out, as this test does.
+      const preWindows2000 = `CN=Pre-Windows 2000 Compatible Access,CN=Builtin,${dc.baseDn}`;
+      const authenticatedUsers = `CN=S-1-5-11,CN=ForeignSecurityPrincipals,${dc.baseDn}`;
+      const authorizationAccess = `CN=Windows Authorization Access Group,CN=Builtin,${dc.baseDn}`;
+      const ordinary = await newUser();
+      const privileged = await newUser();
+      await addMember(domainAdmins(), privileged.dn);
+      await admin.modify(preWindows2000, [change('delete', 'member', authenticatedUsers)]);
+      try {
+        // Each provider binds afresh: the service account's groups are fixed at bind time.
+        await withProvider({}, (hardened) =>
+          assertProtected(hardened, ordinary, 'unverifiable', /userAccountControl could not be read/),
+        );
+        // That group reads only tokenGroupsGlobalAndUniversal, which leaves out the built-in groups: not enough.
+        await addMember(authorizationAccess, dc.serviceAccount.dn);
+        await withProvider({}, (hardened) => assertProtected(hardened, ordinary, 'unverifiable', /could not be read/));
+
+        // What docs/plugins.md says to delegate: Read All Properties on descendant user objects of the OU.
+        const serviceSid = sidToString(await binaryAttribute(dc.serviceAccount.dn, 'objectSid'));
+        await addAces(dc.usersOu, `(OA;CIIO;RP;;${GUID_USER_CLASS};${serviceSid})`);
+        await withProvider({}, async (delegated) => {
+          await reset(delegated, ordinary.username, { password: 'Delegated!Read-1' });
+          await assertProtected(delegated, privileged, 'privileged-group', /Domain Admins/);
+        });
+        assert.equal(await bindError(ordinary.userPrincipalName, 'Delegated!Read-1'), undefined);
+      } finally {
+        await admin.modify(preWindows2000, [change('add', 'member', authenticatedUsers)]);
+        await admin.modify(authorizationAccess, [change('delete', 'member', dc.serviceAccount.dn)]).catch(() => {});
+      }
+    });
+  });
+
   describe('lockout', () => {
     async function lockOut(user: { userPrincipalName: string; password: string }) {
       for (let attempt = 1; attempt <= 3; attempt += 1) {
@@ -379,7 +654,8 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
       assert.ok(listed, 'listed as locked');
       assert.equal(listed.badPwdCount, 3);
 
-      assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, wasLocked: true });
+      const objectGuid = await guidOf(user.dn);
+      assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, objectGuid, wasLocked: true });
       assert.deepEqual(await provider.getLockoutState(user.username), {
         locked: false,
         lockoutTime: null,
@@ -387,7 +663,11 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
       });
       assert.ok(!(await provider.listLockedAccounts()).some((account) => account.dn === user.dn));
       assert.equal(await bindError(user.userPrincipalName, user.password), undefined);
-      assert.deepEqual(await provider.unlock(user.username), { dn: user.dn, wasLocked: false }, 'unlock is idempotent');
+      assert.deepEqual(
+        await provider.unlock(user.username),
+        { dn: user.dn, objectGuid, wasLocked: false },
+        'unlock is idempotent',
+      );
     });
 
     it('unlocks in the same write as a reset when asked, and not otherwise', async () => {
@@ -407,7 +687,7 @@ describe('ActiveDirectoryProvider against Samba AD', { timeout: 180_000 }, () =>
         mustChangeAtNextLogon: false,
         unlock: true,
       });
-      assert.deepEqual(result, { dn: user.dn, wasLocked: true });
+      assert.deepEqual(result, { dn: user.dn, objectGuid: await guidOf(user.dn), wasLocked: true });
       assert.equal(await bindError(user.userPrincipalName, 'Unlocked!Reset-2'), undefined);
     });
 
