@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
+import { Client as LdapClient } from 'ldapts';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { commandSigningKey, signDirectoryCommand } from '../../common/crypto/directory-command';
 import type { DirectoryCommand } from '../../common/domain/directory-command';
@@ -213,5 +214,25 @@ describe('a reset happens only when Latchkey asked for it', () => {
     await assert.rejects(dc.bind(userA.upn, userA.initialPassword), /data 52e/, 'the old password no longer works');
     const [row] = await stack.database.db('users').where({ id: userA.userId });
     assert.ok(row.directory_object_guid, 'the first reset remembered the directory object');
+  });
+
+  it('refuses to reset an account recreated under the same name after the first reset', async () => {
+    // userA's first reset (above) remembered its directory object; the account is now deleted and recreated.
+    const admin = new LdapClient({
+      url: dc.url,
+      tlsOptions: { ca: dc.caPem, servername: dc.serverName, minVersion: 'TLSv1.2' },
+    });
+    await admin.bind(dc.adminDn, dc.adminPassword);
+    try {
+      await admin.del(userA.dn);
+    } finally {
+      await admin.unbind();
+    }
+    const newPassword = `Recreated#${randomUUID().slice(0, 8)}A1`;
+    const recreated = await dc.createUser(userA.username, newPassword, { mail: userA.email });
+    const reset = await userA.api('POST', `/clients/${tenantA.clientId}/users/${userA.userId}/reset-password`);
+    assert.equal(reset.body.status, 'failed', JSON.stringify(reset.body));
+    assert.equal(reset.body.code, 'account_changed');
+    await dc.bind(recreated.userPrincipalName, newPassword);
   });
 });
