@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../../scripts/lib/free-port';
+import { say } from '../../scripts/lib/say';
 
 const run = promisify(execFile);
 
@@ -15,6 +16,17 @@ interface TlsFiles {
   /** A certificate from a CA the server does not trust. */
   rogueCert: string;
   rogueKey: string;
+}
+
+/** Temporal's own JWT claim mapper and authorizer ("default"), with signing keys from a JWKS URL. */
+export interface TemporalAuthorization {
+  jwksUrl: string;
+  /** A token with enough rights to describe `temporal-system`, for the start-up probe. */
+  probeToken: string;
+}
+
+export interface TlsTemporalServerOptions {
+  authorization?: TemporalAuthorization;
 }
 
 export interface TlsTemporalServer {
@@ -67,9 +79,26 @@ async function makeCertificates(dir: string): Promise<TlsFiles & { serverCert: s
   };
 }
 
-function serverConfig(ports: number[], files: Awaited<ReturnType<typeof makeCertificates>>, root: string): string {
+function authorizationConfig(authorization: TemporalAuthorization | undefined): string {
+  if (!authorization) return '';
+  return `
+  authorization:
+    jwtKeyProvider:
+      keySourceURIs: [${authorization.jwksUrl}]
+      refreshInterval: 1m
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default`;
+}
+
+function serverConfig(
+  ports: number[],
+  files: Awaited<ReturnType<typeof makeCertificates>>,
+  root: string,
+  authorization: TemporalAuthorization | undefined,
+): string {
   const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership] = ports;
-  const [worker, workerMembership] = ports.slice(7);
+  const [worker, workerMembership, internalFrontend, internalFrontendHttp, internalFrontendMembership] = ports.slice(7);
   const sqlite = (name: string) => `
     ${name}:
       sql:
@@ -110,9 +139,15 @@ global:
       keyFile: ${files.serverKey}
       client:
         serverName: localhost
-        rootCaFiles: [${files.ca}]
+        rootCaFiles: [${files.ca}]${authorizationConfig(authorization)}
 services:
-  frontend:${service(frontend!, frontendMembership!, `\n      httpPort: ${frontendHttp}`)}
+  frontend:${service(frontend!, frontendMembership!, `\n      httpPort: ${frontendHttp}`)}${
+    // With an authorizer, the server's own system worker (and its Nexus dispatch) must not go through the public
+    // frontend, where it has no token: it uses an internal frontend on loopback, which trusts its callers.
+    authorization
+      ? `\n  internal-frontend:${service(internalFrontend!, internalFrontendMembership!, `\n      httpPort: ${internalFrontendHttp}`)}`
+      : ''
+  }
   history:${service(history!, historyMembership!)}
   matching:${service(matching!, matchingMembership!)}
   worker:${service(worker!, workerMembership!)}
@@ -136,27 +171,35 @@ dynamicConfigClient:
 `;
 }
 
+function startArguments(root: string, authorized: boolean): string[] {
+  const common = ['--root', root, '--config', 'config', '--env', 'test'];
+  // Without an authorizer the server must be told that none is meant.
+  if (!authorized) return [...common, '--allow-no-auth', 'start'];
+  // The internal frontend is not among the services `start` runs by default.
+  const services = ['frontend', 'internal-frontend', 'history', 'matching', 'worker'];
+  return [...common, 'start', ...services.flatMap((name) => ['--service', name])];
+}
+
 /**
  * The full Temporal server (not the dev server, which has no TLS), on in-memory SQLite, whose frontend requires
- * TLS and a client certificate from its own CA. Built by `npm test` (TEMPORAL_SERVER_PATH).
+ * TLS and a client certificate from its own CA, and with `authorization`, a JWT with the right permissions too.
+ * Built by `npm test` (TEMPORAL_SERVER_PATH).
  */
-export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
+export async function startTlsTemporalServer(options: TlsTemporalServerOptions = {}): Promise<TlsTemporalServer> {
   const binary = process.env.TEMPORAL_SERVER_PATH;
   if (!binary) throw new Error('Run with `npm test`, which builds the Temporal server and sets TEMPORAL_SERVER_PATH.');
   const root = await mkdtemp(join(tmpdir(), 'latchkey-temporal-tls-'));
   const files = await makeCertificates(root);
-  const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: 12 }, () => freePort()));
   await mkdir(join(root, 'config'));
   await writeFile(
     join(root, 'config', 'dynamicconfig.yaml'),
     'frontend.enableUpdateWorkflowExecution:\n  - value: true\n',
   );
-  await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root));
-  const child: ChildProcess = spawn(
-    binary,
-    ['--root', root, '--config', 'config', '--env', 'test', '--allow-no-auth', 'start'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root, options.authorization));
+  const child: ChildProcess = spawn(binary, startArguments(root, options.authorization !== undefined), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-4000);
@@ -164,6 +207,9 @@ export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const address = `127.0.0.1:${ports[0]}`;
+  const started = Date.now();
+  const kind = options.authorization ? 'mTLS and the JWT authorizer' : 'mTLS';
+  say(`Starting the Temporal server (${kind}) on ${address}…`);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -187,10 +233,16 @@ export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
       throw new Error(`the Temporal server exited with code ${child.exitCode} while starting:\n${output}`);
     }
     try {
-      const connection = await Connection.connect({ address, tls, connectTimeout: 1_000 });
+      const connection = await Connection.connect({
+        address,
+        tls,
+        connectTimeout: 1_000,
+        ...(options.authorization ? { apiKey: options.authorization.probeToken } : {}),
+      });
       try {
         // The system namespace exists once the server has finished its own start-up.
         await connection.workflowService.describeNamespace({ namespace: 'temporal-system' });
+        say(`The Temporal server (${kind}) answered after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
         return { address, serverName: 'localhost', files, stop };
       } finally {
         await connection.close();
