@@ -79,6 +79,23 @@ async function makeCertificates(dir: string): Promise<TlsFiles & { serverCert: s
   };
 }
 
+/**
+ * mTLS between the server's own services. Needed with the internal frontend: its HTTP port (where the history
+ * service sends Nexus requests) serves the frontend's TLS, and the caller uses the internode client settings.
+ */
+function internodeTls(files: Awaited<ReturnType<typeof makeCertificates>>): string {
+  return `
+    internode:
+      server:
+        certFile: ${files.serverCert}
+        keyFile: ${files.serverKey}
+        requireClientAuth: true
+        clientCaFiles: [${files.ca}]
+      client:
+        serverName: localhost
+        rootCaFiles: [${files.ca}]`;
+}
+
 function authorizationConfig(authorization: TemporalAuthorization | undefined): string {
   if (!authorization) return '';
   return `
@@ -139,7 +156,7 @@ global:
       keyFile: ${files.serverKey}
       client:
         serverName: localhost
-        rootCaFiles: [${files.ca}]${authorizationConfig(authorization)}
+        rootCaFiles: [${files.ca}]${authorization ? internodeTls(files) : ''}${authorizationConfig(authorization)}
 services:
   frontend:${service(frontend!, frontendMembership!, `\n      httpPort: ${frontendHttp}`)}${
     // With an authorizer, the server's own system worker (and its Nexus dispatch) must not go through the public
@@ -171,6 +188,17 @@ dynamicConfigClient:
 `;
 }
 
+function dynamicConfig(ports: number[]): string {
+  // Every Nexus operation carries a callback URL, even one that completes at once; the server refuses to start one
+  // without this template. Callbacks stay inside the cluster: the internal frontend's HTTP port.
+  const callbacks = `http://127.0.0.1:${ports[10]}/namespaces/{{.NamespaceName}}/nexus/callback`;
+  return `frontend.enableUpdateWorkflowExecution:
+  - value: true
+component.nexusoperations.callback.endpoint.template:
+  - value: ${callbacks}
+`;
+}
+
 function startArguments(root: string, authorized: boolean): string[] {
   const common = ['--root', root, '--config', 'config', '--env', 'test'];
   // Without an authorizer the server must be told that none is meant.
@@ -192,10 +220,7 @@ export async function startTlsTemporalServer(options: TlsTemporalServerOptions =
   const files = await makeCertificates(root);
   const ports = await Promise.all(Array.from({ length: 12 }, () => freePort()));
   await mkdir(join(root, 'config'));
-  await writeFile(
-    join(root, 'config', 'dynamicconfig.yaml'),
-    'frontend.enableUpdateWorkflowExecution:\n  - value: true\n',
-  );
+  await writeFile(join(root, 'config', 'dynamicconfig.yaml'), dynamicConfig(ports));
   await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root, options.authorization));
   const child: ChildProcess = spawn(binary, startArguments(root, options.authorization !== undefined), {
     stdio: ['ignore', 'pipe', 'pipe'],
