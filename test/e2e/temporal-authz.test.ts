@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import * as nexus from 'nexus-rpc';
 import { Problems } from '../../common/env';
 import { readTemporalTransport, temporalConnectionOptions } from '../../common/temporal/connection';
@@ -29,6 +29,9 @@ const CENTRAL_QUEUE = 'latchkey-central';
 /** A client's agent queue inside the central namespace: the layout docs/deployment.md rejects. */
 const SHARED_AGENT_QUEUE = 'latchkey-agent-acme';
 const NEXUS_ENDPOINT = 'latchkey-client-acme';
+/** A second client, with its own namespace, endpoint and agent. */
+const OTHER_NS = 'latchkey-client-globex';
+const OTHER_ENDPOINT = 'latchkey-client-globex';
 const NEXUS_QUEUE = 'latchkey-agent';
 const PERMISSION_DENIED = grpcStatus[grpcStatus.PERMISSION_DENIED];
 
@@ -72,6 +75,7 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
   /** The API and worker replicas: writer on the central namespace, nothing else. */
   let centralToken: string;
   let central: Client;
+  let workflowBundle: WorkflowBundle;
 
   const token = (sub: string, ...permissions: string[]) => signer.token({ sub, permissions });
 
@@ -113,14 +117,20 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
     server = await startTlsTemporalServer({ authorization: { jwksUrl: jwks.url, probeToken: adminToken } });
     admin = connect(adminToken);
     const retention = msToTs(loadTemporalSettings().retentionMs);
-    for (const namespace of [CENTRAL, CLIENT_NS]) {
+    for (const namespace of [CENTRAL, CLIENT_NS, OTHER_NS]) {
       await admin.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: retention });
     }
-    await admin.operatorService.createNexusEndpoint({
-      spec: {
-        name: NEXUS_ENDPOINT,
-        target: { worker: { namespace: CLIENT_NS, taskQueue: NEXUS_QUEUE } },
-      },
+    for (const [name, namespace] of [
+      [NEXUS_ENDPOINT, CLIENT_NS],
+      [OTHER_ENDPOINT, OTHER_NS],
+    ]) {
+      await admin.operatorService.createNexusEndpoint({
+        spec: { name, target: { worker: { namespace, taskQueue: NEXUS_QUEUE } } },
+      });
+    }
+    workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../support/authz-workflows'),
+      logger: new DefaultLogger('WARN'),
     });
 
     centralToken = token('latchkey-central', `${CENTRAL}:write`);
@@ -128,7 +138,7 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
       connection: await nativeConnect(centralToken),
       namespace: CENTRAL,
       taskQueue: CENTRAL_QUEUE,
-      workflowsPath: require.resolve('../support/authz-workflows'),
+      workflowBundle,
     });
     centralRun = centralWorker.run();
     central = new Client({ connection: connect(centralToken), namespace: CENTRAL });
@@ -167,6 +177,10 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
         `the right token still gets in after ${what}`,
       );
     }
+    // `exp` is optional to the server (golang-jwt's MapClaims.Valid): a token without one never expires, so the
+    // signer must always set it.
+    const forever = signer.token({ ...claims, expiresIn: null });
+    assert.equal(await outcome(() => connect(forever).workflowService.describeNamespace({ namespace: CENTRAL })), 'ok');
   });
 
   it('grants the "worker" role nothing but health checks in v1.29.1: not even polling its queue', async () => {
@@ -385,5 +399,66 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
       }),
     );
     assert.equal(answer, 'agent-acme in its namespace');
+  });
+
+  it("cannot reach another client's namespace, but can send that client's agent a Nexus operation", async () => {
+    const agentToken = token('agent-acme', `${CLIENT_NS}:write`);
+    const agentConnection = connect(agentToken);
+    const denied: Array<[string, () => Promise<unknown>]> = [
+      [
+        "poll the other client's Nexus queue",
+        () =>
+          briefly(agentConnection, () =>
+            agentConnection.workflowService.pollNexusTaskQueue({
+              namespace: OTHER_NS,
+              taskQueue: { name: NEXUS_QUEUE },
+            }),
+          ),
+      ],
+      [
+        "describe the other client's namespace",
+        () => agentConnection.workflowService.describeNamespace({ namespace: OTHER_NS }),
+      ],
+      [
+        "start a workflow in the other client's namespace",
+        () =>
+          new Client({ connection: agentConnection, namespace: OTHER_NS }).workflow.start(countPokes, {
+            taskQueue: NEXUS_QUEUE,
+            workflowId: `authz-forged-${randomUUID()}`,
+          }),
+      ],
+    ];
+    for (const [what, call] of denied) {
+      assert.equal(await outcome(call), PERMISSION_DENIED, what);
+      assert.equal(await outcome(() => admin.workflowService.describeNamespace({ namespace: OTHER_NS })), 'ok');
+    }
+
+    // Open-source Temporal puts no caller restriction on an endpoint: a workflow in any namespace may call any
+    // endpoint. So an agent that runs its own workflow worker in its own namespace reaches the other client's
+    // agent, and only that agent's check of Latchkey's signature (docs/security.md) stands in the way.
+    const otherAgent = await Worker.create({
+      connection: await nativeConnect(token('agent-globex', `${OTHER_NS}:write`)),
+      namespace: OTHER_NS,
+      taskQueue: NEXUS_QUEUE,
+      nexusServices: [nexus.serviceHandler(agentService, { whoAmI: async () => 'agent-globex' })],
+    });
+    const rogueWorker = await Worker.create({
+      connection: await nativeConnect(agentToken),
+      namespace: CLIENT_NS,
+      taskQueue: 'rogue-workflows',
+      workflowBundle,
+    });
+    const rogue = new Client({ connection: agentConnection, namespace: CLIENT_NS });
+    const answer = await otherAgent.runUntil(
+      rogueWorker.runUntil(
+        rogue.workflow.execute(askAgentByNexus, {
+          taskQueue: 'rogue-workflows',
+          workflowId: `authz-cross-client-${randomUUID()}`,
+          args: [OTHER_ENDPOINT],
+          workflowExecutionTimeout: '60 seconds',
+        }),
+      ),
+    );
+    assert.equal(answer, 'agent-globex');
   });
 });

@@ -6,8 +6,8 @@ export interface TemporalJwtClaims {
   sub: string;
   /** `<namespace>:<read|write|worker|admin>`; the namespace `temporal-system` means the whole cluster. */
   permissions: string[];
-  /** Seconds from now; negative makes a token that has already expired. */
-  expiresIn?: number;
+  /** Seconds from now (600 unless given); negative makes a token that has already expired, null one without `exp`. */
+  expiresIn?: number | null;
 }
 
 export interface JwtSigner {
@@ -28,7 +28,8 @@ function signed(header: object, payload: object, key: KeyObject | undefined): st
 
 function payloadOf(claims: TemporalJwtClaims): object {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: claims.sub, permissions: claims.permissions, iat: now, exp: now + (claims.expiresIn ?? 600) };
+  const expiry = claims.expiresIn === null ? {} : { exp: now + (claims.expiresIn ?? 600) };
+  return { sub: claims.sub, permissions: claims.permissions, iat: now, ...expiry };
 }
 
 /**
