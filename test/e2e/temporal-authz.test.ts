@@ -19,6 +19,8 @@ import {
   pokes,
   type AgentActivities,
 } from '../support/authz-workflows';
+import { activateNewUser } from '../support/enrollment-flow';
+import { startTestStack, type TestStack } from '../support/stack';
 import { createJwtSigner, serveJwks, unsignedToken, type JwksServer, type JwtSigner } from '../support/jwks';
 import { startTlsTemporalServer, type TlsTemporalServer } from '../support/tls-temporal-server';
 
@@ -76,22 +78,22 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
   let centralToken: string;
   let central: Client;
   let workflowBundle: WorkflowBundle;
+  let stack: TestStack | undefined;
 
   const token = (sub: string, ...permissions: string[]) => signer.token({ sub, permissions });
 
-  /** Connection options as every Latchkey process builds them from its environment. */
+  /** The variables every Latchkey process reads to reach Temporal. */
+  const envFor = (apiKey?: string): Record<string, string> => ({
+    TEMPORAL_TLS_CA_FILE: server.files.ca,
+    TEMPORAL_TLS_SERVER_NAME: server.serverName,
+    TEMPORAL_TLS_CERT_FILE: server.files.clientCert,
+    TEMPORAL_TLS_KEY_FILE: server.files.clientKey,
+    ...(apiKey ? { TEMPORAL_API_KEY: apiKey } : {}),
+  });
+  /** Connection options as every Latchkey process builds them from those variables. */
   function optionsFor(apiKey?: string) {
     const problems = new Problems();
-    const transport = readTemporalTransport(
-      {
-        TEMPORAL_TLS_CA_FILE: server.files.ca,
-        TEMPORAL_TLS_SERVER_NAME: server.serverName,
-        TEMPORAL_TLS_CERT_FILE: server.files.clientCert,
-        TEMPORAL_TLS_KEY_FILE: server.files.clientKey,
-        ...(apiKey ? { TEMPORAL_API_KEY: apiKey } : {}),
-      },
-      problems,
-    );
+    const transport = readTemporalTransport(envFor(apiKey), problems);
     assert.deepEqual(problems.list, []);
     return temporalConnectionOptions(server.address, transport!);
   }
@@ -128,12 +130,19 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
         spec: { name, target: { worker: { namespace, taskQueue: NEXUS_QUEUE } } },
       });
     }
+    centralToken = token('latchkey-central', `${CENTRAL}:write`);
+    // Latchkey first: it installs the SDK's runtime (and logger), which the first native connection would fix.
+    // The namespace exists (an operator registered it with temporal.yaml's retention), so the start-up check only
+    // describes it, which a writer may; creating it or changing its retention would need "admin".
+    stack = await startTestStack({
+      temporalAddress: server.address,
+      env: { TEMPORAL_NAMESPACE: CENTRAL, ...envFor(centralToken) },
+    });
     workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../support/authz-workflows'),
       logger: new DefaultLogger('WARN'),
     });
 
-    centralToken = token('latchkey-central', `${CENTRAL}:write`);
     centralWorker = await Worker.create({
       connection: await nativeConnect(centralToken),
       namespace: CENTRAL,
@@ -145,11 +154,17 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
   });
 
   after(async () => {
+    await stack?.stop();
     centralWorker?.shutdown();
     await centralRun;
     for (const connection of opened.reverse()) await connection.close().catch(() => undefined);
     await server?.stop();
     await jwks?.stop();
+  });
+
+  it('runs Latchkey itself with the central credential, which is "write" on its namespace and nothing more', async () => {
+    const { mail } = await activateNewUser(stack!);
+    assert.equal(mail.channel, 'email');
   });
 
   it('refuses a missing, unsigned, forged, expired or unknown credential', async () => {
