@@ -224,6 +224,36 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
         () =>
           workerRole.workflowService.recordActivityTaskHeartbeat({ namespace: CENTRAL, taskToken: Buffer.from('x') }),
       ],
+      [
+        'poll a workflow task queue',
+        () =>
+          briefly(workerRole, () =>
+            workerRole.workflowService.pollWorkflowTaskQueue({
+              namespace: CENTRAL,
+              taskQueue: { name: CENTRAL_QUEUE },
+            }),
+          ),
+      ],
+      [
+        'complete a workflow task',
+        () =>
+          workerRole.workflowService.respondWorkflowTaskCompleted({ namespace: CENTRAL, taskToken: Buffer.from('x') }),
+      ],
+      [
+        'reset a sticky task queue',
+        () =>
+          workerRole.workflowService.resetStickyTaskQueue({
+            namespace: CENTRAL,
+            execution: { workflowId: 'any' },
+          }),
+      ],
+      [
+        'poll a Nexus task queue',
+        () =>
+          briefly(workerRole, () =>
+            workerRole.workflowService.pollNexusTaskQueue({ namespace: CENTRAL, taskQueue: { name: NEXUS_QUEUE } }),
+          ),
+      ],
       ['describe its namespace', () => workerRole.workflowService.describeNamespace({ namespace: CENTRAL })],
     ];
     for (const [what, call] of calls) {
