@@ -108,14 +108,32 @@ function authorizationConfig(authorization: TemporalAuthorization | undefined): 
     claimMapper: default`;
 }
 
+const PORT_NAMES = [
+  'frontend',
+  'frontendHttp',
+  'frontendMembership',
+  'history',
+  'historyMembership',
+  'matching',
+  'matchingMembership',
+  'worker',
+  'workerMembership',
+  'internalFrontend',
+  'internalFrontendHttp',
+  'internalFrontendMembership',
+] as const;
+
+function namedPorts(ports: number[]): Record<(typeof PORT_NAMES)[number], number> {
+  return Object.fromEntries(PORT_NAMES.map((name, index) => [name, ports[index]!])) as ReturnType<typeof namedPorts>;
+}
+
 function serverConfig(
   ports: number[],
   files: Awaited<ReturnType<typeof makeCertificates>>,
   root: string,
   authorization: TemporalAuthorization | undefined,
 ): string {
-  const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership] = ports;
-  const [worker, workerMembership, internalFrontend, internalFrontendHttp, internalFrontendMembership] = ports.slice(7);
+  const port = namedPorts(ports);
   const sqlite = (name: string) => `
     ${name}:
       sql:
@@ -158,16 +176,17 @@ global:
         serverName: localhost
         rootCaFiles: [${files.ca}]${authorization ? internodeTls(files) : ''}${authorizationConfig(authorization)}
 services:
-  frontend:${service(frontend!, frontendMembership!, `\n      httpPort: ${frontendHttp}`)}${
+  frontend:${service(port.frontend, port.frontendMembership, `\n      httpPort: ${port.frontendHttp}`)}${
     // With an authorizer, the server's own system worker (and its Nexus dispatch) must not go through the public
-    // frontend, where it has no token: it uses an internal frontend on loopback, which trusts its callers.
+    // frontend, where it has no token: it uses an internal frontend on loopback, which admits any caller with the
+    // internode certificate.
     authorization
-      ? `\n  internal-frontend:${service(internalFrontend!, internalFrontendMembership!, `\n      httpPort: ${internalFrontendHttp}`)}`
+      ? `\n  internal-frontend:${service(port.internalFrontend, port.internalFrontendMembership, `\n      httpPort: ${port.internalFrontendHttp}`)}`
       : ''
   }
-  history:${service(history!, historyMembership!)}
-  matching:${service(matching!, matchingMembership!)}
-  worker:${service(worker!, workerMembership!)}
+  history:${service(port.history, port.historyMembership)}
+  matching:${service(port.matching, port.matchingMembership)}
+  worker:${service(port.worker, port.workerMembership)}
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -178,8 +197,8 @@ clusterMetadata:
       enabled: true
       initialFailoverVersion: 1
       rpcName: frontend
-      rpcAddress: localhost:${frontend}
-      httpAddress: localhost:${frontendHttp}
+      rpcAddress: localhost:${port.frontend}
+      httpAddress: localhost:${port.frontendHttp}
 dcRedirectionPolicy:
   policy: noop
 dynamicConfigClient:
@@ -191,7 +210,7 @@ dynamicConfigClient:
 function dynamicConfig(ports: number[]): string {
   // Every Nexus operation carries a callback URL, even one that completes at once; the server refuses to start one
   // without this template. Callbacks stay inside the cluster: the internal frontend's HTTP port.
-  const callbacks = `http://127.0.0.1:${ports[10]}/namespaces/{{.NamespaceName}}/nexus/callback`;
+  const callbacks = `http://127.0.0.1:${namedPorts(ports).internalFrontendHttp}/namespaces/{{.NamespaceName}}/nexus/callback`;
   return `frontend.enableUpdateWorkflowExecution:
   - value: true
 component.nexusoperations.callback.endpoint.template:
@@ -218,7 +237,7 @@ export async function startTlsTemporalServer(options: TlsTemporalServerOptions =
   if (!binary) throw new Error('Run with `npm test`, which builds the Temporal server and sets TEMPORAL_SERVER_PATH.');
   const root = await mkdtemp(join(tmpdir(), 'latchkey-temporal-tls-'));
   const files = await makeCertificates(root);
-  const ports = await Promise.all(Array.from({ length: 12 }, () => freePort()));
+  const ports = await Promise.all(PORT_NAMES.map(() => freePort()));
   await mkdir(join(root, 'config'));
   await writeFile(join(root, 'config', 'dynamicconfig.yaml'), dynamicConfig(ports));
   await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root, options.authorization));
@@ -231,7 +250,7 @@ export async function startTlsTemporalServer(options: TlsTemporalServerOptions =
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const address = `127.0.0.1:${ports[0]}`;
+  const address = `127.0.0.1:${namedPorts(ports).frontend}`;
   const started = Date.now();
   const kind = options.authorization ? 'mTLS and the JWT authorizer' : 'mTLS';
   say(`Starting the Temporal server (${kind}) on ${address}…`);
