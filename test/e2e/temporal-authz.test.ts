@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import * as nexus from 'nexus-rpc';
@@ -48,6 +49,13 @@ function statusOf(error: unknown): string {
   }
   if (/Status \{ code: PermissionDenied\b/.test(String(error))) return PERMISSION_DENIED;
   return `not a gRPC error: ${String(error)}`;
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await condition());) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function outcome(call: () => Promise<unknown>): Promise<string> {
@@ -329,6 +337,23 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
     assert.equal(task.workflowExecution?.workflowId, stolen.workflowId);
     await started.terminate('test over');
     await stolen.terminate('test over');
+    // It can answer any activity by id, without polling for it: here another client's agent step, whose queue no
+    // agent polls, completes with what the rogue says. (Only the agent-result key tells such a result apart.)
+    const forgedFor = await central.workflow.start(askAgentByActivity, {
+      taskQueue: CENTRAL_QUEUE,
+      workflowId: `authz-forged-result-${randomUUID()}`,
+      args: ['latchkey-agent-globex-unpolled'],
+    });
+    await waitUntil(async () =>
+      (await forgedFor.fetchHistory()).events!.some((event) => event.activityTaskScheduledEventAttributes),
+    );
+    await rogueConnection.workflowService.respondActivityTaskCompletedById({
+      namespace: CENTRAL,
+      workflowId: forgedFor.workflowId,
+      activityId: '1',
+      result: { payloads: toPayloads(defaultPayloadConverter, 'forged by agent-acme') },
+    });
+    assert.equal(await forgedFor.result(), 'forged by agent-acme');
     // Only registering namespaces is beyond it.
     assert.equal(
       await outcome(() =>
