@@ -11,6 +11,9 @@ import { runStaticChecks } from './lib/static-checks';
 import { ensureTemporalServer } from './lib/temporal-cli';
 import { loadTemporalSettings } from '../common/temporal/settings';
 
+/** Test files that run the full Temporal server (TLS, an authorizer) rather than the dev server. */
+const FULL_SERVER_TESTS = ['temporal-tls', 'temporal-authz'];
+
 /**
  * `npm test`: runs the static checks (format, lint, layer rules, types), makes sure every real service the tests
  * need is there (PostgreSQL, the Temporal CLI, Samba), starts a throwaway Temporal dev server, and runs every *.test.ts with Node's own test runner.
@@ -44,8 +47,9 @@ async function run(): Promise<number> {
     const stale = await dropStaleTestDatabases(postgresUrl, TEST_DATABASE_PREFIX);
     if (stale > 0) say(`Dropped ${stale} test database(s) left by an interrupted run.`);
     await ensureSambaInstalled(say);
-    // Only the TLS test needs the full server (a cold build takes minutes); its process finds it through this variable.
-    if (files.some((file) => file.includes('temporal-tls'))) {
+    // Only the TLS and authorization tests need the full server (a cold build takes minutes); their processes find
+    // it through this variable.
+    if (files.some((file) => FULL_SERVER_TESTS.some((name) => file.includes(name)))) {
       process.env.TEMPORAL_SERVER_PATH = await ensureTemporalServer(loadTemporalSettings().server, say);
     }
     say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../../scripts/lib/free-port';
+import { say } from '../../scripts/lib/say';
 
 const run = promisify(execFile);
 
@@ -15,6 +16,17 @@ interface TlsFiles {
   /** A certificate from a CA the server does not trust. */
   rogueCert: string;
   rogueKey: string;
+}
+
+/** Temporal's own JWT claim mapper and authorizer ("default"), with signing keys from a JWKS URL. */
+export interface TemporalAuthorization {
+  jwksUrl: string;
+  /** A token with enough rights to describe `temporal-system`, for the start-up probe. */
+  probeToken: string;
+}
+
+export interface TlsTemporalServerOptions {
+  authorization?: TemporalAuthorization;
 }
 
 export interface TlsTemporalServer {
@@ -67,9 +79,61 @@ async function makeCertificates(dir: string): Promise<TlsFiles & { serverCert: s
   };
 }
 
-function serverConfig(ports: number[], files: Awaited<ReturnType<typeof makeCertificates>>, root: string): string {
-  const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership] = ports;
-  const [worker, workerMembership] = ports.slice(7);
+/**
+ * mTLS between the server's own services. Needed with the internal frontend: its HTTP port (where the history
+ * service sends Nexus requests) serves the frontend's TLS, and the caller uses the internode client settings.
+ */
+function internodeTls(files: Awaited<ReturnType<typeof makeCertificates>>): string {
+  return `
+    internode:
+      server:
+        certFile: ${files.serverCert}
+        keyFile: ${files.serverKey}
+        requireClientAuth: true
+        clientCaFiles: [${files.ca}]
+      client:
+        serverName: localhost
+        rootCaFiles: [${files.ca}]`;
+}
+
+function authorizationConfig(authorization: TemporalAuthorization | undefined): string {
+  if (!authorization) return '';
+  return `
+  authorization:
+    jwtKeyProvider:
+      keySourceURIs: [${authorization.jwksUrl}]
+      refreshInterval: 1m
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default`;
+}
+
+const PORT_NAMES = [
+  'frontend',
+  'frontendHttp',
+  'frontendMembership',
+  'history',
+  'historyMembership',
+  'matching',
+  'matchingMembership',
+  'worker',
+  'workerMembership',
+  'internalFrontend',
+  'internalFrontendHttp',
+  'internalFrontendMembership',
+] as const;
+
+function namedPorts(ports: number[]): Record<(typeof PORT_NAMES)[number], number> {
+  return Object.fromEntries(PORT_NAMES.map((name, index) => [name, ports[index]!])) as ReturnType<typeof namedPorts>;
+}
+
+function serverConfig(
+  ports: number[],
+  files: Awaited<ReturnType<typeof makeCertificates>>,
+  root: string,
+  authorization: TemporalAuthorization | undefined,
+): string {
+  const port = namedPorts(ports);
   const sqlite = (name: string) => `
     ${name}:
       sql:
@@ -110,12 +174,19 @@ global:
       keyFile: ${files.serverKey}
       client:
         serverName: localhost
-        rootCaFiles: [${files.ca}]
+        rootCaFiles: [${files.ca}]${authorization ? internodeTls(files) : ''}${authorizationConfig(authorization)}
 services:
-  frontend:${service(frontend!, frontendMembership!, `\n      httpPort: ${frontendHttp}`)}
-  history:${service(history!, historyMembership!)}
-  matching:${service(matching!, matchingMembership!)}
-  worker:${service(worker!, workerMembership!)}
+  frontend:${service(port.frontend, port.frontendMembership, `\n      httpPort: ${port.frontendHttp}`)}${
+    // With an authorizer, the server's own system worker (and its Nexus dispatch) must not go through the public
+    // frontend, where it has no token: it uses an internal frontend on loopback, which admits any caller with the
+    // internode certificate.
+    authorization
+      ? `\n  internal-frontend:${service(port.internalFrontend, port.internalFrontendMembership, `\n      httpPort: ${port.internalFrontendHttp}`)}`
+      : ''
+  }
+  history:${service(port.history, port.historyMembership)}
+  matching:${service(port.matching, port.matchingMembership)}
+  worker:${service(port.worker, port.workerMembership)}
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -126,8 +197,8 @@ clusterMetadata:
       enabled: true
       initialFailoverVersion: 1
       rpcName: frontend
-      rpcAddress: localhost:${frontend}
-      httpAddress: localhost:${frontendHttp}
+      rpcAddress: localhost:${port.frontend}
+      httpAddress: localhost:${port.frontendHttp}
 dcRedirectionPolicy:
   policy: noop
 dynamicConfigClient:
@@ -136,34 +207,53 @@ dynamicConfigClient:
 `;
 }
 
+function dynamicConfig(ports: number[]): string {
+  // Every Nexus operation carries a callback URL, even one that completes at once; the server refuses to start one
+  // without this template. Callbacks stay inside the cluster: the internal frontend's HTTP port.
+  const callbacks = `http://127.0.0.1:${namedPorts(ports).internalFrontendHttp}/namespaces/{{.NamespaceName}}/nexus/callback`;
+  return `frontend.enableUpdateWorkflowExecution:
+  - value: true
+component.nexusoperations.callback.endpoint.template:
+  - value: ${callbacks}
+`;
+}
+
+function startArguments(root: string, authorized: boolean): string[] {
+  const common = ['--root', root, '--config', 'config', '--env', 'test'];
+  // Without an authorizer the server must be told that none is meant.
+  if (!authorized) return [...common, '--allow-no-auth', 'start'];
+  // The internal frontend is not among the services `start` runs by default.
+  const services = ['frontend', 'internal-frontend', 'history', 'matching', 'worker'];
+  return [...common, 'start', ...services.flatMap((name) => ['--service', name])];
+}
+
 /**
  * The full Temporal server (not the dev server, which has no TLS), on in-memory SQLite, whose frontend requires
- * TLS and a client certificate from its own CA. Built by `npm test` (TEMPORAL_SERVER_PATH).
+ * TLS and a client certificate from its own CA, and with `authorization`, a JWT with the right permissions too.
+ * Built by `npm test` (TEMPORAL_SERVER_PATH).
  */
-export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
+export async function startTlsTemporalServer(options: TlsTemporalServerOptions = {}): Promise<TlsTemporalServer> {
   const binary = process.env.TEMPORAL_SERVER_PATH;
   if (!binary) throw new Error('Run with `npm test`, which builds the Temporal server and sets TEMPORAL_SERVER_PATH.');
   const root = await mkdtemp(join(tmpdir(), 'latchkey-temporal-tls-'));
   const files = await makeCertificates(root);
-  const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
+  const ports = await Promise.all(PORT_NAMES.map(() => freePort()));
   await mkdir(join(root, 'config'));
-  await writeFile(
-    join(root, 'config', 'dynamicconfig.yaml'),
-    'frontend.enableUpdateWorkflowExecution:\n  - value: true\n',
-  );
-  await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root));
-  const child: ChildProcess = spawn(
-    binary,
-    ['--root', root, '--config', 'config', '--env', 'test', '--allow-no-auth', 'start'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  await writeFile(join(root, 'config', 'dynamicconfig.yaml'), dynamicConfig(ports));
+  await writeFile(join(root, 'config', 'test.yaml'), serverConfig(ports, files, root, options.authorization));
+  const child: ChildProcess = spawn(binary, startArguments(root, options.authorization !== undefined), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-4000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const address = `127.0.0.1:${ports[0]}`;
+  const address = `127.0.0.1:${namedPorts(ports).frontend}`;
+  const started = Date.now();
+  const kind = options.authorization ? 'mTLS and the JWT authorizer' : 'mTLS';
+  say(`Starting the Temporal server (${kind}) on ${address}…`);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -187,10 +277,16 @@ export async function startTlsTemporalServer(): Promise<TlsTemporalServer> {
       throw new Error(`the Temporal server exited with code ${child.exitCode} while starting:\n${output}`);
     }
     try {
-      const connection = await Connection.connect({ address, tls, connectTimeout: 1_000 });
+      const connection = await Connection.connect({
+        address,
+        tls,
+        connectTimeout: 1_000,
+        ...(options.authorization ? { apiKey: options.authorization.probeToken } : {}),
+      });
       try {
         // The system namespace exists once the server has finished its own start-up.
         await connection.workflowService.describeNamespace({ namespace: 'temporal-system' });
+        say(`The Temporal server (${kind}) answered after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
         return { address, serverName: 'localhost', files, stop };
       } finally {
         await connection.close();
