@@ -1,10 +1,38 @@
 import type { EnrollmentRef } from '../../common/domain/enrollment';
-import type { EnrollmentStatus } from '../../common/domain/statuses';
+import type { EnrollmentStatus, UserStatus } from '../../common/domain/statuses';
 import type { Database } from './connect';
 
 /** An enrollment with the workflow that runs it, as an activation link leads to it. */
 export interface EnrollmentWorkflowRef extends EnrollmentRef {
   workflowId: string;
+}
+
+/**
+ * An enrollment row with its user's standing, as the central activities read it before they act: the run that
+ * owns it, the number and code last sent, whether the API saw that code typed, and what the user row says now.
+ */
+export interface EnrollmentRecord extends EnrollmentWorkflowRef {
+  /** Null for rows opened before migration 004. */
+  runId: string | null;
+  status: EnrollmentStatus;
+  ended: boolean;
+  codePhoneLookup: string | null;
+  codeVerified: boolean;
+  userStatus: UserStatus;
+  userPhoneLookup: string | null;
+}
+
+interface RecordRow {
+  id: string;
+  user_id: string;
+  workflow_id: string;
+  run_id: string | null;
+  status: EnrollmentStatus;
+  ended_at: Date | null;
+  code_phone_lookup: string | null;
+  code_verified_at: Date | null;
+  user_status: UserStatus;
+  user_phone_lookup: string | null;
 }
 
 export type LinkLookup =
@@ -24,11 +52,91 @@ interface LinkRow {
 export class EnrollmentsStore {
   constructor(private readonly db: Database) {}
 
-  async open(ref: EnrollmentWorkflowRef): Promise<void> {
+  /** Idempotent, and first come first served: a second open of the same id changes nothing, its run included. */
+  async open(ref: EnrollmentWorkflowRef & { runId: string }): Promise<void> {
     await this.db('enrollments')
-      .insert({ id: ref.enrollmentId, user_id: ref.userId, workflow_id: ref.workflowId, status: 'invited' })
+      .insert({
+        id: ref.enrollmentId,
+        user_id: ref.userId,
+        workflow_id: ref.workflowId,
+        run_id: ref.runId,
+        status: 'invited',
+      })
       .onConflict('id')
       .ignore();
+  }
+
+  /**
+   * The enrollment and its user in one read. With `lock`, both rows are locked until the transaction ends, so
+   * that what a check saw is still true when the writes that follow it land.
+   */
+  async find(enrollmentId: string, options: { lock?: boolean } = {}): Promise<EnrollmentRecord | undefined> {
+    const query = this.db('enrollments')
+      .join('users', 'users.id', 'enrollments.user_id')
+      .where('enrollments.id', enrollmentId)
+      .select(
+        'enrollments.id',
+        'enrollments.user_id',
+        'enrollments.workflow_id',
+        'enrollments.run_id',
+        'enrollments.status',
+        'enrollments.ended_at',
+        'enrollments.code_phone_lookup',
+        'enrollments.code_verified_at',
+        'users.status as user_status',
+        'users.phone_lookup as user_phone_lookup',
+      )
+      .first();
+    if (options.lock) query.forUpdate();
+    const row = (await query) as RecordRow | undefined;
+    if (!row) return undefined;
+    return {
+      enrollmentId: row.id,
+      userId: row.user_id,
+      workflowId: row.workflow_id,
+      runId: row.run_id,
+      status: row.status,
+      ended: row.ended_at !== null,
+      codePhoneLookup: row.code_phone_lookup,
+      codeVerified: row.code_verified_at !== null,
+      userStatus: row.user_status,
+      userPhoneLookup: row.user_phone_lookup,
+    };
+  }
+
+  /**
+   * What a text carried, in keyed hashes: the number and the code. A new code voids any earlier verification,
+   * since only the newest code works.
+   */
+  async recordCodeSent(enrollmentId: string, sent: { phoneLookup: string; codeHash: string }): Promise<void> {
+    await this.db('enrollments').where({ id: enrollmentId }).whereNull('ended_at').update({
+      code_phone_lookup: sent.phoneLookup,
+      code_hash: sent.codeHash,
+      code_sent_at: this.db.fn.now(),
+      code_verified_at: null,
+    });
+  }
+
+  /**
+   * The API's record that the user typed the latest code: only when the hash it computed from the typed digits
+   * is the one sendVerificationCode stored, on that user's open enrollment. Returns whether it matched.
+   */
+  async recordCodeVerified(ref: EnrollmentRef, codeHash: string): Promise<boolean> {
+    const updated = await this.db('enrollments')
+      .where({ id: ref.enrollmentId, user_id: ref.userId, code_hash: codeHash })
+      .whereNull('ended_at')
+      .whereNotNull('code_phone_lookup')
+      .update({ code_verified_at: this.db.raw('coalesce(code_verified_at, now())') });
+    return updated > 0;
+  }
+
+  /** Ends an open enrollment as enrolled; returns false, writing nothing, if it was not open and enrolling. */
+  async markEnrolled(enrollmentId: string, status: 'enrolled_app' | 'enrolled_sms'): Promise<boolean> {
+    const updated = await this.db('enrollments')
+      .where({ id: enrollmentId, status: 'enrolling' })
+      .whereNull('ended_at')
+      .update({ status, ended_at: this.db.fn.now() });
+    return updated > 0;
   }
 
   async setStatus(enrollmentId: string, status: EnrollmentStatus, ended: boolean): Promise<void> {

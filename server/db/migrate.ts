@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001-initial';
 import * as agentsAndResets from './migrations/002-agents-and-resets';
+import * as enrollmentVerification from './migrations/004-enrollment-verification';
 import * as pendingResets from './migrations/005-pending-resets';
 
 interface Migration {
@@ -12,6 +13,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001-initial', initial],
   ['002-agents-and-resets', agentsAndResets],
+  ['004-enrollment-verification', enrollmentVerification],
   ['005-pending-resets', pendingResets],
 ];
 

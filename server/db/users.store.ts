@@ -183,12 +183,16 @@ export class UsersStore {
     return updated > 0;
   }
 
+  /**
+   * Binds the phone, only if the user is still enrolling: a deactivation (or anything else that moved the user
+   * on) that landed first wins, and nothing is written. Returns whether the user was enrolled.
+   */
   async markEnrolled(
     userId: string,
     enrollment: { method: EnrollmentMethod; phoneEncrypted: string; phoneLookup: string; smsPinHash?: string | null },
-  ): Promise<void> {
-    await this.db('users')
-      .where({ id: userId })
+  ): Promise<boolean> {
+    const updated = await this.db('users')
+      .where({ id: userId, status: 'enrolling' })
       .update({
         status: enrollment.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
         enrollment_method: enrollment.method,
@@ -200,6 +204,7 @@ export class UsersStore {
         enrolled_at: this.db.fn.now(),
         updated_at: this.db.fn.now(),
       });
+    return updated > 0;
   }
 
   /**
