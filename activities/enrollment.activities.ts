@@ -1,7 +1,15 @@
 import type { AuditAction } from '../common/domain/audit-actions';
 import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
+import { FailureType } from '../common/domain/failure-types';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 import type { ActivityDeps } from './deps';
+import {
+  activityOrigin,
+  assertEnrollmentWorkflow,
+  assertOwnEnrollment,
+  completionVerdict,
+  refusal,
+} from './enrollment-guard';
 import type { AuditDetail } from './ports';
 
 export interface RecordStepInput extends EnrollmentRef {
@@ -12,18 +20,31 @@ export interface RecordStepInput extends EnrollmentRef {
   detail?: AuditDetail;
 }
 
-/** The database side of enrollment: the projection that the API reads, and the audit trail. */
+/**
+ * The database side of enrollment: the projection that the API reads, and the audit trail. Each activity first
+ * checks that the workflow run which scheduled it owns the enrollment it names (enrollment-guard.ts), so a
+ * workflow of someone else's cannot write to a user's rows.
+ */
 export function createEnrollmentActivities(deps: ActivityDeps) {
   const { transact, stores, secrets } = deps;
 
   return {
+    /** Records the run that opens the enrollment: later activities must come from that same run. */
     async openEnrollment(input: EnrollmentRef & { workflowId: string }): Promise<void> {
+      const origin = activityOrigin();
       // The user's status was already moved to "invited" by the API call that started this workflow.
-      await stores.enrollments.open(input);
+      if (input.workflowId !== origin.workflowId)
+        throw refusal(FailureType.EnrollmentNotOwned, 'the workflow id in the input is not the caller', origin);
+      assertEnrollmentWorkflow(input.userId, origin);
+      await stores.enrollments.open({ ...input, runId: origin.runId });
+      // The insert ignores an id that exists, so this is what decides: a row opened by any other run is refused.
+      assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
     },
 
     async recordEnrollmentStep(input: RecordStepInput): Promise<void> {
+      const origin = activityOrigin();
       await transact(async ({ users, enrollments, audit }) => {
+        assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
         await users.setStatus(input.userId, input.userStatus);
         await enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended);
         await audit.recordForUser({
@@ -36,6 +57,7 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     },
 
     async recordAudit(input: EnrollmentRef & { action: AuditAction; detail?: AuditDetail }): Promise<void> {
+      assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, activityOrigin());
       await stores.audit.recordForUser({
         userId: input.userId,
         actor: 'user',
@@ -45,20 +67,36 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Idempotent: a retry writes the same row again. The phone is stored only encrypted, plus a keyed hash; the
-     * SMS PIN arrives already hashed by the web page, so it never reaches history in clear.
+     * Binds the phone only when the database shows this very completion was earned: the enrollment is this
+     * run's, open and `enrolling`, its user is `enrolling`, and the latest code went to this phone and was seen
+     * typed by the API (which alone writes that). Otherwise a non-retryable refusal, with nothing written. The
+     * rows stay locked from the check to the writes, so a deactivation cannot slip in between. A retry after a
+     * commit finds its own writes and succeeds without writing again. The phone is stored only encrypted, plus a
+     * keyed hash; the SMS PIN arrives already hashed by the web page, so it never reaches history in clear.
      */
     async completeEnrollment(
       input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string },
     ): Promise<void> {
+      const origin = activityOrigin();
+      const phoneLookup = secrets.hash('phone-lookup', input.phone);
       await transact(async ({ users, enrollments, audit }) => {
-        await users.markEnrolled(input.userId, {
+        const record = assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
+        const verdict = completionVerdict(record, { method: input.method, phoneLookup });
+        if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
+        if (verdict.outcome === 'already_complete') return;
+        const enrolled = await users.markEnrolled(input.userId, {
           method: input.method,
           phoneEncrypted: secrets.phoneCipher.encrypt(input.phone, 'users.phone_encrypted'),
-          phoneLookup: secrets.hash('phone-lookup', input.phone),
+          phoneLookup,
           smsPinHash: input.pinHash ?? null,
         });
-        await enrollments.setStatus(input.enrollmentId, input.method === 'app' ? 'enrolled_app' : 'enrolled_sms', true);
+        const ended = await enrollments.markEnrolled(
+          input.enrollmentId,
+          input.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
+        );
+        // Unreachable while the rows are locked; if it ever happens, the throw rolls the other write back.
+        if (!enrolled || !ended)
+          throw refusal(FailureType.EnrollmentNotVerified, 'the user or enrollment moved on', origin);
         await audit.recordForUser({
           userId: input.userId,
           actor: 'user',

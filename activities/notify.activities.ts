@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { sendSms, sendTemplatedEmail } from './send-message';
 import { DAY_MS } from '../common/duration';
+import { activityOrigin, assertEnrollmentWorkflow, assertOwnEnrollment, refusal } from './enrollment-guard';
 
 export interface SendActivationEmailInput {
   enrollmentId: string;
@@ -38,6 +39,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
      * newest email works. The token exists in clear only inside this activity and the email itself.
      */
     async sendActivationEmail(input: SendActivationEmailInput): Promise<void> {
+      assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, activityOrigin());
       const { user, clientName, mspName } = await loadNames(input.userId);
       const token = randomToken(32);
       const expiresAt = new Date(Date.now() + input.linkTtlMs);
@@ -57,9 +59,15 @@ export function createNotifyActivities(deps: ActivityDeps) {
 
     /**
      * Checks the per-user and per-number daily caps before spending money on an SMS. The caps are counted once
-     * per send, not per retry of the same send, so a flaky provider does not eat the user's allowance.
+     * per send, not per retry of the same send, so a flaky provider does not eat the user's allowance. Only the
+     * run that owns an open enrollment may send, and what it sent is recorded on the enrollment (keyed hashes of
+     * the number and the code) once the text is out: completeEnrollment binds no other number. Recording after
+     * the send keeps the row and the workflow agreeing when a send fails: both keep the previous code.
      */
     async sendVerificationCode(input: SendVerificationCodeInput): Promise<{ codeHash: string }> {
+      const origin = activityOrigin();
+      const enrollment = assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
+      if (enrollment.ended) throw refusal(FailureType.EnrollmentNotOwned, 'the enrollment has ended', origin);
       const { user, mspName } = await loadNames(input.userId);
       if (Context.current().info.attempt === 1) {
         for (const [subject, limit] of [
@@ -85,16 +93,29 @@ export function createNotifyActivities(deps: ActivityDeps) {
         input.phone,
         render('sms-verification-code', { code, mspName, minutes: Math.round(input.codeTtlMs / 60_000) }),
       );
+      const codeHash = hashVerificationCode(secrets, input.enrollmentId, code);
+      await stores.enrollments.recordCodeSent(input.enrollmentId, {
+        phoneLookup: secrets.hash('phone-lookup', input.phone),
+        codeHash,
+      });
       await audit(user.id, 'enrollment.code_sent', { enrollmentId: input.enrollmentId });
-      return { codeHash: hashVerificationCode(secrets, input.enrollmentId, code) };
+      return { codeHash };
     },
 
+    /** Only to the number the user is enrolled with now, and only for the user's own enrollment workflow. */
     async sendEnrollmentConfirmation(input: {
       userId: string;
       phone: string;
       method: EnrollmentMethod;
     }): Promise<void> {
-      const { mspName } = await loadNames(input.userId);
+      const origin = activityOrigin();
+      assertEnrollmentWorkflow(input.userId, origin);
+      const { user, mspName } = await loadNames(input.userId);
+      const enrolledPhone = user.phoneEncrypted
+        ? secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted')
+        : null;
+      if (enrolledPhone !== input.phone)
+        throw refusal(FailureType.EnrollmentNotVerified, 'the user is not enrolled with this phone', origin);
       const body =
         input.method === 'app'
           ? render('sms-app-link', { mspName, appUrl: deps.urls.appUrl })

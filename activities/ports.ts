@@ -48,10 +48,11 @@ export interface TenantsPort {
 
 export interface UsersPort {
   setStatus(userId: string, status: UserStatus): Promise<void>;
+  /** Only a user who is still `enrolling`; returns whether it wrote. */
   markEnrolled(
     userId: string,
     enrollment: { method: EnrollmentMethod; phoneEncrypted: string; phoneLookup: string; smsPinHash: string | null },
-  ): Promise<void>;
+  ): Promise<boolean>;
   /**
    * Remembers the directory object a reset touched first; 'differs' when another one was remembered, which
    * means the account was recreated or renamed since.
@@ -59,10 +60,31 @@ export interface UsersPort {
   bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'>;
 }
 
+/** An enrollment row with its user's standing: what the activities check before they act on an enrollment. */
+export interface EnrollmentRecord extends EnrollmentRef {
+  workflowId: string;
+  /** The run that opened it; null for rows opened before runs were recorded. */
+  runId: string | null;
+  status: EnrollmentStatus;
+  ended: boolean;
+  /** Keyed hash of the number the latest code went to. */
+  codePhoneLookup: string | null;
+  /** The API saw the user type that code. */
+  codeVerified: boolean;
+  userStatus: UserStatus;
+  userPhoneLookup: string | null;
+}
+
 export interface EnrollmentsPort {
   /** Idempotent: a retried open of the same enrollment changes nothing. */
-  open(ref: EnrollmentRef & { workflowId: string }): Promise<void>;
+  open(ref: EnrollmentRef & { workflowId: string; runId: string }): Promise<void>;
+  /** With `lock`, the enrollment and user rows stay locked until the transaction ends. */
+  find(enrollmentId: string, options?: { lock?: boolean }): Promise<EnrollmentRecord | undefined>;
   setStatus(enrollmentId: string, status: EnrollmentStatus, ended: boolean): Promise<void>;
+  /** Ends an open, enrolling enrollment as enrolled; returns whether it wrote. */
+  markEnrolled(enrollmentId: string, status: 'enrolled_app' | 'enrolled_sms'): Promise<boolean>;
+  /** The keyed hashes of the number and code just texted; voids an earlier verification. */
+  recordCodeSent(enrollmentId: string, sent: { phoneLookup: string; codeHash: string }): Promise<void>;
   /** Revokes every earlier link of the enrollment, so that only the newest email works. */
   replaceLink(enrollmentId: string, tokenHash: string, expiresAt: Date): Promise<void>;
 }

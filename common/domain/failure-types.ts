@@ -33,6 +33,16 @@ export const FailureType = {
   /** A reset's user no longer has a phone to send the password to. */
   NotEnrolled: 'NotEnrolled',
   /**
+   * An enrollment activity was scheduled by a workflow run that does not own the enrollment it names (not the
+   * user's enrollment workflow, or another run of it): a forged call, refused before anything is written or sent.
+   */
+  EnrollmentNotOwned: 'EnrollmentNotOwned',
+  /**
+   * completeEnrollment found no open enrollment, in the step completion needs, whose latest code went to this
+   * phone and was seen typed by the API: the database does not show a verified request, so nothing is bound.
+   */
+  EnrollmentNotVerified: 'EnrollmentNotVerified',
+  /**
    * The central worker found no pending reset in the database matching the workflow: someone other than Latchkey
    * started it, or it already ended. Nothing is signed, sent or written.
    */
