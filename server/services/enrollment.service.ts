@@ -1,8 +1,10 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { hashVerificationCode } from '../../common/secrets/verification-code';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import type { Secrets } from '../../common/crypto/secrets';
-import { InputError } from '../../common/errors';
+import { ConflictError, InputError } from '../../common/errors';
+import { FailureType } from '../../common/domain/failure-types';
 import {
   chooseMethodUpdate,
   getEnrollmentQuery,
@@ -128,12 +130,24 @@ export class EnrollmentService {
     return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{}] }));
   }
 
-  /** Checks a typed code; spaces are ignored, as people copy codes with them. */
+  /**
+   * Checks a typed code; spaces are ignored, as people copy codes with them. Once the workflow says `verified`,
+   * this process, which anyone reaching Temporal cannot impersonate, records that on the enrollment, and only
+   * if the hash of what the user typed is the one sendVerificationCode stored: completeEnrollment binds a phone
+   * only with that record, so a workflow that says `verified` is not enough.
+   */
   async submitCode(participant: EnrollmentParticipant, typed: string): Promise<CodeSubmission> {
     const code = typed.replace(/\s/g, '');
     if (!CODE_PATTERN.test(code)) return { outcome: 'malformed_code' };
     const codeHash = hashVerificationCode(this.deps.secrets, participant.enrollmentId, code);
-    return callTemporal(() => this.handle(participant).executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] }));
+    const result = await callTemporal(() =>
+      this.handle(participant).executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] }),
+    );
+    if (result.outcome === 'verified' && !(await this.deps.enrollments.recordCodeVerified(participant, codeHash))) {
+      // A genuine workflow stores the code before it can accept it; this one accepted a code never sent.
+      throw new ConflictError(NOT_VERIFIED);
+    }
+    return result;
   }
 
   /** Finishes enrollment with the app or with SMS; SMS takes a PIN when the user's client requires one. */
@@ -148,9 +162,24 @@ export class EnrollmentService {
       // Only the hash goes into the update, and so into history.
       pinHash = hashSmsPin(this.deps.secrets, participant.userId, chosen.pin);
     }
-    const view = await callTemporal(() =>
-      this.handle(participant).executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] }),
-    );
+    const view = await callTemporal(async () => {
+      try {
+        return await this.handle(participant).executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] });
+      } catch (error) {
+        if (refusedAsUnverified(error)) throw new ConflictError(NOT_VERIFIED);
+        throw error;
+      }
+    });
     return { outcome: 'chosen', view };
   }
+}
+
+const NOT_VERIFIED =
+  'Your phone number could not be confirmed for this enrollment. Ask your IT provider for a new activation email.';
+
+/** completeEnrollment found no verified code for the phone in the database, so it bound nothing. */
+function refusedAsUnverified(error: unknown): boolean {
+  if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ActivityFailure)) return false;
+  const failure = error.cause.cause;
+  return failure instanceof ApplicationFailure && failure.type === FailureType.EnrollmentNotVerified;
 }
