@@ -35,6 +35,8 @@ export class InMemoryEnrollment {
   readonly completed: Input<'completeEnrollment'>[] = [];
   readonly confirmations: Input<'sendEnrollmentConfirmation'>[] = [];
   smsFailure: InjectedSmsFailure | null = null;
+  /** While set, completeEnrollment waits for it after recording the call: a test's window to race it. */
+  completionGate: Promise<void> | null = null;
   emailFailure = false;
 
   /** The hash of the code most recently texted: what the page sends for a correctly typed code. */
@@ -85,6 +87,7 @@ export class InMemoryEnrollmentActivities {
     completeEnrollment: async (input) => {
       const record = this.of(input.userId);
       record.completed.push(input);
+      await record.completionGate;
       record.actions.push('enrollment.completed');
     },
     sendActivationEmail: async (input) => {

@@ -346,4 +346,23 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
     assert.equal(fake.actions.at(-1), 'enrollment.cancelled');
     assert.equal(fake.confirmations.length, 0);
   });
+
+  it('ends as cancelled, texting nothing, when the deactivation arrives while the completion is being written', async () => {
+    const fake = await enrollment(async (handle, fake) => {
+      await reachCodeStep(handle, fake);
+      await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: fake.lastCodeHash() }] });
+      let release!: () => void;
+      fake.completionGate = new Promise<void>((resolve) => (release = resolve));
+      const choosing = handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'sms' }] });
+      await fake.until(() => fake.completed.length === 1, 'the completion to start');
+      await handle.signal(cancelEnrollmentSignal);
+      await stepBecomes(handle, EnrollmentStep.Cancelled);
+      release();
+      assert.equal((await choosing).step, EnrollmentStep.Cancelled);
+      assert.deepEqual(await handle.result(), { step: EnrollmentStep.Cancelled, method: null });
+    });
+    assert.deepEqual(fake.userStatuses, ['enrolling', 'deactivated']);
+    assert.equal(fake.actions.at(-1), 'enrollment.cancelled');
+    assert.equal(fake.confirmations.length, 0);
+  });
 });

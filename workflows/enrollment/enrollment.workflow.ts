@@ -181,7 +181,9 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     async ({ method: chosen, pinHash }) => {
       await state.exclusive(async () => {
         await store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
-        state.enrolled(chosen, Date.now());
+        // A deactivation that arrived while the activity ran wins: the enrollment ends cancelled, and no
+        // confirmation is texted. patched() is asked only in that race, so that no other history changes.
+        if (!(state.cancelled && patched('no-enrolled-after-cancel'))) state.enrolled(chosen, Date.now());
       });
       return state.view();
     },
