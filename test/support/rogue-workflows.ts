@@ -1,0 +1,47 @@
+// Workflows of an attacker who can reach Temporal, for the tests that show the central worker refusing them.
+// They run on the attacker's own worker and task queue and schedule Latchkey's central activities with inputs
+// of their choosing. Each returns the failure type the activity was refused with, or 'done' if it was not.
+
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { CentralActivities } from '../../activities';
+
+type Input<Name extends keyof CentralActivities> = Parameters<CentralActivities[Name]>[0];
+
+function central(taskQueue: string) {
+  // A few attempts, so that a refusal that were merely retryable would still show up as a refusal, quickly.
+  return proxyActivities<CentralActivities>({
+    taskQueue,
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '100ms', maximumAttempts: 3 },
+  });
+}
+
+function outcomeOf(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return cause.type ?? 'ApplicationFailure';
+  throw error;
+}
+
+export async function forgedCompleteEnrollment(input: {
+  centralTaskQueue: string;
+  call: Input<'completeEnrollment'>;
+}): Promise<string> {
+  try {
+    await central(input.centralTaskQueue).completeEnrollment(input.call);
+    return 'done';
+  } catch (error) {
+    return outcomeOf(error);
+  }
+}
+
+export async function forgedSendVerificationCode(input: {
+  centralTaskQueue: string;
+  call: Input<'sendVerificationCode'>;
+}): Promise<string> {
+  try {
+    await central(input.centralTaskQueue).sendVerificationCode(input.call);
+    return 'done';
+  } catch (error) {
+    return outcomeOf(error);
+  }
+}
