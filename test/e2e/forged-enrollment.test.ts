@@ -176,6 +176,23 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
     assert.deepEqual(await footprint(victim.userId), legacy);
   });
 
+  it('refuses even the genuine workflow when the database shows no verified code, or a user no longer enrolling', async () => {
+    // The API alone records a verification; without that record, the workflow's own "verified" binds nothing.
+    const unverified = await victimAtMethodStep('+14155550106');
+    await stack.database.db('enrollments').where({ id: unverified.enrollmentId }).update({ code_verified_at: null });
+    // A deactivation that landed while the user was on the method page (F15), seen before the workflow's cancel.
+    const deactivated = await victimAtMethodStep('+14155550107');
+    await stack.database.db('users').where({ id: deactivated.userId }).update({ status: 'deactivated' });
+
+    for (const victim of [unverified, deactivated]) {
+      const before = await footprint(victim.userId);
+      const page = await victim.browser.submit('/enroll/method', { method: 'sms' });
+      assert.equal(page.status, 409, page.html);
+      assert.match(page.html, /could not be confirmed/);
+      assert.deepEqual(await footprint(victim.userId), before);
+    }
+  });
+
   it("cannot text a code to the attacker's number through a victim's enrollment", async () => {
     const victim = await victimAtMethodStep('+14155550105');
     const before = await footprint(victim.userId);
