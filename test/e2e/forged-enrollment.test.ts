@@ -6,6 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@te
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import { FailureType } from '../../common/domain/failure-types';
 import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
+import { activateNewUser, reachCodeStep } from '../support/enrollment-flow';
 import { testEnv } from '../support/env';
 import { enrollForSms, outboxInbox, reachMethodStep } from '../support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
@@ -191,6 +192,26 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
       assert.match(page.html, /could not be confirmed/);
       assert.deepEqual(await footprint(victim.userId), before);
     }
+  });
+
+  it('does not record a code as verified that the database never saw sent, even when the workflow accepts it', async () => {
+    const activated = await activateNewUser(stack, victimTenant);
+    const { browser, code } = await reachCodeStep(stack, activated.link, '+14155550108');
+    const enrollmentId = await enrollmentIdOf(activated.userId);
+    // As if the workflow held a code that sendVerificationCode never recorded, as a forged one would.
+    await stack.database
+      .db('enrollments')
+      .where({ id: enrollmentId })
+      .update({ code_hash: 'x'.repeat(43) });
+    const user = await footprint(activated.userId);
+
+    const typed = await browser.submit('/enroll/code', { code });
+    assert.equal(typed.status, 409, typed.html);
+    const row = await stack.database.db('enrollments').where({ id: enrollmentId }).first();
+    assert.equal(row.code_verified_at, null);
+    const chosen = await browser.submit('/enroll/method', { method: 'sms' });
+    assert.equal(chosen.status, 409, chosen.html);
+    assert.deepEqual((await footprint(activated.userId)).user, user.user);
   });
 
   it("cannot text a code to the attacker's number through a victim's enrollment", async () => {
