@@ -29,16 +29,18 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
   const { transact, stores, secrets } = deps;
 
   return {
-    /** Records the run that opens the enrollment: later activities must come from that same run. */
+    /**
+     * Claims, for this run, the enrollment that the API created before it started the workflow (and moved the
+     * user to "invited"): every later activity must come from this same run. A workflow that no starter vouched
+     * for finds no row, and every activity it schedules is refused.
+     */
     async openEnrollment(input: EnrollmentRef & { workflowId: string }): Promise<void> {
       const origin = activityOrigin();
-      // The user's status was already moved to "invited" by the API call that started this workflow.
       if (input.workflowId !== origin.workflowId)
         throw refusal(FailureType.EnrollmentNotOwned, 'the workflow id in the input is not the caller', origin);
       assertEnrollmentWorkflow(input.userId, origin);
-      await stores.enrollments.open({ ...input, runId: origin.runId });
-      // The insert ignores an id that exists, so this is what decides: a row opened by any other run is refused.
-      assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
+      if (!(await stores.enrollments.claim({ ...input, runId: origin.runId })))
+        throw refusal(FailureType.EnrollmentNotOwned, 'the starter created no such enrollment for this run', origin);
     },
 
     async recordEnrollmentStep(input: RecordStepInput): Promise<void> {

@@ -76,8 +76,11 @@ export interface EnrollmentRecord extends EnrollmentRef {
 }
 
 export interface EnrollmentsPort {
-  /** Idempotent: a retried open of the same enrollment changes nothing. */
-  open(ref: EnrollmentRef & { workflowId: string; runId: string }): Promise<void>;
+  /**
+   * The run claims the enrollment the starter created for its workflow; idempotent for the same run. False when
+   * there is none, or another run holds it.
+   */
+  claim(ref: EnrollmentRef & { workflowId: string; runId: string }): Promise<boolean>;
   /** With `lock`, the enrollment and user rows stay locked until the transaction ends. */
   find(enrollmentId: string, options?: { lock?: boolean }): Promise<EnrollmentRecord | undefined>;
   setStatus(enrollmentId: string, status: EnrollmentStatus, ended: boolean): Promise<void>;

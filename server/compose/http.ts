@@ -51,6 +51,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     taskQueue,
     policy: config.enrollment,
     users: stores.users,
+    enrollments: stores.enrollments,
     audit: stores.audit,
   });
   const resets = new ResetService({

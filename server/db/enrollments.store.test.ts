@@ -11,7 +11,7 @@ import { UsersStore } from './users.store';
 
 /**
  * What the enrollment rows record for the central activities' checks (migration 004), on real PostgreSQL: the
- * run that opened an enrollment, the code last sent and whether the API saw it typed, and the conditional
+ * row the starter creates and the run that claims it, the code last sent and whether the API saw it typed, and the conditional
  * writes that let a completion land only on an enrolling user and enrollment.
  */
 describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks before it acts', () => {
@@ -40,7 +40,9 @@ describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks 
     assert.ok('created' in inserted);
     const userId = inserted.created[0]!.id;
     const ref = { enrollmentId: randomUUID(), userId };
-    await enrollments.open({ ...ref, workflowId: makeEnrollmentWorkflowId(userId), runId });
+    const workflowId = makeEnrollmentWorkflowId(userId);
+    await enrollments.create({ ...ref, workflowId });
+    assert.equal(await enrollments.claim({ ...ref, workflowId, runId }), true);
     return { ref, runId };
   }
 
@@ -51,9 +53,16 @@ describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks 
     smsPinHash: null,
   };
 
-  it('keeps the run that opened an enrollment: a second open of the same id changes nothing', async () => {
+  it('lets a run claim only an open enrollment the starter created for its workflow, and only once', async () => {
     const { ref, runId } = await opened();
-    await enrollments.open({ ...ref, workflowId: 'enrollment-someone-else', runId: randomUUID() });
+    const workflowId = makeEnrollmentWorkflowId(ref.userId);
+    assert.equal(await enrollments.claim({ ...ref, workflowId, runId }), true, 'the same run again');
+    assert.equal(await enrollments.claim({ ...ref, workflowId, runId: randomUUID() }), false, 'another run');
+    assert.equal(await enrollments.claim({ ...ref, workflowId: 'rogue', runId: randomUUID() }), false);
+    const unstarted = { enrollmentId: randomUUID(), userId: ref.userId, workflowId, runId: randomUUID() };
+    assert.equal(await enrollments.claim(unstarted), false, 'an enrollment no starter created');
+    assert.equal(await enrollments.find(unstarted.enrollmentId), undefined, 'and the claim created none');
+
     const record = await enrollments.find(ref.enrollmentId);
     assert.deepEqual(record, {
       ...ref,
@@ -66,7 +75,20 @@ describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks 
       userStatus: 'inactive',
       userPhoneLookup: null,
     });
-    assert.equal(await enrollments.find(randomUUID()), undefined);
+  });
+
+  it('discards a created enrollment whose workflow never started, and never one a run has claimed', async () => {
+    const { ref } = await opened();
+    await enrollments.discard(ref.enrollmentId);
+    assert.ok(await enrollments.find(ref.enrollmentId), 'a claimed enrollment stays');
+    const pending = {
+      enrollmentId: randomUUID(),
+      userId: ref.userId,
+      workflowId: makeEnrollmentWorkflowId(ref.userId),
+    };
+    await enrollments.create(pending);
+    await enrollments.discard(pending.enrollmentId);
+    assert.equal(await enrollments.find(pending.enrollmentId), undefined);
   });
 
   it("records a code as verified only for the hash stored, on that user's open enrollment; a new code voids it", async () => {

@@ -52,18 +52,35 @@ interface LinkRow {
 export class EnrollmentsStore {
   constructor(private readonly db: Database) {}
 
-  /** Idempotent, and first come first served: a second open of the same id changes nothing, its run included. */
-  async open(ref: EnrollmentWorkflowRef & { runId: string }): Promise<void> {
-    await this.db('enrollments')
-      .insert({
-        id: ref.enrollmentId,
-        user_id: ref.userId,
-        workflow_id: ref.workflowId,
-        run_id: ref.runId,
-        status: 'invited',
-      })
-      .onConflict('id')
-      .ignore();
+  /**
+   * The starter's record of the enrollment it is about to start, made before the workflow exists: the workflow's
+   * activities act on no enrollment that the API did not create. No run yet; the workflow's first step claims it.
+   */
+  async create(ref: EnrollmentWorkflowRef): Promise<void> {
+    await this.db('enrollments').insert({
+      id: ref.enrollmentId,
+      user_id: ref.userId,
+      workflow_id: ref.workflowId,
+      status: 'invited',
+    });
+  }
+
+  /** Drops a created enrollment whose workflow never started (the start failed, or one was already running). */
+  async discard(enrollmentId: string): Promise<void> {
+    await this.db('enrollments').where({ id: enrollmentId }).whereNull('run_id').del();
+  }
+
+  /**
+   * The workflow's first step: its run claims the open enrollment the starter created for that very workflow.
+   * Idempotent for the same run; false, writing nothing, when there is no such row or another run holds it.
+   */
+  async claim(ref: EnrollmentWorkflowRef & { runId: string }): Promise<boolean> {
+    const claimed = await this.db('enrollments')
+      .where({ id: ref.enrollmentId, user_id: ref.userId, workflow_id: ref.workflowId })
+      .whereNull('ended_at')
+      .andWhere((query) => query.whereNull('run_id').orWhere('run_id', ref.runId))
+      .update({ run_id: ref.runId });
+    return claimed > 0;
   }
 
   /**

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { EnrollmentPolicy } from '../config';
 import { ConflictError, NotFoundError } from '../../common/errors';
 import { enrollmentWorkflow } from '../../workflows/enrollment/enrollment.workflow';
 import { cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment/enrollment.messages';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
+import type { EnrollmentsStore } from '../db/enrollments.store';
 import { ENROLLED_STATUSES, ENROLLING_STATUSES, type ActivationOutcome } from '../../common/domain/statuses';
 import type { Scope } from '../db/scope';
 import type { UserRow, UsersStore } from '../db/users.store';
@@ -23,6 +24,7 @@ export interface ActivationServiceDeps {
   taskQueue: string;
   policy: EnrollmentPolicy;
   users: UsersStore;
+  enrollments: EnrollmentsStore;
   audit: AuditStore;
 }
 
@@ -30,8 +32,8 @@ const RESTARTABLE = ['inactive', 'expired', 'deactivated'] as const;
 
 /**
  * Starting, resending and stopping enrollments. Activation is idempotent twice over: the workflow id is derived
- * from the user id with USE_EXISTING, so a second call attaches to the running workflow instead of sending
- * another email, and the status transition decides which caller records "activated" in the audit log.
+ * from the user id, so a second call finds the running workflow and leaves it be instead of sending another
+ * email, and the status transition decides which caller records "activated" in the audit log.
  */
 export class ActivationService {
   constructor(private readonly deps: ActivationServiceDeps) {}
@@ -53,16 +55,25 @@ export class ActivationService {
 
   private async activate(scope: Scope, user: UserRow, actor: string): Promise<ActivationOutcome> {
     if (ENROLLED_STATUSES.includes(user.status)) return 'already_enrolled';
-    // Start first: if Temporal is down the call fails and nothing in the database has changed.
-    await callTemporal(() =>
-      this.deps.temporal.workflow.start(enrollmentWorkflow, {
-        taskQueue: this.deps.taskQueue,
-        workflowId: makeEnrollmentWorkflowId(user.id),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        args: [{ enrollmentId: randomUUID(), userId: user.id, timings: this.deps.policy }],
-      }),
-    );
+    // The enrollment row comes first, from here: the workflow's activities act on no enrollment that this API
+    // did not create. If the start fails, or a workflow is already running (so this call attaches to it, sending
+    // no second email), the row goes again and nothing in the database has changed.
+    const ref = { enrollmentId: randomUUID(), userId: user.id, workflowId: makeEnrollmentWorkflowId(user.id) };
+    await this.deps.enrollments.create(ref);
+    try {
+      await callTemporal(() =>
+        this.deps.temporal.workflow.start(enrollmentWorkflow, {
+          taskQueue: this.deps.taskQueue,
+          workflowId: ref.workflowId,
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          args: [{ enrollmentId: ref.enrollmentId, userId: user.id, timings: this.deps.policy }],
+        }),
+      );
+    } catch (error) {
+      await this.deps.enrollments.discard(ref.enrollmentId);
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
     const moved = await this.deps.users.transition(user.id, RESTARTABLE, 'invited');
     if (!moved) return 'already_activated';
     await this.deps.audit.record({

@@ -41,6 +41,12 @@ describe('enrollment workflow on the whole stack: projection, audit and SMS cap'
     assert.ok('created' in created);
     const user = created.created[0]!;
     const enrollmentId = randomUUID();
+    // As the activation service does: the enrollment row first, which the workflow's first step claims.
+    await stack.runtime.stores.enrollments.create({
+      enrollmentId,
+      userId: user.id,
+      workflowId: makeEnrollmentWorkflowId(user.id),
+    });
     const handle = await stack.runtime.temporal.workflow.start(enrollmentWorkflow, {
       taskQueue: stack.runtime.taskQueue,
       workflowId: makeEnrollmentWorkflowId(user.id),
@@ -101,10 +107,16 @@ describe('enrollment workflow on the whole stack: projection, audit and SMS cap'
         { username: 'capped', email: 'capped@example.com' },
       ]);
       assert.ok('created' in created);
+      const ref = {
+        enrollmentId: randomUUID(),
+        userId: created.created[0]!.id,
+        workflowId: makeEnrollmentWorkflowId(created.created[0]!.id),
+      };
+      await capped.runtime.stores.enrollments.create(ref);
       const handle = await capped.runtime.temporal.workflow.start(enrollmentWorkflow, {
         taskQueue: capped.runtime.taskQueue,
-        workflowId: makeEnrollmentWorkflowId(created.created[0]!.id),
-        args: [{ enrollmentId: randomUUID(), userId: created.created[0]!.id, timings: FAST }],
+        workflowId: ref.workflowId,
+        args: [{ enrollmentId: ref.enrollmentId, userId: ref.userId, timings: FAST }],
       });
       await handle.executeUpdate(openLinkUpdate);
       const outcomes = [];
