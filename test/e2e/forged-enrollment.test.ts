@@ -10,7 +10,7 @@ import { activateNewUser, reachCodeStep } from '../support/enrollment-flow';
 import { testEnv } from '../support/env';
 import { enrollForSms, outboxInbox, reachMethodStep } from '../support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { forgedCompleteEnrollment, forgedSendVerificationCode } from '../support/rogue-workflows';
+import { forgedActivity, forgedCompleteEnrollment, forgedSendVerificationCode } from '../support/rogue-workflows';
 
 const ATTACKER_PHONE = '+14155550199';
 
@@ -75,13 +75,18 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
 
   const central = () => stack.runtime.taskQueue;
 
-  /** Everything a forged call could have changed for this user: the user row, its enrollments, its audit trail. */
+  /** Everything a forged call could have changed for this user: its rows, links and audit trail, and the texts sent. */
   async function footprint(userId: string) {
     const { db } = stack.database;
     return {
       user: await db('users').where({ id: userId }).first(),
       enrollments: await db('enrollments').where({ user_id: userId }).orderBy('started_at'),
       audit: await db('audit_events').where({ user_id: userId }).orderBy('id').pluck('action'),
+      links: await db('activation_links')
+        .join('enrollments', 'enrollments.id', 'activation_links.enrollment_id')
+        .where('enrollments.user_id', userId)
+        .orderBy('activation_links.created_at')
+        .select('activation_links.*'),
       texts: stack.outbox.count('sms'),
       toAttacker: stack.outbox.list().filter((message) => message.to === ATTACKER_PHONE).length,
     };
@@ -91,6 +96,13 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
     const row = await stack.database.db('enrollments').where({ user_id: userId }).orderBy('started_at', 'desc').first();
     assert.ok(row, 'the user has an enrollment');
     return row.id as string;
+  }
+
+  /** A user of the other client, enrolled for SMS, whose enrollment workflow has ended: its id is free to take. */
+  async function enrolledElsewhere(phone: string) {
+    const enrolled = await enrollForSms(stack, outboxInbox(stack), { phone, tenant: otherTenant });
+    await stack.runtime.temporal.workflow.getHandle(makeEnrollmentWorkflowId(enrolled.userId)).result();
+    return enrolled;
   }
 
   /** A user at the method step, phone verified; waits for the background audit write so the footprint is stable. */
@@ -130,7 +142,7 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
   });
 
   it("cannot rebind another client's enrolled user, even from a workflow under that user's enrollment workflow id", async () => {
-    const other = await enrollForSms(stack, outboxInbox(stack), { phone: '+14155550102', tenant: otherTenant });
+    const other = await enrolledElsewhere('+14155550102');
     const otherEnrollment = await enrollmentIdOf(other.userId);
     const victim = await victimAtMethodStep('+14155550103');
     const before = { other: await footprint(other.userId), victim: await footprint(victim.userId) };
@@ -150,6 +162,36 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
       assert.equal(outcome, FailureType.EnrollmentNotOwned);
     }
     assert.deepEqual({ other: await footprint(other.userId), victim: await footprint(victim.userId) }, before);
+  });
+
+  it('a workflow the API never started can open no enrollment and change no status, audit or link', async () => {
+    const other = await enrolledElsewhere('+14155550109');
+    const before = await footprint(other.userId);
+    const emails = stack.outbox.count('email');
+    const workflowId = makeEnrollmentWorkflowId(other.userId);
+    const enrollmentId = randomUUID();
+    const ref = { enrollmentId, userId: other.userId };
+    const forged = [
+      { activity: 'openEnrollment', call: { ...ref, workflowId } },
+      {
+        activity: 'recordEnrollmentStep',
+        call: {
+          ...ref,
+          userStatus: 'enrolling',
+          enrollmentStatus: 'enrolling',
+          ended: false,
+          action: 'enrollment.link_opened',
+        },
+      },
+      { activity: 'recordAudit', call: { ...ref, action: 'enrollment.phone_verified' } },
+      { activity: 'sendActivationEmail', call: { ...ref, linkTtlMs: 60_000, resend: false } },
+    ] as const;
+    for (const { activity, call } of forged) {
+      const outcome = await forge(forgedActivity, workflowId, { centralTaskQueue: central(), activity, call });
+      assert.equal(outcome, FailureType.EnrollmentNotOwned, activity);
+    }
+    assert.deepEqual(await footprint(other.userId), before);
+    assert.equal(stack.outbox.count('email'), emails, 'no activation email went out');
   });
 
   it("cannot take over by replacing the victim's workflow: the new run did not open the enrollment, and without runs on record the phone must be the verified one", async () => {

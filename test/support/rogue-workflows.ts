@@ -45,3 +45,18 @@ export async function forgedSendVerificationCode(input: {
     return outcomeOf(error);
   }
 }
+
+/** Any other central activity, by name: for the writes that a workflow nobody started must not make. */
+export async function forgedActivity(input: {
+  centralTaskQueue: string;
+  activity: 'openEnrollment' | 'recordEnrollmentStep' | 'recordAudit' | 'sendActivationEmail';
+  call: unknown;
+}): Promise<string> {
+  const activities = central(input.centralTaskQueue) as unknown as Record<string, (call: unknown) => Promise<void>>;
+  try {
+    await activities[input.activity]!(input.call);
+    return 'done';
+  } catch (error) {
+    return outcomeOf(error);
+  }
+}
