@@ -63,7 +63,7 @@ export interface UsersPort {
 /** An enrollment row with its user's standing: what the activities check before they act on an enrollment. */
 export interface EnrollmentRecord extends EnrollmentRef {
   workflowId: string;
-  /** The run that opened it; null for rows opened before runs were recorded. */
+  /** The run that claimed it; null before the claim, and for rows opened before runs were recorded. */
   runId: string | null;
   status: EnrollmentStatus;
   ended: boolean;

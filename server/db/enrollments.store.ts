@@ -12,7 +12,7 @@ export interface EnrollmentWorkflowRef extends EnrollmentRef {
  * owns it, the number and code last sent, whether the API saw that code typed, and what the user row says now.
  */
 export interface EnrollmentRecord extends EnrollmentWorkflowRef {
-  /** Null for rows opened before migration 004. */
+  /** Null until the workflow claims the row, and on rows opened before migration 004. */
   runId: string | null;
   status: EnrollmentStatus;
   ended: boolean;
