@@ -85,7 +85,6 @@ export const NON_RETRYABLE_PROVIDER_ERRORS = [
 
 /** The same for directory activities: every directory refusal except an unreachable directory. */
 export const NON_RETRYABLE_DIRECTORY_ERRORS = [
-  FailureType.DirectoryCommandRefused,
   FailureType.PasswordPolicyError,
   FailureType.ProtectedAccountError,
   FailureType.AccountChangedError,

@@ -59,7 +59,8 @@ function directoryAgent(input: PasswordResetInput, issued: IssuedCommand) {
       initialInterval: '500ms',
       maximumInterval: '10s',
       maximumAttempts: input.directory?.maximumAttempts ?? 5,
-      nonRetryableErrorTypes: [...NON_RETRYABLE_DIRECTORY_ERRORS],
+      // A refused command is refused by every agent of the client alike; retrying it only spams the audit log.
+      nonRetryableErrorTypes: [...NON_RETRYABLE_DIRECTORY_ERRORS, FailureType.DirectoryCommandRefused],
     },
   });
 }
