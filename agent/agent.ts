@@ -1,14 +1,15 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDirectoryActivities, type DirectoryTestHooks } from '../activities/directory.activities';
-import { deriveKey } from '../common/crypto/keys';
+import { clientSubkey } from '../common/crypto/client-keys';
 import { createLogger, errorFields, type Logger } from '../common/logger';
-import { agentKeyRing } from '../common/temporal/client-codec-keys';
+import { agentCodecKeys } from '../common/temporal/codec-keys';
 import { temporalConnectionOptions } from '../common/temporal/connection';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createDirectoryProvider } from '../plugins/registry';
 import { version } from '../package.json';
 import type { AgentConfig } from './config';
+import { AgentKeys } from './agent-keys';
 import { fetchAgentSettings, sendHeartbeat } from './registration';
 
 /** Reported in every heartbeat, so the MSP sees which agents still run an old release. */
@@ -37,9 +38,15 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
-  const codecKey = Buffer.from(settings.codecKey.key, 'base64');
-  // Derived from the client's codec key, which only this client's agents hold.
-  const passwordKey = deriveKey(codecKey, 'reset-password');
+  // The client's key generations, refreshed from Latchkey when a task names one this agent does not hold yet.
+  const keys = new AgentKeys(
+    settings.clientId,
+    settings.clientKeys,
+    () => fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line), 0),
+    (line) => logger.warn(line),
+  );
+  // A subkey of the client's current generation, which only this client's agents hold.
+  const passwordKey = clientSubkey(keys.newest().secret, 'reset-password');
   const directory = createDirectoryProvider(config.directory);
   await directory.healthCheck().then(
     () => logger.info('Directory reachable'),
@@ -56,7 +63,7 @@ export async function startAgent(
       namespace: settings.temporal.namespace,
       taskQueue: settings.temporal.taskQueue,
       activities: createDirectoryActivities({ directory, passwordKey, testHooks }),
-      dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
+      dataConverter: createDataConverter(agentCodecKeys(settings.clientId, keys)),
       maxConcurrentActivityTaskExecutions: 8,
     });
   } catch (error) {

@@ -15,6 +15,7 @@ export type KeyPurpose =
   | 'rate-limit-subject'
   | 'session-signing'
   | 'codec-admin-session'
+  | 'client-key-wrap'
   | 'reset-password';
 
 export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'reset.failed',
   'agent.created',
   'agent.revoked',
+  'client.keys_rotated',
   'sms.opted_out',
   'sms.opted_in',
   'sms.reset_rejected',

@@ -4,8 +4,6 @@ import type { RenderTemplate } from '../../activities/message-templates';
 import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
-import { centralKeyRing } from '../../common/temporal/client-codec-keys';
-import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import type { PasswordResetInput } from '../../workflows/password-reset/password-reset.workflow';
 import { createApp } from '../app';
 import { Csrf } from '../http/csrf';
@@ -77,7 +75,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, logger },
     agent: {
       agents: stores.agents,
-      masterKey: config.masterKey,
+      clientKeys: stores.clientKeys,
       temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace: temporal.namespace },
       agentTaskQueue: temporal.taskQueues.agentOf,
       logger,
@@ -102,7 +100,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
     },
     codec: {
-      codec: new EncryptionCodec(centralKeyRing(config.codecKeys, config.masterKey)),
+      codec: temporal.displayCodec,
+      namespace: temporal.namespace,
       adminToken: config.codecAdminToken,
       uiOrigin: new URL(config.temporal.uiUrl).origin,
       secrets,

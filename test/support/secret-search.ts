@@ -1,6 +1,10 @@
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import type { Database } from '../../server/db/connect';
+import { centralCodecKeys } from '../../common/temporal/codec-keys';
+import { EncryptionCodec } from '../../common/temporal/encryption-codec';
+import type { TestStack } from './stack';
 
 /** Every row of every table in the app database, as text: what an attacker with a dump would read. */
 export async function dumpDatabase(db: Database): Promise<string> {
@@ -47,4 +51,21 @@ export function containsSecret(haystack: string | Buffer, secret: string): boole
   const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const edge = /^\d+$/.test(secret) ? '\\d' : '[A-Za-z0-9_-]';
   return new RegExp(`(?<!${edge})${escaped}(?!${edge})`).test(text);
+}
+
+/**
+ * Decrypts payloads of one workflow's history as the central worker would (the same keys, the same checks,
+ * the workflow's own context): what an admin with the central keys could read.
+ */
+export async function decodeHistoryPayloads(
+  stack: TestStack,
+  workflowId: string,
+  payloads: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }[],
+): Promise<string> {
+  const codec = new EncryptionCodec(centralCodecKeys(stack.config.codecKeys, stack.runtime.stores.clientKeys));
+  const decoded = await codec.decode(
+    payloads.map((p): Payload => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })),
+    { type: 'workflow', namespace: stack.runtime.namespace, workflowId },
+  );
+  return decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
 }

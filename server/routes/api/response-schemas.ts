@@ -69,6 +69,14 @@ export const issuedAgent = agent
   .extend({ token: z.string().describe('The agent credential; shown only in this response') })
   .openapi('IssuedAgent');
 
+export const keyGeneration = z
+  .object({
+    clientId: uuid,
+    generation: z.number().int().positive().describe("The client's new current key generation"),
+    createdAt: timestamp,
+  })
+  .openapi('KeyGeneration');
+
 export const resetResult = z
   .discriminatedUnion('status', [
     z.object({ status: z.literal('completed'), resetId: uuid, unlocked: z.boolean() }),
