@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { defaultPayloadConverter, type Payload, type SerializationContext } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type SerializationContext, ValueError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { seal } from '../crypto/aes-gcm';
 import { legacyClientGeneration, MemoryClientKeySource } from '../crypto/client-keys';
 import { parseKeyRing } from '../crypto/keys';
 import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../domain/workflow-ids';
 import { agentCodecKeys, centralCodecKeys, sharedCodecKeys } from './codec-keys';
-import { EncryptionCodec } from './encryption-codec';
+import { EncryptionCodec, refusalOf } from './encryption-codec';
 
 const ring = (spec: string) => parseKeyRing(spec, 'TEST');
 const k1 = randomBytes(32).toString('base64');
@@ -27,6 +27,23 @@ const activityOf = (workflowId: string): SerializationContext => ({
   isLocal: false,
 });
 const value = (payload: Payload) => defaultPayloadConverter.fromPayload(payload);
+
+/** Decode hands on a refused payload (never the original bytes), and converting it throws a ValueError saying why. */
+async function assertRefused(decoding: Promise<Payload[]>, reason: RegExp) {
+  const decoded = await decoding;
+  const refused = decoded.map(refusalOf).filter((r) => r !== undefined);
+  assert.equal(refused.length, 1, 'one payload is refused');
+  assert.match(refused[0]!, reason);
+  const payload = decoded.find((p) => refusalOf(p) !== undefined)!;
+  assert.throws(
+    () => defaultPayloadConverter.fromPayload(payload),
+    (error: Error) => {
+      assert.ok(error instanceof ValueError);
+      assert.match(error.message, reason);
+      return true;
+    },
+  );
+}
 const payload = (v: unknown) => defaultPayloadConverter.toPayload(v);
 const meta = (p: Payload, key: string) => Buffer.from(p.metadata![key]!).toString();
 
@@ -76,11 +93,11 @@ describe('EncryptionCodec', () => {
 
   it('refuses a plaintext payload instead of passing it through', async () => {
     const { codec } = central();
-    await assert.rejects(
+    await assertRefused(
       codec.decode([payload('plain')], workflow(enrollment)),
       /not encrypted \(encoding "json\/plain"\)/,
     );
-    await assert.rejects(
+    await assertRefused(
       codec.decode([{ metadata: {}, data: Buffer.from('x') }], workflow(enrollment)),
       /not encrypted/,
     );
@@ -89,13 +106,13 @@ describe('EncryptionCodec', () => {
   it('refuses to decode without a workflow context; what the SDK seals without one, no worker accepts', async () => {
     const { codec } = central();
     const [sealed] = await codec.encode([payload(1)], workflow(enrollment));
-    await assert.rejects(codec.decode([sealed!]), /without a workflow context/);
-    await assert.rejects(codec.decode([sealed!], { type: 'activity', namespace: NS, isLocal: false }), /context/);
+    await assertRefused(codec.decode([sealed!]), /without a workflow context/);
+    await assertRefused(codec.decode([sealed!], { type: 'activity', namespace: NS, isLocal: false }), /context/);
     // A workflow task's failure is encoded with no context: sealed with the shared key, shown by /codec only.
     const [taskFailure] = await codec.encode([payload('activation failed')]);
     assert.equal(meta(taskFailure!, 'encryption-key-id'), 'k1');
-    await assert.rejects(codec.decode([taskFailure!], workflow(enrollment)), /sealed for no workflow/);
-    await assert.rejects(codec.decode([taskFailure!], workflow(resetA)), /sealed for no workflow/);
+    await assertRefused(codec.decode([taskFailure!], workflow(enrollment)), /sealed for no workflow/);
+    await assertRefused(codec.decode([taskFailure!], workflow(resetA)), /sealed for no workflow/);
     assert.equal(value((await codec.decodeForDisplay([taskFailure!], NS))[0]!), 'activation failed');
   });
 
@@ -103,11 +120,11 @@ describe('EncryptionCodec', () => {
     const { codec } = central();
     const other = makeEnrollmentWorkflowId(randomUUID());
     const [sealed] = await codec.encode([payload('code')], workflow(enrollment));
-    await assert.rejects(codec.decode([sealed!], workflow(other)), /sealed for workflow .* inside workflow/);
-    await assert.rejects(codec.decode([sealed!], workflow(enrollment, 'elsewhere')), /namespace/);
+    await assertRefused(codec.decode([sealed!], workflow(other)), /sealed for workflow .* inside workflow/);
+    await assertRefused(codec.decode([sealed!], workflow(enrollment, 'elsewhere')), /namespace/);
     // Rewriting the metadata to match does not help: the AAD still names the original workflow.
     const forged = { ...sealed!, metadata: { ...sealed!.metadata, 'encryption-workflow-id': Buffer.from(other) } };
-    await assert.rejects(codec.decode([forged], workflow(other)), /does not authenticate/);
+    await assertRefused(codec.decode([forged], workflow(other)), /does not authenticate/);
   });
 
   it("seals a client's workflow with its current generation, and refuses it in another client's or a central one", async () => {
@@ -117,19 +134,19 @@ describe('EncryptionCodec', () => {
     assert.deepEqual(value((await codec.decode([sealed!], activityOf(resetA)))[0]!), { username: 'alice' });
     // Even with the binding rewritten to B's workflow, A's key is refused there before anything is opened.
     const moved = { ...sealed!, metadata: { ...sealed!.metadata, 'encryption-workflow-id': Buffer.from(resetB) } };
-    await assert.rejects(codec.decode([moved], workflow(resetB)), new RegExp(`client ${clientA}'s key may not open`));
+    await assertRefused(codec.decode([moved], workflow(resetB)), new RegExp(`client ${clientA}'s key may not open`));
     const intoCentral = {
       ...sealed!,
       metadata: { ...sealed!.metadata, 'encryption-workflow-id': Buffer.from(enrollment) },
     };
-    await assert.rejects(codec.decode([intoCentral], workflow(enrollment)), /may not open a payload of a central/);
+    await assertRefused(codec.decode([intoCentral], workflow(enrollment)), /may not open a payload of a central/);
     // And the shared key is refused inside a client's workflow.
     const [shared] = await codec.encode([payload(1)], workflow(enrollment));
     const sharedInReset = {
       ...shared!,
       metadata: { ...shared!.metadata, 'encryption-workflow-id': Buffer.from(resetA) },
     };
-    await assert.rejects(codec.decode([sharedInReset], workflow(resetA)), /a shared key may not open/);
+    await assertRefused(codec.decode([sharedInReset], workflow(resetA)), /a shared key may not open/);
     // After a rotation new work uses generation 2, and generation 1 still opens.
     clients.rotate(clientA);
     const [fresh] = await codec.encode([payload(2)], workflow(resetA));
@@ -145,12 +162,12 @@ describe('EncryptionCodec', () => {
     const legacyShared = legacySeal('k1', Buffer.from(k1, 'base64'), 'old');
     assert.deepEqual(value((await codec.decode([legacyReset], workflow(resetA)))[0]!), { password: 'x' });
     assert.equal(value((await codec.decode([legacyShared], workflow(enrollment)))[0]!), 'old');
-    await assert.rejects(codec.decode([legacyReset], workflow(resetB)), /may not open/);
-    await assert.rejects(codec.decode([legacyShared], workflow(resetA)), /shared key may not open/);
+    await assertRefused(codec.decode([legacyReset], workflow(resetB)), /may not open/);
+    await assertRefused(codec.decode([legacyShared], workflow(resetA)), /shared key may not open/);
     now = 2_000;
-    await assert.rejects(codec.decode([legacyShared], workflow(enrollment)), /without a workflow binding/);
+    await assertRefused(codec.decode([legacyShared], workflow(enrollment)), /without a workflow binding/);
     // Without a window (agents, new installations) they are refused from the start.
-    await assert.rejects(central().codec.decode([legacyShared], workflow(enrollment)), /without a workflow binding/);
+    await assertRefused(central().codec.decode([legacyShared], workflow(enrollment)), /without a workflow binding/);
   });
 
   it('binds scheduled runs to their schedule, whose arguments are sealed before any run exists', async () => {
@@ -162,7 +179,7 @@ describe('EncryptionCodec', () => {
     const [result] = await codec.encode([payload({ deleted: 3 })], workflow(run));
     const nextRun = `${scheduleWorkflowId}-2026-12-02T02:00:00Z`;
     assert.deepEqual(value((await codec.decode([result!], workflow(nextRun)))[0]!), { deleted: 3 });
-    await assert.rejects(codec.decode([args!], workflow(enrollment)), /sealed for workflow/);
+    await assertRefused(codec.decode([args!], workflow(enrollment)), /sealed for workflow/);
   });
 
   it("gives an agent only its own client's generations, never generation 0 or a shared key", async () => {
@@ -180,12 +197,12 @@ describe('EncryptionCodec', () => {
     assert.deepEqual(value((await codec.decode([result!], activityOf(resetA)))[0]!), { ok: true });
     await assert.rejects(agent.encode([payload(1)], activityOf(resetB)), /not client/);
     const [shared] = await codec.encode([payload(1)], workflow(enrollment));
-    await assert.rejects(agent.decode([shared!], workflow(enrollment)), /No codec key with id "k1"/);
+    await assertRefused(agent.decode([shared!], workflow(enrollment)), /No codec key with id "k1"/);
     const legacy = legacySeal(`client.${clientA}`, legacyClientGeneration(master, clientA).secret, 1);
-    await assert.rejects(agent.decode([legacy], workflow(resetA)), /without a workflow binding/);
+    await assertRefused(agent.decode([legacy], workflow(resetA)), /without a workflow binding/);
     clients.rotate(clientA);
     const [newer] = await codec.encode([payload(1)], activityOf(resetA));
-    await assert.rejects(agent.decode([newer!], activityOf(resetA)), new RegExp(`"client.${clientA}.2"`));
+    await assertRefused(agent.decode([newer!], activityOf(resetA)), new RegExp(`"client.${clientA}.2"`));
   });
 
   it('opens for display with the workflow its metadata names, and refuses what it cannot vouch for', async () => {
@@ -215,7 +232,7 @@ describe('EncryptionCodec', () => {
       [payload(1)],
       workflow(enrollment),
     );
-    await assert.rejects(
+    await assertRefused(
       new EncryptionCodec(sharedCodecKeys(ring(`k2:${k2}`))).decode([sealed!], workflow(enrollment)),
       /No codec key with id "k1"/,
     );

@@ -54,6 +54,23 @@ const text = (payload: Payload, key: string) => {
   return bytes ? decoder.decode(bytes) : undefined;
 };
 
+const REFUSED = 'refused-by-latchkey-codec';
+
+/**
+ * What decode hands on in place of a payload it will not open. Its encoding carries the reason, because the one
+ * message the SDK's payload converter gives for it is "Unknown encoding: <encoding>", and that message is what
+ * shows up in the failed task or the rejected update.
+ */
+export function refusedPayload(reason: string): Payload {
+  return { metadata: { [METADATA_ENCODING_KEY]: encoder.encode(`${REFUSED}: ${reason}`) }, data: new Uint8Array() };
+}
+
+/** The reason a payload was refused, or undefined if it is an ordinary (decoded) payload. */
+export function refusalOf(payload: Payload): string | undefined {
+  const encoding = text(payload, METADATA_ENCODING_KEY);
+  return encoding?.startsWith(`${REFUSED}: `) ? encoding.slice(REFUSED.length + 2) : undefined;
+}
+
 export interface EncryptionCodecOptions {
   /**
    * Until this time (ms since the epoch), payloads sealed before AAD binding existed (no binding metadata) are
@@ -109,21 +126,35 @@ export class EncryptionCodec implements PayloadCodec {
     }));
   }
 
-  /** For workers and clients: only payloads sealed for the workflow that `context` names. */
+  /**
+   * For workers and clients: only payloads sealed for the workflow that `context` names. A payload it refuses is
+   * not an exception here but a *refused payload* (see refusedPayload), which no payload converter reads: turning
+   * it into a value throws a ValueError that names the reason. That is where the SDK copes best: an update whose
+   * argument is refused is rejected before it is accepted, and the workflow goes on serving its user; thrown from
+   * the codec, the same refusal would fail every workflow task while the update is pending, and so block the
+   * enrollment for as long as the attacker keeps sending. A start input, signal argument or activity result that is
+   * refused fails the workflow task, as a thrown error would. Either way the original bytes never reach code.
+   * Errors other than a refusal (the key store is unreachable) still throw, so the task is retried.
+   */
   async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     if (payloads.length === 0) return payloads;
     const expected = bindingOf(context);
-    if (!expected) throw new ValueError('Refusing to decrypt a payload without a workflow context');
     return Promise.all(
-      payloads.map((payload) => {
-        const bound = this.boundTo(payload);
-        if (bound === 'none') throw new ValueError('Refusing a payload that was sealed for no workflow');
-        if (bound && (bound.namespace !== expected.namespace || bound.workflowId !== expected.workflowId))
-          throw new ValueError(
-            `Refusing a payload sealed for workflow ${bound.workflowId} in namespace ${bound.namespace} ` +
-              `inside workflow ${expected.workflowId} in namespace ${expected.namespace}`,
-          );
-        return this.open(payload, expected);
+      payloads.map(async (payload) => {
+        try {
+          if (!expected) throw new ValueError('Refusing to decrypt a payload without a workflow context');
+          const bound = this.boundTo(payload);
+          if (bound === 'none') throw new ValueError('Refusing a payload that was sealed for no workflow');
+          if (bound && (bound.namespace !== expected.namespace || bound.workflowId !== expected.workflowId))
+            throw new ValueError(
+              `Refusing a payload sealed for workflow ${bound.workflowId} in namespace ${bound.namespace} ` +
+                `inside workflow ${expected.workflowId} in namespace ${expected.namespace}`,
+            );
+          return await this.open(payload, expected);
+        } catch (error) {
+          if (error instanceof ValueError) return refusedPayload(error.message);
+          throw error;
+        }
       }),
     );
   }
