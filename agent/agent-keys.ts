@@ -6,6 +6,12 @@ export const KEY_REFRESH_INTERVAL_MS = 10_000;
 
 type FetchSettings = () => Promise<AgentSettings>;
 
+export interface AgentKeysOptions {
+  warn?: (message: string) => void;
+  refreshIntervalMs?: number;
+  now?: () => number;
+}
+
 /**
  * The generations of its client's secret that this agent holds. `get(generation)` answers from memory; for a
  * generation newer than any it holds (the client's keys were rotated since it started) it fetches its settings
@@ -19,15 +25,20 @@ export class AgentKeys implements GenerationSecrets {
   private lastFetchAt: number;
   private refreshing: Promise<void> | undefined;
   private rejected = false;
+  private readonly warn: (message: string) => void;
+  private readonly refreshIntervalMs: number;
+  private readonly now: () => number;
 
   constructor(
     readonly clientId: string,
     initial: AgentSettings['clientKeys'],
     private readonly fetchSettings: FetchSettings,
-    private readonly warn: (message: string) => void = () => undefined,
-    private readonly now: () => number = Date.now,
+    options: AgentKeysOptions = {},
   ) {
-    this.lastFetchAt = now();
+    this.warn = options.warn ?? (() => undefined);
+    this.refreshIntervalMs = options.refreshIntervalMs ?? KEY_REFRESH_INTERVAL_MS;
+    this.now = options.now ?? Date.now;
+    this.lastFetchAt = this.now();
     this.take(initial);
   }
 
@@ -47,7 +58,7 @@ export class AgentKeys implements GenerationSecrets {
 
   private refresh(): Promise<void> {
     this.refreshing ??= (async () => {
-      const wait = this.lastFetchAt + KEY_REFRESH_INTERVAL_MS - this.now();
+      const wait = this.lastFetchAt + this.refreshIntervalMs - this.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       this.lastFetchAt = this.now();
       try {

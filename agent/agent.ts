@@ -43,7 +43,7 @@ export async function startAgent(
     settings.clientId,
     settings.clientKeys,
     () => fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line), 0),
-    (line) => logger.warn(line),
+    { warn: (line) => logger.warn(line) },
   );
   // A subkey of the client's current generation, which only this client's agents hold.
   const passwordKey = clientSubkey(keys.newest().secret, 'reset-password');
