@@ -68,13 +68,21 @@ export async function connectAttacker(stack: TestStack) {
       }
     },
 
-    async history(workflowId: string) {
+    /** The latest run's id, or undefined while no run exists. */
+    async runId(workflowId: string): Promise<string | undefined> {
+      const described = await service
+        .describeWorkflowExecution({ namespace, execution: { workflowId } })
+        .catch(() => undefined);
+      return described?.workflowExecutionInfo?.execution?.runId ?? undefined;
+    },
+
+    async history(workflowId: string, runId?: string) {
       const events: temporal.api.history.v1.IHistoryEvent[] = [];
       let nextPageToken: Uint8Array | undefined;
       do {
         const page = await service.getWorkflowExecutionHistory({
           namespace,
-          execution: { workflowId },
+          execution: { workflowId, runId },
           nextPageToken,
         });
         events.push(...(page.history?.events ?? []));
