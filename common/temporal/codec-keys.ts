@@ -99,7 +99,7 @@ export function agentCodecKeys(clientId: string, secrets: GenerationSecrets): Co
     async openingKey(keyId, workflowId) {
       if (keyScopeProblem(keyId, workflowId)) return undefined;
       const name = parseCodecKeyId(keyId)!;
-      if (name.kind !== 'client' || name.generation === 0) return undefined;
+      if (name.kind !== 'client' || name.clientId !== clientId || name.generation === 0) return undefined;
       const secret = await secrets.get(name.generation);
       return secret && clientCodecKey({ clientId, generation: name.generation, secret });
     },

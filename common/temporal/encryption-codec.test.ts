@@ -196,6 +196,11 @@ describe('EncryptionCodec', () => {
     const [result] = await agent.encode([payload({ ok: true })], activityOf(resetA));
     assert.deepEqual(value((await codec.decode([result!], activityOf(resetA)))[0]!), { ok: true });
     await assert.rejects(agent.encode([payload(1)], activityOf(resetB)), /not client/);
+    const [forB] = await codec.encode([payload(1)], activityOf(resetB));
+    await assertRefused(
+      agent.decode([forB!], activityOf(resetB)),
+      new RegExp(`No codec key with id "client.${clientB}`),
+    );
     const [shared] = await codec.encode([payload(1)], workflow(enrollment));
     await assertRefused(agent.decode([shared!], workflow(enrollment)), /No codec key with id "k1"/);
     const legacy = legacySeal(`client.${clientA}`, legacyClientGeneration(master, clientA).secret, 1);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { agentCodecKeys } from '../../common/temporal/codec-keys';
-import { EncryptionCodec } from '../../common/temporal/encryption-codec';
+import { EncryptionCodec, refusalOf } from '../../common/temporal/encryption-codec';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { decodeHistoryPayloads, rawHistories } from '../support/secret-search';
 import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
@@ -215,11 +215,30 @@ describe('password reset through the agent against a real Samba AD', () => {
     // Another client's secret fails even when presented as this client's generation: the cipher refuses it.
     const other = await createTenant(stack, 'Other MSP');
     const otherSecret = (await stack.runtime.stores.clientKeys.current(other.clientId)).secret;
-    await assert.rejects(agentWith(tenant.clientId, otherSecret).decode([asPayload], context), /does not authenticate/);
-    // And that client's own agent may not use its key inside this client's workflow at all.
-    await assert.rejects(agentWith(other.clientId, otherSecret).decode([asPayload], context), /may not open/);
+    const refusal = async (codec: EncryptionCodec) => refusalOf((await codec.decode([asPayload], context))[0]!);
+    assert.match((await refusal(agentWith(tenant.clientId, otherSecret)))!, /does not authenticate/);
+    // And that client's own agent holds no key for this client's payloads at all.
+    assert.match((await refusal(agentWith(other.clientId, otherSecret)))!, /No codec key with id "client\./);
     // The central process can read it, with the generation from the database.
     const central = await decodeHistoryPayloads(stack, toAgentWorkflowId, [asPayload]);
     assert.match(central, new RegExp(`"username":"${user.username}"`));
+  });
+
+  it('keeps resetting after a key rotation, without restarting the agent: it fetches the new generation', async () => {
+    const rotated = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/rotate-keys`);
+    assert.equal(rotated.status, 200);
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    const seen = seenMessages();
+    const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.body.status, 'completed', JSON.stringify(reset.body));
+    await dc
+      .bind(user.upn, await passwordTextedTo(stack, user.phone, seen))
+      .catch((error: Error) => assert.match(error.message, /data 773/, 'the texted password is the one that was set'));
+    const history = await stack.runtime.temporal.workflow
+      .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
+      .fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
+    const keyId = scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!.metadata!['encryption-key-id']!;
+    assert.equal(Buffer.from(keyId).toString(), `client.${tenant.clientId}.${rotated.body.generation}`);
   });
 });
