@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { clientSubkey } from '../../common/crypto/client-keys';
-import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
+import {
+  makeEnrollmentWorkflowId,
+  makePasswordResetWorkflowId,
+  makePurgeRateLimitsScheduleId,
+} from '../../common/domain/workflow-ids';
 import type { CodecKeys } from '../../common/temporal/codec-keys';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { activateNewUser, reachCodeStep } from '../support/enrollment-flow';
@@ -168,9 +172,28 @@ describe('payloads that Latchkey did not seal for the workflow are refused', () 
     assert.equal(await settledDump(stack), before, 'the database is unchanged');
   });
 
-  it('still runs enrollments whose payloads Latchkey sealed (the control)', async () => {
+  it('still runs what Latchkey sealed (the control): an enrollment, and scheduled runs one after another', async () => {
     const { link } = await activateNewUser(stack, tenantB);
     const { code } = await reachCodeStep(stack, link, '+14155550777');
     assert.match(code, /^\d{6}$/);
+    // A scheduled run gets the schedule's arguments (sealed before it existed) and the previous run's result.
+    const schedule = stack.runtime.temporal.schedule.getHandle(makePurgeRateLimitsScheduleId(stack.runtime.taskQueue));
+    const results = [];
+    for (let run = 0; run < 2; run++) {
+      const seen = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
+      await schedule.trigger();
+      let started: string | undefined;
+      for (let i = 0; i < 100 && !started; i++) {
+        started = (await schedule.describe()).info.recentActions
+          .map((a) => a.action.workflow.workflowId)
+          .find((id) => !seen.has(id));
+        if (!started) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      results.push(await stack.runtime.temporal.workflow.getHandle(started!).result());
+      // Run ids carry the nominal time to the second; the next trigger must not collide with this one.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+    }
+    assert.equal(results.length, 2);
+    for (const result of results) assert.equal(typeof (result as { deleted: number }).deleted, 'number');
   });
 });
