@@ -1,13 +1,14 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDirectoryActivities, type DirectoryTestHooks } from '../activities/directory.activities';
 import { createLogger, errorFields, type Logger } from '../common/logger';
-import { agentKeyRing } from '../common/temporal/client-codec-keys';
+import { agentCodecKeys } from '../common/temporal/codec-keys';
 import { temporalConnectionOptions } from '../common/temporal/connection';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createDirectoryProvider } from '../plugins/registry';
 import { version } from '../package.json';
 import type { AgentConfig } from './config';
+import { AgentKeys } from './agent-keys';
 import { fetchAgentSettings, reportCommandRefusal, sendHeartbeat } from './registration';
 
 /** Reported in every heartbeat, so the MSP sees which agents still run an old release. */
@@ -36,7 +37,13 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const settings = await fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line));
   const unregisterSdkLogger = installSdkLogger(logger, config.logLevel);
-  const codecKey = Buffer.from(settings.codecKey.key, 'base64');
+  // The client's key generations, refreshed from Latchkey when a task names one this agent does not hold yet.
+  const keys = new AgentKeys(
+    settings.clientId,
+    settings.clientKeys,
+    () => fetchAgentSettings(config.serverUrl, config.token, (line) => logger.warn(line), 0),
+    { warn: (line) => logger.warn(line) },
+  );
   const directory = createDirectoryProvider(config.directory);
   await directory.healthCheck().then(
     () => logger.info('Directory reachable'),
@@ -62,14 +69,14 @@ export async function startAgent(
         directory,
         clientId: settings.clientId,
         commandKey: config.commandKey,
-        generationSecret: async (generation) => (generation === 0 ? codecKey : undefined),
+        generationSecret: (generation) => keys.get(generation),
         reportRefusal: async (report) => {
           logger.warn('Refused a directory command that Latchkey did not issue', { ...report });
           await reportCommandRefusal(config.serverUrl, config.token, report);
         },
         testHooks,
       }),
-      dataConverter: createDataConverter(agentKeyRing(settings.clientId, codecKey)),
+      dataConverter: createDataConverter(agentCodecKeys(settings.clientId, keys)),
       maxConcurrentActivityTaskExecutions: 8,
     });
   } catch (error) {

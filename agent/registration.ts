@@ -5,7 +5,14 @@ const agentSettingsSchema = z.object({
   agentId: z.string(),
   clientId: z.string(),
   temporal: z.object({ address: z.string(), namespace: z.string(), taskQueue: z.string() }),
-  codecKey: z.object({ id: z.string(), key: z.string() }),
+  /** The client's current key generation first, then the previous one while a rotation is recent. */
+  clientKeys: z.object({
+    current: z.number().int().positive(),
+    generations: z
+      .array(z.object({ generation: z.number().int().positive(), secret: z.string().base64() }))
+      .min(1)
+      .max(8),
+  }),
   heartbeatIntervalSeconds: z.number().int().positive(),
 });
 

@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { sharedCodecKeys } from '../common/temporal/codec-keys';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { say } from '../scripts/lib/say';
 import { normalisePhoneNumber } from '../server/services/phone-number';
@@ -188,7 +189,7 @@ async function measureBare(stack: TestStack, temporalAddress: string) {
     namespace: stack.runtime.namespace,
     taskQueue,
     workflowsPath: require.resolve('./bare.workflow'),
-    dataConverter: createDataConverter(stack.config.codecKeys),
+    dataConverter: createDataConverter(sharedCodecKeys(stack.config.codecKeys)),
   });
   const running = worker.run();
   const client = stack.runtime.temporal;

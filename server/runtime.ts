@@ -89,6 +89,7 @@ export async function startLatchkey(
       config,
       settings,
       { central: hooks.taskQueue, agentPrefix: hooks.agentTaskQueuePrefix },
+      { db, clientKeys: stores.clientKeys },
       cleanups,
     );
     const providers = buildProviders(config, cleanups, hooks.outbox);

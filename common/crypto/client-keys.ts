@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { deriveKey } from './keys';
 
 /**
@@ -37,4 +37,39 @@ export interface ClientKeySource {
  */
 export function legacyClientGeneration(masterKey: Buffer, clientId: string): ClientKeyGeneration {
   return { clientId, generation: 0, secret: deriveKey(masterKey, `codec-client:${clientId}`) };
+}
+
+/**
+ * A ClientKeySource held in memory, for what has no database: the replay test (whose recorded histories were
+ * sealed with generation 0) and unit tests. Generation 1 is random and made on first use; `rotate` adds one.
+ */
+export class MemoryClientKeySource implements ClientKeySource {
+  private readonly generations = new Map<string, ClientKeyGeneration[]>();
+
+  constructor(private readonly masterKey: Buffer) {}
+
+  async current(clientId: string): Promise<ClientKeyGeneration> {
+    return this.list(clientId).at(-1)!;
+  }
+
+  async get(clientId: string, generation: number): Promise<ClientKeyGeneration | undefined> {
+    if (generation === 0) return legacyClientGeneration(this.masterKey, clientId);
+    return this.list(clientId).find((candidate) => candidate.generation === generation);
+  }
+
+  rotate(clientId: string): ClientKeyGeneration {
+    const list = this.list(clientId);
+    const next = { clientId, generation: list.length + 1, secret: randomBytes(32) };
+    list.push(next);
+    return next;
+  }
+
+  private list(clientId: string): ClientKeyGeneration[] {
+    let list = this.generations.get(clientId);
+    if (!list) {
+      list = [{ clientId, generation: 1, secret: randomBytes(32) }];
+      this.generations.set(clientId, list);
+    }
+    return list;
+  }
 }

@@ -15,6 +15,7 @@ export type KeyPurpose =
   | 'rate-limit-subject'
   | 'session-signing'
   | 'codec-admin-session'
+  | 'client-key-wrap'
   | 'reset-password'
   | 'directory-command-signing';
 

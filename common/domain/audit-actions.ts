@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'agent.created',
   'agent.revoked',
   'agent.command_refused',
+  'client.keys_rotated',
   'sms.opted_out',
   'sms.opted_in',
   'sms.reset_rejected',

@@ -39,3 +39,15 @@ export function parsePasswordResetWorkflowId(workflowId: string): { clientId: st
 export function makePurgeRateLimitsScheduleId(taskQueue: string): string {
   return `${taskQueue}:purge-rate-limits`;
 }
+
+/** The server names a scheduled run `<action's workflow id>-<nominal time, RFC 3339 UTC>`. */
+const SCHEDULED_RUN_PATTERN = /^(.+:purge-rate-limits)-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * The workflow id a payload of this workflow is bound to. For a run that one of our schedules started, it is the
+ * schedule action's workflow id: the schedule's arguments are sealed under that id before any run exists, and
+ * each run receives the previous run's result. Every other workflow is bound to its own id.
+ */
+export function payloadBindingIdOfWorkflowId(workflowId: string): string {
+  return SCHEDULED_RUN_PATTERN.exec(workflowId)?.[1] ?? workflowId;
+}

@@ -1,37 +1,34 @@
-import { deriveKey, type KeyRing } from '../crypto/keys';
+import { clientSubkey, type ClientKeyGeneration } from '../crypto/client-keys';
 
 const PREFIX = 'client.';
+const CLIENT_KEY_ID =
+  /^client\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.([1-9][0-9]{0,8}))?$/;
 
-/** Key ids name their client, so any holder of the master key can find the key again, and nothing else can. */
-export function clientCodecKeyId(clientId: string): string {
-  return `${PREFIX}${clientId}`;
+/**
+ * What a payload's key id names: one of the shared keys (LATCHKEY_CODEC_KEYS), or one generation of one client's
+ * key. Generation 0 is the legacy `client.<id>` (no generation in the id); generations 1 and up are
+ * `client.<id>.<generation>`.
+ */
+export type CodecKeyName = { kind: 'shared'; keyId: string } | { kind: 'client'; clientId: string; generation: number };
+
+/** Key ids name their client and generation, so any holder of that generation's secret can find the key again. */
+export function clientCodecKeyId(clientId: string, generation: number): string {
+  return generation === 0 ? `${PREFIX}${clientId}` : `${PREFIX}${clientId}.${generation}`;
 }
 
-export function deriveClientCodecKey(masterKey: Buffer, clientId: string): Buffer {
-  return deriveKey(masterKey, `codec-client:${clientId}`);
+/** Reads a key id; undefined for one that starts like a client key but is malformed (never a shared key). */
+export function parseCodecKeyId(keyId: string): CodecKeyName | undefined {
+  if (!keyId.startsWith(PREFIX)) return { kind: 'shared', keyId };
+  const match = CLIENT_KEY_ID.exec(keyId);
+  if (!match) return undefined;
+  return { kind: 'client', clientId: match[1]!, generation: match[2] ? Number(match[2]) : 0 };
 }
 
 /**
- * The central process's key ring: the shared keys from LATCHKEY_CODEC_KEYS, plus every client's own key,
- * derived on demand from the master key. An agent gets only its own client's key (see agentKeyRing).
+ * The AES key for a generation's payloads. Generation 0's codec key is its secret itself, as every client's key
+ * was before generations existed, so histories sealed then still open; later generations use the separate
+ * 'codec' subkey, which grants nothing else (not the reset password, not the agent-result key).
  */
-export function centralKeyRing(shared: KeyRing, masterKey: Buffer): KeyRing {
-  const derived = new Map<string, Buffer>();
-  return {
-    currentKeyId: shared.currentKeyId,
-    get(keyId) {
-      if (!keyId.startsWith(PREFIX)) return shared.get(keyId);
-      let key = derived.get(keyId);
-      if (!key) {
-        key = deriveClientCodecKey(masterKey, keyId.slice(PREFIX.length));
-        derived.set(keyId, key);
-      }
-      return key;
-    },
-  };
-}
-
-export function agentKeyRing(clientId: string, key: Buffer): KeyRing {
-  const keyId = clientCodecKeyId(clientId);
-  return { currentKeyId: keyId, get: (id) => (id === keyId ? key : undefined) };
+export function clientCodecKey(generation: ClientKeyGeneration): Buffer {
+  return generation.generation === 0 ? generation.secret : clientSubkey(generation.secret, 'codec');
 }

@@ -5,8 +5,6 @@ import type { RenderTemplate } from '../../activities/message-templates';
 import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
-import { centralKeyRing } from '../../common/temporal/client-codec-keys';
-import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import type { PasswordResetInput } from '../../workflows/password-reset/password-reset.workflow';
 import { createApp } from '../app';
 import { Csrf } from '../http/csrf';
@@ -80,7 +78,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     agent: {
       agents: stores.agents,
       audit: stores.audit,
-      masterKey: config.masterKey,
+      clientKeys: stores.clientKeys,
       temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace: temporal.namespace },
       agentTaskQueue: temporal.taskQueues.agentOf,
       logger,
@@ -105,7 +103,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
     },
     codec: {
-      codec: new EncryptionCodec(centralKeyRing(config.codecKeys, config.masterKey)),
+      codec: temporal.displayCodec,
+      namespace: temporal.namespace,
       adminToken: config.codecAdminToken,
       uiOrigin: new URL(config.temporal.uiUrl).origin,
       secrets,

@@ -3,6 +3,7 @@ import { Secrets } from '../../common/crypto/secrets';
 import { AgentsStore } from '../db/agents.store';
 import { ApiKeysStore } from '../db/api-keys.store';
 import { AuditStore } from '../db/audit.store';
+import { ClientKeysStore } from '../db/client-keys.store';
 import { connectDatabase, type Database } from '../db/connect';
 import { EnrollmentsStore } from '../db/enrollments.store';
 import { migrateToLatest } from '../db/migrate';
@@ -14,7 +15,7 @@ import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
 
-function createStores(db: Database, secrets: Secrets) {
+function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
   return {
     tenants: new TenantsStore(db),
     apiKeys: new ApiKeysStore(db, secrets),
@@ -24,6 +25,7 @@ function createStores(db: Database, secrets: Secrets) {
     rateLimits: new RateLimitStore(db),
     agents: new AgentsStore(db, secrets),
     passwordResets: new PasswordResetsStore(db),
+    clientKeys: new ClientKeysStore(db, masterKey),
   };
 }
 
@@ -34,5 +36,5 @@ export async function buildStores(config: Config, cleanups: CleanupStack) {
   // Every role migrates: knex's migration lock lets replicas that start together take turns.
   await migrateToLatest(db);
   const secrets = new Secrets(config.masterKey);
-  return { db, secrets, stores: createStores(db, secrets) };
+  return { db, secrets, stores: createStores(db, secrets, config.masterKey) };
 }

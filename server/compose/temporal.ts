@@ -1,10 +1,15 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
-import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
+import type { ClientKeySource } from '../../common/crypto/client-keys';
+import { centralCodecKeys } from '../../common/temporal/codec-keys';
 import { temporalConnectionOptions } from '../../common/temporal/connection';
+import { createDataConverter } from '../../common/temporal/data-converter';
+import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { ensureNamespace } from '../../common/temporal/namespace';
 import { agentTaskQueue, type TemporalSettings } from '../../common/temporal/settings';
+import type { Database } from '../db/connect';
+import { migrationRecord } from '../db/migrate';
 import type { CleanupStack } from './cleanup-stack';
 
 export interface TemporalQueues {
@@ -15,6 +20,19 @@ export interface TemporalQueues {
 }
 
 /**
+ * Until when payloads sealed before they were bound to their workflow (no AAD) still open here: for one
+ * retention period after the upgrade that introduced binding (migration 003), so that workflows running then
+ * finish and their histories replay, and never on a database created with binding already in place (003 ran in
+ * the same batch as 001: no such payload was ever written).
+ */
+export async function unboundPayloadsAcceptedUntil(db: Database, retentionMs: number): Promise<number> {
+  const first = await migrationRecord(db, '001-initial');
+  const binding = await migrationRecord(db, '003-client-key-generations');
+  if (!first || !binding || binding.batch === first.batch) return 0;
+  return binding.ranAt.getTime() + retentionMs;
+}
+
+/**
  * One native connection for the client and the worker: it lets the client ask for eager workflow start, which
  * hands a new reset straight to this process's worker and saves a round trip to the server.
  */
@@ -22,6 +40,7 @@ export async function buildTemporal(
   config: Config,
   settings: TemporalSettings,
   queues: { central?: string; agentPrefix?: string },
+  keys: { db: Database; clientKeys: ClientKeySource },
   cleanups: CleanupStack,
 ) {
   const namespace = config.temporal.namespace ?? settings.namespace;
@@ -30,14 +49,18 @@ export async function buildTemporal(
   );
   cleanups.push('close the Temporal connection', () => connection.close());
   await ensureNamespace(connection, namespace, settings.retentionMs);
-  const dataConverter = createCentralDataConverter(config.codecKeys, config.masterKey);
+  const codecKeys = centralCodecKeys(config.codecKeys, keys.clientKeys);
+  const codecOptions = { acceptUnboundUntilMs: await unboundPayloadsAcceptedUntil(keys.db, settings.retentionMs) };
+  const dataConverter = createDataConverter(codecKeys, codecOptions);
+  // The /codec endpoint's own instance of the same codec: it can decrypt for display and do nothing else.
+  const displayCodec = new EncryptionCodec(codecKeys, codecOptions);
   const client = new Client({ connection, namespace, dataConverter });
   const taskQueues: TemporalQueues = {
     central: queues.central ?? settings.taskQueues.central,
     agentOf: (clientId) =>
       queues.agentPrefix ? `${queues.agentPrefix}${clientId}` : agentTaskQueue(settings, clientId),
   };
-  return { connection, namespace, dataConverter, client, taskQueues };
+  return { connection, namespace, dataConverter, displayCodec, client, taskQueues };
 }
 
 export type CentralTemporal = Awaited<ReturnType<typeof buildTemporal>>;

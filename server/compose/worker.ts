@@ -6,7 +6,6 @@ import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
 import type { Database } from '../db/connect';
 import { createTransact } from '../db/transact';
-import { legacyClientGeneration } from '../../common/crypto/client-keys';
 import { commandSigningKey } from '../../common/crypto/directory-command';
 import { ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
@@ -51,11 +50,7 @@ export async function buildWorker(
       limits: { smsPerDay: config.limits.smsPerUserPerDay },
       commands: {
         signingKey: commandSigningKey(config.masterKey),
-        clientKeys: {
-          current: async (clientId) => legacyClientGeneration(config.masterKey, clientId),
-          get: async (clientId, generation) =>
-            generation === 0 ? legacyClientGeneration(config.masterKey, clientId) : undefined,
-        },
+        clientKeys: deps.stores.clientKeys,
         agentTaskQueue: temporal.taskQueues.agentOf,
       },
     }),

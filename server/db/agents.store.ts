@@ -1,5 +1,6 @@
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
+import type { Knex } from 'knex';
 import type { Database } from './connect';
 
 export interface AgentRow {
@@ -60,12 +61,23 @@ export class AgentsStore {
     return this.db('agents').where({ client_id: clientId }).orderBy('created_at');
   }
 
-  async revoke(clientId: string, agentId: string): Promise<boolean> {
-    const updated = await this.db('agents')
-      .where({ id: agentId, client_id: clientId })
-      .whereNull('revoked_at')
-      .update({ revoked_at: this.db.fn.now() });
-    return updated > 0;
+  /**
+   * Revokes the credential; `alsoInTransaction` runs only if this call revoked it, in the same transaction, so the
+   * key rotation a revocation causes commits with it or not at all.
+   */
+  async revoke(
+    clientId: string,
+    agentId: string,
+    alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const updated = await trx('agents')
+        .where({ id: agentId, client_id: clientId })
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now() });
+      if (updated > 0) await alsoInTransaction?.(trx);
+      return updated > 0;
+    });
   }
 
   async get(clientId: string, agentId: string): Promise<AgentRow | undefined> {

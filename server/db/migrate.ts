@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/001-initial';
 import * as agentsAndResets from './migrations/002-agents-and-resets';
+import * as clientKeyGenerations from './migrations/003-client-key-generations';
 import * as enrollmentVerification from './migrations/004-enrollment-verification';
 import * as pendingResets from './migrations/005-pending-resets';
 
@@ -13,6 +14,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001-initial', initial],
   ['002-agents-and-resets', agentsAndResets],
+  ['003-client-key-generations', clientKeyGenerations],
   ['004-enrollment-verification', enrollmentVerification],
   ['005-pending-resets', pendingResets],
 ];
@@ -29,4 +31,12 @@ export async function migrateToLatest(db: Knex): Promise<void> {
 
 export async function rollbackAll(db: Knex): Promise<void> {
   await db.migrate.rollback({ migrationSource: source }, true);
+}
+
+/** When and in which batch a migration ran here (its row in knex_migrations), or undefined if it has not. */
+export async function migrationRecord(db: Knex, name: string): Promise<{ batch: number; ranAt: Date } | undefined> {
+  const row: { batch: number; migration_time: Date } | undefined = await db('knex_migrations')
+    .where({ name })
+    .first('batch', 'migration_time');
+  return row ? { batch: row.batch, ranAt: new Date(row.migration_time) } : undefined;
 }

@@ -2,10 +2,10 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AuthenticationError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { clientCodecKeyId, deriveClientCodecKey } from '../../common/temporal/client-codec-keys';
 import { DIRECTORY_OPERATIONS } from '../../common/domain/directory-command';
 import type { AgentRow, AgentsStore } from '../db/agents.store';
 import type { AuditStore } from '../db/audit.store';
+import type { ClientKeysStore } from '../db/client-keys.store';
 import { bearerToken } from '../http/bearer-token';
 import { jsonErrorHandler } from '../http/error-response';
 import { parseInput } from '../http/validate';
@@ -13,7 +13,7 @@ import { parseInput } from '../http/validate';
 export interface AgentRoutesDeps {
   agents: AgentsStore;
   audit: AuditStore;
-  masterKey: Buffer;
+  clientKeys: Pick<ClientKeysStore, 'forAgent'>;
   temporal: { address: string; namespace: string };
   agentTaskQueue: (clientId: string) => string;
   logger: Logger;
@@ -29,8 +29,9 @@ const refusal = z
   .strict();
 
 /**
- * What an agent calls, always outbound from the client site: its configuration at start-up, then a heartbeat.
- * The configuration carries that client's codec key and nothing of any other client.
+ * What an agent calls, always outbound from the client site: its configuration at start-up (and again when it
+ * meets a key generation it does not hold), then a heartbeat. The configuration carries that client's current
+ * key generation (and the previous one, shortly after a rotation) and nothing of any other client.
  */
 export function agentRoutes(deps: AgentRoutesDeps): Router {
   const router = Router();
@@ -45,14 +46,18 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
 
   router.get('/config', async (request, response) => {
     const agent = await agentOf(request);
+    const generations = await deps.clientKeys.forAgent(agent.client_id);
+    // Checked again after the keys were read: a revocation commits together with the rotation it causes, so a token
+    // still valid now was valid when these generations were read, and none of them postdates its revocation.
+    await agentOf(request);
     response.setHeader('Cache-Control', 'no-store');
     response.json({
       agentId: agent.id,
       clientId: agent.client_id,
       temporal: { ...deps.temporal, taskQueue: deps.agentTaskQueue(agent.client_id) },
-      codecKey: {
-        id: clientCodecKeyId(agent.client_id),
-        key: deriveClientCodecKey(deps.masterKey, agent.client_id).toString('base64'),
+      clientKeys: {
+        current: generations[0]!.generation,
+        generations: generations.map((g) => ({ generation: g.generation, secret: g.secret.toString('base64') })),
       },
       heartbeatIntervalSeconds: 30,
     });

@@ -1,9 +1,9 @@
-import express, { Router, type Request } from 'express';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { ValueError, type Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
-import { AuthenticationError } from '../../common/errors';
+import { AuthenticationError, InputError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { bearerToken } from '../http/bearer-token';
 import { readCookie } from '../http/cookies';
@@ -30,8 +30,15 @@ const toWire = (payload: Payload) => ({
   data: payload.data ? Buffer.from(payload.data).toString('base64') : undefined,
 });
 
+/** All the endpoint can do with payloads: open them for display. It holds no key and cannot seal anything. */
+export interface DisplayDecoder {
+  decodeForDisplay(payloads: Payload[], namespace: string): Promise<Payload[]>;
+}
+
 export interface CodecRoutesDeps {
-  codec: PayloadCodec;
+  codec: DisplayDecoder;
+  /** The one namespace whose payloads this endpoint opens. */
+  namespace: string;
   /** Without a token the endpoint stays off: decrypted history is for admins only. */
   adminToken?: string;
   /** The Temporal Web UI's origin, allowed by CORS to call /decode with the admin's cookie. */
@@ -45,7 +52,8 @@ const COOKIE = 'lk_codec';
 
 /**
  * A codec server for the Temporal Web UI and CLI: POST /codec/decode turns encrypted payloads back into
- * readable ones. Admins authenticate with the codec admin token, either as a Bearer header (CLI) or through
+ * readable ones. It is decode-only: an encode endpoint would let whoever holds an admin session seal forged
+ * payloads that workers accept. Admins authenticate with the codec admin token, either as a Bearer header (CLI) or through
  * /codec/login, which sets a cookie that the Web UI sends when "include cross-origin credentials" is on.
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
@@ -104,20 +112,35 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     response.type('text').send('Signed in. The Temporal Web UI can now decode payloads through this codec endpoint.');
   });
 
-  router.post('/:operation', express.json({ limit: '8mb' }), async (request, response) => {
+  // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON.
+  const admin: RequestHandler = (request, _response, next) => {
     if (!deps.adminToken)
       throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
     if (!authenticated(request))
       throw new AuthenticationError('Sign in at /codec/login or send "Authorization: Bearer <codec admin token>"');
-    const operation = request.params.operation;
-    if (operation !== 'decode' && operation !== 'encode')
-      return void response
-        .status(404)
-        .json({ error: { code: 'not_found', message: 'Use /codec/decode or /codec/encode' } });
+    next();
+  };
+
+  router.post('/decode', admin, express.json({ limit: '8mb' }), async (request, response) => {
+    const namespace = request.get('x-namespace');
+    if (namespace !== undefined && namespace !== deps.namespace)
+      throw new InputError(`This codec endpoint serves namespace ${deps.namespace} only`);
     const body = parseInput(payloadsBody, request.body);
-    const payloads = body.payloads.map(toPayload);
-    const result = operation === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
-    response.json({ payloads: result.map(toWire) });
+    let decoded: Payload[];
+    try {
+      decoded = await deps.codec.decodeForDisplay(body.payloads.map(toPayload), deps.namespace);
+    } catch (error) {
+      // A payload it will not open is the caller's input, not a server fault; the reason names no key material.
+      if (error instanceof ValueError) throw new InputError(`Cannot decode: ${error.message}`);
+      throw error;
+    }
+    response.json({ payloads: decoded.map(toWire) });
+  });
+
+  router.post('/:operation', admin, (_request, response) => {
+    response
+      .status(404)
+      .json({ error: { code: 'not_found', message: 'This codec endpoint only decodes: /codec/decode' } });
   });
 
   router.use(jsonErrorHandler(deps.logger));

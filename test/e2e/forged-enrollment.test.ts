@@ -35,7 +35,7 @@ describe('forged enrollment activities, scheduled by a workflow that is not the 
     stack = await startTestStack();
     victimTenant = await createTenant(stack, 'Victim MSP');
     otherTenant = await createTenant(stack, 'Other MSP');
-    const dataConverter = createCentralDataConverter(stack.config.codecKeys, stack.config.masterKey);
+    const dataConverter = createCentralDataConverter(stack.config.codecKeys, stack.runtime.stores.clientKeys);
     const address = testEnv().temporalAddress;
     const [workflowBundle, native, connection] = await Promise.all([
       bundleWorkflowCode({

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import { agentKeyRing, centralKeyRing, deriveClientCodecKey } from '../../common/temporal/client-codec-keys';
-import { EncryptionCodec } from '../../common/temporal/encryption-codec';
+import { agentCodecKeys } from '../../common/temporal/codec-keys';
+import { EncryptionCodec, refusalOf } from '../../common/temporal/encryption-codec';
 import { startSambaDc, type SambaDc } from '../support/samba';
-import { rawHistories } from '../support/secret-search';
+import { decodeHistoryPayloads, rawHistories } from '../support/secret-search';
 import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
 import { apiClient } from '../support/http';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
@@ -155,10 +155,10 @@ describe('password reset through the agent against a real Samba AD', () => {
     const settings = (await config.json()) as {
       clientId: string;
       temporal: { taskQueue: string };
-      codecKey: { id: string };
+      clientKeys: { current: number; generations: { generation: number }[] };
     };
     assert.equal(settings.clientId, tenant.clientId);
-    assert.equal(settings.codecKey.id, `client.${tenant.clientId}`);
+    assert.equal(settings.clientKeys.generations[0]!.generation, settings.clientKeys.current);
     assert.ok(settings.temporal.taskQueue.endsWith(tenant.clientId));
     const revoked = await api('POST', `/clients/${tenant.clientId}/agents/${issued.body.id}/revoke`);
     assert.equal(revoked.body.status, 'revoked');
@@ -192,29 +192,53 @@ describe('password reset through the agent against a real Samba AD', () => {
       'completed',
     );
     const histories = await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue);
+    const toAgentWorkflowId = makePasswordResetWorkflowId(tenant.clientId, user.userId);
     const toAgent = histories
-      .filter((h) => h.workflowId === makePasswordResetWorkflowId(tenant.clientId, user.userId))
+      .filter((h) => h.workflowId === toAgentWorkflowId)
       .flatMap((h) => temporal.api.history.v1.History.decode(h.bytes).events)
       .find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword');
     assert.ok(toAgent, 'a reset history with a directory step exists');
     const payload = toAgent.activityTaskScheduledEventAttributes!.input!.payloads![0]!;
     const asPayload = { metadata: payload.metadata ?? {}, data: payload.data ?? undefined };
-    assert.equal(Buffer.from(asPayload.metadata['encryption-key-id']!).toString(), `client.${tenant.clientId}`);
-
-    const ownKey = deriveClientCodecKey(stack.config.masterKey, tenant.clientId);
-    const [decoded] = await new EncryptionCodec(agentKeyRing(tenant.clientId, ownKey)).decode([asPayload]);
-    assert.ok(Buffer.from(decoded!.data!).toString().includes(`\\"account\\":\\"${user.username}\\"`));
-    // Another client's agent key fails even when presented under this client's key id: the cipher refuses it.
-    const other = await createTenant(stack, 'Other MSP');
-    const otherKey = deriveClientCodecKey(stack.config.masterKey, other.clientId);
-    await assert.rejects(
-      new EncryptionCodec(agentKeyRing(tenant.clientId, otherKey)).decode([asPayload]),
-      /authenticate/,
+    const { generation, secret } = await stack.runtime.stores.clientKeys.current(tenant.clientId);
+    assert.equal(
+      Buffer.from(asPayload.metadata['encryption-key-id']!).toString(),
+      `client.${tenant.clientId}.${generation}`,
     );
-    // The central process can read it, deriving each client's key from the master key.
-    const [central] = await new EncryptionCodec(centralKeyRing(stack.config.codecKeys, stack.config.masterKey)).decode([
-      asPayload,
-    ]);
-    assert.ok(Buffer.from(central!.data!).toString().includes(`\\"account\\":\\"${user.username}\\"`));
+    const context = { type: 'workflow' as const, namespace: stack.runtime.namespace, workflowId: toAgentWorkflowId };
+    const agentWith = (clientId: string, key: Buffer) =>
+      new EncryptionCodec(
+        agentCodecKeys(clientId, { newest: () => ({ generation, secret: key }), get: async () => key }),
+      );
+    const [decoded] = await agentWith(tenant.clientId, secret).decode([asPayload], context);
+    assert.ok(Buffer.from(decoded!.data!).toString().includes(`\\"account\\":\\"${user.username}\\"`));
+    // Another client's secret fails even when presented as this client's generation: the cipher refuses it.
+    const other = await createTenant(stack, 'Other MSP');
+    const otherSecret = (await stack.runtime.stores.clientKeys.current(other.clientId)).secret;
+    const refusal = async (codec: EncryptionCodec) => refusalOf((await codec.decode([asPayload], context))[0]!);
+    assert.match((await refusal(agentWith(tenant.clientId, otherSecret)))!, /does not authenticate/);
+    // And that client's own agent holds no key for this client's payloads at all.
+    assert.match((await refusal(agentWith(other.clientId, otherSecret)))!, /No codec key with id "client\./);
+    // The central process can read it, with the generation from the database.
+    const central = await decodeHistoryPayloads(stack, toAgentWorkflowId, [asPayload]);
+    assert.ok(central.includes(`\\"account\\":\\"${user.username}\\"`));
+  });
+
+  it('keeps resetting after a key rotation, without restarting the agent: it fetches the new generation', async () => {
+    const rotated = await apiClient(stack.url, tenant.apiKey)('POST', `/clients/${tenant.clientId}/rotate-keys`);
+    assert.equal(rotated.status, 200);
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    const seen = seenMessages();
+    const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.body.status, 'completed', JSON.stringify(reset.body));
+    await dc
+      .bind(user.upn, await passwordTextedTo(stack, user.phone, seen))
+      .catch((error: Error) => assert.match(error.message, /data 773/, 'the texted password is the one that was set'));
+    const history = await stack.runtime.temporal.workflow
+      .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
+      .fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
+    const keyId = scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!.metadata!['encryption-key-id']!;
+    assert.equal(Buffer.from(keyId).toString(), `client.${tenant.clientId}.${rotated.body.generation}`);
   });
 });

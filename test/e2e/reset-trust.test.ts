@@ -38,7 +38,7 @@ describe('a reset happens only when Latchkey asked for it', () => {
   let userB: EnrolledUser;
   let rogue: Awaited<ReturnType<typeof startRogueWorker>>;
 
-  const insiderConverter = () => createCentralDataConverter(stack.config.codecKeys, stack.config.masterKey);
+  const insiderConverter = () => createCentralDataConverter(stack.config.codecKeys, stack.runtime.stores.clientKeys);
   const textsTo = (phone: string) => stack.outbox.list().filter((m) => m.to === phone).length;
   const resetRows = (userId: string) => stack.database.db('password_resets').where({ user_id: userId });
   const resetAudit = (userId: string) =>

@@ -1,6 +1,10 @@
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import type { Database } from '../../server/db/connect';
+import { centralCodecKeys } from '../../common/temporal/codec-keys';
+import { EncryptionCodec } from '../../common/temporal/encryption-codec';
+import type { TestStack } from './stack';
 
 /** Every row of every table in the app database, as text: what an attacker with a dump would read. */
 export async function dumpDatabase(db: Database): Promise<string> {
@@ -89,4 +93,21 @@ export async function decodeThroughCodecEndpoint(
   if (!response.ok) throw new Error(`/codec/decode answered ${response.status}: ${await response.text()}`);
   const body = (await response.json()) as { payloads: { data?: string }[] };
   return body.payloads.map((payload) => Buffer.from(payload.data ?? '', 'base64').toString('utf8')).join('\n');
+}
+
+/**
+ * Decrypts payloads of one workflow's history as the central worker would (the same keys, the same checks,
+ * the workflow's own context): what an admin with the central keys could read.
+ */
+export async function decodeHistoryPayloads(
+  stack: TestStack,
+  workflowId: string,
+  payloads: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }[],
+): Promise<string> {
+  const codec = new EncryptionCodec(centralCodecKeys(stack.config.codecKeys, stack.runtime.stores.clientKeys));
+  const decoded = await codec.decode(
+    payloads.map((p): Payload => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })),
+    { type: 'workflow', namespace: stack.runtime.namespace, workflowId },
+  );
+  return decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
 }

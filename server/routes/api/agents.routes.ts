@@ -1,27 +1,41 @@
 import { Router, type Request } from 'express';
-import { NotFoundError } from '../../../common/errors';
+import { ForbiddenError, NotFoundError } from '../../../common/errors';
 import type { AgentsStore } from '../../db/agents.store';
 import type { AuditStore } from '../../db/audit.store';
+import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { TenantsStore } from '../../db/tenants.store';
-import { actorOf } from '../../http/request-context';
+import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { clientInScope as requireClient } from './client-scope';
 import { presentAgent } from './presenters';
 import { newAgent, uuid } from './schemas';
 
-/** Agent credentials per client: issue (the token is shown once), list with health, revoke. */
-export function agentsRoutes(deps: {
+export interface AgentsRoutesDeps {
   agents: AgentsStore;
   tenants: TenantsStore;
   audit: AuditStore;
+  clientKeys: Pick<ClientKeysStore, 'rotate'>;
+  /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;
-}): Router {
+}
+
+/**
+ * Agent credentials per client: issue (the token is shown once), list with health, revoke; and the rotation of
+ * the client's keys, which every revocation also performs. Issuing and rotating need an MSP-wide key: an agent
+ * token yields the client's key generation, so a client-scoped key (a PSA integration, say) must not mint one.
+ */
+export function agentsRoutes(deps: AgentsRoutesDeps): Router {
   const router = Router();
 
   const clientInScope = (request: Request) => requireClient(deps.tenants, request);
+  const requireMspWide = (request: Request, what: string) => {
+    if (principalOf(request).clientId)
+      throw new ForbiddenError(`Only an MSP-wide API key may ${what}; this key is scoped to one client`);
+  };
 
   router.post('/clients/:clientId/agents', async (request, response) => {
     const client = await clientInScope(request);
+    requireMspWide(request, 'issue agent credentials');
     const body = parseInput(newAgent, request.body);
     const { agent, token } = await deps.agents.issue(client.id, body.name);
     await deps.audit.record({
@@ -31,6 +45,7 @@ export function agentsRoutes(deps: {
       action: 'agent.created',
       detail: { agentId: agent.id },
     });
+    response.setHeader('Cache-Control', 'no-store');
     response.status(201).json({ ...presentAgent(agent), token, commandPublicKey: deps.commandPublicKey });
   });
 
@@ -44,16 +59,36 @@ export function agentsRoutes(deps: {
     const agentId = parseInput(uuid, request.params.agentId, 'path.agentId');
     const agent = await deps.agents.get(client.id, agentId);
     if (!agent) throw new NotFoundError('Agent');
-    if (await deps.agents.revoke(client.id, agentId)) {
+    let keyGeneration: number | undefined;
+    // The revoked agent keeps the generation it holds; a new one, in the same transaction, is what makes that
+    // secret open nothing issued from now on.
+    const revoked = await deps.agents.revoke(client.id, agentId, async (trx) => {
+      keyGeneration = (await deps.clientKeys.rotate(client.id, 'agent-revoked', trx)).generation;
+    });
+    if (revoked) {
       await deps.audit.record({
         mspId: client.msp_id,
         clientId: client.id,
         actor: actorOf(request),
         action: 'agent.revoked',
-        detail: { agentId },
+        detail: { agentId, keyGeneration: keyGeneration ?? null },
       });
     }
     response.json(presentAgent((await deps.agents.get(client.id, agentId))!));
+  });
+
+  router.post('/clients/:clientId/rotate-keys', async (request, response) => {
+    const client = await clientInScope(request);
+    requireMspWide(request, "rotate a client's keys");
+    const created = await deps.clientKeys.rotate(client.id, 'rotate-keys');
+    await deps.audit.record({
+      mspId: client.msp_id,
+      clientId: client.id,
+      actor: actorOf(request),
+      action: 'client.keys_rotated',
+      detail: { keyGeneration: created.generation, reason: created.reason },
+    });
+    response.json({ clientId: client.id, generation: created.generation, createdAt: created.createdAt.toISOString() });
   });
 
   return router;

@@ -11,12 +11,14 @@ import { buildOpenApiDocument } from './openapi';
 import { resetsRoutes } from './resets.routes';
 import { usersRoutes, type UsersRoutesDeps } from './users.routes';
 import type { AgentsStore } from '../../db/agents.store';
+import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { ResetService } from '../../services/reset.service';
 
 export interface ApiRoutesDeps extends UsersRoutesDeps {
   apiKeys: ApiKeysStore;
   agents: AgentsStore;
+  clientKeys: ClientKeysStore;
   passwordResets: PasswordResetsStore;
   resets: ResetService;
   publicUrl: string;

@@ -9,6 +9,7 @@ import {
   errorBody,
   importResult,
   issuedAgent,
+  keyGeneration,
   page,
   passwordReset,
   resetResult,
@@ -97,15 +98,28 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/clients/{clientId}/agents',
     summary: 'Issue credentials for a new on-premises agent; the token is shown once',
+    description: 'Needs an MSP-wide key: a key scoped to one client gets 403.',
     request: { params: clientPath, body: body(newAgent) },
-    responses: { 201: json('The agent and its token', issuedAgent), ...commonErrors },
+    responses: { 201: json('The agent and its token', issuedAgent), ...errors(403), ...commonErrors },
   },
   {
     method: 'post',
     path: '/clients/{clientId}/agents/{agentId}/revoke',
-    summary: "Revoke an agent's credentials",
+    summary: "Revoke an agent's credentials and rotate the client's keys",
+    description:
+      "Also starts a new generation of the client's keys, so the revoked agent's keys open nothing issued afterwards.",
     request: { params: agentPath },
     responses: { 200: json('The agent', agent), ...commonErrors },
+  },
+  {
+    method: 'post',
+    path: '/clients/{clientId}/rotate-keys',
+    summary: "Start a new generation of the client's keys",
+    description:
+      'New work is sealed with the new generation; running and recorded work still decrypts. Agents pick it up ' +
+      'without a restart. Audited as client.keys_rotated. Needs an MSP-wide key: a key scoped to one client gets 403.',
+    request: { params: clientPath },
+    responses: { 200: json('The new current generation', keyGeneration), ...errors(403), ...commonErrors },
   },
   {
     method: 'post',

@@ -74,6 +74,14 @@ export const issuedAgent = agent
   })
   .openapi('IssuedAgent');
 
+export const keyGeneration = z
+  .object({
+    clientId: uuid,
+    generation: z.number().int().positive().describe("The client's new current key generation"),
+    createdAt: timestamp,
+  })
+  .openapi('KeyGeneration');
+
 export const resetResult = z
   .discriminatedUnion('status', [
     z.object({ status: z.literal('completed'), resetId: uuid, unlocked: z.boolean() }),

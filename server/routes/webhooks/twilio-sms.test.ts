@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { centralKeyRing } from '../../../common/temporal/client-codec-keys';
-import { EncryptionCodec } from '../../../common/temporal/encryption-codec';
 import { startFakeTwilio, type FakeTwilio, type InboundSms } from '../../../test/fakes/fake-twilio';
 import { apiClient } from '../../../test/support/http';
-import { containsSecret, dumpDatabase } from '../../../test/support/secret-search';
+import { containsSecret, decodeHistoryPayloads, dumpDatabase } from '../../../test/support/secret-search';
 import { enrollForSms, reachMethodStep, twilioInbox, type SmsInbox } from '../../../test/support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
 import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../../common/domain/workflow-ids';
@@ -268,11 +266,7 @@ describe('Twilio inbound-SMS webhook', () => {
         ...(event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads ?? []),
         ...(event.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
       ]);
-      const codec = new EncryptionCodec(centralKeyRing(stack.config.codecKeys, stack.config.masterKey));
-      const decoded = await codec.decode(
-        payloads.map((p) => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined })),
-      );
-      const clear = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+      const clear = await decodeHistoryPayloads(stack, makeEnrollmentWorkflowId(userId), payloads);
       assert.ok(clear.includes(stored.sms_pin_hash), 'the decoded history holds the PIN hash');
       assert.ok(!containsSecret(clear, pin), 'the PIN is in the decoded history');
     });
