@@ -195,7 +195,9 @@ describe('EncryptionCodec', () => {
     assert.deepEqual(value((await agent.decode([input!], activityOf(resetA)))[0]!), { username: 'alice' });
     const [result] = await agent.encode([payload({ ok: true })], activityOf(resetA));
     assert.deepEqual(value((await codec.decode([result!], activityOf(resetA)))[0]!), { ok: true });
-    await assert.rejects(agent.encode([payload(1)], activityOf(resetB)), /not client/);
+    // Asked to seal for another client's workflow (a forged task), it uses its own key, which nothing there opens.
+    const [misplaced] = await agent.encode([payload(1)], activityOf(resetB));
+    await assertRefused(codec.decode([misplaced!], activityOf(resetB)), /key may not open a payload of client/);
     const [forB] = await codec.encode([payload(1)], activityOf(resetB));
     await assertRefused(
       agent.decode([forB!], activityOf(resetB)),
