@@ -70,7 +70,10 @@ export class ClientKeysStore implements ClientKeySource {
       pending = read;
       this.reading.set(clientId, read);
     }
-    return pending;
+    // While the database does not answer this process, the generation it last read stays current (a rotation made
+    // meanwhile reaches it once the database answers again): a worker that could not seal would fail tasks it can
+    // otherwise finish.
+    return cached ? pending.catch(() => cached.generation) : pending;
   }
 
   async get(clientId: string, generation: number): Promise<ClientKeyGeneration | undefined> {
