@@ -83,9 +83,10 @@ export interface EncryptionCodecOptions {
 
 /**
  * Encrypts every payload (workflow inputs, results, update arguments, failure messages) before it reaches the
- * Temporal server, and refuses on decode anything it did not seal for the same workflow:
- *  - a payload that is not `binary/encrypted` (plaintext from the CLI or a rogue worker) is an error, never
- *    passed through, so the workflow task or activity fails and nothing acts on it;
+ * Temporal server, and refuses on decode anything it did not seal for the same workflow (see decode for how a
+ * refusal reaches the SDK):
+ *  - a payload that is not `binary/encrypted` (plaintext from the CLI or a rogue worker) is refused, never passed
+ *    through, so nothing acts on it;
  *  - a key is used only where it belongs: a client's keys only in that client's workflows, the shared keys only
  *    in central ones (CodecKeys);
  *  - AES-GCM additional data binds the ciphertext to the namespace and workflow id, which the payload also

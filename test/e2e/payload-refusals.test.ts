@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { clientSubkey } from '../../common/crypto/client-keys';
 import {
   makeEnrollmentWorkflowId,
@@ -11,8 +12,15 @@ import type { CodecKeys } from '../../common/temporal/codec-keys';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { activateNewUser, reachCodeStep } from '../support/enrollment-flow';
 import { BrowserSession } from '../support/http';
+import { testEnv } from '../support/env';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { connectAttacker, settledDump, workflowTaskRefusal, type Attacker } from '../support/temporal-attacker';
+import {
+  adminRead,
+  connectAttacker,
+  settledDump,
+  workflowTaskRefusal,
+  type Attacker,
+} from '../support/temporal-attacker';
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
@@ -169,6 +177,53 @@ describe('payloads that Latchkey did not seal for the workflow are refused', () 
     assert.equal(outcome, 'rejected');
     assert.match(message!, new RegExp(`sealed for workflow ${makeEnrollmentWorkflowId(first.userId)} .*inside`));
     assert.equal(textsTo(victimPhone), textsBefore, 'no code went to the number in the replayed payload');
+    assert.equal(await settledDump(stack), before, 'the database is unchanged');
+  });
+
+  it('refuses a plaintext activity that a rogue workflow schedules on the central queue: no phone is bound', async () => {
+    // The review's shortest takeover: completeEnrollment for the victim with the attacker's phone, no PIN, no code.
+    const { userId } = await enrollmentAtPhoneStep(tenantB);
+    const [enrollment] = await stack.database.db('enrollments').where({ user_id: userId });
+    const before = await settledDump(stack);
+    const taskQueue = `rogue-${randomUUID()}`;
+    const rogueConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
+    const worker = await Worker.create({
+      connection: rogueConnection,
+      namespace: stack.runtime.namespace,
+      taskQueue,
+      workflowsPath: require.resolve('../support/rogue/rogue.workflow'),
+    });
+    const workflowId = `rogue-${randomUUID()}`;
+    try {
+      // Until the central worker has answered the activity task: its failure is sealed with Latchkey's key, which
+      // the rogue cannot even read, so its workflow never learns more than that it failed.
+      const failed = await worker.runUntil(async () => {
+        await attacker.client.workflow.start('rogueActivityWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [
+            {
+              taskQueue: stack.runtime.taskQueue,
+              activity: 'completeEnrollment',
+              args: [{ userId, enrollmentId: enrollment.id, method: 'sms', phone: attackerPhone }],
+            },
+          ],
+        });
+        for (let i = 0; i < 150; i++) {
+          const event = (await attacker.history(workflowId)).find((e) => e.activityTaskFailedEventAttributes);
+          if (event) return event.activityTaskFailedEventAttributes!;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error('the central worker never answered the rogue activity');
+      });
+      const reason = await adminRead(stack, failed.failure!.encodedAttributes!);
+      assert.match(reason, /completeEnrollment: .*not encrypted \(encoding "json\/plain"\)/);
+    } finally {
+      await attacker.terminate(workflowId);
+      await rogueConnection.close();
+    }
+    const [user] = await stack.database.db('users').where({ id: userId });
+    assert.equal(user.phone_encrypted, null, "the attacker's phone is not bound");
     assert.equal(await settledDump(stack), before, 'the database is unchanged');
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { centralCodecKeys } from '../../common/temporal/codec-keys';
@@ -22,6 +22,8 @@ export async function connectAttacker(stack: TestStack) {
   const namespace = stack.runtime.namespace;
   const service = connection.workflowService;
   return {
+    /** A plain SDK client on the attacker's connection: the default, unencrypted data converter. */
+    client: new Client({ connection, namespace }),
     close: () => connection.close(),
     plain: (value: unknown): WirePayload => defaultPayloadConverter.toPayload(value),
 
@@ -104,7 +106,7 @@ export type Attacker = Awaited<ReturnType<typeof connectAttacker>>;
 const asPayload = (p: WirePayload): Payload => ({ metadata: p.metadata ?? {}, data: p.data ?? undefined });
 
 /** A failure's encoded message, opened as /codec would open it for an admin. */
-async function adminRead(stack: TestStack, encodedAttributes: WirePayload): Promise<string> {
+export async function adminRead(stack: TestStack, encodedAttributes: WirePayload): Promise<string> {
   const codec = new EncryptionCodec(centralCodecKeys(stack.config.codecKeys, stack.runtime.stores.clientKeys));
   const [clear] = await codec.decodeForDisplay([asPayload(encodedAttributes)], stack.runtime.namespace);
   return (JSON.parse(Buffer.from(clear!.data!).toString('utf8')) as { message: string }).message;
