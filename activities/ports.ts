@@ -99,8 +99,13 @@ export interface RateLimitPort {
 }
 
 export interface PasswordResetsPort {
-  /** A reset that Latchkey asked for, with where it stands; undefined for an id it never issued. */
-  find(resetId: string): Promise<(PendingReset & { status: ResetStatus }) | undefined>;
+  /**
+   * A reset that Latchkey asked for, with where it stands and the user it is for; undefined for an id it never
+   * issued.
+   */
+  findWithUser(
+    resetId: string,
+  ): Promise<{ reset: PendingReset & { status: ResetStatus }; context: UserContext } | undefined>;
   /** Ends a pending reset; false when it was not pending (already ended, or never asked for). */
   finish(resetId: string, status: 'completed' | 'failed', failureCode: string | null): Promise<boolean>;
 }

@@ -17,7 +17,6 @@ import { generatePassword } from '../common/secrets/password-generator';
 import type { ActivityDeps } from './deps';
 import type { UserContext } from './ports';
 import { sendSms, sendTemplatedEmail } from './send-message';
-import { loadUserContext } from './user-context';
 
 /** What the workflow hands over; every other fact is read from the database, never taken from the input. */
 export interface ResetStep {
@@ -51,21 +50,20 @@ export function createResetActivities(deps: ActivityDeps) {
   ): Promise<{ pending: PendingReset; found: UserContext }> {
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
     const ids = parsePasswordResetWorkflowId(workflowId);
-    const pending = await stores.passwordResets.find(resetId);
+    const found = await stores.passwordResets.findWithUser(resetId);
     if (
       !ids ||
-      !pending ||
-      pending.status !== status ||
-      pending.clientId !== ids.clientId ||
-      pending.userId !== ids.userId
+      !found ||
+      found.reset.status !== status ||
+      found.reset.clientId !== ids.clientId ||
+      found.reset.userId !== ids.userId
     ) {
       refuse(FailureType.ResetNotAuthorized, `no ${status} reset in the database matches this workflow`);
     }
-    const found = await loadUserContext(stores.tenants, pending.userId);
-    if (found.user.clientId !== pending.clientId) {
+    if (found.context.user.clientId !== found.reset.clientId) {
       refuse(FailureType.ResetNotAuthorized, 'the user no longer belongs to the client of this reset');
     }
-    return { pending, found };
+    return { pending: found.reset, found: found.context };
   }
 
   function phoneOf(found: UserContext): string {
@@ -140,7 +138,9 @@ export function createResetActivities(deps: ActivityDeps) {
       ) {
         refuse(FailureType.AgentResultRejected, "the agent's result does not carry this client's proof");
       }
-      if ((await stores.users.bindDirectoryObject(pending.userId, input.result.objectGuid)) === 'differs') {
+      // Bound already to this very object (every reset after the first): nothing to write.
+      const known = found.user.directoryObjectGuid === input.result.objectGuid;
+      if (!known && (await stores.users.bindDirectoryObject(pending.userId, input.result.objectGuid)) === 'differs') {
         refuse(FailureType.AgentResultRejected, 'the agent changed a different directory object than the one on file');
       }
       const phone = phoneOf(found);
