@@ -63,7 +63,8 @@ export function agentTargetProvisioner(
   return (target) => {
     let pending = done.get(target.endpoint);
     if (!pending) {
-      pending = ensureAgentTarget(connection(), target, retentionMs);
+      // Async, so that a connection that cannot even be built rejects like any other failure.
+      pending = (async () => ensureAgentTarget(connection(), target, retentionMs))();
       done.set(target.endpoint, pending);
       pending.catch(() => done.delete(target.endpoint));
     }
