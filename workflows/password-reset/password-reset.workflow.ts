@@ -11,7 +11,7 @@ import { describeFailure, UNCONFIRMED, type PasswordResetResult } from './outcom
 export type { PasswordResetResult } from './outcome';
 
 /**
- * Only what the database cannot say. Who is reset, which account, which agent queue and the client's policy are
+ * Only what the database cannot say. Who is reset, which account, which agent endpoint and the client's policy are
  * read by the central activities from the pending reset that the starter wrote, for the client and user that
  * the workflow id names; nothing here is trusted to choose them.
  */
@@ -109,9 +109,11 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
 
   let result: DirectoryCommandResult;
   try {
-    result = patched(NEXUS_AGENTS)
-      ? await callDirectoryAgent(issued.agentEndpoint, 'resetPassword', issued.signed, input.directory)
-      : await directoryAgentActivity(input, issued).resetDirectoryPassword(issued.signed);
+    // A command issued before the upgrade names a queue, not an endpoint: it keeps the activity path.
+    result =
+      patched(NEXUS_AGENTS) && issued.agentEndpoint
+        ? await callDirectoryAgent(issued.agentEndpoint, 'resetPassword', issued.signed, input.directory)
+        : await directoryAgentActivity(input, issued).resetDirectoryPassword(issued.signed);
   } catch (error) {
     return fail(describeFailure(error));
   }
