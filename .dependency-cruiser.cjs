@@ -20,7 +20,9 @@ module.exports = {
         'common/domain/ is shared by every layer and the workflow bundle: plain constants, types and zod, no I/O.',
       severity: 'error',
       from: { path: '^common/domain/', pathNot: TOOLING },
-      to: { pathNot: '^(common/domain/|node_modules/zod/)' },
+      // nexus-rpc: the Nexus service definition (common/domain/directory-service.ts) is plain data, shared by the
+      // workflow that calls it and the agent that serves it.
+      to: { pathNot: '^(common/domain/|node_modules/(zod|nexus-rpc)/)' },
     },
     {
       name: 'plugins-are-leaves',
@@ -61,7 +63,8 @@ module.exports = {
         dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
         dependencyTypesNot: ['type-only'],
         path: 'node_modules',
-        pathNot: 'node_modules/@temporalio/(workflow|common)/',
+        // nexus-rpc only for the service definition createNexusServiceClient takes (plain data, no I/O).
+        pathNot: 'node_modules/(@temporalio/(workflow|common)|nexus-rpc)/',
       },
     },
     {

@@ -24,5 +24,8 @@ export interface ActivityDeps {
 export interface DirectoryCommandDeps {
   signingKey: KeyObject;
   clientKeys: ClientKeySource;
-  agentTaskQueue(clientId: string): string;
+  /** The client's own namespace, and the Nexus endpoint through which a reset reaches its agents. */
+  agentTarget(clientId: string): { namespace: string; endpoint: string; taskQueue: string };
+  /** Registers that namespace and endpoint if they are missing (idempotent, once per process). */
+  provisionAgentTarget(target: { namespace: string; endpoint: string; taskQueue: string }): Promise<void>;
 }

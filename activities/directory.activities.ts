@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import * as nexus from 'nexus-rpc';
 import { clientSubkey } from '../common/crypto/client-keys';
 import { directoryResultProof, openDirectoryCommand, type CommandRefusal } from '../common/crypto/directory-command';
 import type {
@@ -8,6 +9,7 @@ import type {
   DirectoryOperation,
   SignedDirectoryCommand,
 } from '../common/domain/directory-command';
+import { directoryService } from '../common/domain/directory-service';
 import { FailureType } from '../common/domain/failure-types';
 import { generatePassword } from '../common/secrets/password-generator';
 import type { DirectoryProvider } from '../plugins/directory/directory-provider';
@@ -42,9 +44,11 @@ export interface DirectoryTestHooks {
 }
 
 /**
- * The activities an on-premises agent runs against its client's directory. Each takes a command signed by the
- * Latchkey server and nothing else, so whoever can put a task on this agent's queue still cannot make it
- * touch the directory. The result proves which command it carried out, and never carries the password.
+ * The directory commands an on-premises agent runs against its client's directory, as plain functions: the
+ * agent serves them as Nexus operations (createDirectoryNexusHandler), and they are still usable as activities.
+ * Each takes a command signed by the Latchkey server and nothing else, so whoever can send this agent work
+ * still cannot make it touch the directory. The result proves which command it carried out, and never carries
+ * the password. A refusal or a directory error throws an ApplicationFailure (its type, retryability, details).
  */
 export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   const { directory } = deps;
@@ -115,3 +119,30 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
 }
 
 export type DirectoryActivities = ReturnType<typeof createDirectoryActivities>;
+
+/**
+ * The agent's Nexus service: the same commands. A failure of the command itself (a refusal, a directory error,
+ * retryable or not) ends the operation as a failed OperationError whose cause is that ApplicationFailure, so the
+ * caller sees its type, retryability and details at once and decides itself whether to try again
+ * (workflows/password-reset/directory-call.ts); the server does not retry a failed operation. Anything else (a
+ * bug, a payload the codec refused) is a handler error, which the server retries within the operation's
+ * deadline, as it does when no agent answers.
+ */
+export function createDirectoryNexusHandler(commands: DirectoryActivities) {
+  const operation =
+    (run: (signed: SignedDirectoryCommand) => Promise<DirectoryCommandResult>) =>
+    async (_ctx: nexus.StartOperationContext, signed: SignedDirectoryCommand): Promise<DirectoryCommandResult> => {
+      try {
+        return await run(signed);
+      } catch (error) {
+        if (error instanceof ApplicationFailure) {
+          throw new nexus.OperationError('failed', error.message, { cause: error });
+        }
+        throw error;
+      }
+    };
+  return nexus.serviceHandler(directoryService, {
+    resetPassword: operation(commands.resetDirectoryPassword),
+    unlock: operation(commands.unlockDirectoryAccount),
+  });
+}

@@ -25,8 +25,11 @@ export interface ResetStep {
 
 export interface IssuedCommand {
   signed: SignedDirectoryCommand;
-  /** The queue of the client named in the workflow id, whatever the workflow's input said. */
-  agentTaskQueue: string;
+  /**
+   * The Nexus endpoint of the client named in the workflow id, whatever the workflow's input said: it leads to
+   * that client's own namespace, where only its agents poll.
+   */
+  agentEndpoint: string;
 }
 
 function refuse(type: FailureType, message: string): never {
@@ -116,10 +119,11 @@ export function createResetActivities(deps: ActivityDeps) {
         mustChangeAtNextLogon: policy.mustChangeAtNextLogon,
         unlock: policy.unlockOnReset,
       };
-      return {
-        signed: signDirectoryCommand(commands.signingKey, command),
-        agentTaskQueue: commands.agentTaskQueue(pending.clientId),
-      };
+      // At the latest here, before the client's first command goes out: an endpoint that does not exist yet would
+      // fail the operation at once. Once per process and client; an agent that starts before it waits for it.
+      const target = commands.agentTarget(pending.clientId);
+      await commands.provisionAgentTarget(target);
+      return { signed: signDirectoryCommand(commands.signingKey, command), agentEndpoint: target.endpoint };
     },
 
     /**

@@ -1,5 +1,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDirectoryActivities, type DirectoryTestHooks } from '../activities/directory.activities';
+import {
+  createDirectoryActivities,
+  createDirectoryNexusHandler,
+  type DirectoryTestHooks,
+} from '../activities/directory.activities';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentCodecKeys } from '../common/temporal/codec-keys';
 import { temporalConnectionOptions } from '../common/temporal/connection';
@@ -27,7 +31,8 @@ export interface RunningAgent {
 }
 
 /**
- * The on-premises agent: an activity-only Temporal worker on its client's own task queue. It opens no port;
+ * The on-premises agent: a Temporal worker in its client's own namespace that serves the `latchkey-directory`
+ * Nexus service, which the central worker reaches through the client's endpoint. It opens no port;
  * it connects out to Latchkey (settings, heartbeat) and to Temporal (polling), and in to the local directory.
  */
 export async function startAgent(
@@ -63,21 +68,30 @@ export async function startAgent(
     connection = await NativeConnection.connect(temporalConnectionOptions(address, config.temporalTransport));
     worker = await Worker.create({
       connection,
+      // The client's own namespace: the agent's credential needs "write" there and nothing on the central one.
       namespace: settings.temporal.namespace,
       taskQueue: settings.temporal.taskQueue,
-      activities: createDirectoryActivities({
-        directory,
-        clientId: settings.clientId,
-        commandKey: config.commandKey,
-        generationSecret: (generation) => keys.get(generation),
-        reportRefusal: async (report) => {
-          logger.warn('Refused a directory command that Latchkey did not issue', { ...report });
-          await reportCommandRefusal(config.serverUrl, config.token, report);
-        },
-        testHooks,
+      nexusServices: [
+        createDirectoryNexusHandler(
+          createDirectoryActivities({
+            directory,
+            clientId: settings.clientId,
+            commandKey: config.commandKey,
+            generationSecret: (generation) => keys.get(generation),
+            reportRefusal: async (report) => {
+              logger.warn('Refused a directory command that Latchkey did not issue', { ...report });
+              await reportCommandRefusal(config.serverUrl, config.token, report);
+            },
+            testHooks,
+          }),
+        ),
+      ],
+      // The SDK gives a Nexus handler no serialization context: commands must be sealed for one of this client's
+      // workflows in the central namespace, and answers are bound to it and to this client's endpoint.
+      dataConverter: createDataConverter(agentCodecKeys(settings.clientId, keys), {
+        nexusHandler: { namespace: settings.temporal.centralNamespace, endpoint: settings.temporal.endpoint },
       }),
-      dataConverter: createDataConverter(agentCodecKeys(settings.clientId, keys)),
-      maxConcurrentActivityTaskExecutions: 8,
+      maxConcurrentNexusTaskExecutions: 8,
     });
   } catch (error) {
     // An open LDAP connection or gRPC channel would keep the process alive after a failed start.
@@ -104,6 +118,7 @@ export async function startAgent(
   });
   logger.info('Agent running', {
     agentId: settings.agentId,
+    namespace: settings.temporal.namespace,
     taskQueue: settings.temporal.taskQueue,
     temporal: address,
   });

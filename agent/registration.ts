@@ -4,7 +4,14 @@ import type { CommandRefusalReport } from '../activities/directory.activities';
 const agentSettingsSchema = z.object({
   agentId: z.string(),
   clientId: z.string(),
-  temporal: z.object({ address: z.string(), namespace: z.string(), taskQueue: z.string() }),
+  /** The client's own namespace and the queue there; the endpoint and central namespace bind its payloads. */
+  temporal: z.object({
+    address: z.string(),
+    namespace: z.string(),
+    taskQueue: z.string(),
+    endpoint: z.string(),
+    centralNamespace: z.string(),
+  }),
   /** The client's current key generation first, then the previous one while a rotation is recent. */
   clientKeys: z.object({
     current: z.number().int().positive(),

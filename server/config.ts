@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { decodeKey, parseKeyRing } from '../common/crypto/keys';
-import { duration, logLevel, positiveInt, Problems, readVariables, type Env } from '../common/env';
+import { duration, flag, logLevel, positiveInt, Problems, readVariables, type Env } from '../common/env';
 import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
@@ -61,6 +61,8 @@ const serverVariables = {
   TEMPORAL_NAMESPACE: z.string().optional(),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_PROVISIONING_API_KEY: z.string().min(1).optional(),
+  LATCHKEY_PROVISION_AGENT_TARGETS: flag(true),
 
   ENROLLMENT_LINK_TTL: duration('72h'),
   ENROLLMENT_STEP_TIMEOUT: duration('30m'),
@@ -93,6 +95,8 @@ function toServerSettings(e: ServerVariables) {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL },
     /** The Temporal address handed to agents, when they reach it by another name than this process does. */
     agentTemporalAddress: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS,
+    /** Whether the central worker registers each client's namespace and endpoint itself, and with which key. */
+    provisioning: { enabled: e.LATCHKEY_PROVISION_AGENT_TARGETS, apiKey: e.TEMPORAL_PROVISIONING_API_KEY },
     enrollment: {
       linkTtlMs: e.ENROLLMENT_LINK_TTL,
       stepTimeoutMs: e.ENROLLMENT_STEP_TIMEOUT,

@@ -244,4 +244,69 @@ describe('EncryptionCodec', () => {
       /No codec key with id "k1"/,
     );
   });
+
+  describe('Nexus operations to an agent (the SDK gives the handler no context)', () => {
+    const endpointOf = (clientId: string) => `latchkey-agent-${clientId}`;
+    const nexusCaller = {
+      endpointOf,
+      clientOfEndpoint: (endpoint: string) => endpoint.replace(/^latchkey-agent-/, ''),
+    };
+    async function setup(clientId = clientA) {
+      const master = randomBytes(32);
+      const clients = new MemoryClientKeySource(master);
+      const codec = new EncryptionCodec(centralCodecKeys(ring(`k1:${k1}`), clients), { nexusCaller });
+      const own = await clients.current(clientId);
+      const handler = (namespace = NS, endpoint = endpointOf(clientId), secret = own.secret) =>
+        new EncryptionCodec(
+          agentCodecKeys(clientId, {
+            newest: () => ({ generation: own.generation, secret }),
+            get: async (generation) => (generation === own.generation ? secret : undefined),
+          }),
+          { nexusHandler: { namespace, endpoint } },
+        );
+      return { codec, clients, handler };
+    }
+
+    it("opens the caller's input in its own client's agent only, and binds the answer to that client's endpoint", async () => {
+      const { codec, handler } = await setup();
+      // The central workflow seals the operation's input in its own context.
+      const [input] = await codec.encode([payload({ command: 'x' })], workflow(resetA));
+      assert.deepEqual(value((await handler().decode([input!]))[0]!), { command: 'x' });
+      const [answer] = await handler().encode([payload({ proof: 'p' })]);
+      assert.equal(meta(answer!, 'encryption-binding'), 'nexus-endpoint/1');
+      assert.equal(meta(answer!, 'encryption-nexus-endpoint'), endpointOf(clientA));
+      assert.deepEqual(value((await codec.decode([answer!], workflow(resetA)))[0]!), { proof: 'p' });
+      // Shown by the /codec endpoint in the caller's namespace.
+      assert.deepEqual(value((await codec.decodeForDisplay([answer!], NS))[0]!), { proof: 'p' });
+      await assert.rejects(codec.decodeForDisplay([answer!], 'elsewhere'), /namespace/);
+    });
+
+    it("refuses the answer anywhere but a workflow of that endpoint's client", async () => {
+      const { codec, handler } = await setup();
+      const [answer] = await handler().encode([payload(1)]);
+      await assertRefused(codec.decode([answer!], workflow(resetB)), /Nexus endpoint/);
+      await assertRefused(codec.decode([answer!], workflow(enrollment)), /Nexus endpoint/);
+      await assertRefused(codec.decode([answer!], workflow(resetA, 'other-namespace')), /Nexus endpoint/);
+      // An answer claiming client A's endpoint but sealed by an agent bound elsewhere does not authenticate.
+      const [lying] = await handler(NS, endpointOf(clientB)).encode([payload(1)]);
+      await assertRefused(codec.decode([lying!], workflow(resetB)), /key may not open|does not authenticate/);
+      // Without nexusCaller (every process but the central one), no workflow accepts an endpoint's payload.
+      const plain = new EncryptionCodec(sharedCodecKeys(ring(`k1:${k1}`)));
+      await assertRefused(plain.decode([answer!], workflow(resetA)), /Nexus endpoint/);
+    });
+
+    it('refuses, in the handler, a payload not sealed for a workflow of the caller namespace, or not its client', async () => {
+      const { codec, handler } = await setup();
+      const [input] = await codec.encode([payload(1)], workflow(resetA));
+      await assertRefused(handler('other-namespace').decode([input!]), /not sealed for a workflow of other-namespace/);
+      const [forB] = await codec.encode([payload(1)], workflow(resetB));
+      await assertRefused(handler().decode([forB!]), /key may not open|No codec key/);
+      const [central] = await codec.encode([payload(1)], workflow(enrollment));
+      await assertRefused(handler().decode([central!]), /key may not open|No codec key/);
+      // A payload sealed without context (another agent's answer) is not a command.
+      const [answer] = await handler().encode([payload(1)]);
+      await assertRefused(handler().decode([answer!]), /not sealed for a workflow/);
+      await assertRefused(handler().decode([payload(1)]), /not sealed for a workflow|not encrypted/);
+    });
+  });
 });

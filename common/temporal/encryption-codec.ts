@@ -7,7 +7,7 @@ import {
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { open, seal } from '../crypto/aes-gcm';
-import { payloadBindingIdOfWorkflowId } from '../domain/workflow-ids';
+import { clientIdOfWorkflowId, payloadBindingIdOfWorkflowId } from '../domain/workflow-ids';
 import { keyScopeProblem, type CodecKeys } from './codec-keys';
 
 const ENCODING = 'binary/encrypted';
@@ -21,8 +21,15 @@ const BINDING_V1 = 'namespace+workflow-id/1';
  * are sealed with the shared key under this binding, which no worker accepts and only /codec displays.
  */
 const BINDING_NONE = 'no-workflow/1';
+/**
+ * A Nexus operation's result or failure, as the agent's handler seals it: the SDK gives a Nexus handler no
+ * serialization context, so the agent binds it to the caller's namespace and the endpoint it serves, which the
+ * caller's workflow checks against the endpoint of the client its own id names (docs/temporal-codec.md).
+ */
+const BINDING_NEXUS = 'nexus-endpoint/1';
 const NAMESPACE = 'encryption-namespace';
 const WORKFLOW_ID = 'encryption-workflow-id';
+const ENDPOINT = 'encryption-nexus-endpoint';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -30,6 +37,12 @@ const decoder = new TextDecoder();
 export interface PayloadBinding {
   namespace: string;
   workflowId: string;
+}
+
+/** A Nexus handler's payload: the caller's namespace and the endpoint through which it called. */
+export interface NexusBinding {
+  namespace: string;
+  endpoint: string;
 }
 
 /**
@@ -48,6 +61,12 @@ const aadOf = (binding: PayloadBinding) =>
   Buffer.from(JSON.stringify([BINDING_V1, binding.namespace, binding.workflowId]), 'utf8');
 
 const NO_WORKFLOW_AAD = Buffer.from(JSON.stringify([BINDING_NONE]), 'utf8');
+
+const nexusAadOf = (binding: NexusBinding) =>
+  Buffer.from(JSON.stringify([BINDING_NEXUS, binding.namespace, binding.endpoint]), 'utf8');
+
+/** A key-scope id for a client's payloads that belong to no one workflow (its Nexus results). */
+const clientScopeOf = (clientId: string) => `password-reset-${clientId}-`;
 
 const text = (payload: Payload, key: string) => {
   const bytes = payload.metadata?.[key];
@@ -79,6 +98,18 @@ export interface EncryptionCodecOptions {
    */
   acceptUnboundUntilMs?: number;
   now?: () => number;
+  /**
+   * The caller's side (the central process): which Nexus endpoint each client's agents answer through. A client's
+   * workflow accepts a payload bound to that endpoint (its operation's result or failure), sealed with that
+   * client's key; without this option no workflow accepts one.
+   */
+  nexusCaller?: { endpointOf(clientId: string): string; clientOfEndpoint(endpoint: string): string | undefined };
+  /**
+   * The handler's side (an agent): the SDK passes no context for a Nexus operation's payloads. Then decode accepts
+   * only a payload sealed for a workflow in `namespace`, the caller's (and the keys decide whose: the agent's own
+   * client's only), and encode binds what it seals to `namespace` and `endpoint`.
+   */
+  nexusHandler?: NexusBinding;
 }
 
 /**
@@ -96,6 +127,8 @@ export interface EncryptionCodecOptions {
 export class EncryptionCodec implements PayloadCodec {
   private readonly acceptUnboundUntilMs: number;
   private readonly now: () => number;
+  private readonly nexusCaller: EncryptionCodecOptions['nexusCaller'];
+  private readonly nexusHandler: NexusBinding | undefined;
 
   constructor(
     private readonly keys: CodecKeys,
@@ -103,20 +136,29 @@ export class EncryptionCodec implements PayloadCodec {
   ) {
     this.acceptUnboundUntilMs = options.acceptUnboundUntilMs ?? 0;
     this.now = options.now ?? Date.now;
+    this.nexusCaller = options.nexusCaller;
+    this.nexusHandler = options.nexusHandler;
   }
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     if (payloads.length === 0) return payloads;
     const binding = bindingOf(context);
+    const nexus = binding ? undefined : this.nexusHandler;
     const { keyId, key } = await this.keys.sealingKey(binding?.workflowId ?? '');
-    const aad = binding ? aadOf(binding) : NO_WORKFLOW_AAD;
+    const aad = binding ? aadOf(binding) : nexus ? nexusAadOf(nexus) : NO_WORKFLOW_AAD;
     const bindingMetadata: Record<string, Uint8Array> = binding
       ? {
           [BINDING]: encoder.encode(BINDING_V1),
           [NAMESPACE]: encoder.encode(binding.namespace),
           [WORKFLOW_ID]: encoder.encode(binding.workflowId),
         }
-      : { [BINDING]: encoder.encode(BINDING_NONE) };
+      : nexus
+        ? {
+            [BINDING]: encoder.encode(BINDING_NEXUS),
+            [NAMESPACE]: encoder.encode(nexus.namespace),
+            [ENDPOINT]: encoder.encode(nexus.endpoint),
+          }
+        : { [BINDING]: encoder.encode(BINDING_NONE) };
     return payloads.map((payload): Payload => ({
       metadata: {
         [METADATA_ENCODING_KEY]: encoder.encode(ENCODING),
@@ -143,9 +185,10 @@ export class EncryptionCodec implements PayloadCodec {
     return Promise.all(
       payloads.map(async (payload) => {
         try {
-          if (!expected) throw new ValueError('Refusing to decrypt a payload without a workflow context');
+          if (!expected) return await this.openForNexusHandler(payload);
           const bound = this.boundTo(payload);
           if (bound === 'none') throw new ValueError('Refusing a payload that was sealed for no workflow');
+          if (bound && 'endpoint' in bound) return await this.openNexusResult(payload, bound, expected);
           if (bound && (bound.namespace !== expected.namespace || bound.workflowId !== expected.workflowId))
             throw new ValueError(
               `Refusing a payload sealed for workflow ${bound.workflowId} in namespace ${bound.namespace} ` +
@@ -173,16 +216,56 @@ export class EncryptionCodec implements PayloadCodec {
         if (bound === 'none') return this.open(payload, 'none');
         if (bound && bound.namespace !== namespace)
           throw new ValueError(`Refusing a payload of namespace ${bound.namespace} in namespace ${namespace}`);
+        if (bound && 'endpoint' in bound) {
+          const clientId = this.nexusCaller?.clientOfEndpoint(bound.endpoint);
+          if (!clientId) throw new ValueError(`Refusing a payload of Nexus endpoint ${bound.endpoint}`);
+          return this.open(payload, { namespace, workflowId: clientScopeOf(clientId) }, nexusAadOf(bound));
+        }
         return this.open(payload, bound ?? { namespace, workflowId: '' });
       }),
     );
   }
 
+  /**
+   * A Nexus handler (the agent) decodes without context: only a payload sealed for a workflow of the caller's
+   * namespace, opened as that workflow's, so only with a key that workflow may use (the agent holds its own
+   * client's keys only). Anywhere else, a payload without context is refused as before.
+   */
+  private async openForNexusHandler(payload: Payload): Promise<Payload> {
+    const handler = this.nexusHandler;
+    if (!handler) throw new ValueError('Refusing to decrypt a payload without a workflow context');
+    const bound = this.boundTo(payload);
+    if (!bound || bound === 'none' || 'endpoint' in bound || bound.namespace !== handler.namespace)
+      throw new ValueError(
+        `Refusing a Nexus operation payload that was not sealed for a workflow of ${handler.namespace}`,
+      );
+    return this.open(payload, bound);
+  }
+
+  /** A Nexus operation's result in the caller's workflow: from the endpoint of the client this workflow is for. */
+  private async openNexusResult(payload: Payload, bound: NexusBinding, expected: PayloadBinding): Promise<Payload> {
+    const clientId = clientIdOfWorkflowId(expected.workflowId);
+    const endpoint = clientId && this.nexusCaller?.endpointOf(clientId);
+    if (!endpoint || bound.endpoint !== endpoint || bound.namespace !== expected.namespace)
+      throw new ValueError(
+        `Refusing a payload from Nexus endpoint ${bound.endpoint} in namespace ${bound.namespace} inside workflow ` +
+          `${expected.workflowId} in namespace ${expected.namespace}`,
+      );
+    return this.open(payload, expected, nexusAadOf(bound));
+  }
+
   /** The binding a payload claims: a workflow, 'none' (sealed with no context), or undefined (from before binding). */
-  private boundTo(payload: Payload): PayloadBinding | 'none' | undefined {
+  private boundTo(payload: Payload): PayloadBinding | NexusBinding | 'none' | undefined {
     const binding = text(payload, BINDING);
     if (binding === undefined) return undefined;
     if (binding === BINDING_NONE) return 'none';
+    if (binding === BINDING_NEXUS) {
+      const namespace = text(payload, NAMESPACE);
+      const endpoint = text(payload, ENDPOINT);
+      if (namespace === undefined || endpoint === undefined)
+        throw new ValueError('Refusing a payload whose binding metadata is unknown or incomplete');
+      return { namespace, endpoint };
+    }
     const namespace = text(payload, NAMESPACE);
     const workflowId = text(payload, WORKFLOW_ID);
     if (binding !== BINDING_V1 || namespace === undefined || workflowId === undefined)
@@ -190,7 +273,8 @@ export class EncryptionCodec implements PayloadCodec {
     return { namespace, workflowId };
   }
 
-  private async open(payload: Payload, binding: PayloadBinding | 'none'): Promise<Payload> {
+  /** Opens with the keys `binding`'s workflow may use; `nexusAad` replaces the workflow's AAD for a Nexus result. */
+  private async open(payload: Payload, binding: PayloadBinding | 'none', nexusAad?: Buffer): Promise<Payload> {
     const encoding = text(payload, METADATA_ENCODING_KEY);
     if (encoding !== ENCODING)
       throw new ValueError(`Refusing a payload that is not encrypted (encoding ${JSON.stringify(encoding ?? null)})`);
@@ -205,7 +289,7 @@ export class EncryptionCodec implements PayloadCodec {
     if (scope) throw new ValueError(`Refusing a payload: ${scope}`);
     const key = await this.keys.openingKey(keyId, workflowId);
     if (!key) throw new ValueError(`No codec key with id "${keyId}" is available here`);
-    const aad = binding === 'none' ? NO_WORKFLOW_AAD : bound ? aadOf(binding) : undefined;
+    const aad = nexusAad ?? (binding === 'none' ? NO_WORKFLOW_AAD : bound ? aadOf(binding) : undefined);
     let clear: Buffer;
     try {
       clear = open(key, Buffer.from(payload.data), aad);

@@ -18,6 +18,12 @@ const settingsSchema = z
     namespace: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a Temporal namespace name'),
     retention: durationText,
     taskQueues: z.object({ central: z.string().min(1), agentPrefix: z.string().min(1) }).strict(),
+    agents: z
+      .object({
+        namespaceInfix: z.string().regex(/^[a-z0-9._-]{1,20}$/, 'must be namespace characters'),
+        endpointPrefix: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,40}$/, 'must start a Nexus endpoint name'),
+      })
+      .strict(),
     cli: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
     server: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
     devServer: z
@@ -48,4 +54,35 @@ export function loadTemporalSettings(path = TEMPORAL_YAML_PATH): TemporalSetting
 
 export function agentTaskQueue(settings: Pick<TemporalSettings, 'taskQueues'>, clientId: string): string {
   return `${settings.taskQueues.agentPrefix}${clientId}`;
+}
+
+/** Temporal's limits (server v1.29.1): namespace names, and Nexus endpoint names (`limit.endpointNameMaxLength`). */
+const NAMESPACE_NAME = /^[a-z0-9][a-z0-9._-]{1,254}$/;
+const ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/;
+const ENDPOINT_NAME_MAX_LENGTH = 200;
+const CLIENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Where one client's agents live: its own namespace, the queue there, and the Nexus endpoint that reaches it. */
+export interface AgentTarget {
+  namespace: string;
+  taskQueue: string;
+  endpoint: string;
+}
+
+/**
+ * The per-client layout, named from temporal.yaml and the central namespace. Only a client id (a UUID) goes into
+ * a name, so the names are valid for every client and no client can choose one that collides with another's.
+ */
+export function agentTargetOf(
+  settings: Pick<TemporalSettings, 'taskQueues' | 'agents'>,
+  centralNamespace: string,
+  clientId: string,
+): AgentTarget {
+  if (!CLIENT_ID.test(clientId)) throw new Error(`not a client id: ${JSON.stringify(clientId)}`);
+  const namespace = `${centralNamespace}${settings.agents.namespaceInfix}${clientId}`;
+  const endpoint = `${settings.agents.endpointPrefix}${clientId}`;
+  if (!NAMESPACE_NAME.test(namespace)) throw new Error(`not a valid namespace name: ${namespace}`);
+  if (!ENDPOINT_NAME.test(endpoint) || endpoint.length > ENDPOINT_NAME_MAX_LENGTH)
+    throw new Error(`not a valid Nexus endpoint name: ${endpoint}`);
+  return { namespace, taskQueue: agentTaskQueue(settings, clientId), endpoint };
 }

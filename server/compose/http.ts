@@ -80,7 +80,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       audit: stores.audit,
       clientKeys: stores.clientKeys,
       temporal: { address: config.agentTemporalAddress ?? config.temporal.address, namespace: temporal.namespace },
-      agentTaskQueue: temporal.taskQueues.agentOf,
+      agentTarget: temporal.taskQueues.agentTargetOf,
+      provisionAgentTarget: temporal.provisionAgentTarget,
       logger,
     },
     pages: {

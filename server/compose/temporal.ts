@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 import type { ClientKeySource } from '../../common/crypto/client-keys';
@@ -7,7 +7,8 @@ import { temporalConnectionOptions } from '../../common/temporal/connection';
 import { createDataConverter } from '../../common/temporal/data-converter';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { ensureNamespace } from '../../common/temporal/namespace';
-import { agentTaskQueue, type TemporalSettings } from '../../common/temporal/settings';
+import { agentTargetProvisioner } from '../../common/temporal/agent-target';
+import { agentTargetOf, agentTaskQueue, type AgentTarget, type TemporalSettings } from '../../common/temporal/settings';
 import type { Database } from '../db/connect';
 import { migrationRecord } from '../db/migrate';
 import type { CleanupStack } from './cleanup-stack';
@@ -17,6 +18,8 @@ export interface TemporalQueues {
   central: string;
   /** The task queue of one client's agents. */
   agentOf: (clientId: string) => string;
+  /** One client's own namespace, the agents' queue there, and the Nexus endpoint that reaches it. */
+  agentTargetOf: (clientId: string) => AgentTarget;
 }
 
 /**
@@ -50,7 +53,17 @@ export async function buildTemporal(
   cleanups.push('close the Temporal connection', () => connection.close());
   await ensureNamespace(connection, namespace, settings.retentionMs);
   const codecKeys = centralCodecKeys(config.codecKeys, keys.clientKeys);
-  const codecOptions = { acceptUnboundUntilMs: await unboundPayloadsAcceptedUntil(keys.db, settings.retentionMs) };
+  const endpointPrefix = settings.agents.endpointPrefix;
+  const codecOptions = {
+    acceptUnboundUntilMs: await unboundPayloadsAcceptedUntil(keys.db, settings.retentionMs),
+    // A reset's agent answers through its client's endpoint; the codec accepts that endpoint's results in that
+    // client's workflows only.
+    nexusCaller: {
+      endpointOf: (clientId: string) => agentTargetOf(settings, namespace, clientId).endpoint,
+      clientOfEndpoint: (endpoint: string) =>
+        endpoint.startsWith(endpointPrefix) ? endpoint.slice(endpointPrefix.length) : undefined,
+    },
+  };
   const dataConverter = createDataConverter(codecKeys, codecOptions);
   // The /codec endpoint's own instance of the same codec: it can decrypt for display and do nothing else.
   const displayCodec = new EncryptionCodec(codecKeys, codecOptions);
@@ -59,8 +72,25 @@ export async function buildTemporal(
     central: queues.central ?? settings.taskQueues.central,
     agentOf: (clientId) =>
       queues.agentPrefix ? `${queues.agentPrefix}${clientId}` : agentTaskQueue(settings, clientId),
+    agentTargetOf: (clientId) => agentTargetOf(settings, namespace, clientId),
   };
-  return { connection, namespace, dataConverter, displayCodec, client, taskQueues };
+  // Registering a client's namespace and endpoint are admin calls, made on a connection of their own, with a key
+  // of their own when one is set: the everyday connection needs only "write" on the central namespace.
+  let provisioning: Connection | undefined;
+  const provisionAgentTarget = config.provisioning.enabled
+    ? agentTargetProvisioner(() => {
+        if (!provisioning) {
+          const transport = {
+            ...config.temporalTransport,
+            apiKey: config.provisioning.apiKey ?? config.temporalTransport.apiKey,
+          };
+          provisioning = Connection.lazy(temporalConnectionOptions(config.temporal.address, transport));
+        }
+        return provisioning;
+      }, settings.retentionMs)
+    : async () => undefined;
+  cleanups.push('close the provisioning connection', async () => provisioning?.close());
+  return { connection, namespace, dataConverter, displayCodec, client, taskQueues, provisionAgentTarget };
 }
 
 export type CentralTemporal = Awaited<ReturnType<typeof buildTemporal>>;

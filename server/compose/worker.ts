@@ -51,7 +51,8 @@ export async function buildWorker(
       commands: {
         signingKey: commandSigningKey(config.masterKey),
         clientKeys: deps.stores.clientKeys,
-        agentTaskQueue: temporal.taskQueues.agentOf,
+        agentTarget: temporal.taskQueues.agentTargetOf,
+        provisionAgentTarget: temporal.provisionAgentTarget,
       },
     }),
   });

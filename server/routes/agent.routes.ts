@@ -15,7 +15,10 @@ export interface AgentRoutesDeps {
   audit: AuditStore;
   clientKeys: Pick<ClientKeysStore, 'forAgent'>;
   temporal: { address: string; namespace: string };
-  agentTaskQueue: (clientId: string) => string;
+  /** The client's own namespace, the agents' queue there and the Nexus endpoint the central worker calls. */
+  agentTarget: (clientId: string) => { namespace: string; taskQueue: string; endpoint: string };
+  /** Registers them if missing, so that an agent started before its client's first reset finds its namespace. */
+  provisionAgentTarget: (target: { namespace: string; taskQueue: string; endpoint: string }) => Promise<void>;
   logger: Logger;
 }
 
@@ -50,11 +53,26 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
     // Checked again after the keys were read: a revocation commits together with the rotation it causes, so a token
     // still valid now was valid when these generations were read, and none of them postdates its revocation.
     await agentOf(request);
+    const target = deps.agentTarget(agent.client_id);
+    await deps.provisionAgentTarget(target).catch((error: unknown) =>
+      deps.logger.warn("Could not register the client's namespace and Nexus endpoint; the agent may not start yet", {
+        clientId: agent.client_id,
+        error: (error as Error).message,
+      }),
+    );
     response.setHeader('Cache-Control', 'no-store');
     response.json({
       agentId: agent.id,
       clientId: agent.client_id,
-      temporal: { ...deps.temporal, taskQueue: deps.agentTaskQueue(agent.client_id) },
+      // The agent works in its client's namespace only; the central namespace is named so that it can check that
+      // a command's payload was sealed for one of its client's workflows there.
+      temporal: {
+        address: deps.temporal.address,
+        namespace: target.namespace,
+        taskQueue: target.taskQueue,
+        endpoint: target.endpoint,
+        centralNamespace: deps.temporal.namespace,
+      },
       clientKeys: {
         current: generations[0]!.generation,
         generations: generations.map((g) => ({ generation: g.generation, secret: g.secret.toString('base64') })),

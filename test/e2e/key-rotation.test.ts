@@ -58,9 +58,10 @@ describe('client key generations: revocation rotates, old work still opens, new 
     for (let i = 0; i < 150; i++) {
       const runId = await attacker.runId(workflowId);
       const scheduled = (runId && runId !== notRunId ? await attacker.history(workflowId, runId) : []).find(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword',
+        (e) => e.nexusOperationScheduledEventAttributes?.operation === 'resetPassword',
       );
-      const payload = scheduled?.activityTaskScheduledEventAttributes?.input?.payloads?.[0];
+      // The command to the agent: the input of the Nexus operation to the client's endpoint.
+      const payload = scheduled?.nexusOperationScheduledEventAttributes?.input;
       if (payload)
         return { payload: { metadata: payload.metadata ?? {}, data: payload.data ?? undefined }, runId: runId! };
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -196,9 +196,10 @@ describe('password reset through the agent against a real Samba AD', () => {
     const toAgent = histories
       .filter((h) => h.workflowId === toAgentWorkflowId)
       .flatMap((h) => temporal.api.history.v1.History.decode(h.bytes).events)
-      .find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resetDirectoryPassword');
-    assert.ok(toAgent, 'a reset history with a directory step exists');
-    const payload = toAgent.activityTaskScheduledEventAttributes!.input!.payloads![0]!;
+      .find((e) => e.nexusOperationScheduledEventAttributes?.operation === 'resetPassword');
+    assert.ok(toAgent, 'a reset history with a directory step (a Nexus operation to the agent) exists');
+    assert.equal(toAgent.nexusOperationScheduledEventAttributes!.endpoint, `latchkey-agent-${tenant.clientId}`);
+    const payload = toAgent.nexusOperationScheduledEventAttributes!.input!;
     const asPayload = { metadata: payload.metadata ?? {}, data: payload.data ?? undefined };
     const { generation, secret } = await stack.runtime.stores.clientKeys.current(tenant.clientId);
     assert.equal(
@@ -211,6 +212,19 @@ describe('password reset through the agent against a real Samba AD', () => {
         agentCodecKeys(clientId, { newest: () => ({ generation, secret: key }), get: async () => key }),
       );
     const [decoded] = await agentWith(tenant.clientId, secret).decode([asPayload], context);
+    // The agent's Nexus worker decodes it without any context (the SDK passes none to a Nexus handler): only as a
+    // payload sealed for one of its client's workflows in the central namespace.
+    const handlerCodec = (clientId: string, key: Buffer, namespace = stack.runtime.namespace) =>
+      new EncryptionCodec(
+        agentCodecKeys(clientId, { newest: () => ({ generation, secret: key }), get: async () => key }),
+        { nexusHandler: { namespace, endpoint: `latchkey-agent-${clientId}` } },
+      );
+    const [asHandler] = await handlerCodec(tenant.clientId, secret).decode([asPayload]);
+    assert.deepEqual(asHandler, decoded);
+    assert.match(
+      refusalOf((await handlerCodec(tenant.clientId, secret, 'elsewhere').decode([asPayload]))[0]!)!,
+      /not sealed for a workflow of elsewhere/,
+    );
     assert.ok(Buffer.from(decoded!.data!).toString().includes(`\\"account\\":\\"${user.username}\\"`));
     // Another client's secret fails even when presented as this client's generation: the cipher refuses it.
     const other = await createTenant(stack, 'Other MSP');
@@ -219,6 +233,10 @@ describe('password reset through the agent against a real Samba AD', () => {
     assert.match((await refusal(agentWith(tenant.clientId, otherSecret)))!, /does not authenticate/);
     // And that client's own agent holds no key for this client's payloads at all.
     assert.match((await refusal(agentWith(other.clientId, otherSecret)))!, /No codec key with id "client\./);
+    assert.match(
+      refusalOf((await handlerCodec(other.clientId, otherSecret).decode([asPayload]))[0]!)!,
+      /No codec key with id "client\./,
+    );
     // The central process can read it, with the generation from the database.
     const central = await decodeHistoryPayloads(stack, toAgentWorkflowId, [asPayload]);
     assert.ok(central.includes(`\\"account\\":\\"${user.username}\\"`));
@@ -237,8 +255,8 @@ describe('password reset through the agent against a real Samba AD', () => {
     const history = await stack.runtime.temporal.workflow
       .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
       .fetchHistory();
-    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
-    const keyId = scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!.metadata!['encryption-key-id']!;
+    const scheduled = history.events!.find((e) => e.nexusOperationScheduledEventAttributes)!;
+    const keyId = scheduled.nexusOperationScheduledEventAttributes!.input!.metadata!['encryption-key-id']!;
     assert.equal(Buffer.from(keyId).toString(), `client.${tenant.clientId}.${rotated.body.generation}`);
   });
 });

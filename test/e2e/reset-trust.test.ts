@@ -3,7 +3,11 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Client as LdapClient } from 'ldapts';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, NexusOperationFailure } from '@temporalio/common';
+import { directoryService } from '../../common/domain/directory-service';
+import * as nexus from 'nexus-rpc';
+import { agentCodecKeys } from '../../common/temporal/codec-keys';
+import { createDataConverter } from '../../common/temporal/data-converter';
 import { commandSigningKey, signDirectoryCommand } from '../../common/crypto/directory-command';
 import type { DirectoryCommand } from '../../common/domain/directory-command';
 import { FailureType } from '../../common/domain/failure-types';
@@ -11,16 +15,25 @@ import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
 import type { RunningAgent } from '../../agent/agent';
 import { enrolledDirectoryUser, startTestAgent, type Tenant } from '../support/reset-setup';
-import { runRogueCall, startRogueWorker } from '../support/rogue/rogue-worker';
+import { runRogueNexusCall, startRogueWorker } from '../support/rogue/rogue-worker';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 
 type EnrolledUser = Awaited<ReturnType<typeof enrolledDirectoryUser>>;
 
-/** The ApplicationFailure type at the bottom of a failed workflow's cause chain. */
+/**
+ * The ApplicationFailure type at the bottom of a failed workflow's cause chain. An agent's refusal of a Nexus
+ * operation arrives as NexusOperationFailure ← ApplicationFailure "OperationError" ← the agent's own failure.
+ */
 function failureTypeOf(error: unknown): string | undefined {
   let cause: unknown = error;
-  while (cause instanceof WorkflowFailedError || cause instanceof ActivityFailure) cause = cause.cause;
+  while (
+    cause instanceof WorkflowFailedError ||
+    cause instanceof ActivityFailure ||
+    cause instanceof NexusOperationFailure ||
+    (cause instanceof ApplicationFailure && cause.type === 'OperationError')
+  )
+    cause = cause.cause;
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
@@ -38,7 +51,14 @@ describe('a reset happens only when Latchkey asked for it', () => {
   let userB: EnrolledUser;
   let rogue: Awaited<ReturnType<typeof startRogueWorker>>;
 
-  const insiderConverter = () => createCentralDataConverter(stack.config.codecKeys, stack.runtime.stores.clientKeys);
+  // The insider holds every key Latchkey's central process holds, and opens an agent's answers as it does.
+  const insiderConverter = () =>
+    createCentralDataConverter(stack.config.codecKeys, stack.runtime.stores.clientKeys, {
+      nexusCaller: {
+        endpointOf: (clientId) => `latchkey-agent-${clientId}`,
+        clientOfEndpoint: (endpoint) => endpoint.replace(/^latchkey-agent-/, ''),
+      },
+    });
   const textsTo = (phone: string) => stack.outbox.list().filter((m) => m.to === phone).length;
   const resetRows = (userId: string) => stack.database.db('password_resets').where({ user_id: userId });
   const resetAudit = (userId: string) =>
@@ -131,12 +151,20 @@ describe('a reset happens only when Latchkey asked for it', () => {
       .where({ client_id: tenantA.clientId, action: 'agent.command_refused' })
       .whereRaw("detail->>'reason' = ?", [reason]);
 
-  const onAgentQueue = (args: unknown[]) =>
-    runRogueCall(stack.runtime.temporal, rogue.taskQueue, makePasswordResetWorkflowId(tenantA.clientId, randomUUID()), {
-      taskQueue: agentA.taskQueue,
-      activity: 'resetDirectoryPassword',
-      args,
-    });
+  // The attacker's own workflow sends the command straight to client A's endpoint, as any workflow in any
+  // namespace may; its id names client A, so the codec seals the command with A's key, which the insider holds.
+  const onAgentQueue = ([input]: unknown[]) =>
+    runRogueNexusCall(
+      stack.runtime.temporal,
+      rogue.taskQueue,
+      makePasswordResetWorkflowId(tenantA.clientId, randomUUID()),
+      {
+        endpoint: `latchkey-agent-${tenantA.clientId}`,
+        service: 'latchkey-directory',
+        operation: 'resetPassword',
+        input,
+      },
+    );
 
   it('makes the agent refuse a reset task put straight onto its queue, and audit the refusal', async () => {
     const { privateKey: attackerKey } = generateKeyPairSync('ed25519');
@@ -165,22 +193,33 @@ describe('a reset happens only when Latchkey asked for it', () => {
     assert.equal((await refusals('expired')).length, 1);
   });
 
-  it('rejects a result forged by an unrelated worker on the agent’s queue: no password texted, nothing set', async () => {
+  it('rejects a result forged by an unrelated worker on the agent’s Nexus queue: no password texted, nothing set', async () => {
     // A client whose only worker on its agent queue is the forger's.
     const tenantC = await createTenant(stack, 'Trust MSP C');
     const userC = await enrolledDirectoryUser(stack, tenantC, dc);
     const issued = await userC.api('POST', `/clients/${tenantC.clientId}/agents`, { name: 'never started' });
     const settings = await fetch(`${stack.url}/agent/v1/config`, {
       headers: { authorization: `Bearer ${issued.body.token}` },
-    }).then((response) => response.json() as Promise<{ temporal: { taskQueue: string } }>);
+    }).then(
+      (response) =>
+        response.json() as Promise<{ temporal: { namespace: string; taskQueue: string; endpoint: string } }>,
+    );
+    // It polls the client's own namespace, where the agent would, and seals its answers with the client's own key,
+    // as an agent would: only the result proof can tell it apart.
+    const newestC = await stack.runtime.stores.clientKeys.current(tenantC.clientId);
+    const forged = async () => ({ objectGuid: 'forged', wasLocked: false, proof: 'forged' });
     const forger = await startRogueWorker({
       address: stack.config.temporal.address,
-      namespace: stack.runtime.temporal.options.namespace,
-      dataConverter: insiderConverter(),
+      namespace: settings.temporal.namespace,
+      dataConverter: createDataConverter(
+        agentCodecKeys(tenantC.clientId, {
+          newest: () => newestC,
+          get: async (generation) => (await stack.runtime.stores.clientKeys.get(tenantC.clientId, generation))?.secret,
+        }),
+        { nexusHandler: { namespace: stack.runtime.namespace, endpoint: settings.temporal.endpoint } },
+      ),
       taskQueue: settings.temporal.taskQueue,
-      activities: {
-        resetDirectoryPassword: async () => ({ objectGuid: 'forged', wasLocked: false, proof: 'forged' }),
-      },
+      nexusServices: [nexus.serviceHandler(directoryService, { resetPassword: forged, unlock: forged })],
     });
     try {
       const textsBefore = stack.outbox

@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type Workf
 import * as nexus from 'nexus-rpc';
 import { Problems } from '../../common/env';
 import { readTemporalTransport, temporalConnectionOptions } from '../../common/temporal/connection';
-import { loadTemporalSettings } from '../../common/temporal/settings';
+import { agentTargetOf, loadTemporalSettings } from '../../common/temporal/settings';
 import {
   agentService,
   askAgentByActivity,
@@ -21,7 +21,10 @@ import {
   type AgentActivities,
 } from '../support/authz-workflows';
 import { activateNewUser } from '../support/enrollment-flow';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startAgent, type RunningAgent } from '../../agent/agent';
+import { agentConfigFor, enrolledDirectoryUser, passwordTextedTo } from '../support/reset-setup';
+import { startSambaDc, type SambaDc } from '../support/samba';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
 import { createJwtSigner, serveJwks, unsignedToken, type JwksServer, type JwtSigner } from '../support/jwks';
 import { startTlsTemporalServer, type TlsTemporalServer } from '../support/tls-temporal-server';
 
@@ -87,6 +90,8 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
   let central: Client;
   let workflowBundle: WorkflowBundle;
   let stack: TestStack | undefined;
+  let dc: SambaDc | undefined;
+  let realAgent: RunningAgent | undefined;
 
   const token = (sub: string, ...permissions: string[]) => signer.token({ sub, permissions });
 
@@ -142,9 +147,11 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
     // Latchkey first: it installs the SDK's runtime (and logger), which the first native connection would fix.
     // The namespace exists (an operator registered it with temporal.yaml's retention), so the start-up check only
     // describes it, which a writer may; creating it or changing its retention would need "admin".
+    // Provisioning a client's namespace and Nexus endpoint (before its first reset) are admin calls, made on a
+    // connection of their own with a key of their own; everything else runs on the central "write" token.
     stack = await startTestStack({
       temporalAddress: server.address,
-      env: { TEMPORAL_NAMESPACE: CENTRAL, ...envFor(centralToken) },
+      env: { TEMPORAL_NAMESPACE: CENTRAL, ...envFor(centralToken), TEMPORAL_PROVISIONING_API_KEY: adminToken },
     });
     workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../support/authz-workflows'),
@@ -162,7 +169,9 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
   });
 
   after(async () => {
+    await realAgent?.stop();
     await stack?.stop();
+    await dc?.stop();
     centralWorker?.shutdown();
     await centralRun;
     for (const connection of opened.reverse()) await connection.close().catch(() => undefined);
@@ -530,5 +539,80 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
       ),
     );
     assert.equal(answer, 'agent-globex');
+  });
+
+  it("runs a real Latchkey agent on a credential for its client's namespace only: a real reset completes, the central namespace refuses it", async () => {
+    dc = await startSambaDc();
+    const tenant = await createTenant(stack!, 'Authz MSP');
+    const user = await enrolledDirectoryUser(stack!, tenant, dc);
+    const target = agentTargetOf(loadTemporalSettings(), CENTRAL, tenant.clientId);
+    const issued = await user.api('POST', `/clients/${tenant.clientId}/agents`, { name: 'authz agent' });
+    assert.equal(issued.status, 201, JSON.stringify(issued.body));
+
+    // The agent's Temporal credential: "write" on its client's namespace, nothing else, through the agent's own
+    // settings (TEMPORAL_API_KEY and the TLS files, read as agent/config.ts reads them).
+    const agentToken = token(`agent-${tenant.clientId}`, `${target.namespace}:write`);
+    const problems = new Problems();
+    const temporalTransport = readTemporalTransport(envFor(agentToken), problems)!;
+    assert.deepEqual(problems.list, []);
+    // Fetching its config registers the client's namespace and endpoint (with the provisioning key).
+    realAgent = await startAgent(
+      agentConfigFor(stack!, dc, issued.body, { temporalAddress: server.address, temporalTransport }),
+    );
+    assert.equal(realAgent.taskQueue, target.taskQueue);
+
+    const seen = new Set(stack!.outbox.list().map((m) => m.id));
+    const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal(reset.body.status, 'completed', JSON.stringify(reset.body));
+    const password = await passwordTextedTo(stack!, user.phone, seen);
+    await dc.bind(user.upn, password).catch((error: Error) => assert.match(error.message, /data 773/));
+    await assert.rejects(dc.bind(user.upn, user.initialPassword), /data 52e|data 773/);
+
+    // The very credential the agent runs on reaches nothing of the central namespace.
+    const agentConnection = connect(agentToken);
+    const asAgent = new Client({ connection: agentConnection, namespace: CENTRAL });
+    const resetWorkflow = asAgent.workflow.getHandle(`password-reset-${tenant.clientId}-${user.userId}`);
+    const denied: Array<[string, () => Promise<unknown>]> = [
+      [
+        'describe the central namespace',
+        () => agentConnection.workflowService.describeNamespace({ namespace: CENTRAL }),
+      ],
+      ["read the reset's history", () => resetWorkflow.fetchHistory()],
+      ["describe the reset's workflow", () => resetWorkflow.describe()],
+      [
+        'start a reset workflow',
+        () =>
+          asAgent.workflow.start('passwordResetWorkflow', {
+            taskQueue: stack!.runtime.taskQueue,
+            workflowId: `password-reset-${tenant.clientId}-${randomUUID()}`,
+            args: [{}],
+          }),
+      ],
+      [
+        'poll the central queue',
+        () =>
+          briefly(agentConnection, () =>
+            agentConnection.workflowService.pollWorkflowTaskQueue({
+              namespace: CENTRAL,
+              taskQueue: { name: stack!.runtime.taskQueue },
+            }),
+          ),
+      ],
+    ];
+    for (const [what, call] of denied) {
+      assert.equal(await outcome(call), PERMISSION_DENIED, what);
+      assert.equal(
+        await outcome(() => agentConnection.workflowService.describeNamespace({ namespace: target.namespace })),
+        'ok',
+        `its own namespace still answers after: ${what}`,
+      );
+    }
+    // And the reset's own history, read centrally: the step went to the client's endpoint.
+    const history = await stack!.runtime.temporal.workflow
+      .getHandle(`password-reset-${tenant.clientId}-${user.userId}`)
+      .fetchHistory();
+    const scheduled = history.events!.find((e) => e.nexusOperationScheduledEventAttributes);
+    assert.equal(scheduled?.nexusOperationScheduledEventAttributes?.endpoint, target.endpoint);
   });
 });

@@ -5,12 +5,13 @@ import type { DirectoryCommandResult } from '../../common/domain/directory-comma
 import { FailureType, NON_RETRYABLE_DIRECTORY_ERRORS } from '../../common/domain/failure-types';
 import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
 import { legacyPasswordReset, type LegacyPasswordResetInput } from './legacy-v1';
+import { callDirectoryAgent } from './directory-call';
 import { describeFailure, UNCONFIRMED, type PasswordResetResult } from './outcome';
 
 export type { PasswordResetResult } from './outcome';
 
 /**
- * Only what the database cannot say. Who is reset, which account, which agent queue and the client's policy are
+ * Only what the database cannot say. Who is reset, which account, which agent endpoint and the client's policy are
  * read by the central activities from the pending reset that the starter wrote, for the client and user that
  * the workflow id names; nothing here is trusted to choose them.
  */
@@ -24,6 +25,11 @@ export interface PasswordResetInput {
 
 /** Marks runs that sign their directory command; runs recorded before it replay the unsigned v1 story. */
 const SIGNED_COMMANDS = 'signed-directory-commands';
+/**
+ * Marks runs that reach the agent through its client's Nexus endpoint; runs started before it (an activity on
+ * the agent's queue in the central namespace) replay that way.
+ */
+const NEXUS_AGENTS = 'nexus-directory-agents';
 
 /**
  * Signing, delivery and bookkeeping are short and run as local activities in the workflow's own worker: no
@@ -48,9 +54,10 @@ const central = proxyLocalActivities<CentralActivities>({
 /** The owner's notice may wait out an SMTP outage; nobody is waiting on it. */
 const notice = proxyLocalActivities<CentralActivities>(BACKGROUND_EMAIL);
 
-function directoryAgent(input: PasswordResetInput, issued: IssuedCommand) {
+/** Before NEXUS_AGENTS: the directory step as an activity on the agent's queue in the central namespace. */
+function directoryAgentActivity(input: PasswordResetInput, issued: IssuedCommand & { agentTaskQueue?: string }) {
   return proxyActivities<DirectoryActivities>({
-    taskQueue: issued.agentTaskQueue,
+    taskQueue: issued.agentTaskQueue ?? '',
     // Short per attempt so that a killed agent's task moves to another agent quickly; bounded in total so the
     // user hears back even when no agent is up.
     startToCloseTimeout: input.directory?.attemptTimeoutMs ?? 15_000,
@@ -102,7 +109,11 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
 
   let result: DirectoryCommandResult;
   try {
-    result = await directoryAgent(input, issued).resetDirectoryPassword(issued.signed);
+    // A command issued before the upgrade names a queue, not an endpoint: it keeps the activity path.
+    result =
+      patched(NEXUS_AGENTS) && issued.agentEndpoint
+        ? await callDirectoryAgent(issued.agentEndpoint, 'resetPassword', issued.signed, input.directory)
+        : await directoryAgentActivity(input, issued).resetDirectoryPassword(issued.signed);
   } catch (error) {
     return fail(describeFailure(error));
   }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { rogueActivityWorkflow, type RogueCall } from './rogue.workflow';
+import type * as nexus from 'nexus-rpc';
+import { rogueActivityWorkflow, rogueNexusWorkflow, type RogueCall, type RogueNexusCall } from './rogue.workflow';
 
 /**
  * A worker that Latchkey did not start, on its own connection: it plays an attacker who can reach Temporal
@@ -14,6 +15,8 @@ export async function startRogueWorker(options: {
   dataConverter: DataConverter;
   taskQueue?: string;
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Nexus services to serve instead of workflows (a forger polling an agent's Nexus queue). */
+  nexusServices?: nexus.ServiceHandler<any>[];
 }) {
   const connection = await NativeConnection.connect({ address: options.address });
   const taskQueue = options.taskQueue ?? `rogue-${randomUUID()}`;
@@ -23,6 +26,7 @@ export async function startRogueWorker(options: {
     taskQueue,
     dataConverter: options.dataConverter,
     ...(options.activities ? { activities: options.activities } : {}),
+    ...(options.nexusServices ? { nexusServices: options.nexusServices } : {}),
     ...(options.taskQueue ? {} : { workflowsPath: require.resolve('./rogue.workflow') }),
   });
   const running = worker.run();
@@ -43,5 +47,11 @@ export async function runRogueCall(client: Client, rogueQueue: string, workflowI
     workflowId,
     args: [call],
   });
+  return handle.result();
+}
+
+/** Sends one rogue Nexus operation through the attacker's own workflow, under a workflow id the attacker picks. */
+export async function runRogueNexusCall(client: Client, rogueQueue: string, workflowId: string, call: RogueNexusCall) {
+  const handle = await client.workflow.start(rogueNexusWorkflow, { taskQueue: rogueQueue, workflowId, args: [call] });
   return handle.result();
 }
