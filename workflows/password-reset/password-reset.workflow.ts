@@ -1,8 +1,8 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { CentralActivities, DirectoryActivities } from '../../activities';
+import { ActivityFailure, patched, proxyLocalActivities } from '@temporalio/workflow';
+import type { CentralActivities } from '../../activities';
 import type { IssuedCommand } from '../../activities/reset.activities';
 import type { DirectoryCommandResult } from '../../common/domain/directory-command';
-import { FailureType, NON_RETRYABLE_DIRECTORY_ERRORS } from '../../common/domain/failure-types';
+import { FailureType } from '../../common/domain/failure-types';
 import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
 import { legacyPasswordReset, type LegacyPasswordResetInput } from './legacy-v1';
 import { callDirectoryAgent } from './directory-call';
@@ -25,11 +25,6 @@ export interface PasswordResetInput {
 
 /** Marks runs that sign their directory command; runs recorded before it replay the unsigned v1 story. */
 const SIGNED_COMMANDS = 'signed-directory-commands';
-/**
- * Marks runs that reach the agent through its client's Nexus endpoint; runs started before it (an activity on
- * the agent's queue in the central namespace) replay that way.
- */
-const NEXUS_AGENTS = 'nexus-directory-agents';
 
 /**
  * Signing, delivery and bookkeeping are short and run as local activities in the workflow's own worker: no
@@ -54,23 +49,6 @@ const central = proxyLocalActivities<CentralActivities>({
 /** The owner's notice may wait out an SMTP outage; nobody is waiting on it. */
 const notice = proxyLocalActivities<CentralActivities>(BACKGROUND_EMAIL);
 
-/** Before NEXUS_AGENTS: the directory step as an activity on the agent's queue in the central namespace. */
-function directoryAgentActivity(input: PasswordResetInput, issued: IssuedCommand & { agentTaskQueue?: string }) {
-  return proxyActivities<DirectoryActivities>({
-    taskQueue: issued.agentTaskQueue ?? '',
-    // Short per attempt so that a killed agent's task moves to another agent quickly; bounded in total so the
-    // user hears back even when no agent is up.
-    startToCloseTimeout: input.directory?.attemptTimeoutMs ?? 15_000,
-    scheduleToCloseTimeout: input.directory?.totalTimeoutMs ?? 90_000,
-    retry: {
-      initialInterval: '500ms',
-      maximumInterval: '10s',
-      maximumAttempts: input.directory?.maximumAttempts ?? 5,
-      // A refused command is refused by every agent of the client alike; retrying it only spams the audit log.
-      nonRetryableErrorTypes: [...NON_RETRYABLE_DIRECTORY_ERRORS, FailureType.DirectoryCommandRefused],
-    },
-  });
-}
 
 /** Why the password, once set, did not reach the user. */
 function undelivered(error: unknown): { code: string; userMessage: string } {
@@ -109,11 +87,7 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
 
   let result: DirectoryCommandResult;
   try {
-    // A command issued before the upgrade names a queue, not an endpoint: it keeps the activity path.
-    result =
-      patched(NEXUS_AGENTS) && issued.agentEndpoint
-        ? await callDirectoryAgent(issued.agentEndpoint, 'resetPassword', issued.signed, input.directory)
-        : await directoryAgentActivity(input, issued).resetDirectoryPassword(issued.signed);
+    result = await callDirectoryAgent(issued.agentEndpoint, 'resetPassword', issued.signed, input.directory);
   } catch (error) {
     return fail(describeFailure(error));
   }
