@@ -49,7 +49,6 @@ const central = proxyLocalActivities<CentralActivities>({
 /** The owner's notice may wait out an SMTP outage; nobody is waiting on it. */
 const notice = proxyLocalActivities<CentralActivities>(BACKGROUND_EMAIL);
 
-
 /** Why the password, once set, did not reach the user. */
 function undelivered(error: unknown): { code: string; userMessage: string } {
   if (applicationFailureOf(error)?.type === FailureType.AgentResultRejected) {
