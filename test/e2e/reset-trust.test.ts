@@ -15,7 +15,7 @@ import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import { createCentralDataConverter } from '../../common/temporal/central-data-converter';
 import type { RunningAgent } from '../../agent/agent';
 import { enrolledDirectoryUser, startTestAgent, type Tenant } from '../support/reset-setup';
-import { runRogueNexusCall, startRogueWorker } from '../support/rogue/rogue-worker';
+import { runRogueNexusCall, startRogueWorker } from '../support/rogue-worker';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 

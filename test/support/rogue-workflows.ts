@@ -2,7 +2,8 @@
 // They run on the attacker's own worker and task queue and schedule Latchkey's central activities with inputs
 // of their choosing. Each returns the failure type the activity was refused with, or 'done' if it was not.
 
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import * as nexus from 'nexus-rpc';
+import { ActivityFailure, ApplicationFailure, createNexusServiceClient, proxyActivities } from '@temporalio/workflow';
 import type { CentralActivities } from '../../activities';
 
 type Input<Name extends keyof CentralActivities> = Parameters<CentralActivities[Name]>[0];
@@ -22,28 +23,28 @@ function outcomeOf(error: unknown): string {
   throw error;
 }
 
-export async function forgedCompleteEnrollment(input: {
-  centralTaskQueue: string;
-  call: Input<'completeEnrollment'>;
-}): Promise<string> {
+/** Runs one forged call, answering with the refusal's failure type, or 'done' if it went through. */
+async function attempt(call: () => Promise<unknown>): Promise<string> {
   try {
-    await central(input.centralTaskQueue).completeEnrollment(input.call);
+    await call();
     return 'done';
   } catch (error) {
     return outcomeOf(error);
   }
 }
 
+export async function forgedCompleteEnrollment(input: {
+  centralTaskQueue: string;
+  call: Input<'completeEnrollment'>;
+}): Promise<string> {
+  return attempt(() => central(input.centralTaskQueue).completeEnrollment(input.call));
+}
+
 export async function forgedSendVerificationCode(input: {
   centralTaskQueue: string;
   call: Input<'sendVerificationCode'>;
 }): Promise<string> {
-  try {
-    await central(input.centralTaskQueue).sendVerificationCode(input.call);
-    return 'done';
-  } catch (error) {
-    return outcomeOf(error);
-  }
+  return attempt(() => central(input.centralTaskQueue).sendVerificationCode(input.call));
 }
 
 /** Any other central activity, by name: for the writes that a workflow nobody started must not make. */
@@ -53,10 +54,22 @@ export async function forgedActivity(input: {
   call: unknown;
 }): Promise<string> {
   const activities = central(input.centralTaskQueue) as unknown as Record<string, (call: unknown) => Promise<void>>;
-  try {
-    await activities[input.activity]!(input.call);
-    return 'done';
-  } catch (error) {
-    return outcomeOf(error);
-  }
+  return attempt(() => activities[input.activity]!(input.call));
+}
+
+export interface RogueNexusCall {
+  endpoint: string;
+  service: string;
+  operation: string;
+  input: unknown;
+}
+
+/**
+ * Sends one Nexus operation, by name, with an input of the attacker's choosing, to any endpoint it names:
+ * open-source Temporal lets a workflow in any namespace call any endpoint. Fails as the operation failed.
+ */
+export async function rogueNexusWorkflow(call: RogueNexusCall): Promise<unknown> {
+  const service = nexus.service(call.service, { [call.operation]: nexus.operation<unknown, unknown>() });
+  const client = createNexusServiceClient({ endpoint: call.endpoint, service });
+  return client.executeOperation(call.operation, call.input, { scheduleToCloseTimeout: '20 seconds' });
 }

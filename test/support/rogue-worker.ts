@@ -3,7 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type * as nexus from 'nexus-rpc';
-import { rogueActivityWorkflow, rogueNexusWorkflow, type RogueCall, type RogueNexusCall } from './rogue.workflow';
+import { rogueNexusWorkflow, type RogueNexusCall } from './rogue-workflows';
 
 /**
  * A worker that Latchkey did not start, on its own connection: it plays an attacker who can reach Temporal
@@ -27,7 +27,7 @@ export async function startRogueWorker(options: {
     dataConverter: options.dataConverter,
     ...(options.activities ? { activities: options.activities } : {}),
     ...(options.nexusServices ? { nexusServices: options.nexusServices } : {}),
-    ...(options.taskQueue ? {} : { workflowsPath: require.resolve('./rogue.workflow') }),
+    ...(options.taskQueue ? {} : { workflowsPath: require.resolve('./rogue-workflows') }),
   });
   const running = worker.run();
   return {
@@ -38,16 +38,6 @@ export async function startRogueWorker(options: {
       await connection.close();
     },
   };
-}
-
-/** Runs one rogue activity call through the attacker's own workflow, under a workflow id the attacker picks. */
-export async function runRogueCall(client: Client, rogueQueue: string, workflowId: string, call: RogueCall) {
-  const handle = await client.workflow.start(rogueActivityWorkflow, {
-    taskQueue: rogueQueue,
-    workflowId,
-    args: [call],
-  });
-  return handle.result();
 }
 
 /** Sends one rogue Nexus operation through the attacker's own workflow, under a workflow id the attacker picks. */
