@@ -28,8 +28,6 @@ export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 export interface TestHooks {
   /** A central queue of the test's own, so parallel test files do not steal each other's tasks. */
   taskQueue?: string;
-  /** An agent queue prefix of the test's own, for the same reason. */
-  agentTaskQueuePrefix?: string;
   /** Tighter bounds on the directory step of a reset. */
   directoryTimeouts?: PasswordResetInput['directory'];
   /** Use this outbox instead of a new one, so the test reads messages from it directly. */
@@ -88,7 +86,7 @@ export async function startLatchkey(
     const temporal = await buildTemporal(
       config,
       settings,
-      { central: hooks.taskQueue, agentPrefix: hooks.agentTaskQueuePrefix },
+      { central: hooks.taskQueue },
       { db, clientKeys: stores.clientKeys },
       cleanups,
     );

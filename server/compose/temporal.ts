@@ -8,7 +8,7 @@ import { createDataConverter } from '../../common/temporal/data-converter';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { ensureNamespace } from '../../common/temporal/namespace';
 import { agentTargetProvisioner } from '../../common/temporal/agent-target';
-import { agentTargetOf, agentTaskQueue, type AgentTarget, type TemporalSettings } from '../../common/temporal/settings';
+import { agentTargetOf, type AgentTarget, type TemporalSettings } from '../../common/temporal/settings';
 import type { Database } from '../db/connect';
 import { migrationRecord } from '../db/migrate';
 import type { CleanupStack } from './cleanup-stack';
@@ -16,8 +16,6 @@ import type { CleanupStack } from './cleanup-stack';
 export interface TemporalQueues {
   /** The central task queue (temporal.yaml's, unless a test hook names its own). */
   central: string;
-  /** The task queue of one client's agents. */
-  agentOf: (clientId: string) => string;
   /** One client's own namespace, the agents' queue there, and the Nexus endpoint that reaches it. */
   agentTargetOf: (clientId: string) => AgentTarget;
 }
@@ -42,7 +40,7 @@ export async function unboundPayloadsAcceptedUntil(db: Database, retentionMs: nu
 export async function buildTemporal(
   config: Config,
   settings: TemporalSettings,
-  queues: { central?: string; agentPrefix?: string },
+  queues: { central?: string },
   keys: { db: Database; clientKeys: ClientKeySource },
   cleanups: CleanupStack,
 ) {
@@ -70,8 +68,6 @@ export async function buildTemporal(
   const client = new Client({ connection, namespace, dataConverter });
   const taskQueues: TemporalQueues = {
     central: queues.central ?? settings.taskQueues.central,
-    agentOf: (clientId) =>
-      queues.agentPrefix ? `${queues.agentPrefix}${clientId}` : agentTaskQueue(settings, clientId),
     agentTargetOf: (clientId) => agentTargetOf(settings, namespace, clientId),
   };
   // Registering a client's namespace and endpoint are admin calls, made on a connection of their own, with a key

@@ -73,7 +73,6 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
     logger: createLogger(options.logLevel ?? 'debug', { service: 'latchkey-test' }, (line) => void logs.push(line)),
     testHooks: {
       taskQueue: `test-${randomUUID()}`,
-      agentTaskQueuePrefix: `test-agent-${randomUUID().slice(0, 8)}-`,
       directoryTimeouts: options.directoryTimeouts,
       outbox,
     },
