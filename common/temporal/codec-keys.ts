@@ -3,7 +3,7 @@ import type { KeyRing } from '../crypto/keys';
 import { clientIdOfWorkflowId } from '../domain/workflow-ids';
 import { clientCodecKey, clientCodecKeyId, parseCodecKeyId } from './client-codec-keys';
 
-export interface SealingKey {
+interface SealingKey {
   keyId: string;
   key: Buffer;
 }
@@ -89,20 +89,27 @@ export interface GenerationSecrets {
  * only inside that client's workflows.
  */
 export function agentCodecKeys(clientId: string, secrets: GenerationSecrets): CodecKeys {
+  // A generation's secret never changes, so neither does its codec key; HKDF once per generation, not per payload.
+  const derived = new Map<number, Buffer>();
+  const codecKeyOf = (generation: number, secret: Buffer) => {
+    let key = derived.get(generation);
+    if (!key) derived.set(generation, (key = clientCodecKey({ clientId, generation, secret })));
+    return key;
+  };
   return {
     // Always its own newest key, even for a task forged from another workflow: the SDK must be able to report the
     // refusal (an encode that throws there would take the worker down), and the central worker opens a client's
     // key only inside that client's workflows, so the answer is useless anywhere else.
     async sealingKey() {
       const { generation, secret } = secrets.newest();
-      return { keyId: clientCodecKeyId(clientId, generation), key: clientCodecKey({ clientId, generation, secret }) };
+      return { keyId: clientCodecKeyId(clientId, generation), key: codecKeyOf(generation, secret) };
     },
     async openingKey(keyId, workflowId) {
       if (keyScopeProblem(keyId, workflowId)) return undefined;
       const name = parseCodecKeyId(keyId)!;
       if (name.kind !== 'client' || name.clientId !== clientId || name.generation === 0) return undefined;
       const secret = await secrets.get(name.generation);
-      return secret && clientCodecKey({ clientId, generation: name.generation, secret });
+      return secret && codecKeyOf(name.generation, secret);
     },
   };
 }
