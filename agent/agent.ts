@@ -79,7 +79,10 @@ export async function startAgent(
             commandKey: config.commandKey,
             generationSecret: (generation) => keys.get(generation),
             reportRefusal: async (report) => {
-              logger.warn('Refused a directory command that Latchkey did not issue', { ...report });
+              logger.warn(
+                'Refused a directory command: not signed for this agent, expired, or under a key generation it cannot get',
+                { ...report },
+              );
               await reportCommandRefusal(config.serverUrl, config.token, report);
             },
             testHooks,

@@ -37,7 +37,8 @@ export function signDirectoryCommand(signingKey: KeyObject, command: DirectoryCo
   return { command: text, signature: sign(null, Buffer.from(text), signingKey).toString('base64url') };
 }
 
-export type CommandRefusal = 'bad_signature' | 'malformed' | 'wrong_client' | 'expired' | 'wrong_operation';
+export const COMMAND_REFUSALS = ['bad_signature', 'malformed', 'wrong_client', 'expired', 'wrong_operation'] as const;
+export type CommandRefusal = (typeof COMMAND_REFUSALS)[number];
 
 /**
  * The agent's gate: a command counts only if the pinned key signed these very bytes, for this client and this

@@ -1,3 +1,5 @@
+import { COMMAND_REFUSALS } from '../../common/crypto/directory-command';
+import type { AgentTarget } from '../../common/temporal/settings';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AuthenticationError } from '../../common/errors';
@@ -16,9 +18,9 @@ export interface AgentRoutesDeps {
   clientKeys: Pick<ClientKeysStore, 'forAgent'>;
   temporal: { address: string; namespace: string };
   /** The client's own namespace, the agents' queue there and the Nexus endpoint the central worker calls. */
-  agentTarget: (clientId: string) => { namespace: string; taskQueue: string; endpoint: string };
+  agentTarget: (clientId: string) => AgentTarget;
   /** Registers them if missing, so that an agent started before its client's first reset finds its namespace. */
-  provisionAgentTarget: (target: { namespace: string; taskQueue: string; endpoint: string }) => Promise<void>;
+  provisionAgentTarget: (target: AgentTarget) => Promise<void>;
   logger: Logger;
 }
 
@@ -26,7 +28,8 @@ const heartbeat = z.object({ version: z.string().min(1).max(64), hostname: z.str
 const refusal = z
   .object({
     operation: z.enum(DIRECTORY_OPERATIONS),
-    reason: z.enum(['bad_signature', 'malformed', 'wrong_client', 'expired', 'wrong_operation', 'unknown_generation']),
+    // What the agent reports (activities/directory.activities.ts); an unknown reason would lose the audit entry.
+    reason: z.enum([...COMMAND_REFUSALS, 'unknown_generation']),
     requestId: z.string().uuid().optional(),
   })
   .strict();
