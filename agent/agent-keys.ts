@@ -2,7 +2,7 @@ import type { GenerationSecrets } from '../common/temporal/codec-keys';
 import { AgentTokenRejectedError, type AgentSettings } from './registration';
 
 /** At most one settings fetch per this interval, however many unknown generations arrive. */
-export const KEY_REFRESH_INTERVAL_MS = 10_000;
+const KEY_REFRESH_INTERVAL_MS = 10_000;
 
 type FetchSettings = () => Promise<AgentSettings>;
 

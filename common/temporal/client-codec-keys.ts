@@ -9,7 +9,7 @@ const CLIENT_KEY_ID =
  * key. Generation 0 is the legacy `client.<id>` (no generation in the id); generations 1 and up are
  * `client.<id>.<generation>`.
  */
-export type CodecKeyName = { kind: 'shared'; keyId: string } | { kind: 'client'; clientId: string; generation: number };
+type CodecKeyName = { kind: 'shared'; keyId: string } | { kind: 'client'; clientId: string; generation: number };
 
 /** Key ids name their client and generation, so any holder of that generation's secret can find the key again. */
 export function clientCodecKeyId(clientId: string, generation: number): string {

@@ -34,13 +34,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** The namespace and workflow id a payload is bound to. */
-export interface PayloadBinding {
+interface PayloadBinding {
   namespace: string;
   workflowId: string;
 }
 
 /** A Nexus handler's payload: the caller's namespace and the endpoint through which it called. */
-export interface NexusBinding {
+interface NexusBinding {
   namespace: string;
   endpoint: string;
 }
@@ -51,7 +51,7 @@ export interface NexusBinding {
  * the codec cannot tell which keys are allowed or which AAD to expect, so it refuses: the SDK passes a context on
  * every path Latchkey uses (see docs/temporal-codec.md), and a path that lost it must not fall back to "any key".
  */
-export function bindingOf(context: SerializationContext | undefined): PayloadBinding | undefined {
+function bindingOf(context: SerializationContext | undefined): PayloadBinding | undefined {
   if (!context?.workflowId || !context.namespace) return undefined;
   return { namespace: context.namespace, workflowId: payloadBindingIdOfWorkflowId(context.workflowId) };
 }
@@ -80,7 +80,7 @@ const REFUSED = 'refused-by-latchkey-codec';
  * message the SDK's payload converter gives for it is "Unknown encoding: <encoding>", and that message is what
  * shows up in the failed task or the rejected update.
  */
-export function refusedPayload(reason: string): Payload {
+function refusedPayload(reason: string): Payload {
   return { metadata: { [METADATA_ENCODING_KEY]: encoder.encode(`${REFUSED}: ${reason}`) }, data: new Uint8Array() };
 }
 
