@@ -104,7 +104,7 @@ describe('a reset happens only when Latchkey asked for it', () => {
     await dc?.stop();
   });
 
-  it('refuses a passwordResetWorkflow started around Latchkey for another client’s user: nothing signed, sent or written', async () => {
+  it("refuses a passwordResetWorkflow started around Latchkey for another client's user: nothing signed, sent or written", async () => {
     const textsBefore = textsTo(userB.phone);
     const forged = await stack.runtime.temporal.workflow.start('passwordResetWorkflow', {
       taskQueue: stack.runtime.taskQueue,
@@ -122,7 +122,7 @@ describe('a reset happens only when Latchkey asked for it', () => {
     assert.deepEqual(await resetAudit(userB.userId), []);
   });
 
-  it('refuses a genuine pending reset of one user run under another user’s workflow id', async () => {
+  it("refuses a genuine pending reset of one user run under another user's workflow id", async () => {
     const resetId = randomUUID();
     // A pending reset of A's user exists (as if its id had leaked); the forger replays it for B's user.
     await stack.database.db('password_resets').insert({
@@ -180,6 +180,20 @@ describe('a reset happens only when Latchkey asked for it', () => {
     assert.equal((await refusals('malformed')).length, 1);
   });
 
+  it('makes the agent refuse a genuinely signed command for another client, touching nothing', async () => {
+    // Signed by Latchkey's own key, but for client B: agent A obeys commands for its own client only.
+    const foreign = signDirectoryCommand(
+      commandSigningKey(stack.config.masterKey),
+      commandFor(userA, tenantA, { clientId: tenantB.clientId }),
+    );
+    assert.equal(
+      failureTypeOf(await onAgentQueue([foreign]).catch((error: unknown) => error)),
+      FailureType.DirectoryCommandRefused,
+    );
+    await dc.bind(userA.upn, userA.initialPassword);
+    assert.equal((await refusals('wrong_client')).length, 1);
+  });
+
   it('makes the agent refuse a genuine command replayed after its expiry', async () => {
     const expired = signDirectoryCommand(
       commandSigningKey(stack.config.masterKey),
@@ -193,7 +207,7 @@ describe('a reset happens only when Latchkey asked for it', () => {
     assert.equal((await refusals('expired')).length, 1);
   });
 
-  it('rejects a result forged by an unrelated worker on the agent’s Nexus queue: no password texted, nothing set', async () => {
+  it("rejects a result forged by an unrelated worker on the agent's Nexus queue: no password texted, nothing set", async () => {
     // A client whose only worker on its agent queue is the forger's.
     const tenantC = await createTenant(stack, 'Trust MSP C');
     const userC = await enrolledDirectoryUser(stack, tenantC, dc);
