@@ -24,8 +24,6 @@ export interface ResetOutcome {
   requestedBy: string;
   status: EndedResetStatus;
   failureCode: string | null;
-  /** When the reset was asked for; the time of writing when absent. */
-  requestedAt?: Date;
 }
 
 /** A reset that Latchkey asked for and that has not ended yet: what the central worker checks before acting. */

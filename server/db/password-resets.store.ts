@@ -127,7 +127,6 @@ export class PasswordResetsStore {
         requested_by: outcome.requestedBy,
         status: outcome.status,
         failure_code: outcome.failureCode,
-        ...(outcome.requestedAt ? { created_at: outcome.requestedAt } : {}),
         ended_at: this.db.fn.now(),
       })
       .onConflict('id')

@@ -95,7 +95,7 @@ export class ActivationService {
       if (ENROLLING_STATUSES.includes(user.status)) {
         throw new ConflictError('The user has already opened the activation link and is part-way through enrolling');
       }
-      return this.activateOne(scope, clientId, userId, actor);
+      return { userId, outcome: await this.activate(scope, user, actor) };
     }
     const handle = this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(user.id));
     await callTemporal(() => handle.executeUpdate(resendActivationUpdate));
