@@ -1,4 +1,4 @@
-import type { ClientKeySource } from '../crypto/client-keys';
+import type { ClientKeyGeneration, ClientKeySource } from '../crypto/client-keys';
 import type { KeyRing } from '../crypto/keys';
 import { clientIdOfWorkflowId } from '../domain/workflow-ids';
 import { clientCodecKey, clientCodecKeyId, parseCodecKeyId } from './client-codec-keys';
@@ -50,28 +50,34 @@ export function sharedCodecKeys(shared: KeyRing): CodecKeys {
  */
 export function centralCodecKeys(shared: KeyRing, clients: ClientKeySource): CodecKeys {
   const sharedKeys = sharedCodecKeys(shared);
-  const codecKeys = new Map<string, Buffer>();
+  // Promises, not keys: a history's payloads are opened all at once, and one read of an uncached generation
+  // must serve them all. A miss or a failed read is forgotten, so a later call asks again.
+  const codecKeys = new Map<string, Promise<Buffer | undefined>>();
+  const keyOf = (keyId: string, load: () => Promise<ClientKeyGeneration | undefined>) => {
+    let key = codecKeys.get(keyId);
+    if (!key) {
+      key = load().then((generation) => generation && clientCodecKey(generation));
+      codecKeys.set(keyId, key);
+      key.then(
+        (found) => void (found || codecKeys.delete(keyId)),
+        () => void codecKeys.delete(keyId),
+      );
+    }
+    return key;
+  };
   return {
     async sealingKey(workflowId) {
       const clientId = clientIdOfWorkflowId(workflowId);
       if (!clientId) return sharedKeys.sealingKey(workflowId);
       const current = await clients.current(clientId);
       const keyId = clientCodecKeyId(clientId, current.generation);
-      let key = codecKeys.get(keyId);
-      if (!key) codecKeys.set(keyId, (key = clientCodecKey(current)));
-      return { keyId, key };
+      return { keyId, key: (await keyOf(keyId, async () => current))! };
     },
     async openingKey(keyId, workflowId) {
       if (keyScopeProblem(keyId, workflowId)) return undefined;
       const name = parseCodecKeyId(keyId)!;
       if (name.kind === 'shared') return shared.get(keyId);
-      let key = codecKeys.get(keyId);
-      if (!key) {
-        const generation = await clients.get(name.clientId, name.generation);
-        if (!generation) return undefined;
-        codecKeys.set(keyId, (key = clientCodecKey(generation)));
-      }
-      return key;
+      return keyOf(keyId, () => clients.get(name.clientId, name.generation));
     },
   };
 }
