@@ -191,21 +191,21 @@ describe('payloads that Latchkey did not seal for the workflow are refused', () 
       connection: rogueConnection,
       namespace: stack.runtime.namespace,
       taskQueue,
-      workflowsPath: require.resolve('../support/rogue/rogue.workflow'),
+      workflowsPath: require.resolve('../support/rogue-workflows'),
     });
     const workflowId = `rogue-${randomUUID()}`;
     try {
       // Until the central worker has answered the activity task: its failure is sealed with Latchkey's key, which
       // the rogue cannot even read, so its workflow never learns more than that it failed.
       const failed = await worker.runUntil(async () => {
-        await attacker.client.workflow.start('rogueActivityWorkflow', {
+        await attacker.client.workflow.start('forgedActivity', {
           taskQueue,
           workflowId,
           args: [
             {
-              taskQueue: stack.runtime.taskQueue,
+              centralTaskQueue: stack.runtime.taskQueue,
               activity: 'completeEnrollment',
-              args: [{ userId, enrollmentId: enrollment.id, method: 'sms', phone: attackerPhone }],
+              call: { userId, enrollmentId: enrollment.id, method: 'sms', phone: attackerPhone },
             },
           ],
         });

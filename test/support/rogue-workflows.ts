@@ -47,10 +47,10 @@ export async function forgedSendVerificationCode(input: {
   return attempt(() => central(input.centralTaskQueue).sendVerificationCode(input.call));
 }
 
-/** Any other central activity, by name: for the writes that a workflow nobody started must not make. */
+/** Any central activity, by name, with an input of the attacker's choosing. */
 export async function forgedActivity(input: {
   centralTaskQueue: string;
-  activity: 'openEnrollment' | 'recordEnrollmentStep' | 'recordAudit' | 'sendActivationEmail';
+  activity: keyof CentralActivities;
   call: unknown;
 }): Promise<string> {
   const activities = central(input.centralTaskQueue) as unknown as Record<string, (call: unknown) => Promise<void>>;
