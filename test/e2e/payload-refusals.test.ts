@@ -187,14 +187,16 @@ describe('payloads that Latchkey did not seal for the workflow are refused', () 
     const before = await settledDump(stack);
     const taskQueue = `rogue-${randomUUID()}`;
     const rogueConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
-    const worker = await Worker.create({
-      connection: rogueConnection,
-      namespace: stack.runtime.namespace,
-      taskQueue,
-      workflowsPath: require.resolve('../support/rogue-workflows'),
-    });
     const workflowId = `rogue-${randomUUID()}`;
     try {
+      // Inside the try, so that a worker that fails to build still closes the connection (an open one would keep
+      // this test file's process alive after a failure).
+      const worker = await Worker.create({
+        connection: rogueConnection,
+        namespace: stack.runtime.namespace,
+        taskQueue,
+        workflowsPath: require.resolve('../support/rogue-workflows'),
+      });
       // Until the central worker has answered the activity task: its failure is sealed with Latchkey's key, which
       // the rogue cannot even read, so its workflow never learns more than that it failed.
       const failed = await worker.runUntil(async () => {
