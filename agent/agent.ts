@@ -6,7 +6,7 @@ import {
 } from '../activities/directory.activities';
 import { createLogger, errorFields, type Logger } from '../common/logger';
 import { agentCodecKeys } from '../common/temporal/codec-keys';
-import { temporalConnectionOptions } from '../common/temporal/connection';
+import { nativeConnectionOptions } from '../common/temporal/connection';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import { createDirectoryProvider } from '../plugins/registry';
@@ -65,7 +65,7 @@ export async function startAgent(
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {
-    connection = await NativeConnection.connect(temporalConnectionOptions(address, config.temporalTransport));
+    connection = await NativeConnection.connect(nativeConnectionOptions(address, config.temporalTransport));
     worker = await Worker.create({
       connection,
       // The client's own namespace: the agent's credential needs "write" there and nothing on the central one.

@@ -93,3 +93,11 @@ export function temporalConnectionOptions(
     ...(transport.apiKey ? { apiKey: transport.apiKey } : {}),
   };
 }
+
+/**
+ * The same for `NativeConnection.connect` (workers and agents), without Core's default gzip: nearly every byte it
+ * would compress is an AES-GCM payload, which does not compress, so gzip only spent CPU at both ends.
+ */
+export function nativeConnectionOptions(address: string, transport: TemporalTransport) {
+  return { ...temporalConnectionOptions(address, transport), grpcCompression: { codec: 'none' as const } };
+}

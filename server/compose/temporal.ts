@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 import type { ClientKeySource } from '../../common/crypto/client-keys';
 import { centralCodecKeys } from '../../common/temporal/codec-keys';
-import { temporalConnectionOptions } from '../../common/temporal/connection';
+import { nativeConnectionOptions, temporalConnectionOptions } from '../../common/temporal/connection';
 import { createDataConverter } from '../../common/temporal/data-converter';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { ensureNamespace } from '../../common/temporal/namespace';
@@ -46,7 +46,7 @@ export async function buildTemporal(
 ) {
   const namespace = config.temporal.namespace ?? settings.namespace;
   const connection = await NativeConnection.connect(
-    temporalConnectionOptions(config.temporal.address, config.temporalTransport),
+    nativeConnectionOptions(config.temporal.address, config.temporalTransport),
   );
   cleanups.push('close the Temporal connection', () => connection.close());
   await ensureNamespace(connection, namespace, settings.retentionMs);
