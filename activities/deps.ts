@@ -3,7 +3,7 @@ import type { ClientKeySource } from '../common/crypto/client-keys';
 import type { Secrets } from '../common/crypto/secrets';
 import type { EmailProvider, SmsProvider } from '../plugins/types';
 import type { RenderTemplate } from './message-templates';
-import type { CentralStores, Transact } from './ports';
+import type { CentralStores, ResetOutcomesPort, Transact } from './ports';
 
 /** Everything the central worker's activities need, built once by the worker and passed in. */
 export interface ActivityDeps {
@@ -18,6 +18,8 @@ export interface ActivityDeps {
   /** Codes one user, and one phone number, may receive in 24 hours. */
   limits: { smsPerDay: number };
   commands: DirectoryCommandDeps;
+  /** Present when the API that starts resets runs in this process, and waits on their outcomes. */
+  resetOutcomes?: ResetOutcomesPort;
 }
 
 /** What issuing and checking directory commands takes: the server's signing key and the clients' key generations. */

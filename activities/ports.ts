@@ -5,7 +5,7 @@
 import type { AuditAction } from '../common/domain/audit-actions';
 import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
 import type { ClientSettings } from '../common/domain/client-policy';
-import type { PendingReset, ResetStatus } from '../common/domain/reset';
+import type { PasswordResetResult, PendingReset, ResetStatus } from '../common/domain/reset';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 
 /** Never a secret or a phone number: technicians read the audit log. */
@@ -106,8 +106,23 @@ export interface PasswordResetsPort {
   findWithUser(
     resetId: string,
   ): Promise<{ reset: PendingReset & { status: ResetStatus }; context: UserContext } | undefined>;
-  /** Ends a pending reset; false when it was not pending (already ended, or never asked for). */
-  finish(resetId: string, status: 'completed' | 'failed', failureCode: string | null): Promise<boolean>;
+  /**
+   * Ends a pending reset and audits how, in one statement; false when it was not pending (already ended, or never
+   * asked for), and then nothing is written.
+   */
+  finish(
+    resetId: string,
+    ending: {
+      status: 'completed' | 'failed';
+      failureCode: string | null;
+      audit: { action: 'reset.completed' | 'reset.failed'; detail: Record<string, string | boolean> };
+    },
+  ): Promise<boolean>;
+}
+
+/** Hears how a reset ended, for a request in this same process that waits on it (server/services/reset-outcomes.ts). */
+export interface ResetOutcomesPort {
+  settle(outcome: PasswordResetResult): void;
 }
 
 /** The stores whose writes must land together or not at all. */

@@ -32,6 +32,29 @@ export interface IssuedCommand {
   agentEndpoint: string;
 }
 
+/**
+ * How long delivery waits for the owner's notice before leaving it to the durable step: SMTP may stall for far
+ * longer than the step may take, and the password has gone out already.
+ */
+const NOTICE_TRY_MS = 3_000;
+
+/** Whether `work` succeeded within `ms`; a late success still happens, but counts as a failure here. */
+async function succeedsWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function refuse(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
@@ -90,11 +113,16 @@ export function createResetActivities(deps: ActivityDeps) {
     return command;
   }
 
-  const audit = (
-    userId: string,
-    action: 'reset.completed' | 'reset.failed',
-    detail: Record<string, string | boolean>,
-  ) => stores.audit.recordForUser({ userId, actor: 'system', action, detail });
+  /** The owner's notice of a reset: a reset they did not ask for must not go unnoticed. */
+  const noticeToOwner = (pending: PendingReset, found: UserContext) =>
+    sendTemplatedEmail(deps.email, render, 'reset-notice-email', found.user.email, {
+      displayName: found.user.displayName ?? found.user.username,
+      username: found.user.username,
+      clientName: found.clientName,
+      mspName: found.mspName,
+      when: new Date().toUTCString(),
+      how: pending.channel === 'sms' ? 'from your phone by text message' : `by ${found.mspName}'s help desk`,
+    });
 
   return {
     /** Signs the one command the agent will accept for this reset, with the client's newest key generation. */
@@ -128,11 +156,13 @@ export function createResetActivities(deps: ActivityDeps) {
 
     /**
      * Texts the password, which it derives here from the command's nonce with a key that neither Temporal nor
-     * the codec endpoint holds, and only once the agent's result proves that this client's agent set it.
+     * the codec endpoint holds, and only once the agent's result proves that this client's agent set it. Then it
+     * tries the owner's notice, which the workflow sends durably only when this try did not get it out: a step
+     * of its own on every reset would cost a round of bookkeeping that almost never buys anything.
      */
     async deliverResetPassword(
       input: ResetStep & { signed: SignedDirectoryCommand; result: DirectoryCommandResult },
-    ): Promise<{ unlocked: boolean }> {
+    ): Promise<{ unlocked: boolean; ownerNotified: boolean }> {
       const { pending, found } = await authorised(input.resetId);
       const command = commandOf(input.signed, pending);
       const generation = await commands.clientKeys.get(pending.clientId, command.generation);
@@ -164,16 +194,34 @@ export function createResetActivities(deps: ActivityDeps) {
           unlocked,
         }),
       );
-      if (await stores.passwordResets.finish(pending.resetId, 'completed', null)) {
-        await audit(pending.userId, 'reset.completed', { resetId: pending.resetId, unlocked });
+      const ending = { action: 'reset.completed', detail: { resetId: pending.resetId, unlocked } } as const;
+      if (
+        await stores.passwordResets.finish(pending.resetId, { status: 'completed', failureCode: null, audit: ending })
+      ) {
+        deps.resetOutcomes?.settle({ status: 'completed', resetId: pending.resetId, unlocked });
       }
-      return { unlocked };
+      const ownerNotified = await succeedsWithin(noticeToOwner(pending, found), NOTICE_TRY_MS);
+      return { unlocked, ownerNotified };
     },
 
     async failPasswordReset(input: ResetStep & { code: string; userMessage: string }): Promise<void> {
       const { pending, found } = await authorised(input.resetId);
-      if (!(await stores.passwordResets.finish(pending.resetId, 'failed', input.code))) return;
-      await audit(pending.userId, 'reset.failed', { resetId: pending.resetId, code: input.code });
+      const ending = { action: 'reset.failed', detail: { resetId: pending.resetId, code: input.code } } as const;
+      if (
+        !(await stores.passwordResets.finish(pending.resetId, {
+          status: 'failed',
+          failureCode: input.code,
+          audit: ending,
+        }))
+      ) {
+        return;
+      }
+      deps.resetOutcomes?.settle({
+        status: 'failed',
+        resetId: pending.resetId,
+        code: input.code,
+        userMessage: input.userMessage,
+      });
       const { user } = found;
       if (ENROLLED_STATUSES.includes(user.status) && user.phoneEncrypted) {
         const phone = secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
@@ -185,19 +233,10 @@ export function createResetActivities(deps: ActivityDeps) {
       }
     },
 
-    /** The owner hears of every reset by email, so a reset they did not ask for does not go unnoticed. */
+    /** The owner's notice, durably, for a reset whose delivery step could not get it out. */
     async notifyOwnerOfReset(input: ResetStep): Promise<void> {
       const { pending, found } = await authorised(input.resetId, 'completed');
-      const { user, mspName, clientName } = found;
-      const view = {
-        displayName: user.displayName ?? user.username,
-        username: user.username,
-        clientName,
-        mspName,
-        when: new Date().toUTCString(),
-        how: pending.channel === 'sms' ? 'from your phone by text message' : `by ${mspName}'s help desk`,
-      };
-      await sendTemplatedEmail(deps.email, render, 'reset-notice-email', user.email, view);
+      await noticeToOwner(pending, found);
     },
   };
 }

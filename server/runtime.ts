@@ -16,6 +16,7 @@ import { buildStores, type Stores } from './compose/stores';
 import { buildTemporal } from './compose/temporal';
 import { buildWorker } from './compose/worker';
 import type { Database } from './db/connect';
+import { ResetOutcomes } from './services/reset-outcomes';
 
 /** What one central process runs: the HTTP server, the central worker, or both (the only choice on PGlite). */
 export type Role = 'api' | 'worker' | 'all';
@@ -93,6 +94,8 @@ export async function startLatchkey(
     const providers = buildProviders(config, cleanups, hooks.outbox);
     const render = loadMessageTemplates();
 
+    // The API and the worker in one process: a reset runs where it was started, and its outcome is heard there.
+    const eager = role === 'all' ? { outcomes: new ResetOutcomes() } : undefined;
     let worker: Worker | undefined;
     let workerStopped = new Promise<void>(() => undefined);
     if (role !== 'api') {
@@ -107,6 +110,7 @@ export async function startLatchkey(
           render,
           logger,
           workflowBundlePath: options.workflowBundlePath,
+          resetOutcomes: eager?.outcomes,
         },
         cleanups,
       );
@@ -128,7 +132,7 @@ export async function startLatchkey(
               render,
               logger,
               health,
-              eagerStart: role === 'all',
+              eager,
               directoryTimeouts: hooks.directoryTimeouts,
             },
             cleanups,

@@ -35,3 +35,9 @@ export interface PendingReset {
   requestedBy: string;
   requestedAt: Date;
 }
+
+/** How a reset's workflow ended, as the API returns it; never the password. */
+export type PasswordResetResult =
+  | { status: 'completed'; resetId: string; unlocked: boolean }
+  | { status: 'refused'; resetId: string; reason: ResetRefusalReason }
+  | { status: 'failed'; resetId: string; code: string; userMessage: string };

@@ -14,6 +14,7 @@ import { ActivationService } from '../services/activation.service';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
+import type { ResetOutcomes } from '../services/reset-outcomes';
 import type { CleanupStack } from './cleanup-stack';
 import type { Health } from './health';
 import type { Providers } from './providers';
@@ -30,10 +31,11 @@ export interface HttpDeps {
   logger: Logger;
   health: () => Promise<Health>;
   /**
-   * Eager workflow start hands a new reset to a worker in this same process; it is on only when one runs here
-   * (role `all`), since the server would otherwise wait for a local worker that does not exist.
+   * Eager workflow start hands a new reset to a worker in this same process, which then tells the waiting request
+   * its outcome directly; on only when one runs here (role `all`), since the server would otherwise wait for a
+   * local worker that does not exist.
    */
-  eagerStart: boolean;
+  eager?: { outcomes: ResetOutcomes };
   directoryTimeouts?: PasswordResetInput['directory'];
 }
 
@@ -60,7 +62,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     audit: stores.audit,
     passwordResets: stores.passwordResets,
     directoryTimeouts: deps.directoryTimeouts,
-    eagerStart: deps.eagerStart,
+    eager: deps.eager,
   });
   const inboundSms = new InboundSmsService({
     users: stores.users,

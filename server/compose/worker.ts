@@ -1,6 +1,7 @@
 import type { Worker } from '@temporalio/worker';
 import { createCentralActivities } from '../../activities';
 import type { RenderTemplate } from '../../activities/message-templates';
+import type { ResetOutcomesPort } from '../../activities/ports';
 import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   providers: Providers;
   render: RenderTemplate;
   logger: Logger;
+  /** Where reset steps tell a request in this process how its reset ended (role `all` only). */
+  resetOutcomes?: ResetOutcomesPort;
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts); without it the worker bundles at start-up. */
   workflowBundlePath?: string;
 }
@@ -54,6 +57,7 @@ export async function buildWorker(
         agentTarget: temporal.taskQueues.agentTargetOf,
         provisionAgentTarget: temporal.provisionAgentTarget,
       },
+      resetOutcomes: deps.resetOutcomes,
     }),
   });
   const stopped = worker.run();

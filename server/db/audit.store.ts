@@ -36,6 +36,19 @@ const toRow = (event: AuditEvent) => ({
   detail: JSON.stringify(event.detail ?? {}),
 });
 
+/**
+ * The INSERT that records an event about the user whose id the CTE `source` returns as `user_id`, with its client
+ * and MSP: for a store whose write and its audit event must land in one statement. Binds actor, action, detail.
+ */
+export function auditUserOf(source: string, event: Omit<UserAuditEvent, 'userId'>) {
+  return {
+    sql: `INSERT INTO audit_events (msp_id, client_id, user_id, actor, action, detail)
+      SELECT clients.msp_id, users.client_id, users.id, ?, ?, ?::jsonb
+      FROM ${source} JOIN users ON users.id = ${source}.user_id JOIN clients ON clients.id = users.client_id`,
+    bindings: [event.actor, event.action, JSON.stringify(event.detail ?? {})],
+  };
+}
+
 export class AuditStore {
   constructor(private readonly db: Database) {}
 
@@ -53,13 +66,8 @@ export class AuditStore {
    * user id (workflows, inbound texts) need no extra query to look them up.
    */
   async recordForUser(event: UserAuditEvent): Promise<void> {
-    await this.db.raw(
-      `INSERT INTO audit_events (msp_id, client_id, user_id, actor, action, detail)
-       SELECT clients.msp_id, users.client_id, users.id, ?, ?, ?::jsonb
-       FROM users JOIN clients ON clients.id = users.client_id
-       WHERE users.id = ?`,
-      [event.actor, event.action, JSON.stringify(event.detail ?? {}), event.userId],
-    );
+    const audit = auditUserOf('subject', event);
+    await this.db.raw(`WITH subject (user_id) AS (VALUES (?::uuid)) ${audit.sql}`, [event.userId, ...audit.bindings]);
   }
 
   /** An event about a client, with its MSP filled in by the same statement (an agent knows only its client). */

@@ -9,11 +9,19 @@ import type { ClientSettings } from '../../common/domain/client-policy';
 import type { Database } from './connect';
 import { toUserRecord, type UserRecord, type UserRow } from './users.store';
 import { pageBy, type Page, type PageRequest } from './paging';
+import { auditUserOf, type UserAuditEvent } from './audit.store';
 
 /** A reset with the user it is for, as the central worker checks it before each step. */
 export interface ResetWithUser {
   reset: PendingReset & { status: ResetStatus };
   context: { user: UserRecord; mspName: string; clientName: string; clientSettings: ClientSettings };
+}
+
+/** How a pending reset ended, and what the audit log says of it. */
+export interface ResetEnding {
+  status: Exclude<EndedResetStatus, 'refused'>;
+  failureCode: string | null;
+  audit: { action: 'reset.completed' | 'reset.failed'; detail: Record<string, string | boolean> };
 }
 
 export interface PasswordResetRow {
@@ -35,17 +43,25 @@ export interface PasswordResetRow {
 export class PasswordResetsStore {
   constructor(private readonly db: Database) {}
 
-  /** Written by the starter before the workflow starts. */
-  async open(reset: PendingReset): Promise<void> {
-    await this.db('password_resets').insert({
-      id: reset.resetId,
-      user_id: reset.userId,
-      client_id: reset.clientId,
-      channel: reset.channel,
-      requested_by: reset.requestedBy,
-      status: 'pending',
-      created_at: reset.requestedAt,
-    });
+  /** Written by the starter before the workflow starts, with the audit event of the request in the same statement. */
+  async open(reset: PendingReset, requested: Omit<UserAuditEvent, 'userId'>): Promise<void> {
+    const audit = auditUserOf('opened', requested);
+    await this.db.raw(
+      `WITH opened AS (
+         INSERT INTO password_resets (id, user_id, client_id, channel, requested_by, status, created_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?)
+         RETURNING user_id)
+       ${audit.sql}`,
+      [
+        reset.resetId,
+        reset.userId,
+        reset.clientId,
+        reset.channel,
+        reset.requestedBy,
+        reset.requestedAt,
+        ...audit.bindings,
+      ],
+    );
   }
 
   /**
@@ -101,14 +117,21 @@ export class PasswordResetsStore {
   }
 
   /**
-   * Ends a pending reset; one conditional UPDATE, so a retried or forged second ending changes nothing. Returns
-   * whether this call ended it.
+   * Ends a pending reset, and records how in the audit log, in one conditional statement: a retried or forged
+   * second ending changes and records nothing. Returns whether this call ended it.
    */
-  async finish(resetId: string, status: Exclude<EndedResetStatus, 'refused'>, failureCode: string | null) {
-    const ended = await this.db('password_resets')
-      .where({ id: resetId, status: 'pending' })
-      .update({ status, failure_code: failureCode, ended_at: this.db.fn.now() });
-    return ended > 0;
+  async finish(resetId: string, ending: ResetEnding): Promise<boolean> {
+    const audit = auditUserOf('ended', { actor: 'system', ...ending.audit });
+    const { rows } = await this.db.raw<{ rows: Array<{ ended: number }> }>(
+      `WITH ended AS (
+         UPDATE password_resets SET status = ?, failure_code = ?, ended_at = now()
+         WHERE id = ? AND status = 'pending'
+         RETURNING user_id),
+       logged AS (${audit.sql})
+       SELECT count(*)::int AS ended FROM ended`,
+      [ending.status, ending.failureCode, resetId, ...audit.bindings],
+    );
+    return rows[0]!.ended > 0;
   }
 
   /** A request that joined a reset already running: the running one's row tells the story. */

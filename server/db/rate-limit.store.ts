@@ -30,16 +30,19 @@ export class RateLimitStore {
 
   async hit(subject: string, limit: number, windowMs: number, now = Date.now()): Promise<RateLimitVerdict> {
     const windowStart = Math.floor(now / windowMs) * windowMs;
-    const [row] = await this.db('rate_limit_buckets')
-      .insert({ subject, window_start: new Date(windowStart), hits: 1 })
-      .onConflict(['subject', 'window_start'])
-      .merge({ hits: this.db.raw('rate_limit_buckets.hits + 1') })
-      .returning('hits');
-    const current = Number((row as { hits: number }).hits);
-    const previousRow = await this.db('rate_limit_buckets')
-      .where({ subject, window_start: new Date(windowStart - windowMs) })
-      .first('hits');
-    const previous = Number(previousRow?.hits ?? 0);
+    // One statement, since every rate-limited request pays for it: the count and the previous window together.
+    const { rows } = await this.db.raw<{ rows: Array<{ current: number; previous: number | null }> }>(
+      `WITH hit AS (
+         INSERT INTO rate_limit_buckets (subject, window_start, hits) VALUES (?, ?, 1)
+         ON CONFLICT (subject, window_start) DO UPDATE SET hits = rate_limit_buckets.hits + 1
+         RETURNING hits)
+       SELECT hit.hits AS current,
+              (SELECT hits FROM rate_limit_buckets WHERE subject = ? AND window_start = ?) AS previous
+       FROM hit`,
+      [subject, new Date(windowStart), subject, new Date(windowStart - windowMs)],
+    );
+    const current = Number(rows[0]!.current);
+    const previous = Number(rows[0]!.previous ?? 0);
     const overlap = 1 - (now - windowStart) / windowMs;
     const hits = current + previous * overlap;
     const allowed = hits <= limit;

@@ -66,11 +66,20 @@ export class TenantsStore {
    * A user with its client's name and settings and its MSP's name, in one round trip. Unscoped: for activities
    * and pages that reach a user through an id they already hold.
    */
-  async userWithOrg(userId: string): Promise<UserWithOrg | undefined> {
+  /**
+   * With `within`, only a user of that client whom the scope may see, so that a caller checking access and then
+   * needing the user's organisation reads the row once.
+   */
+  async userWithOrg(userId: string, within?: { scope: Scope; clientId: string }): Promise<UserWithOrg | undefined> {
     const row = await this.db('users')
       .join('clients', 'clients.id', 'users.client_id')
       .join('msps', 'msps.id', 'clients.msp_id')
       .where('users.id', userId)
+      .modify((query) => {
+        if (!within) return;
+        query.andWhere('users.client_id', within.clientId).andWhere('clients.msp_id', within.scope.mspId);
+        if (within.scope.clientId) query.andWhere('users.client_id', within.scope.clientId);
+      })
       .first(
         'users.*',
         'msps.id as org_msp_id',

@@ -13,7 +13,8 @@ import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { PasswordResetsStore } from '../db/password-resets.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
-import type { TenantsStore } from '../db/tenants.store';
+import type { TenantsStore, UserWithOrg } from '../db/tenants.store';
+import type { ExpectedOutcome, ResetOutcomes } from './reset-outcomes';
 import { callTemporal } from './temporal-calls';
 import { HOUR_MS } from '../../common/duration';
 
@@ -25,7 +26,8 @@ export interface ResetServiceDeps {
   audit: AuditStore;
   passwordResets: PasswordResetsStore;
   directoryTimeouts?: PasswordResetInput['directory'];
-  eagerStart: boolean;
+  /** Set when this process also runs the central worker, which then runs the resets it starts. */
+  eager?: { outcomes: ResetOutcomes };
 }
 
 export interface ResetRequest {
@@ -33,11 +35,19 @@ export interface ResetRequest {
   clientId: string;
   channel: ResetChannel;
   requestedBy: string;
+  /** The user as the caller already read it, to spare reading it again. */
+  known?: UserWithOrg;
 }
 
 export type ResetStart =
   | { outcome: 'refused'; result: Extract<PasswordResetResult, { status: 'refused' }> }
   | { outcome: 'started'; workflowId: string; result: () => Promise<PasswordResetResult> };
+
+/**
+ * How long a request waits to hear its outcome in this process before it also asks Temporal. Longer than nearly
+ * every reset takes; a reset that runs longer (an agent retrying) or moved to another worker costs only this.
+ */
+const LOCAL_OUTCOME_GRACE_MS = 2_000;
 
 /**
  * Checks and starts password resets. The checks (enrolled, hourly limit) run here, before the workflow, and the
@@ -49,22 +59,54 @@ export type ResetStart =
 export class ResetService {
   constructor(private readonly deps: ResetServiceDeps) {}
 
+  /** Starts a reset and does not wait for it: its outcome reaches the user by text. */
   async start(request: ResetRequest): Promise<ResetStart> {
-    const found = await this.deps.tenants.userWithOrg(request.userId);
+    return this.begin(request, undefined);
+  }
+
+  /** Waits up to `waitMs` for the outcome; `undefined` means it is still running (the agent may be slow). */
+  async startAndWait(request: ResetRequest, waitMs: number): Promise<PasswordResetResult | undefined> {
+    let expected: ExpectedOutcome | undefined;
+    const started = await this.begin(request, (resetId) => (expected = this.deps.eager?.outcomes.expect(resetId)));
+    if (started.outcome === 'refused') return started.result;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    try {
+      return await Promise.race([started.result(), timeout]);
+    } finally {
+      clearTimeout(timer);
+      expected?.forget();
+    }
+  }
+
+  private async begin(
+    request: ResetRequest,
+    listen: ((resetId: string) => ExpectedOutcome | undefined) | undefined,
+  ): Promise<ResetStart> {
+    const found = request.known ?? (await this.deps.tenants.userWithOrg(request.userId));
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
       this.deps.audit.recordForUser({ userId: request.userId, actor, action, detail: { resetId, ...detail } });
     // Callers look the user up in the client first; a mismatch here is a stale or forged id, told apart from
     // nothing else so that another client's user stays invisible.
-    if (!found || found.user.clientId !== request.clientId) throw new NotFoundError('User');
+    if (!found || found.user.id !== request.userId || found.user.clientId !== request.clientId) {
+      throw new NotFoundError('User');
+    }
     const policy = resolveClientPolicy(found.clientSettings);
     const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phoneEncrypted;
-    const [verdict] = await Promise.all([
-      enrolled ? this.deps.rateLimits.hit(`reset-user:${request.userId}`, policy.resetsPerHour, HOUR_MS) : undefined,
-      audit(request.requestedBy, 'reset.requested', { channel: request.channel }),
-    ]);
+    const verdict = enrolled
+      ? await this.deps.rateLimits.hit(`reset-user:${request.userId}`, policy.resetsPerHour, HOUR_MS)
+      : undefined;
+    const requested = {
+      actor: request.requestedBy,
+      action: 'reset.requested' as const,
+      detail: { resetId, channel: request.channel },
+    };
     if (!verdict || !verdict.allowed) {
       const reason = !verdict ? ('not_enrolled' as const) : ('rate_limited' as const);
+      await audit(requested.actor, requested.action, requested.detail);
       await Promise.all([
         audit('system', 'reset.refused', { reason }),
         this.deps.passwordResets.record({
@@ -80,19 +122,24 @@ export class ResetService {
       return { outcome: 'refused', result: { status: 'refused', resetId, reason } };
     }
     const workflowId = makePasswordResetWorkflowId(request.clientId, request.userId);
-    await this.deps.passwordResets.open({
-      resetId,
-      userId: request.userId,
-      clientId: request.clientId,
-      channel: request.channel,
-      requestedBy: request.requestedBy,
-      requestedAt: new Date(),
-    });
+    await this.deps.passwordResets.open(
+      {
+        resetId,
+        userId: request.userId,
+        clientId: request.clientId,
+        channel: request.channel,
+        requestedBy: request.requestedBy,
+        requestedAt: new Date(),
+      },
+      requested,
+    );
     const input: PasswordResetInput = {
       resetId,
       nonce: randomBytes(32).toString('base64url'),
       directory: this.deps.directoryTimeouts,
     };
+    // Before the start: the worker may end the reset before the start call has even returned.
+    const expected = listen?.(resetId);
     try {
       const handle = await callTemporal(() =>
         this.deps.temporal.workflow.start(passwordResetWorkflow, {
@@ -101,32 +148,36 @@ export class ResetService {
           // FAIL rather than USE_EXISTING: a joining request must learn that it joined, to drop its pending row.
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          // Honoured when this process also runs the worker (npm start, and the central worker in production).
-          requestEagerStart: this.deps.eagerStart,
+          requestEagerStart: !!this.deps.eager,
           args: [input],
         }),
       );
-      return { outcome: 'started', workflowId, result: () => callTemporal(() => handle.result()) };
+      const remote = () => callTemporal(() => handle.result());
+      // Only an eagerly started run is known to be on this process's worker.
+      const local = handle.eagerlyStarted ? expected : undefined;
+      return { outcome: 'started', workflowId, result: () => (local ? firstOf(local.outcome, remote) : remote()) };
     } catch (error) {
+      expected?.forget();
       await this.deps.passwordResets.discard(resetId);
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const running = this.deps.temporal.workflow.getHandle<typeof passwordResetWorkflow>(workflowId);
       return { outcome: 'started', workflowId, result: () => callTemporal(() => running.result()) };
     }
   }
+}
 
-  /** Waits up to `waitMs` for the outcome; `undefined` means it is still running (the agent may be slow). */
-  async startAndWait(request: ResetRequest, waitMs: number): Promise<PasswordResetResult | undefined> {
-    const started = await this.start(request);
-    if (started.outcome === 'refused') return started.result;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
-    try {
-      return await Promise.race([started.result(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+/** The outcome heard in this process, or Temporal's answer once the grace period is over, whichever is first. */
+async function firstOf(
+  local: Promise<PasswordResetResult>,
+  remote: () => Promise<PasswordResetResult>,
+): Promise<PasswordResetResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const asked = new Promise<PasswordResetResult>((resolve, reject) => {
+    timer = setTimeout(() => remote().then(resolve, reject), LOCAL_OUTCOME_GRACE_MS);
+  });
+  try {
+    return await Promise.race([local, asked]);
+  } finally {
+    clearTimeout(timer);
   }
 }

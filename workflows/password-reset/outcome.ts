@@ -1,10 +1,6 @@
-import type { ResetRefusalReason } from '../../common/domain/reset';
 import { applicationFailureOf } from '../activity-options';
 
-export type PasswordResetResult =
-  | { status: 'completed'; resetId: string; unlocked: boolean }
-  | { status: 'refused'; resetId: string; reason: ResetRefusalReason }
-  | { status: 'failed'; resetId: string; code: string; userMessage: string };
+export type { PasswordResetResult } from '../../common/domain/reset';
 
 /** What the user is told when the directory could not be reached at all: the cause is not theirs to fix. */
 const UNREACHABLE = 'Your company network could not be reached just now.';

@@ -91,12 +91,13 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
     return fail(describeFailure(error));
   }
 
-  let delivered: { unlocked: boolean };
+  let delivered: { unlocked: boolean; ownerNotified?: boolean };
   try {
     delivered = await central.deliverResetPassword({ resetId, signed: issued.signed, result });
   } catch (error) {
     return fail(undelivered(error));
   }
-  await notice.notifyOwnerOfReset({ resetId });
+  // Runs recorded before delivery tried the notice itself have no ownerNotified, and replay the step as they ran.
+  if (!delivered.ownerNotified) await notice.notifyOwnerOfReset({ resetId });
   return { status: 'completed', resetId, unlocked: delivered.unlocked };
 }

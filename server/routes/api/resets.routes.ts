@@ -3,7 +3,6 @@ import { ConflictError, NotFoundError } from '../../../common/errors';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { ENROLLED_STATUSES } from '../../../common/domain/statuses';
-import type { UsersStore } from '../../db/users.store';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
@@ -15,7 +14,6 @@ const WAIT_MS = 25_000;
 
 /** Technician resets and the reset request history. The password itself never appears in any response. */
 export function resetsRoutes(deps: {
-  users: UsersStore;
   tenants: TenantsStore;
   resets: ResetService;
   passwordResets: PasswordResetsStore;
@@ -25,15 +23,16 @@ export function resetsRoutes(deps: {
   router.post('/clients/:clientId/users/:userId/reset-password', async (request, response) => {
     const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
     const userId = parseInput(uuid, request.params.userId, 'path.userId');
-    const user = await deps.users.get(principalOf(request), clientId, userId);
-    if (!user) throw new NotFoundError('User');
-    if (!ENROLLED_STATUSES.includes(user.status)) {
+    const known = await deps.tenants.userWithOrg(userId, { scope: principalOf(request), clientId });
+    if (!known) throw new NotFoundError('User');
+    const { status } = known.user;
+    if (!ENROLLED_STATUSES.includes(status)) {
       throw new ConflictError(
-        `The user is not enrolled (status "${user.status}"), so there is no phone to send a new password to`,
+        `The user is not enrolled (status "${status}"), so there is no phone to send a new password to`,
       );
     }
     const result = await deps.resets.startAndWait(
-      { userId, clientId, channel: 'technician', requestedBy: actorOf(request) },
+      { userId, clientId, channel: 'technician', requestedBy: actorOf(request), known },
       WAIT_MS,
     );
     if (!result)
