@@ -16,6 +16,7 @@ import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { startTestServices } from '../scripts/lib/test-services';
 import { measureCpu } from './support/cpu-usage';
+import { profiled } from './support/cpu-profile';
 import { printTable, stats, type Stats } from './support/stats';
 
 /**
@@ -124,6 +125,16 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
       if (wftDone) totals.wftRun += time - at.get(String(wftDone.startedEventId))!;
       const actStarted = event.activityTaskStartedEventAttributes;
       if (actStarted) totals.activityDispatch += time - at.get(String(actStarted.scheduledEventId))!;
+      const nexusScheduled = event.nexusOperationScheduledEventAttributes;
+      if (nexusScheduled) activityNames.set(String(event.eventId), `nexus ${nexusScheduled.operation ?? '?'}`);
+      const nexusDone = event.nexusOperationCompletedEventAttributes;
+      if (nexusDone) {
+        // A synchronous operation has no started event: this is dispatch, the agent's run and the write together.
+        add(
+          `both: ${activityNames.get(String(nexusDone.scheduledEventId))} (scheduled to completed)`,
+          time - at.get(String(nexusDone.scheduledEventId))!,
+        );
+      }
       const actDone = event.activityTaskCompletedEventAttributes;
       if (actDone) {
         add(
@@ -191,7 +202,7 @@ async function run() {
     const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
     const parts = await breakdown(stack, tenant.clientId, users);
     const { result: e2e8, cpu: e2eCpu } = await measureCpu(groupOf, () =>
-      e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8),
+      profiled(() => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
     );
 
     const [bare1Stats, e2e1Stats] = [stats(bare1.samples), stats(e2e1.samples)];
