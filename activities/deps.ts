@@ -3,6 +3,7 @@ import type { ClientKeySource } from '../common/crypto/client-keys';
 import type { Secrets } from '../common/crypto/secrets';
 import type { EmailProvider, SmsProvider } from '../plugins/types';
 import type { RenderTemplate } from './message-templates';
+import type { MspAlerter } from './msp-alerts';
 import type { CentralStores, ResetOutcomesPort, Transact } from './ports';
 
 /** Everything the central worker's activities need, built once by the worker and passed in. */
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   /** Codes one user, and one phone number, may receive in 24 hours. */
   limits: { smsPerDay: number };
   commands: DirectoryCommandDeps;
+  /** Tells the MSP's technicians when something needs them. */
+  alerts: MspAlerter;
   /** Present when the API that starts resets runs in this process, and waits on their outcomes. */
   resetOutcomes?: ResetOutcomesPort;
 }

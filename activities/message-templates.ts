@@ -16,6 +16,9 @@ const TEMPLATE_NAMES = [
   'reset-notice-email.subject',
   'reset-notice-email.html',
   'reset-notice-email.text',
+  'msp-alert-email.subject',
+  'msp-alert-email.html',
+  'msp-alert-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

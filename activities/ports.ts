@@ -22,6 +22,8 @@ export interface UserAuditEvent {
 export interface AuditPort {
   /** Fills in the user's client and MSP in the same statement. */
   recordForUser(event: UserAuditEvent): Promise<void>;
+  /** Fills in the client's MSP in the same statement. */
+  recordForClient(event: Omit<UserAuditEvent, 'userId'> & { clientId: string }): Promise<void>;
 }
 
 /** A user, with the names that the messages to them carry. */

@@ -54,6 +54,7 @@ const serverVariables = {
     .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as US or GB')
     .default('US'),
   LATCHKEY_APP_URL: z.string().url().optional(),
+  LATCHKEY_ALERT_EMAIL: z.string().email('must be an email address').optional(),
 
   DATABASE_URL: z.string().optional(),
 
@@ -91,6 +92,8 @@ function toServerSettings(e: ServerVariables) {
     codecKeys: e.LATCHKEY_CODEC_KEYS,
     codecAdminToken: e.LATCHKEY_CODEC_ADMIN_TOKEN,
     defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,
+    /** Where alerts for the MSP's technicians are emailed; they are always in the audit log. */
+    alertEmail: e.LATCHKEY_ALERT_EMAIL,
     databaseUrl: e.DATABASE_URL || undefined,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL },
     /** The Temporal address handed to agents, when they reach it by another name than this process does. */

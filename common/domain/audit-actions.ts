@@ -27,5 +27,6 @@ export const AUDIT_ACTIONS = [
   'sms.opted_out',
   'sms.opted_in',
   'sms.reset_rejected',
+  'msp.alerted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -10,6 +10,7 @@ import { createTransact } from '../db/transact';
 import { commandSigningKey } from '../../common/crypto/directory-command';
 import { ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
+import { buildMspAlerter } from './alerts';
 import type { CleanupStack } from './cleanup-stack';
 import type { Providers } from './providers';
 import type { Stores } from './stores';
@@ -58,6 +59,7 @@ export async function buildWorker(
         provisionAgentTarget: temporal.provisionAgentTarget,
       },
       resetOutcomes: deps.resetOutcomes,
+      alerts: buildMspAlerter(config, deps.stores, deps.providers, deps.render),
     }),
   });
   const stopped = worker.run();

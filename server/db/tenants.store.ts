@@ -54,6 +54,12 @@ export class TenantsStore {
     return this.db('clients').where({ id: clientId, msp_id: scope.mspId }).first();
   }
 
+  /** A client's name by id alone, for messages about it; callers must have checked access already. */
+  async clientName(clientId: string): Promise<string | undefined> {
+    const row = await this.db('clients').where({ id: clientId }).first('name');
+    return row?.name;
+  }
+
   async updateSettings(clientId: string, settings: ClientSettings): Promise<ClientRow> {
     const [row] = await this.db('clients')
       .where({ id: clientId })
