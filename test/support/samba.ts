@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
 import { escapeDnValue } from '../../plugins/directory/active-directory/ldap-escape';
+import { ensureDebianPackages, type DebianPackages } from './debian-packages';
 
 /**
  * A real Samba AD domain controller for integration tests, provisioned fresh into a temp directory and
@@ -86,22 +87,17 @@ export interface SambaDc {
   stop(): Promise<void>;
 }
 
+const SAMBA: DebianPackages = {
+  label: 'samba',
+  neededFor: 'Samba AD is needed for the directory integration tests',
+  packages: SAMBA_PACKAGES,
+  command: 'samba-tool',
+  takes: 'about 15 s',
+};
+
 /** Installs the Samba packages when missing and we are root; otherwise explains what to install. */
 export async function ensureSambaInstalled(log: (line: string) => void = defaultLog): Promise<void> {
-  const missing = await missingPackages();
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `Samba AD is needed for the directory integration tests but ${missing.join(', ')} is not installed.` +
-        ` As root run: apt-get install -y --no-install-recommends ${SAMBA_PACKAGES.join(' ')}`,
-    );
-  }
-  log(`samba: installing ${missing.join(', ')} (about 15 s)`);
-  await streamCommand('apt-get', ['update'], log);
-  await streamCommand('apt-get', ['install', '-y', '--no-install-recommends', ...SAMBA_PACKAGES], log);
-  const still = await missingPackages();
-  if (still.length > 0) throw new Error(`Samba install finished but ${still.join(', ')} is still missing`);
-  log('samba: installed');
+  await ensureDebianPackages(SAMBA, log);
 }
 
 export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<SambaDc> {
@@ -514,44 +510,6 @@ async function sambaTool(args: string[], what: string): Promise<void> {
     const output = `${stderr ?? ''}\n${stdout ?? ''}`.trim().split('\n').slice(-15).join('\n');
     throw new Error(`samba-tool ${what} failed:\n${output}`);
   }
-}
-
-async function missingPackages(): Promise<string[]> {
-  const missing: string[] = [];
-  for (const name of SAMBA_PACKAGES) {
-    const status = await run('dpkg-query', ['-W', '-f=${Status}', name]).then(
-      ({ stdout }) => stdout,
-      () => '',
-    );
-    if (!status.includes('install ok installed')) missing.push(name);
-  }
-  if (missing.length === 0 && !(await onPath('samba-tool'))) missing.push('samba (samba-tool not on PATH)');
-  return missing;
-}
-
-async function onPath(command: string): Promise<boolean> {
-  return run('sh', ['-c', `command -v ${command}`]).then(
-    () => true,
-    () => false,
-  );
-}
-
-function streamCommand(command: string, args: string[], log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) log(`samba: ${command}: ${line.trim()}`);
-    };
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
-    );
-  });
 }
 
 function sleep(ms: number): Promise<void> {
