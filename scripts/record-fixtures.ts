@@ -1,12 +1,12 @@
 /**
  * Records the histories that the replay test replays. Run it with `npm run fixtures:record` after an intended
  * change to the workflow, review the diff, and commit the JSON files. It drives real enrollments through the
- * pages against the real stack, so the histories are the ones production would write. It leaves the `v1-*`
+ * pages against the real stack, so the histories are the ones production would write. It leaves the `v<N>-*`
  * histories alone: recorded by earlier versions of the workflows, they can no longer be recorded, and replaying
  * them is what keeps those versions' running workflows safe.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { activateNewUser, codeIn, reachCodeStep } from '../test/support/enrollment-flow';
@@ -112,7 +112,11 @@ async function record() {
     } finally {
       await dc.stop();
     }
-    writeFileSync(FIXTURE_CLIENT_KEYS_FILE, `${JSON.stringify(clientKeys, null, 1)}\n`);
+    // Added to, never replaced: the kept histories of earlier versions were sealed with earlier recordings' keys.
+    const kept = existsSync(FIXTURE_CLIENT_KEYS_FILE)
+      ? (JSON.parse(readFileSync(FIXTURE_CLIENT_KEYS_FILE, 'utf8')) as SavedClientKey[])
+      : [];
+    writeFileSync(FIXTURE_CLIENT_KEYS_FILE, `${JSON.stringify([...kept, ...clientKeys], null, 1)}\n`);
     for (const [name, json] of recorded) {
       writeFileSync(join(FIXTURES, `${name}.history.json`), `${json}\n`);
       console.log(`recorded ${name}`);
