@@ -19,6 +19,9 @@ const TEMPLATE_NAMES = [
   'msp-alert-email.subject',
   'msp-alert-email.html',
   'msp-alert-email.text',
+  'sms-reset-locked-email.subject',
+  'sms-reset-locked-email.html',
+  'sms-reset-locked-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

@@ -2,7 +2,8 @@
  * Durations in config and temporal.yaml are written the way operators think of them ("90s", "5m", "72h", "30d")
  * rather than as raw milliseconds, which are easy to get wrong by a factor of 1,000.
  */
-export const HOUR_MS = 3_600_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
 const UNITS_MS: Record<string, number> = {

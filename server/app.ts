@@ -4,7 +4,7 @@ import { apiRoutes, type ApiRoutesDeps } from './routes/api';
 import { agentRoutes, type AgentRoutesDeps } from './routes/agent.routes';
 import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
 import { outboxRoutes } from './routes/outbox.routes';
-import { twilioSmsRoutes } from './routes/webhooks/twilio-sms.routes';
+import { twilioSmsRoutes, type TwilioSmsRoutesDeps } from './routes/webhooks/twilio-sms.routes';
 import type { InboundSmsService } from './services/inbound-sms.service';
 import { enrollmentPageRoutes, type EnrollmentPageRoutesDeps } from './routes/pages/enrollment.routes';
 import type { Outbox } from '../plugins/dev-outbox/outbox';
@@ -30,7 +30,7 @@ export interface AppDeps {
  * SMS goes to the outbox, a development form beside it.
  */
 export type InboundSmsMount =
-  | { via: 'twilio'; service: InboundSmsService; authToken: string; webhookUrl: string }
+  | ({ via: 'twilio'; service: InboundSmsService } & Omit<TwilioSmsRoutesDeps, 'inbound' | 'logger'>)
   | { via: 'outbox'; service: InboundSmsService };
 
 const REDACTED_PATH = /^\/activate\/[^/]+/;
@@ -78,6 +78,9 @@ export function createApp(deps: AppDeps): Express {
         inbound: inbound.service,
         authToken: inbound.authToken,
         webhookUrl: inbound.webhookUrl,
+        accountSid: inbound.accountSid,
+        serviceNumber: inbound.serviceNumber,
+        messages: inbound.messages,
         logger: deps.logger,
       }),
     );

@@ -72,6 +72,17 @@ const serverVariables = {
   ENROLLMENT_BLOCK_DURATION: duration('1h'),
   SMS_RESEND_INTERVAL: duration('60s'),
   SMS_DAILY_LIMIT_PER_USER: positiveInt(10),
+  SMS_DAILY_LIMIT_PER_CLIENT: positiveInt(500),
+  SMS_INBOUND_REPLIES_PER_HOUR: positiveInt(10),
+  SMS_ALLOWED_COUNTRIES: z
+    .string()
+    .optional()
+    .transform((list) => list?.split(',').map((country) => country.trim().toUpperCase()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(/^[A-Z]{2}$/, 'must be two-letter ISO country codes separated by commas, such as US,CA'))
+        .optional(),
+    ),
   RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
 };
 
@@ -108,7 +119,15 @@ function toServerSettings(e: ServerVariables) {
       blockDurationMs: e.ENROLLMENT_BLOCK_DURATION,
       resendIntervalMs: e.SMS_RESEND_INTERVAL,
     } satisfies EnrollmentPolicy,
-    limits: { smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER, requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+    limits: {
+      smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER,
+      requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE,
+      /** Texts sent for one client in 24 hours, unless its own `smsPerDay` says otherwise. */
+      smsPerClientPerDay: e.SMS_DAILY_LIMIT_PER_CLIENT,
+      smsRepliesPerSenderPerHour: e.SMS_INBOUND_REPLIES_PER_HOUR,
+    },
+    /** Countries whose numbers may be sent codes, for clients without a list of their own; undefined: any. */
+    smsAllowedCountries: e.SMS_ALLOWED_COUNTRIES?.length ? e.SMS_ALLOWED_COUNTRIES : undefined,
   };
 }
 

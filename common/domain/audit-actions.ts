@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'reset.refused',
   'reset.completed',
   'reset.failed',
+  'reset.set_not_delivered',
   'agent.created',
   'agent.revoked',
   'agent.command_refused',
@@ -27,6 +28,8 @@ export const AUDIT_ACTIONS = [
   'sms.opted_out',
   'sms.opted_in',
   'sms.reset_rejected',
+  'sms.reset_locked',
+  'sms.reset_unlocked',
   'msp.alerted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

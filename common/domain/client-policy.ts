@@ -17,10 +17,33 @@ export const clientSettingsSchema = z
     mustChangeAtNextLogon: z.boolean().optional(),
     /** A reset also clears a lockout. */
     unlockOnReset: z.boolean().optional(),
-    /** SMS resets must carry the user's PIN ("RESET 4821"), chosen at SMS enrollment. */
+    /**
+     * SMS resets must carry the user's PIN ("RESET 4821"), chosen at SMS enrollment. On by default; clients created
+     * before that default have `false` written into their settings by a migration, so they keep what they had.
+     */
     requireSmsPin: z.boolean().optional(),
     /** Resets one user may have in an hour before further requests are refused (and audited). */
     resetsPerHour: z.number().int().min(1).max(100).optional(),
+    /** Wrong PINs in a row after which SMS RESET is locked for that user (the owner is emailed). */
+    smsPinMaxFailures: z.number().int().min(1).max(20).optional(),
+    /** How long that lock lasts, unless a technician lifts it sooner. */
+    smsPinLockMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .optional(),
+    /**
+     * The countries (ISO 3166 alpha-2) whose numbers may enroll and be sent codes. Unset: the instance's
+     * SMS_ALLOWED_COUNTRIES, and when that is unset too, any country.
+     */
+    smsCountries: z
+      .array(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as US or GB'))
+      .min(1)
+      .max(250)
+      .optional(),
+    /** Texts Latchkey may send for this client in 24 hours; then sending stops and the MSP is alerted. */
+    smsPerDay: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
 
@@ -32,15 +55,28 @@ export interface ClientPolicy {
   unlockOnReset: boolean;
   requireSmsPin: boolean;
   resetsPerHour: number;
+  smsPinMaxFailures: number;
+  smsPinLockMinutes: number;
+  /** Undefined: the instance's setting decides. */
+  smsCountries?: string[];
+  /** Undefined: the instance's SMS_DAILY_LIMIT_PER_CLIENT. */
+  smsPerDay?: number;
 }
 
 export const DEFAULT_CLIENT_POLICY: ClientPolicy = {
   passwordLength: 12,
   mustChangeAtNextLogon: true,
   unlockOnReset: true,
-  requireSmsPin: false,
+  requireSmsPin: true,
   resetsPerHour: 5,
+  smsPinMaxFailures: 5,
+  smsPinLockMinutes: 24 * 60,
 };
+
+/** The countries a client's codes may go to: its own list, else the instance's; undefined allows any. */
+export function allowedSmsCountries(policy: ClientPolicy, instance: readonly string[] | undefined) {
+  return policy.smsCountries ?? instance;
+}
 
 export function resolveClientPolicy(settings: ClientSettings | null | undefined): ClientPolicy {
   return {

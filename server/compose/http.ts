@@ -15,6 +15,7 @@ import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
 import type { ResetOutcomes } from '../services/reset-outcomes';
+import { buildMspAlerter } from './alerts';
 import type { CleanupStack } from './cleanup-stack';
 import type { Health } from './health';
 import type { Providers } from './providers';
@@ -73,6 +74,10 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     render: deps.render,
     defaultPhoneRegion: config.defaultPhoneRegion,
     logger,
+    tenants: stores.tenants,
+    email: deps.providers.email,
+    alerts: buildMspAlerter(config, stores, deps.providers, deps.render),
+    repliesPerHour: config.limits.smsRepliesPerSenderPerHour,
   });
   const renderPage = loadPageRenderer();
   const app = createApp({
@@ -122,6 +127,9 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
             service: inboundSms,
             authToken: config.sms.authToken,
             webhookUrl: `${config.publicUrl}/webhooks/twilio/sms`,
+            accountSid: config.sms.accountSid,
+            serviceNumber: config.sms.serviceNumber,
+            messages: stores.twilioMessages,
           }
         : { via: 'outbox', service: inboundSms },
     render: renderPage,

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate';
 import { PasswordResetsStore } from '../db/password-resets.store';
 import { RateLimitStore } from '../db/rate-limit.store';
 import { TenantsStore } from '../db/tenants.store';
+import { TwilioMessagesStore } from '../db/twilio-messages.store';
 import { UsersStore } from '../db/users.store';
 import type { CleanupStack } from './cleanup-stack';
 
@@ -26,6 +27,7 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     agents: new AgentsStore(db, secrets),
     passwordResets: new PasswordResetsStore(db),
     clientKeys: new ClientKeysStore(db, masterKey),
+    twilioMessages: new TwilioMessagesStore(db),
   };
 }
 

@@ -28,6 +28,10 @@ export interface UserRow {
   sms_opted_out: boolean;
   /** The AD object first reset for this user; a later reset of any other object under the same name is refused. */
   directory_object_guid: string | null;
+  /** Wrong PINs texted in a row since the last right one or the last lock. */
+  sms_pin_failures: number;
+  /** SMS RESET is refused for this user until then, after too many wrong PINs; a technician may lift it sooner. */
+  sms_reset_locked_until: Date | null;
   enrolled_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -47,6 +51,7 @@ export interface UserRecord {
   smsPinHash: string | null;
   smsOptedOut: boolean;
   directoryObjectGuid: string | null;
+  smsResetLockedUntil: Date | null;
   enrolledAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -66,6 +71,7 @@ export function toUserRecord(row: UserRow): UserRecord {
     smsPinHash: row.sms_pin_hash,
     smsOptedOut: row.sms_opted_out,
     directoryObjectGuid: row.directory_object_guid,
+    smsResetLockedUntil: row.sms_reset_locked_until,
     enrolledAt: row.enrolled_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -77,6 +83,7 @@ export interface PhoneOwner {
   id: string;
   client_id: string;
   sms_pin_hash: string | null;
+  sms_reset_locked_until: Date | null;
   client_settings: ClientSettings;
 }
 
@@ -200,6 +207,8 @@ export class UsersStore {
         phone_lookup: enrollment.phoneLookup,
         // A re-enrollment replaces the old PIN (or drops it), and proves the number takes texts again.
         sms_pin_hash: enrollment.smsPinHash ?? null,
+        sms_pin_failures: 0,
+        sms_reset_locked_until: null,
         sms_opted_out: false,
         enrolled_at: this.db.fn.now(),
         updated_at: this.db.fn.now(),
@@ -234,6 +243,8 @@ export class UsersStore {
       phone_encrypted: null,
       phone_lookup: null,
       sms_pin_hash: null,
+      sms_pin_failures: 0,
+      sms_reset_locked_until: null,
       directory_object_guid: null,
       enrolled_at: null,
       updated_at: this.db.fn.now(),
@@ -246,7 +257,47 @@ export class UsersStore {
       .join('clients', 'clients.id', 'users.client_id')
       .where({ 'users.phone_lookup': phoneLookup, 'users.sms_opted_out': false })
       .whereIn('users.status', ENROLLED_STATUSES as UserStatus[])
-      .select('users.id', 'users.client_id', 'users.sms_pin_hash', 'clients.settings as client_settings');
+      .select(
+        'users.id',
+        'users.client_id',
+        'users.sms_pin_hash',
+        'users.sms_reset_locked_until',
+        'clients.settings as client_settings',
+      );
+  }
+
+  /**
+   * Counts one wrong PIN, and at the `maxFailures`th in a row locks SMS RESET for `lockMs` and starts counting
+   * afresh, in one statement, so that concurrent texts cannot both slip under the limit. Returns whether this
+   * very PIN locked it.
+   */
+  async recordWrongSmsPin(userId: string, maxFailures: number, lockMs: number): Promise<{ locked: boolean }> {
+    const { rows } = await this.db.raw<{ rows: Array<{ locked: boolean }> }>(
+      `WITH counted AS (SELECT id, sms_pin_failures + 1 >= ? AS locks FROM users WHERE id = ? FOR UPDATE)
+       UPDATE users SET
+         sms_pin_failures = CASE WHEN counted.locks THEN 0 ELSE users.sms_pin_failures + 1 END,
+         sms_reset_locked_until = CASE WHEN counted.locks THEN now() + ? * interval '1 millisecond'
+                                       ELSE users.sms_reset_locked_until END,
+         updated_at = now()
+       FROM counted WHERE users.id = counted.id
+       RETURNING counted.locks AS locked`,
+      [maxFailures, userId, lockMs],
+    );
+    return { locked: rows[0]?.locked === true };
+  }
+
+  /** A right PIN: the wrong ones before it no longer count towards a lock. */
+  async clearSmsPinFailures(userId: string): Promise<void> {
+    await this.db('users').where({ id: userId }).where('sms_pin_failures', '>', 0).update({ sms_pin_failures: 0 });
+  }
+
+  /** A technician lifts the lock; returns false when there was none still in force, so nothing is audited. */
+  async liftSmsResetLock(userId: string): Promise<boolean> {
+    const lifted = await this.db('users')
+      .where({ id: userId })
+      .where('sms_reset_locked_until', '>', this.db.fn.now())
+      .update({ sms_reset_locked_until: null, sms_pin_failures: 0, updated_at: this.db.fn.now() });
+    return lifted > 0;
   }
 
   /** Flips the opt-out flag of every user with this phone; returns only those whose flag changed, for the audit. */

@@ -1,4 +1,7 @@
 import type { RenderTemplate } from '../../activities/message-templates';
+import type { MspAlerter } from '../../activities/msp-alerts';
+import { sendTemplatedEmail } from '../../activities/send-message';
+import type { EmailProvider } from '../../plugins/types';
 import type { AuditAction } from '../../common/domain/audit-actions';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import { constantTimeEqual } from '../../common/crypto/keys';
@@ -7,12 +10,13 @@ import { InputError } from '../../common/errors';
 import { errorFields, type Logger } from '../../common/logger';
 import type { AuditStore } from '../db/audit.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
+import type { TenantsStore } from '../db/tenants.store';
 import type { PhoneOwner, UsersStore } from '../db/users.store';
 import { normalisePhoneNumber } from './phone-number';
 import type { ResetService } from './reset.service';
 import { parseSmsCommand } from './sms-keywords';
 import { hashSmsPin, isPinFormat } from '../../common/secrets/sms-pin';
-import { HOUR_MS } from '../../common/duration';
+import { HOUR_MS, MINUTE_MS } from '../../common/duration';
 
 export interface InboundSmsDeps {
   users: UsersStore;
@@ -23,8 +27,17 @@ export interface InboundSmsDeps {
   render: RenderTemplate;
   defaultPhoneRegion: string;
   logger: Logger;
+  /** For the owner's email when SMS RESET locks: the user's names, client and MSP. */
+  tenants: Pick<TenantsStore, 'userWithOrg'>;
+  email: EmailProvider;
+  alerts: MspAlerter;
   /** PINs one user may try in an hour, right or wrong, before every RESET is refused until the hour ends. */
   pinAttemptsPerHour?: number;
+  /**
+   * Replies one sender may get in an hour. Each reply is a text the MSP pays for, sent to whatever number the
+   * sender claims, so an unthrottled reply is a toll-fraud pump; past this the text is still acted on, unanswered.
+   */
+  repliesPerHour?: number;
 }
 
 export interface InboundSms {
@@ -33,7 +46,13 @@ export interface InboundSms {
   body: string;
 }
 
-type RejectReason = 'missing_pin' | 'wrong_pin' | 'no_pin_set' | 'pin_rate_limited' | 'several_accounts';
+type RejectReason =
+  | 'missing_pin'
+  | 'wrong_pin'
+  | 'no_pin_set'
+  | 'pin_rate_limited'
+  | 'sms_reset_locked'
+  | 'several_accounts';
 
 const GENERIC_HINT = 'Sorry, we did not understand that. Text RESET for a new password, or HELP for help.';
 const ACTOR = 'sms';
@@ -46,12 +65,27 @@ const ACTOR = 'sms';
  */
 export class InboundSmsService {
   private readonly pinAttemptsPerHour: number;
+  private readonly repliesPerHour: number;
 
   constructor(private readonly deps: InboundSmsDeps) {
     this.pinAttemptsPerHour = deps.pinAttemptsPerHour ?? 5;
+    this.repliesPerHour = deps.repliesPerHour ?? 10;
   }
 
   async handle(sms: InboundSms): Promise<string | null> {
+    const reply = await this.act(sms);
+    if (reply === null) return null;
+    const subject = `sms-reply:${this.deps.secrets.hash('rate-limit-subject', sms.from.trim())}`;
+    const verdict = await this.deps.rateLimits.hit(subject, this.repliesPerHour, HOUR_MS);
+    if (verdict.allowed) return reply;
+    // Logged without the number: the sender is personal data, and the log says enough to spot a pump.
+    this.deps.logger.warn('Left an inbound SMS unanswered: its sender has had its replies for this hour', {
+      repliesPerHour: this.repliesPerHour,
+    });
+    return null;
+  }
+
+  private async act(sms: InboundSms): Promise<string | null> {
     const command = parseSmsCommand(sms.body);
     if (command.keyword === 'other') return GENERIC_HINT;
     const lookup = this.phoneLookup(sms.from);
@@ -110,6 +144,8 @@ export class InboundSmsService {
   }
 
   private async checkPin(owner: PhoneOwner, pin: string | null): Promise<RejectReason | undefined> {
+    // Before anything else: while locked, not even the right PIN gets through, nor is the hourly budget spent.
+    if (owner.sms_reset_locked_until && owner.sms_reset_locked_until.getTime() > Date.now()) return 'sms_reset_locked';
     if (pin === null) return 'missing_pin';
     // Counted before the comparison, right or wrong, so that the limit bounds guesses and not just failures.
     const verdict = await this.deps.rateLimits.hit(`sms-pin:${owner.id}`, this.pinAttemptsPerHour, HOUR_MS);
@@ -117,7 +153,58 @@ export class InboundSmsService {
     if (!owner.sms_pin_hash) return 'no_pin_set';
     const matches =
       isPinFormat(pin) && constantTimeEqual(hashSmsPin(this.deps.secrets, owner.id, pin), owner.sms_pin_hash);
-    return matches ? undefined : 'wrong_pin';
+    if (matches) {
+      await this.deps.users.clearSmsPinFailures(owner.id);
+      return undefined;
+    }
+    const policy = resolveClientPolicy(owner.client_settings);
+    const { locked } = await this.deps.users.recordWrongSmsPin(
+      owner.id,
+      policy.smsPinMaxFailures,
+      policy.smsPinLockMinutes * MINUTE_MS,
+    );
+    if (locked) await this.lockedOut(owner, policy.smsPinMaxFailures, policy.smsPinLockMinutes);
+    return 'wrong_pin';
+  }
+
+  /**
+   * The owner hears of the lock by email, which a thief holding the phone does not read, and the MSP through its
+   * alerter. Neither failing undoes the lock or changes the reply; each is logged.
+   */
+  private async lockedOut(owner: PhoneOwner, failures: number, minutes: number): Promise<void> {
+    const until = new Date(Date.now() + minutes * MINUTE_MS);
+    await this.audit(owner.id, 'sms.reset_locked', { failures: String(failures), until: until.toISOString() });
+    const found = await this.deps.tenants.userWithOrg(owner.id);
+    if (!found) return;
+    const { user } = found;
+    try {
+      await sendTemplatedEmail(this.deps.email, this.deps.render, 'sms-reset-locked-email', user.email, {
+        displayName: user.displayName ?? user.username,
+        username: user.username,
+        clientName: found.clientName,
+        mspName: found.mspName,
+        failures,
+        until: until.toUTCString(),
+      });
+    } catch (error) {
+      this.deps.logger.error('Could not email the owner that SMS RESET is locked', {
+        userId: owner.id,
+        ...errorFields(error),
+      });
+    }
+    try {
+      await this.deps.alerts.alert({
+        clientId: owner.client_id,
+        userId: owner.id,
+        kind: 'sms_reset_locked',
+        summary: `${failures} wrong PINs in a row were texted for ${user.username}; SMS RESET is locked for that user until ${until.toUTCString()} or until a technician lifts it.`,
+      });
+    } catch (error) {
+      this.deps.logger.error('Could not alert the MSP that SMS RESET is locked', {
+        userId: owner.id,
+        ...errorFields(error),
+      });
+    }
   }
 
   private reject(owner: PhoneOwner, reason: RejectReason): Promise<void> {

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import twilio from 'twilio';
 import type { Logger } from '../../../common/logger';
+import type { TwilioMessagesStore } from '../../db/twilio-messages.store';
 import type { InboundSmsService } from '../../services/inbound-sms.service';
 import { messagingTwiml } from './twiml';
 
@@ -13,8 +14,14 @@ export interface TwilioSmsRoutesDeps {
    * made for some other URL of the attacker's pass here.
    */
   webhookUrl: string;
+  /** The account and number this instance is: a request signed for another of the MSP's numbers is not ours. */
+  accountSid: string;
+  serviceNumber: string;
+  messages: Pick<TwilioMessagesStore, 'firstSighting' | 'forget'>;
   logger: Logger;
 }
+
+const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/i;
 
 /** Twilio's "A message comes in" webhook. Nothing is read or written before the signature checks out. */
 export function twilioSmsRoutes(deps: TwilioSmsRoutesDeps): Router {
@@ -31,7 +38,27 @@ export function twilioSmsRoutes(deps: TwilioSmsRoutesDeps): Router {
       });
       return void response.status(403).type('text/plain').send('Invalid signature');
     }
-    const reply = await deps.inbound.handle({ from: single(params.From), body: single(params.Body) });
+    // The same auth token may sign for every number and subaccount of the MSP's Twilio account.
+    if (single(params.AccountSid) !== deps.accountSid || single(params.To) !== deps.serviceNumber) {
+      deps.logger.warn('Refused an inbound SMS webhook for another Twilio account or number');
+      return void response.status(403).type('text/plain').send('Not addressed to this service');
+    }
+    const messageSid = single(params.MessageSid);
+    if (!MESSAGE_SID.test(messageSid)) {
+      return void response.status(400).type('text/plain').send('MessageSid is missing or malformed');
+    }
+    if (!(await deps.messages.firstSighting(messageSid))) {
+      // Twilio's retry after a timeout, or a replay: acted on once already, so nothing more, and no second reply.
+      deps.logger.info('Ignored an inbound SMS webhook already handled', { messageSid });
+      return void response.status(200).type('text/xml').send(messagingTwiml(null));
+    }
+    let reply: string | null;
+    try {
+      reply = await deps.inbound.handle({ from: single(params.From), body: single(params.Body) });
+    } catch (error) {
+      await deps.messages.forget(messageSid);
+      throw error;
+    }
     response.status(200).type('text/xml').send(messagingTwiml(reply));
   });
 
