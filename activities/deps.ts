@@ -16,8 +16,14 @@ export interface ActivityDeps {
   sms: SmsProvider;
   render: RenderTemplate;
   urls: { publicUrl: string; appUrl: string };
-  /** Codes one user, and one phone number, may receive in 24 hours. */
-  limits: { smsPerDay: number };
+  limits: {
+    /** Codes one user, and one phone number, may receive in 24 hours. */
+    smsPerDay: number;
+    /** Texts of any kind sent for one client in 24 hours, unless its policy says otherwise. */
+    smsPerClientPerDay: number;
+    /** Countries codes may be sent to, for clients without a list of their own; undefined: any. */
+    smsCountries?: readonly string[];
+  };
   commands: DirectoryCommandDeps;
   /** Tells the MSP's technicians when something needs them. */
   alerts: MspAlerter;

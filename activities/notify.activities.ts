@@ -8,6 +8,9 @@ import type { ActivityDeps } from './deps';
 import { loadUserContext } from './user-context';
 import { sendSms, sendTemplatedEmail } from './send-message';
 import { DAY_MS } from '../common/duration';
+import { allowedSmsCountries, resolveClientPolicy } from '../common/domain/client-policy';
+import { countryOfPhone } from '../common/phone-country';
+import { createClientSmsBudget } from './client-sms-budget';
 import { activityOrigin, assertEnrollmentWorkflow, assertOwnEnrollment, refusal } from './enrollment-guard';
 
 export interface SendActivationEmailInput {
@@ -28,6 +31,11 @@ export interface SendVerificationCodeInput {
 /** Email and SMS to the end user. Each message is rendered from a template and handed to a provider. */
 export function createNotifyActivities(deps: ActivityDeps) {
   const { stores, secrets, render } = deps;
+  const budget = createClientSmsBudget({
+    rateLimits: stores.rateLimits,
+    alerts: deps.alerts,
+    smsPerClientPerDay: deps.limits.smsPerClientPerDay,
+  });
 
   const loadNames = (userId: string) => loadUserContext(stores.tenants, userId);
   const audit = (userId: string, action: AuditAction, detail: Record<string, string>) =>
@@ -68,7 +76,16 @@ export function createNotifyActivities(deps: ActivityDeps) {
       const origin = activityOrigin();
       const enrollment = assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
       if (enrollment.ended) throw refusal(FailureType.EnrollmentNotOwned, 'the enrollment has ended', origin);
-      const { user, mspName } = await loadNames(input.userId);
+      const { user, mspName, clientSettings } = await loadNames(input.userId);
+      const countries = allowedSmsCountries(resolveClientPolicy(clientSettings), deps.limits.smsCountries);
+      if (countries && !countries.includes(countryOfPhone(input.phone) ?? '')) {
+        // The enrollment page refuses such a number first; this holds when a workflow asks for it anyway.
+        throw ApplicationFailure.create({
+          type: FailureType.SmsCountryNotAllowed,
+          message: 'codes are not sent to numbers of that country for this client',
+          nonRetryable: true,
+        });
+      }
       if (Context.current().info.attempt === 1) {
         for (const [subject, limit] of [
           [`sms-user:${user.id}`, deps.limits.smsPerDay],
@@ -87,6 +104,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
           }
         }
       }
+      await budget.spend({ clientId: user.clientId, clientSettings, userId: user.id });
       const code = deriveVerificationCode(secrets, input.enrollmentId, input.nonce);
       await sendSms(
         deps.sms,
@@ -110,7 +128,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
     }): Promise<void> {
       const origin = activityOrigin();
       assertEnrollmentWorkflow(input.userId, origin);
-      const { user, mspName } = await loadNames(input.userId);
+      const { user, mspName, clientSettings } = await loadNames(input.userId);
       const enrolledPhone = user.phoneEncrypted
         ? secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted')
         : null;
@@ -120,6 +138,14 @@ export function createNotifyActivities(deps: ActivityDeps) {
         input.method === 'app'
           ? render('sms-app-link', { mspName, appUrl: deps.urls.appUrl })
           : render('sms-reset-instructions', { mspName });
+      try {
+        await budget.spend({ clientId: user.clientId, clientSettings, userId: user.id });
+      } catch (error) {
+        // The user is enrolled already; a confirmation the ceiling stops is not worth failing the step for.
+        if (!(error instanceof ApplicationFailure) || error.type !== FailureType.SmsLimitReached) throw error;
+        Context.current().log.warn('Skipped an enrollment confirmation: the client reached its daily SMS ceiling');
+        return;
+      }
       await sendSms(deps.sms, input.phone, body);
     },
   };

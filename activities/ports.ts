@@ -37,6 +37,8 @@ export interface UserContext {
     status: UserStatus;
     /** Sealed with the phone field cipher; null once the user is deactivated. */
     phoneEncrypted: string | null;
+    /** The user texted STOP; nothing should be texted to them. */
+    smsOptedOut: boolean;
     directoryObjectGuid: string | null;
   };
   mspName: string;
@@ -115,9 +117,12 @@ export interface PasswordResetsPort {
   finish(
     resetId: string,
     ending: {
-      status: 'completed' | 'failed';
+      status: 'completed' | 'failed' | 'set_not_delivered';
       failureCode: string | null;
-      audit: { action: 'reset.completed' | 'reset.failed'; detail: Record<string, string | boolean> };
+      audit: {
+        action: 'reset.completed' | 'reset.failed' | 'reset.set_not_delivered';
+        detail: Record<string, string | boolean>;
+      };
     },
   ): Promise<boolean>;
 }

@@ -10,12 +10,13 @@ import {
 } from '../common/domain/directory-command';
 import { resolveClientPolicy } from '../common/domain/client-policy';
 import { FailureType } from '../common/domain/failure-types';
-import type { PendingReset, ResetStatus } from '../common/domain/reset';
+import { SET_NOT_DELIVERED_CODE, type PendingReset, type ResetStatus } from '../common/domain/reset';
 import { ENROLLED_STATUSES } from '../common/domain/statuses';
 import { parsePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { generatePassword } from '../common/secrets/password-generator';
 import type { ActivityDeps } from './deps';
 import type { UserContext } from './ports';
+import { createClientSmsBudget } from './client-sms-budget';
 import { sendSms, sendTemplatedEmail } from './send-message';
 
 /** What the workflow hands over; every other fact is read from the database, never taken from the input. */
@@ -68,6 +69,11 @@ function refuse(type: FailureType, message: string): never {
 export function createResetActivities(deps: ActivityDeps) {
   const { stores, secrets, render, commands } = deps;
   const publicKey = createPublicKey(commands.signingKey);
+  const budget = createClientSmsBudget({
+    rateLimits: stores.rateLimits,
+    alerts: deps.alerts,
+    smsPerClientPerDay: deps.limits.smsPerClientPerDay,
+  });
 
   /** The reset the database holds for the client and user this workflow's id names, in the expected state. */
   async function authorised(
@@ -129,6 +135,9 @@ export function createResetActivities(deps: ActivityDeps) {
     async issueResetCommand(input: ResetStep & { nonce: string }): Promise<IssuedCommand> {
       const { pending, found } = await authorised(input.resetId);
       phoneOf(found);
+      // The password's text is counted here, before the directory write: a ceiling reached after it would leave a
+      // password set that nobody can be told.
+      await budget.spend({ clientId: pending.clientId, clientSettings: found.clientSettings, userId: pending.userId });
       const policy = resolveClientPolicy(found.clientSettings);
       const generation = await commands.clientKeys.current(pending.clientId);
       const issuedAt = Date.now();
@@ -204,14 +213,20 @@ export function createResetActivities(deps: ActivityDeps) {
       return { unlocked, ownerNotified };
     },
 
+    /**
+     * Records how a reset failed, then tells the user by text if that can still reach them. A password that was
+     * set but could not be texted is recorded as such (`set_not_delivered`), and the MSP is alerted instead of
+     * texting the user again: the number just failed, and the user, unlike a technician, cannot act on it.
+     */
     async failPasswordReset(input: ResetStep & { code: string; userMessage: string }): Promise<void> {
       const { pending, found } = await authorised(input.resetId);
-      const ending = { action: 'reset.failed', detail: { resetId: pending.resetId, code: input.code } } as const;
+      const setNotDelivered = input.code === SET_NOT_DELIVERED_CODE;
+      const detail = { resetId: pending.resetId, code: input.code };
       if (
         !(await stores.passwordResets.finish(pending.resetId, {
-          status: 'failed',
+          status: setNotDelivered ? 'set_not_delivered' : 'failed',
           failureCode: input.code,
-          audit: ending,
+          audit: { action: setNotDelivered ? 'reset.set_not_delivered' : 'reset.failed', detail },
         }))
       ) {
         return;
@@ -223,13 +238,31 @@ export function createResetActivities(deps: ActivityDeps) {
         userMessage: input.userMessage,
       });
       const { user } = found;
-      if (ENROLLED_STATUSES.includes(user.status) && user.phoneEncrypted) {
+      if (setNotDelivered) {
+        await deps.alerts.alert({
+          clientId: pending.clientId,
+          userId: pending.userId,
+          kind: 'reset_not_delivered',
+          summary: `A new password was set for ${user.username} in the directory but could not be texted to them, so nobody knows it. Check the phone (an opt-out or a dead number) and reset again, or give them a password in person.`,
+        });
+        return;
+      }
+      if (ENROLLED_STATUSES.includes(user.status) && user.phoneEncrypted && !user.smsOptedOut) {
         const phone = secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
-        await sendSms(
-          deps.sms,
-          phone,
-          render('sms-reset-failed', { mspName: found.mspName, reason: input.userMessage }),
-        );
+        try {
+          await budget.spend({ clientId: pending.clientId, clientSettings: found.clientSettings, userId: user.id });
+          await sendSms(
+            deps.sms,
+            phone,
+            render('sms-reset-failed', { mspName: found.mspName, reason: input.userMessage }),
+          );
+        } catch (error) {
+          // The failure is recorded already; a retry would find the reset ended and fail the workflow after it.
+          Context.current().log.warn('Could not text the user that the reset failed', {
+            resetId: pending.resetId,
+            error: error instanceof Error ? error.name : 'unknown',
+          });
+        }
       }
     },
 

@@ -25,6 +25,8 @@ export const FailureType = {
   // Thrown by central activities.
   /** The daily SMS cap of the user or of the number is spent; permanent until the window moves on. */
   SmsLimitReached: 'SmsLimitReached',
+  /** The number's country is not on the client's (or the instance's) list of countries codes may be sent to. */
+  SmsCountryNotAllowed: 'SmsCountryNotAllowed',
   /**
    * The Latchkey user row is gone (deleted while its workflow ran). Not the directory's UserNotFoundError; the
    * wire value predates the clearer name and stays, since histories written before the rename carry it.

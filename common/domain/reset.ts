@@ -4,9 +4,10 @@ export type ResetChannel = (typeof RESET_CHANNELS)[number];
 
 /**
  * Where a reset stands. `pending` is written before its workflow starts, and the central worker acts only on a
- * reset whose row is still pending; the others are how it ended.
+ * reset whose row is still pending; the others are how it ended. `set_not_delivered`: the directory took the new
+ * password but it could not be texted, so nobody knows it; a technician must act.
  */
-export const RESET_STATUSES = ['pending', 'completed', 'failed', 'refused'] as const;
+export const RESET_STATUSES = ['pending', 'completed', 'failed', 'set_not_delivered', 'refused'] as const;
 export type ResetStatus = (typeof RESET_STATUSES)[number];
 export type EndedResetStatus = Exclude<ResetStatus, 'pending'>;
 
@@ -35,6 +36,9 @@ export interface PendingReset {
   requestedBy: string;
   requestedAt: Date;
 }
+
+/** The failure code the reset workflow records when the password was set but could not be texted. */
+export const SET_NOT_DELIVERED_CODE = 'password_set_not_delivered';
 
 /** How a reset's workflow ended, as the API returns it; never the password. */
 export type PasswordResetResult =

@@ -98,6 +98,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         enrollments: stores.enrollments,
         tenants: stores.tenants,
         defaultPhoneRegion: config.defaultPhoneRegion,
+        smsCountries: config.smsAllowedCountries,
       }),
       secrets,
       rateLimits: stores.rateLimits,

@@ -51,7 +51,11 @@ export async function buildWorker(
       sms: deps.providers.sms,
       render: deps.render,
       urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
-      limits: { smsPerDay: config.limits.smsPerUserPerDay },
+      limits: {
+        smsPerDay: config.limits.smsPerUserPerDay,
+        smsPerClientPerDay: config.limits.smsPerClientPerDay,
+        smsCountries: config.smsAllowedCountries,
+      },
       commands: {
         signingKey: commandSigningKey(config.masterKey),
         clientKeys: deps.stores.clientKeys,

@@ -21,7 +21,10 @@ export interface ResetWithUser {
 export interface ResetEnding {
   status: Exclude<EndedResetStatus, 'refused'>;
   failureCode: string | null;
-  audit: { action: 'reset.completed' | 'reset.failed'; detail: Record<string, string | boolean> };
+  audit: {
+    action: 'reset.completed' | 'reset.failed' | 'reset.set_not_delivered';
+    detail: Record<string, string | boolean>;
+  };
 }
 
 export interface PasswordResetRow {

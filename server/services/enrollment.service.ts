@@ -1,7 +1,8 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { hashVerificationCode } from '../../common/secrets/verification-code';
-import { resolveClientPolicy } from '../../common/domain/client-policy';
+import { allowedSmsCountries, resolveClientPolicy } from '../../common/domain/client-policy';
+import { countryOfPhone } from '../../common/phone-country';
 import type { Secrets } from '../../common/crypto/secrets';
 import { ConflictError, InputError } from '../../common/errors';
 import { FailureType } from '../../common/domain/failure-types';
@@ -31,6 +32,8 @@ export interface EnrollmentServiceDeps {
   enrollments: EnrollmentsStore;
   tenants: TenantsStore;
   defaultPhoneRegion: string;
+  /** SMS_ALLOWED_COUNTRIES: where codes may go for clients without a list of their own; undefined: anywhere. */
+  smsCountries?: readonly string[];
 }
 
 /** The enrollment a caller acts on, once it has spent the activation link (pages keep it in a signed cookie). */
@@ -122,6 +125,14 @@ export class EnrollmentService {
       if (!(error instanceof InputError)) throw error;
       return { outcome: 'invalid_phone', message: error.message };
     }
+    const policy = resolveClientPolicy((await this.deps.tenants.userWithOrg(participant.userId))?.clientSettings);
+    const countries = allowedSmsCountries(policy, this.deps.smsCountries);
+    if (countries && !countries.includes(countryOfPhone(phone) ?? '')) {
+      return {
+        outcome: 'invalid_phone',
+        message: `Texts can be sent only to cell numbers from ${countries.map(countryName).join(', ')}. Enter a number from one of those, or ask your IT provider.`,
+      };
+    }
     return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{ phone }] }));
   }
 
@@ -182,4 +193,11 @@ function refusedAsUnverified(error: unknown): boolean {
   if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ActivityFailure)) return false;
   const failure = error.cause.cause;
   return failure instanceof ApplicationFailure && failure.type === FailureType.EnrollmentNotVerified;
+}
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/** "Canada" for CA; the code itself when the runtime knows no name for it. */
+function countryName(code: string): string {
+  return regionNames.of(code) ?? code;
 }

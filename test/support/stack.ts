@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ClientSettings } from '../../common/domain/client-policy';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type LogLevel } from '../../common/logger';
 import { Outbox } from '../../plugins/dev-outbox/outbox';
@@ -100,10 +101,18 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
 }
 
 /** An MSP with one client and an MSP-wide API key, created straight through the stores. */
-export async function createTenant(stack: TestStack, name = 'Acme IT') {
+/**
+ * An MSP with an API key and one client. The client needs no SMS PIN unless `settings` says so, as a client
+ * created before the PIN became the default: most journeys test something else, and the default has its own test.
+ */
+export async function createTenant(
+  stack: TestStack,
+  name = 'Acme IT',
+  settings: ClientSettings = { requireSmsPin: false },
+) {
   const msp = await stack.runtime.stores.tenants.createMsp(name);
   const key = await stack.runtime.stores.apiKeys.issue({ mspId: msp.id, clientId: null }, 'test');
-  const client = await stack.runtime.stores.tenants.createClient(msp.id, `${name} client`, {});
+  const client = await stack.runtime.stores.tenants.createClient(msp.id, `${name} client`, settings);
   if (client === 'duplicate') throw new Error('unexpected duplicate client');
   return { mspId: msp.id, apiKey: key.token, clientId: client.id };
 }

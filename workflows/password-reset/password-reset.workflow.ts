@@ -3,6 +3,7 @@ import type { CentralActivities } from '../../activities';
 import type { IssuedCommand } from '../../activities/reset.activities';
 import type { DirectoryCommandResult } from '../../common/domain/directory-command';
 import { FailureType } from '../../common/domain/failure-types';
+import { SET_NOT_DELIVERED_CODE } from '../../common/domain/reset';
 import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
 import { legacyPasswordReset, type LegacyPasswordResetInput } from './legacy-v1';
 import { callDirectoryAgent } from './directory-call';
@@ -54,7 +55,7 @@ function undelivered(error: unknown): { code: string; userMessage: string } {
   if (applicationFailureOf(error)?.type === FailureType.AgentResultRejected) {
     return { code: 'agent_result_rejected', userMessage: UNCONFIRMED };
   }
-  return { code: 'password_set_not_delivered', userMessage: UNCONFIRMED };
+  return { code: SET_NOT_DELIVERED_CODE, userMessage: UNCONFIRMED };
 }
 
 /**

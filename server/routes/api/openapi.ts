@@ -134,7 +134,10 @@ const routes: RouteConfig[] = [
       202: json('Still running; see the reset history', resetRunning),
       409: errorResponse,
       429: json('Refused: the hourly limit for this user was reached', resetResult),
-      502: json('The directory refused or could not be reached; code and userMessage say why', resetResult),
+      502: json(
+        'The directory refused or could not be reached (`failed`; code and userMessage say why), or the password was set but could not be texted (`set_not_delivered`)',
+        resetResult,
+      ),
     },
   },
   {
@@ -201,6 +204,15 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/clients/{clientId}/users/{userId}/deactivate',
     summary: 'Stop any enrollment and forget the phone number',
+    request: { params: userPath },
+    responses: { 200: json('The user', user), ...commonErrors },
+  },
+  {
+    method: 'post',
+    path: '/clients/{clientId}/users/{userId}/unlock-sms-reset',
+    summary: 'Lift the lock that too many wrong PINs put on SMS RESET for this user',
+    description:
+      'Audited as `sms.reset_unlocked` when a lock was in force; harmless otherwise. The answer shows `smsResetLockedUntil` null.',
     request: { params: userPath },
     responses: { 200: json('The user', user), ...commonErrors },
   },

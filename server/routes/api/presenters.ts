@@ -23,6 +23,11 @@ export function presentUser(record: UserRecord, phoneLast2: string | null): z.in
     status,
     enrollmentMethod,
     phoneHint: phoneLast2 ? `••••${phoneLast2}` : null,
+    smsOptedOut: record.smsOptedOut,
+    smsResetLockedUntil:
+      record.smsResetLockedUntil && new Date(record.smsResetLockedUntil).getTime() > Date.now()
+        ? new Date(record.smsResetLockedUntil).toISOString()
+        : null,
     enrolledAt: record.enrolledAt ? new Date(record.enrolledAt).toISOString() : null,
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(record.updatedAt).toISOString(),

@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from '../../../common/errors';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { ENROLLED_STATUSES } from '../../../common/domain/statuses';
+import { SET_NOT_DELIVERED_CODE } from '../../../common/domain/reset';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
@@ -31,6 +32,13 @@ export function resetsRoutes(deps: {
         `The user is not enrolled (status "${status}"), so there is no phone to send a new password to`,
       );
     }
+    if (known.user.smsOptedOut) {
+      // The password would be set and then never arrive (Twilio refuses to text an opted-out number): refused
+      // before anything is written or sent.
+      throw new ConflictError(
+        'The user texted STOP to the service number, so texts to them are blocked and the new password could not reach them. Ask them to text START to the service number, then try again.',
+      );
+    }
     const result = await deps.resets.startAndWait(
       { userId, clientId, channel: 'technician', requestedBy: actorOf(request), known },
       WAIT_MS,
@@ -40,6 +48,15 @@ export function resetsRoutes(deps: {
         status: 'running',
         message: 'The reset is still running; its outcome will appear in the reset history and audit log',
       });
+    if (result.status === 'failed' && result.code === SET_NOT_DELIVERED_CODE) {
+      return void response.status(502).json({
+        status: 'set_not_delivered',
+        resetId: result.resetId,
+        code: result.code,
+        message:
+          'The new password was set in the directory but could not be texted to the user, so nobody knows it. The MSP was alerted; check the phone and reset again.',
+      });
+    }
     response.status(result.status === 'completed' ? 200 : result.status === 'refused' ? 429 : 502).json(result);
   });
 

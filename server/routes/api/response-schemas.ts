@@ -46,6 +46,10 @@ export const user = z
       .nullable()
       .openapi({ enum: [...ENROLLMENT_METHODS, null] }),
     phoneHint: z.string().nullable().describe('The last two digits of the enrolled number'),
+    smsOptedOut: z.boolean().describe('The user texted STOP: nothing is texted to them until they text START'),
+    smsResetLockedUntil: timestamp
+      .nullable()
+      .describe('SMS RESET is refused until then, after too many wrong PINs; `unlock-sms-reset` lifts it'),
     enrolledAt: timestamp.nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -91,6 +95,12 @@ export const resetResult = z
       resetId: uuid,
       code: z.string(),
       userMessage: z.string().describe('Safe to show the user'),
+    }),
+    z.object({
+      status: z.literal('set_not_delivered'),
+      resetId: uuid,
+      code: z.literal('password_set_not_delivered'),
+      message: z.string().describe('The directory has the new password but the user never got it; the MSP was alerted'),
     }),
   ])
   .openapi('ResetResult');

@@ -109,5 +109,14 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
     response.json(present((await deps.users.getById(user.id))!));
   });
 
+  /** Lifts the lock that wrong PINs put on SMS RESET; answers the user, whose `smsResetLockedUntil` is then null. */
+  router.post('/clients/:clientId/users/:userId/unlock-sms-reset', async (request, response) => {
+    const user = await userInScope(request);
+    if (await deps.users.liftSmsResetLock(user.id)) {
+      await deps.audit.recordForUser({ userId: user.id, actor: actorOf(request), action: 'sms.reset_unlocked' });
+    }
+    response.json(present((await deps.users.getById(user.id))!));
+  });
+
   return router;
 }
