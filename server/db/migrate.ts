@@ -31,6 +31,11 @@ export async function migrateToLatest(db: Knex): Promise<void> {
   await db.migrate.latest({ migrationSource: source });
 }
 
+/** Undoes the newest migration only, for a test that needs the schema as it was just before it. */
+export async function rollbackLatest(db: Knex): Promise<void> {
+  await db.migrate.down({ migrationSource: source });
+}
+
 export async function rollbackAll(db: Knex): Promise<void> {
   await db.migrate.rollback({ migrationSource: source }, true);
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { migrateToLatest, rollbackAll } from './migrate';
+import { resolveClientPolicy } from '../../common/domain/client-policy';
+import { migrateToLatest, rollbackAll, rollbackLatest } from './migrate';
+import { TenantsStore } from './tenants.store';
 
 describe('migrations and database rules', () => {
   let database: TestDatabase;
@@ -19,6 +21,23 @@ describe('migrations and database rules', () => {
     assert.equal(await database.db.schema.hasTable('users'), false);
     await migrateToLatest(database.db);
     assert.ok(await database.db.schema.hasTable('users'));
+  });
+
+  it('keeps clients created before the PIN default without a PIN, and gives new clients one', async () => {
+    await migrateToLatest(database.db);
+    await rollbackLatest(database.db);
+    const tenants = new TenantsStore(database.db);
+    const msp = await tenants.createMsp('Before the default');
+    const untouched = await tenants.createClient(msp.id, 'Never chose', { passwordLength: 14 });
+    const chose = await tenants.createClient(msp.id, 'Chose a PIN', { requireSmsPin: true });
+    assert.ok(untouched !== 'duplicate' && chose !== 'duplicate');
+    await migrateToLatest(database.db);
+    const after = async (id: string) => (await database.db('clients').where({ id }).first()).settings;
+    assert.deepEqual(await after(untouched.id), { passwordLength: 14, requireSmsPin: false });
+    assert.deepEqual(await after(chose.id), { requireSmsPin: true });
+    const created = await tenants.createClient(msp.id, 'After the default', {});
+    assert.ok(created !== 'duplicate');
+    assert.equal(resolveClientPolicy(await after(created.id)).requireSmsPin, true);
   });
 
   it('keeps the audit log append-only', async () => {

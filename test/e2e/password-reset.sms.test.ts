@@ -8,6 +8,7 @@ import { BrowserSession, apiClient } from '../support/http';
 import { startTestAgent, type Tenant } from '../support/reset-setup';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 
 /**
  * The headline path, every part real: a user enrolled through the pages texts RESET to the service number;
@@ -32,6 +33,7 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
         TWILIO_AUTH_TOKEN: 'sms-reset-token',
         TWILIO_API_BASE_URL: twilio.baseUrl,
         EMAIL_PROVIDER: 'outbox',
+        LATCHKEY_ALERT_EMAIL: 'noc@msp.example.com',
       },
     });
     tenant = await createTenant(stack, 'Texting MSP');
@@ -94,5 +96,51 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     const actions = audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`);
     assert.ok(actions.includes('reset.requested:sms'), actions.join(', '));
     assert.ok(actions.includes('reset.completed:system'));
+  });
+
+  it('records a password set but not texted as "set, not delivered" in the history, the audit log and the API, and alerts the MSP', async () => {
+    const username = `snd${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+    await dc.createUser(username, 'Initial#Pass1', { mail: `${username}@example.com` });
+    const api = apiClient(stack.url, tenant.apiKey);
+    const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email: `${username}@example.com` });
+    await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
+    const link = linkIn(await stack.outbox!.waitFor((m) => m.to === `${username}@example.com`));
+    const phone = '+14155552689';
+    const browser = new BrowserSession(stack.url);
+    await browser.get(link);
+    await browser.submit(link, {});
+    const before = twilio.messages.length;
+    await browser.submit('/enroll/phone', { phone });
+    const codeSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000);
+    await browser.submit('/enroll/code', { code: codeIn(codeSms.body) });
+    assert.match((await browser.submit('/enroll/method', { method: 'sms' })).html, /all set/);
+    await twilio.waitForMessage((m) => m.to === phone && /RESET/.test(m.body), 10_000);
+
+    // The number stopped taking texts after it enrolled (a STOP sent straight to the carrier, say): Twilio refuses it.
+    twilio.failNext({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' });
+    const reset = await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/reset-password`);
+    assert.equal(reset.status, 502, JSON.stringify(reset.body));
+    assert.equal(reset.body.status, 'set_not_delivered');
+    assert.equal(reset.body.code, 'password_set_not_delivered');
+    assert.match(reset.body.message, /set in the directory but could not be texted/);
+    assert.ok(!twilio.messages.some((m) => m.to === phone && /temporary password/.test(m.body)), 'nothing was texted');
+
+    const history = await api('GET', `/clients/${tenant.clientId}/password-resets?limit=100`);
+    const row = history.body.items.find((item: { id: string }) => item.id === reset.body.resetId);
+    assert.equal(row?.status, 'set_not_delivered', JSON.stringify(row));
+    assert.equal(row?.failureCode, 'password_set_not_delivered');
+    const audit = await api('GET', `/audit-events?userId=${user.body.id}&limit=200`);
+    const events = audit.body.items as Array<{ action: string; detail: Record<string, string> }>;
+    assert.deepEqual(
+      events.filter((e) => e.action.startsWith('reset.') && e.action !== 'reset.requested').map((e) => e.action),
+      ['reset.set_not_delivered'],
+    );
+    assert.equal(events.find((e) => e.action === 'msp.alerted')?.detail.kind, 'reset_not_delivered');
+    const alert = await stack.outbox!.waitFor((m) => m.to === 'noc@msp.example.com');
+    assert.match(alert.text, /could not be texted/);
+    const run = await stack.runtime.temporal.workflow
+      .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.body.id))
+      .describe();
+    assert.equal(run.status.name, 'COMPLETED', 'the workflow ends with the outcome recorded, not as a failure');
   });
 });
