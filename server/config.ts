@@ -77,10 +77,17 @@ const serverVariables = {
   SMS_ALLOWED_COUNTRIES: z
     .string()
     .optional()
-    .transform((list) => list?.split(',').map((country) => country.trim().toUpperCase()).filter(Boolean))
+    .transform((list) =>
+      list
+        ?.split(',')
+        .map((country) => country.trim().toUpperCase())
+        .filter(Boolean),
+    )
     .pipe(
       z
-        .array(z.string().regex(/^[A-Z]{2}$/, 'must be two-letter ISO country codes separated by commas, such as US,CA'))
+        .array(
+          z.string().regex(/^[A-Z]{2}$/, 'must be two-letter ISO country codes separated by commas, such as US,CA'),
+        )
         .optional(),
     ),
   RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),

@@ -47,12 +47,7 @@ export interface InboundSms {
 }
 
 type RejectReason =
-  | 'missing_pin'
-  | 'wrong_pin'
-  | 'no_pin_set'
-  | 'pin_rate_limited'
-  | 'sms_reset_locked'
-  | 'several_accounts';
+  'missing_pin' | 'wrong_pin' | 'no_pin_set' | 'pin_rate_limited' | 'sms_reset_locked' | 'several_accounts';
 
 const GENERIC_HINT = 'Sorry, we did not understand that. Text RESET for a new password, or HELP for help.';
 const ACTOR = 'sms';
