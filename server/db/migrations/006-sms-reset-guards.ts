@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
  */
 export async function up(db: Knex): Promise<void> {
   await db.raw(
-    `UPDATE clients SET settings = settings || '{"requireSmsPin": false}'::jsonb WHERE NOT settings ? 'requireSmsPin'`,
+    `UPDATE clients SET settings = settings || '{"requireSmsPin": false}'::jsonb WHERE settings -> 'requireSmsPin' IS NULL`,
   );
   await db.schema.alterTable('users', (t) => {
     t.integer('sms_pin_failures').notNullable().defaultTo(0);
