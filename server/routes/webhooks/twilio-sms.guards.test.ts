@@ -178,7 +178,7 @@ describe('SMS RESET guards', () => {
       assert.equal(await resetStarted(tenant.clientId, userId), true);
     });
 
-    it('answers a lock lift for another client’s user with 404', async () => {
+    it("answers a lock lift for another client's user with 404", async () => {
       const owner = await createTenant(stack, 'Owner MSP');
       const stranger = await createTenant(stack, 'Stranger MSP');
       const { userId } = await activateNewUser(stack, owner);
