@@ -5,6 +5,7 @@ import type { AuditAction } from '../../../common/domain/audit-actions';
 import { makePasswordResetWorkflowId } from '../../../common/domain/workflow-ids';
 import { startFakeTwilio, type FakeTwilio, type InboundSms } from '../../../test/fakes/fake-twilio';
 import { activateNewUser } from '../../../test/support/enrollment-flow';
+import { launchBrowser, screenshot, VIEWPORTS } from '../../../test/support/browser';
 import { apiClient, BrowserSession } from '../../../test/support/http';
 import { enrollForSms, reachMethodStep, twilioInbox, type SmsInbox } from '../../../test/support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
@@ -18,6 +19,21 @@ const twiml = (message: string) =>
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 type Tenant = Awaited<ReturnType<typeof createTenant>>;
+
+/** Screenshots a page as served, at phone and laptop sizes, for a person to look at (test/support/browser.ts). */
+async function lookAt(html: string, name: string): Promise<void> {
+  const browser = await launchBrowser();
+  try {
+    for (const viewport of Object.values(VIEWPORTS)) {
+      const page = await browser.newPage({ viewport });
+      await page.setContent(html);
+      await screenshot(page, name);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
 
 /**
  * What keeps SMS RESET from being single-factor, replayable or a toll-fraud pump (issue 8 §2), each tried against
@@ -132,7 +148,7 @@ describe('SMS RESET guards', () => {
       assert.equal(locked.length, 1);
       assert.equal(locked[0]!.detail.failures, '5');
 
-      const notice = await stack.outbox.waitFor((m) => m.channel === 'email' && m.to === email);
+      const notice = await stack.outbox.waitFor((m) => m.to === email && /locked/.test(m.subject ?? ''));
       assert.match(notice.subject ?? '', /Password reset by text message is locked/);
       assert.match(notice.text, /wrong PIN 5 times in a row/);
       assert.ok(!notice.text.includes(pin), 'the PIN is not in the email');
@@ -254,7 +270,7 @@ describe('SMS RESET guards', () => {
     });
 
     it("refuses at the phone step a number from a country the client's list leaves out, and texts it nothing", async () => {
-      const uk = '+447911123456';
+      const uk = '+447400123456';
       const before = twilio.messages.length;
       const instance = await activateNewUser(stack, await createTenant(stack, 'US and Canada MSP'));
       const browser = new BrowserSession(stack.url);
@@ -263,6 +279,7 @@ describe('SMS RESET guards', () => {
       const refused = await browser.post('/enroll/phone', { phone: uk });
       assert.equal(refused.status, 422);
       assert.match(refused.html, /only to cell numbers from United States, Canada/);
+      await lookAt(refused.html, 'phone-country-refused');
 
       // A client's own list replaces the instance's: this one allows only the UK.
       const ukOnly = await createTenant(stack, 'UK MSP', { requireSmsPin: false, smsCountries: ['GB'] });
