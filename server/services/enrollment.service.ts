@@ -130,7 +130,7 @@ export class EnrollmentService {
     if (countries && !countries.includes(countryOfPhone(phone) ?? '')) {
       return {
         outcome: 'invalid_phone',
-        message: `Texts can be sent only to cell numbers from ${countries.map(countryName).join(', ')}. Enter a number from one of those, or ask your IT provider.`,
+        message: `Texts can be sent only to cell numbers from ${listOfCountries(countries)}. Enter such a number, or ask your IT provider.`,
       };
     }
     return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{ phone }] }));
@@ -197,7 +197,8 @@ function refusedAsUnverified(error: unknown): boolean {
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
-/** "Canada" for CA; the code itself when the runtime knows no name for it. */
-function countryName(code: string): string {
-  return regionNames.of(code) ?? code;
+/** "the United States or Canada" style: names where the runtime knows them, the codes otherwise. */
+function listOfCountries(codes: readonly string[]): string {
+  const names = codes.map((code) => regionNames.of(code) ?? code);
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names.at(-1)!}`;
 }
