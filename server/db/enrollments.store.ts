@@ -228,6 +228,16 @@ export class EnrollmentsStore {
     return { ...lookup, outcome: 'valid' };
   }
 
+  /** Whether the user has an open enrollment other than `enrollmentId`: one whose workflow is running. */
+  async hasOpenBesides(userId: string, enrollmentId: string): Promise<boolean> {
+    const row = await this.db('enrollments')
+      .where({ user_id: userId })
+      .whereNot({ id: enrollmentId })
+      .whereNull('ended_at')
+      .first('id');
+    return row !== undefined;
+  }
+
   /** The newest enrollment of a user: the only one whose owner's notice can still turn it off. */
   async latestOf(userId: string): Promise<string | undefined> {
     const row: { id: string } | undefined = await this.db('enrollments')

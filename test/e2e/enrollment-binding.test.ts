@@ -120,6 +120,21 @@ describe('an enrollment is bound to its own run: old links and sessions, deactiv
     }
   });
 
+  it('activating again straight after a deactivation starts a new enrollment with a new email, not the closing one', async () => {
+    const activated = await activateNewUser(stack, tenant);
+    const session = new BrowserSession(stack.url);
+    await session.get(activated.link);
+    assert.match((await session.submit(activated.link, {})).html, /Your cell number/);
+    const path = `/clients/${tenant.clientId}/users/${activated.userId}`;
+    assert.equal((await activated.api('POST', `${path}/deactivate`)).status, 200);
+    // No wait: the cancelled run may still be closing when the new activation arrives.
+    const link = await reactivateUser(stack, activated);
+    assert.equal((await new BrowserSession(stack.url).get(link)).status, 200);
+    assert.equal((await latestEnrollment(activated.userId))?.status, 'invited');
+    const posted = await session.post('/enroll/phone', { phone: '+14155550127' });
+    assert.equal(posted.status, 410, posted.html);
+  });
+
   it('a deactivation that races the method choice leaves the user deactivated: no phone, no confirmation, no owner notice', async () => {
     const phone = '+14155550125';
     const victim = await reachMethodStep(stack, outboxInbox(stack), { phone, tenant });
