@@ -65,7 +65,8 @@ const serverVariables = {
   TEMPORAL_PROVISIONING_API_KEY: z.string().min(1).optional(),
   LATCHKEY_PROVISION_AGENT_TARGETS: flag(true),
 
-  ENROLLMENT_LINK_TTL: duration('72h'),
+  ENROLLMENT_LINK_TTL: duration('24h'),
+  ENROLLMENT_DISOWN_LINK_TTL: duration('7d'),
   ENROLLMENT_STEP_TIMEOUT: duration('30m'),
   ENROLLMENT_CODE_TTL: duration('5m'),
   ENROLLMENT_MAX_CODE_ATTEMPTS: positiveInt(5),
@@ -109,6 +110,8 @@ function toServerSettings(e: ServerVariables) {
       resendIntervalMs: e.SMS_RESEND_INTERVAL,
     } satisfies EnrollmentPolicy,
     limits: { smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER, requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+    /** How long the "This wasn't me" link in the owner's enrollment notice works. */
+    disownLinkTtlMs: e.ENROLLMENT_DISOWN_LINK_TTL,
   };
 }
 
