@@ -24,6 +24,8 @@ export interface ActivityDeps {
     /** Countries codes may be sent to, for clients without a list of their own; undefined: any. */
     smsCountries?: readonly string[];
   };
+  /** How long the "This wasn't me" link in the owner's enrollment notice works. */
+  notices: { disownLinkTtlMs: number };
   commands: DirectoryCommandDeps;
   /** Tells the MSP's technicians when something needs them. */
   alerts: MspAlerter;

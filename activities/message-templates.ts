@@ -22,6 +22,9 @@ const TEMPLATE_NAMES = [
   'sms-reset-locked-email.subject',
   'sms-reset-locked-email.html',
   'sms-reset-locked-email.text',
+  'enrollment-notice-email.subject',
+  'enrollment-notice-email.html',
+  'enrollment-notice-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

@@ -15,7 +15,12 @@ export async function sendSms(sms: SmsProvider, to: string, body: string): Promi
 export async function sendTemplatedEmail(
   email: EmailProvider,
   render: RenderTemplate,
-  template: 'activation-email' | 'reset-notice-email' | 'msp-alert-email' | 'sms-reset-locked-email',
+  template:
+    | 'activation-email'
+    | 'reset-notice-email'
+    | 'msp-alert-email'
+    | 'enrollment-notice-email'
+    | 'sms-reset-locked-email',
   to: string,
   context: Record<string, unknown>,
 ): Promise<void> {

@@ -65,7 +65,8 @@ const serverVariables = {
   TEMPORAL_PROVISIONING_API_KEY: z.string().min(1).optional(),
   LATCHKEY_PROVISION_AGENT_TARGETS: flag(true),
 
-  ENROLLMENT_LINK_TTL: duration('72h'),
+  ENROLLMENT_LINK_TTL: duration('24h'),
+  ENROLLMENT_DISOWN_LINK_TTL: duration('7d'),
   ENROLLMENT_STEP_TIMEOUT: duration('30m'),
   ENROLLMENT_CODE_TTL: duration('5m'),
   ENROLLMENT_MAX_CODE_ATTEMPTS: positiveInt(5),
@@ -135,6 +136,8 @@ function toServerSettings(e: ServerVariables) {
     },
     /** Countries whose numbers may be sent codes, for clients without a list of their own; undefined: any. */
     smsAllowedCountries: e.SMS_ALLOWED_COUNTRIES?.length ? e.SMS_ALLOWED_COUNTRIES : undefined,
+    /** How long the "This wasn't me" link in the owner's enrollment notice works. */
+    disownLinkTtlMs: e.ENROLLMENT_DISOWN_LINK_TTL,
   };
 }
 

@@ -56,6 +56,7 @@ export async function buildWorker(
         smsPerClientPerDay: config.limits.smsPerClientPerDay,
         smsCountries: config.smsAllowedCountries,
       },
+      notices: { disownLinkTtlMs: config.disownLinkTtlMs },
       commands: {
         signingKey: commandSigningKey(config.masterKey),
         clientKeys: deps.stores.clientKeys,
