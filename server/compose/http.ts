@@ -44,7 +44,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   const { config, temporal, stores, secrets, logger } = deps;
   const client = temporal.client;
   const taskQueue = temporal.taskQueues.central;
-  const secureCookies = config.publicUrl.startsWith('https://');
+  const secureCookies = config.http.https;
   const commandPublicKey = commandPublicKeyText(commandSigningKey(config.masterKey));
   const activation = new ActivationService({
     temporal: client,
@@ -96,7 +96,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       }),
       secrets,
       rateLimits: stores.rateLimits,
-      csrf: new Csrf(secrets, secureCookies),
+      csrf: new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin }),
       sessions: new EnrollmentSessions(secrets, secureCookies),
       render: renderPage,
       logger,
@@ -115,6 +115,9 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       logger,
     },
     outbox: deps.providers.outbox,
+    publicUrl: config.publicUrl,
+    https: config.http.https,
+    loopbackOnly: config.http.loopbackOnly,
     inboundSms:
       config.sms.provider === 'twilio'
         ? {
@@ -130,6 +133,11 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     health: deps.health,
   });
 
+  if (deps.providers.outbox && !config.http.loopbackOnly) {
+    logger.warn('The outbox is not served: LATCHKEY_HTTP_HOST is not a loopback address', {
+      host: config.http.host,
+    });
+  }
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,7 +6,7 @@ import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
 import { AuthenticationError, InputError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { bearerToken } from '../http/bearer-token';
-import { readCookie } from '../http/cookies';
+import { cookieName, readCookie } from '../http/cookies';
 import { jsonErrorHandler } from '../http/error-response';
 import { parseInput } from '../http/validate';
 
@@ -48,7 +48,6 @@ export interface CodecRoutesDeps {
   logger: Logger;
 }
 
-const COOKIE = 'lk_codec';
 
 /**
  * A codec server for the Temporal Web UI and CLI: POST /codec/decode turns encrypted payloads back into
@@ -58,13 +57,14 @@ const COOKIE = 'lk_codec';
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = Router();
+  const sessionCookie = cookieName('lk_codec', deps.secureCookies);
   const sessionMarker = deps.secrets.hash('codec-admin-session', 'codec-admin');
 
   const authenticated = (request: Request): boolean => {
     if (!deps.adminToken) return false;
     const token = bearerToken(request);
     if (token && constantTimeEqual(token, deps.adminToken)) return true;
-    const cookie = readCookie(request, COOKIE);
+    const cookie = readCookie(request, sessionCookie);
     return (
       !!cookie &&
       constantTimeEqual(
@@ -102,11 +102,12 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     if (!deps.adminToken || !constantTimeEqual(token, deps.adminToken))
       throw new AuthenticationError('That codec admin token is not right');
     const id = randomToken(16);
-    response.cookie(COOKIE, `${id}.${deps.secrets.hash('codec-admin-session', `${id}:${sessionMarker}`)}`, {
+    response.cookie(sessionCookie, `${id}.${deps.secrets.hash('codec-admin-session', `${id}:${sessionMarker}`)}`, {
       httpOnly: true,
       sameSite: 'lax',
       secure: deps.secureCookies,
-      path: '/codec',
+      // Path / because a __Host- cookie must have it; the cookie is HttpOnly and only /codec reads it.
+      path: '/',
       maxAge: 8 * 3_600_000,
     });
     response.type('text').send('Signed in. The Temporal Web UI can now decode payloads through this codec endpoint.');

@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
 /** A tiny JSON client for the MSP API. */
 export interface ApiResponse<T = any> {
   status: number;
@@ -52,6 +54,16 @@ export class BrowserSession {
     }
   }
 
+  /** A cookie the server set, under the name it was set with. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  /** Plants a cookie as a page on a sibling subdomain could (cookie tossing). */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   private cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
@@ -72,13 +84,22 @@ export class BrowserSession {
     return match[1]!;
   }
 
-  async post(path: string, fields: Record<string, string>, options: { csrf?: string | null } = {}) {
+  /** `headers` adds what a browser would send, e.g. `Sec-Fetch-Site` or `Origin` for a post from another page. */
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    options: { csrf?: string | null; headers?: Record<string, string> } = {},
+  ) {
     const form = new URLSearchParams(fields);
     const csrf = options.csrf === undefined ? this.csrf() : options.csrf;
     if (csrf !== null) form.set('_csrf', csrf);
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        ...options.headers,
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: form.toString(),
       redirect: 'manual',
     });
@@ -93,4 +114,31 @@ export class BrowserSession {
     if (posted.status === 303 && posted.location) return this.get(posted.location);
     return posted;
   }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request over node:http, which sends `Host` as given (fetch always derives it from the URL): what a
+ * DNS-rebinding page's browser, or a client naming some other host, sends.
+ */
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(options.body);
+  });
 }

@@ -57,7 +57,7 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
     LATCHKEY_CODEC_KEYS: `test1:${key32()}`,
     LATCHKEY_CODEC_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     LATCHKEY_HTTP_PORT: '0',
-    LATCHKEY_PUBLIC_URL: 'http://latchkey.test',
+    LATCHKEY_PUBLIC_URL: 'http://localhost',
     LATCHKEY_LOG_LEVEL: 'debug',
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporalAddress,

@@ -93,10 +93,11 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
   async function renderStep(
     request: Request,
     response: Response,
+    session: EnrollmentSession,
     view: EnrollmentView,
     extra: { status?: number; error?: string; notice?: string; phone?: string; forcePhone?: boolean } = {},
   ): Promise<void> {
-    const csrf = deps.csrf.issue(request, response);
+    const csrf = deps.csrf.issue(request, response, session);
     const status = extra.status ?? 200;
     const common = { csrf, error: extra.error, notice: extra.notice };
     if (extra.forcePhone || view.step === EnrollmentStep.AwaitingPhone || view.step === EnrollmentStep.Invited) {
@@ -116,8 +117,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
           minutes: Math.round(deps.codeTtlMs / 60_000),
         });
       case EnrollmentStep.AwaitingMethod: {
-        const session = deps.sessions.read(request);
-        const requirePin = session ? await deps.enrollment.smsPinRequired(session.userId) : false;
+        const requirePin = await deps.enrollment.smsPinRequired(session.userId);
         return page(response, status, 'method', {
           title: 'Choose how to reset',
           ...common,
@@ -152,10 +152,10 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     request: Request,
     response: Response,
     session: EnrollmentSession,
-    extra: Parameters<typeof renderStep>[3],
+    extra: Parameters<typeof renderStep>[4],
   ) {
     const view = await deps.enrollment.view(session);
-    await renderStep(request, response, view, extra);
+    await renderStep(request, response, session, view, extra);
   }
 
   /**
@@ -188,7 +188,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     router.post(path, perIp, forms, async (request, response) => {
       const session = requireSession(request, response);
       if (!session) return;
-      deps.csrf.verify(request);
+      deps.csrf.verify(request, session);
       await handler(request, response, session);
     });
 
@@ -202,13 +202,14 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     page(response, 200, 'landing', {
       title: 'Set up password reset',
       token,
-      csrf: deps.csrf.issue(request, response),
+      // No session yet: the link in the URL is what this form acts on.
+      csrf: deps.csrf.issue(request, response, null),
       mspName: link.mspName,
     });
   });
 
   router.post('/activate/:token', perIp, forms, async (request, response) => {
-    deps.csrf.verify(request);
+    deps.csrf.verify(request, null);
     const opened = await deps.enrollment.openLink(String(request.params.token ?? ''));
     if (opened.outcome !== 'valid') {
       const problem = LINK_PROBLEMS[opened.outcome];
@@ -222,7 +223,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     const session = requireSession(request, response);
     if (!session) return;
     const view = await deps.enrollment.view(session);
-    await renderStep(request, response, view, {
+    await renderStep(request, response, session, view, {
       forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode,
     });
   });
@@ -239,7 +240,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
         forcePhone: true,
       });
     if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
-    await renderStep(request, response, result.view, {
+    await renderStep(request, response, session, result.view, {
       status: REQUEST_CODE_STATUS[result.outcome],
       error: result.message,
       forcePhone: true,
@@ -250,10 +251,10 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     const result = await orCurrentStep(request, response, session, () => deps.enrollment.resendCode(session));
     if (!result) return;
     if (result.outcome === 'sent')
-      return renderStep(request, response, result.view, {
+      return renderStep(request, response, session, result.view, {
         notice: 'A new code is on its way. The previous code no longer works.',
       });
-    await renderStep(request, response, result.view, {
+    await renderStep(request, response, session, result.view, {
       status: REQUEST_CODE_STATUS[result.outcome],
       error: result.message,
     });
@@ -273,17 +274,17 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
       case 'verified':
         return void response.redirect(303, '/enroll');
       case 'wrong_code':
-        return renderStep(request, response, result.view, {
+        return renderStep(request, response, session, result.view, {
           status: 422,
           error: `That code is not right. You have ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
         });
       case 'code_expired':
-        return renderStep(request, response, result.view, {
+        return renderStep(request, response, session, result.view, {
           status: 422,
           error: 'That code has expired. Ask for a new one below.',
         });
       case 'blocked':
-        return renderStep(request, response, result.view, { status: 423 });
+        return renderStep(request, response, session, result.view, { status: 423 });
     }
   });
 
