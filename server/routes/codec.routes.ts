@@ -48,7 +48,6 @@ export interface CodecRoutesDeps {
   logger: Logger;
 }
 
-
 /**
  * A codec server for the Temporal Web UI and CLI: POST /codec/decode turns encrypted payloads back into
  * readable ones. It is decode-only: an encode endpoint would let whoever holds an admin session seal forged
