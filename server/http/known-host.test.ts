@@ -27,7 +27,12 @@ describe('the Host check: DNS rebinding gets a 421 (F9)', () => {
   });
 
   it('answers 421 to every route for a host that is not the public URL, as a rebinding page sends it', async () => {
-    for (const host of ['rebind.evil.example', `rebind.evil.example:${port}`, 'localhost.evil.example', '']) {
+    for (const host of [
+      'rebind.evil.example',
+      `rebind.evil.example:${port}`,
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+    ]) {
       for (const path of ['/outbox/messages.json', '/outbox', '/api/v1/openapi.json', '/enroll', '/codec/login']) {
         const response = await rawRequest(`${stack.url}${path}`, { headers: { host } });
         assert.equal(response.status, 421, `${host} ${path}`);

@@ -68,14 +68,19 @@ export class BrowserSession {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
-  async get(path: string): Promise<{ status: number; html: string; location: string | null }> {
+  async get(path: string): Promise<{ status: number; html: string; location: string | null; setCookies: string[] }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       headers: { cookie: this.cookieHeader() },
       redirect: 'manual',
     });
     this.remember(response);
     this.lastHtml = await response.text();
-    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
+    return {
+      status: response.status,
+      html: this.lastHtml,
+      location: response.headers.get('location'),
+      setCookies: response.headers.getSetCookie(),
+    };
   }
 
   csrf(): string {
@@ -105,7 +110,12 @@ export class BrowserSession {
     });
     this.remember(response);
     this.lastHtml = await response.text();
-    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
+    return {
+      status: response.status,
+      html: this.lastHtml,
+      location: response.headers.get('location'),
+      setCookies: response.headers.getSetCookie(),
+    };
   }
 
   /** Posts a form and, on a 303, loads the page it points to, as a browser would. */
