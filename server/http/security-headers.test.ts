@@ -70,7 +70,7 @@ describe('headers on an https public URL (F17, F18)', () => {
   it('names every cookie __Host-, Secure and for path /, and reads no unprefixed one a sibling could plant', async () => {
     const { link } = await activateNewUser(stack, tenant);
     const browser = new BrowserSession(stack.url);
-    await browser.get(link);
+    const landing = await browser.get(link);
     const started = await browser.post(link, {});
     assert.equal(started.status, 303);
     const codecLogin = await fetch(`${stack.url}/codec/login`, {
@@ -78,8 +78,7 @@ describe('headers on an https public URL (F17, F18)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token: stack.config.codecAdminToken! }).toString(),
     });
-    const landing = await fetch(`${stack.url}${link}`);
-    const setCookies = [...landing.headers.getSetCookie(), ...started.setCookies, ...codecLogin.headers.getSetCookie()];
+    const setCookies = [...landing.setCookies, ...started.setCookies, ...codecLogin.headers.getSetCookie()];
     const names = setCookies.map((header) => header.split('=')[0]).sort();
     assert.deepEqual(names, ['__Host-lk_codec', '__Host-lk_csrf', '__Host-lk_enroll']);
     for (const header of setCookies) {
