@@ -10,6 +10,7 @@ import { enrollmentPageRoutes, type EnrollmentPageRoutesDeps } from './routes/pa
 import type { Outbox } from '../plugins/dev-outbox/outbox';
 import type { RenderPage } from './http/page-renderer';
 import { describeError } from './http/error-response';
+import type { TrustProxy } from './http/trust-proxy';
 
 export interface AppDeps {
   api: ApiRoutesDeps;
@@ -20,7 +21,7 @@ export interface AppDeps {
   outbox?: Outbox;
   inboundSms: InboundSmsMount;
   render: RenderPage;
-  trustProxy: string;
+  trustProxy: TrustProxy;
   logger: Logger;
   health: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -4,6 +4,7 @@ import { decodeKey, parseKeyRing } from '../common/crypto/keys';
 import { duration, flag, logLevel, positiveInt, Problems, readVariables, type Env } from '../common/env';
 import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
+import { parseTrustProxy } from './http/trust-proxy';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
 import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
 import type { EnrollmentTimings } from '../common/domain/enrollment';
@@ -44,7 +45,17 @@ const serverVariables = {
   LATCHKEY_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   LATCHKEY_HTTP_HOST: z.string().default('127.0.0.1'),
   LATCHKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  LATCHKEY_TRUST_PROXY: z.string().default('loopback'),
+  LATCHKEY_TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if (typeof parsed === 'object' && !Array.isArray(parsed)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   LATCHKEY_LOG_LEVEL: logLevel('info'),
   LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
   LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
@@ -73,6 +84,7 @@ const serverVariables = {
   SMS_RESEND_INTERVAL: duration('60s'),
   SMS_DAILY_LIMIT_PER_USER: positiveInt(10),
   RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
+  ACTIVATION_RESENDS_PER_USER_PER_HOUR: positiveInt(3),
 };
 
 type ServerVariables = z.output<z.ZodObject<typeof serverVariables>>;
@@ -108,7 +120,11 @@ function toServerSettings(e: ServerVariables) {
       blockDurationMs: e.ENROLLMENT_BLOCK_DURATION,
       resendIntervalMs: e.SMS_RESEND_INTERVAL,
     } satisfies EnrollmentPolicy,
-    limits: { smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER, requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+    limits: {
+      smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER,
+      requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE,
+      activationResendsPerUserPerHour: e.ACTIVATION_RESENDS_PER_USER_PER_HOUR,
+    },
   };
 }
 

@@ -53,6 +53,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     users: stores.users,
     enrollments: stores.enrollments,
     audit: stores.audit,
+    rateLimits: stores.rateLimits,
+    resendsPerUserPerHour: config.limits.activationResendsPerUserPerHour,
   });
   const resets = new ResetService({
     temporal: client,

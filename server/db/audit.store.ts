@@ -89,6 +89,6 @@ export class AuditStore {
     if (filter.clientId) query.andWhere({ client_id: filter.clientId });
     if (filter.userId) query.andWhere({ user_id: filter.userId });
     if (filter.action) query.andWhere({ action: filter.action });
-    return pageBy<AuditRow>(query, 'audit_events', page);
+    return pageBy<AuditRow>(query, 'audit_events', page, 'integer');
   }
 }
