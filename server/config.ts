@@ -60,6 +60,8 @@ const serverVariables = {
   LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
   LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
   LATCHKEY_CODEC_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LATCHKEY_CODEC_SESSION_TTL: duration('8h'),
+  LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR: positiveInt(10),
   LATCHKEY_DEFAULT_PHONE_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as US or GB')
@@ -103,6 +105,10 @@ function toServerSettings(e: ServerVariables) {
     masterKey: e.LATCHKEY_MASTER_KEY,
     codecKeys: e.LATCHKEY_CODEC_KEYS,
     codecAdminToken: e.LATCHKEY_CODEC_ADMIN_TOKEN,
+    codecAdmin: {
+      sessionTtlMs: e.LATCHKEY_CODEC_SESSION_TTL,
+      loginFailuresPerHour: e.LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR,
+    },
     defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,
     /** Where alerts for the MSP's technicians are emailed; they are always in the audit log. */
     alertEmail: e.LATCHKEY_ALERT_EMAIL,

@@ -28,5 +28,7 @@ export const AUDIT_ACTIONS = [
   'sms.opted_in',
   'sms.reset_rejected',
   'msp.alerted',
+  'codec.signed_in',
+  'codec.decoded',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -11,6 +11,7 @@ import { Csrf } from '../http/csrf';
 import { EnrollmentSessions } from '../http/enrollment-session';
 import { loadPageRenderer } from '../http/page-renderer';
 import { ActivationService } from '../services/activation.service';
+import { CodecAudit } from '../services/codec-audit';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
@@ -114,6 +115,10 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       uiOrigin: new URL(config.temporal.uiUrl).origin,
       secrets,
       secureCookies,
+      sessionTtlMs: config.codecAdmin.sessionTtlMs,
+      loginFailuresPerHour: config.codecAdmin.loginFailuresPerHour,
+      rateLimits: stores.rateLimits,
+      audit: new CodecAudit({ audit: stores.audit }),
       logger,
     },
     outbox: deps.providers.outbox,

@@ -2,13 +2,19 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import { ValueError, type Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secrets } from '../../common/crypto/secrets';
-import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
+import { constantTimeEqual } from '../../common/crypto/keys';
+import { HOUR_MS } from '../../common/duration';
 import { AuthenticationError, InputError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { sealedForOf } from '../../common/temporal/encryption-codec';
+import type { RateLimitStore } from '../db/rate-limit.store';
+import { addressBucketOf } from '../http/address-bucket';
 import { bearerToken } from '../http/bearer-token';
-import { readCookie } from '../http/cookies';
+import { CodecAdminSessions } from '../http/codec-admin-session';
 import { jsonErrorHandler } from '../http/error-response';
+import { FailedLoginThrottle } from '../http/failed-login-throttle';
 import { parseInput } from '../http/validate';
+import type { CodecAdmin, CodecAudit } from '../services/codec-audit';
 
 const payloadsBody = z.object({
   payloads: z
@@ -45,10 +51,14 @@ export interface CodecRoutesDeps {
   uiOrigin: string;
   secrets: Secrets;
   secureCookies: boolean;
+  /** How long a sign-in lasts, checked by the server (LATCHKEY_CODEC_SESSION_TTL). */
+  sessionTtlMs: number;
+  /** Wrong tokens allowed per address in an hour, at /codec/login and as a Bearer header alike. */
+  loginFailuresPerHour: number;
+  rateLimits: RateLimitStore;
+  audit: CodecAudit;
   logger: Logger;
 }
-
-const COOKIE = 'lk_codec';
 
 /**
  * A codec server for the Temporal Web UI and CLI: POST /codec/decode turns encrypted payloads back into
@@ -58,21 +68,32 @@ const COOKIE = 'lk_codec';
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = Router();
-  const sessionMarker = deps.secrets.hash('codec-admin-session', 'codec-admin');
+  const adminToken = deps.adminToken;
+  const sessions = adminToken
+    ? new CodecAdminSessions(deps.secrets, adminToken, deps.sessionTtlMs, deps.secureCookies)
+    : undefined;
+  const throttle = new FailedLoginThrottle({
+    store: deps.rateLimits,
+    secrets: deps.secrets,
+    bucket: 'codec-login',
+    failuresAllowed: deps.loginFailuresPerHour,
+    windowMs: HOUR_MS,
+  });
+  const addressOf = (request: Request) => addressBucketOf(request.ip);
 
-  const authenticated = (request: Request): boolean => {
-    if (!deps.adminToken) return false;
+  /** The admin behind a request, or undefined. A wrong Bearer token counts against its address. */
+  async function adminOf(request: Request): Promise<CodecAdmin | undefined> {
+    if (!adminToken || !sessions) return undefined;
     const token = bearerToken(request);
-    if (token && constantTimeEqual(token, deps.adminToken)) return true;
-    const cookie = readCookie(request, COOKIE);
-    return (
-      !!cookie &&
-      constantTimeEqual(
-        cookie.split('.')[1] ?? '',
-        deps.secrets.hash('codec-admin-session', `${cookie.split('.')[0]}:${sessionMarker}`),
-      )
-    );
-  };
+    if (token !== undefined) {
+      await throttle.refuseIfSpent(request);
+      if (constantTimeEqual(token, adminToken)) return { actor: 'codec-token', address: addressOf(request) };
+      await throttle.recordFailure(request);
+      return undefined;
+    }
+    const sessionId = sessions.read(request);
+    return sessionId ? { actor: `codec-session:${sessionId}`, address: addressOf(request) } : undefined;
+  }
 
   router.use((request, response, next) => {
     const origin = request.get('origin');
@@ -97,27 +118,46 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     );
   });
 
-  router.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), (request, response) => {
-    const token = typeof request.body?.token === 'string' ? (request.body.token as string) : '';
-    if (!deps.adminToken || !constantTimeEqual(token, deps.adminToken))
-      throw new AuthenticationError('That codec admin token is not right');
-    const id = randomToken(16);
-    response.cookie(COOKIE, `${id}.${deps.secrets.hash('codec-admin-session', `${id}:${sessionMarker}`)}`, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secureCookies,
-      path: '/codec',
-      maxAge: 8 * 3_600_000,
-    });
-    response.type('text').send('Signed in. The Temporal Web UI can now decode payloads through this codec endpoint.');
-  });
-
-  // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON.
-  const admin: RequestHandler = (request, _response, next) => {
-    if (!deps.adminToken)
+  // The throttle runs before the (2 kB) form is read: a spent address gets nothing compared, or even parsed.
+  const loginThrottle: RequestHandler = async (request, _response, next) => {
+    if (!adminToken)
       throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
-    if (!authenticated(request))
-      throw new AuthenticationError('Sign in at /codec/login or send "Authorization: Bearer <codec admin token>"');
+    await throttle.refuseIfSpent(request);
+    next();
+  };
+
+  router.post(
+    '/login',
+    loginThrottle,
+    express.urlencoded({ extended: false, limit: '2kb' }),
+    async (request, response) => {
+      const token = typeof request.body?.token === 'string' ? (request.body.token as string) : '';
+      if (!adminToken || !sessions || !constantTimeEqual(token, adminToken)) {
+        await throttle.recordFailure(request);
+        deps.logger.warn('Codec login refused: wrong admin token', { address: addressOf(request) });
+        throw new AuthenticationError('That codec admin token is not right');
+      }
+      const { sessionId, expiresAt } = sessions.start(response);
+      await deps.audit.signedIn({ actor: `codec-session:${sessionId}`, address: addressOf(request) }, expiresAt);
+      response
+        .type('text')
+        .send(
+          `Signed in until ${expiresAt.toUTCString()}. The Temporal Web UI can now decode payloads through this codec endpoint.`,
+        );
+    },
+  );
+
+  // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON (F20).
+  const admin: RequestHandler = async (request, response, next) => {
+    if (!adminToken)
+      throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
+    const who = await adminOf(request);
+    if (!who)
+      throw new AuthenticationError(
+        'Sign in at /codec/login (a sign-in ends after its lifetime, or when the admin token changes) or send ' +
+          '"Authorization: Bearer <codec admin token>"',
+      );
+    response.locals.codecAdmin = who;
     next();
   };
 
@@ -126,14 +166,17 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     if (namespace !== undefined && namespace !== deps.namespace)
       throw new InputError(`This codec endpoint serves namespace ${deps.namespace} only`);
     const body = parseInput(payloadsBody, request.body);
+    const payloads = body.payloads.map(toPayload);
     let decoded: Payload[];
     try {
-      decoded = await deps.codec.decodeForDisplay(body.payloads.map(toPayload), deps.namespace);
+      decoded = await deps.codec.decodeForDisplay(payloads, deps.namespace);
     } catch (error) {
       // A payload it will not open is the caller's input, not a server fault; the reason names no key material.
       if (error instanceof ValueError) throw new InputError(`Cannot decode: ${error.message}`);
       throw error;
     }
+    // Every payload opened, so the binding each one names is the one its AAD proved. Audited before answering.
+    await deps.audit.decoded(response.locals.codecAdmin as CodecAdmin, payloads.map(sealedForOf));
     response.json({ payloads: decoded.map(toWire) });
   });
 
