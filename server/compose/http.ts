@@ -119,6 +119,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       loginFailuresPerHour: config.codecAdmin.loginFailuresPerHour,
       rateLimits: stores.rateLimits,
       audit: new CodecAudit({ audit: stores.audit }),
+      render: renderPage,
       logger,
     },
     outbox: deps.providers.outbox,

@@ -1,18 +1,19 @@
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { ValueError, type Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual } from '../../common/crypto/keys';
 import { HOUR_MS } from '../../common/duration';
-import { AuthenticationError, InputError } from '../../common/errors';
+import { AuthenticationError, InputError, RateLimitedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { sealedForOf } from '../../common/temporal/encryption-codec';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import { addressBucketOf } from '../http/address-bucket';
 import { bearerToken } from '../http/bearer-token';
 import { CodecAdminSessions } from '../http/codec-admin-session';
-import { jsonErrorHandler } from '../http/error-response';
+import { describeError, jsonErrorHandler } from '../http/error-response';
 import { FailedLoginThrottle } from '../http/failed-login-throttle';
+import type { RenderPage } from '../http/page-renderer';
 import { parseInput } from '../http/validate';
 import type { CodecAdmin, CodecAudit } from '../services/codec-audit';
 
@@ -57,6 +58,8 @@ export interface CodecRoutesDeps {
   loginFailuresPerHour: number;
   rateLimits: RateLimitStore;
   audit: CodecAudit;
+  /** The login form and its answers are pages, like the enrollment pages. */
+  render: RenderPage;
   logger: Logger;
 }
 
@@ -108,14 +111,15 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     next();
   });
 
+  const loginPage = (error?: string) =>
+    deps.render('codec-login', {
+      title: 'Temporal codec sign-in',
+      hours: Math.round((deps.sessionTtlMs / HOUR_MS) * 10) / 10,
+      error,
+    });
+
   router.get('/login', (_request, response) => {
-    response.type('html').send(
-      `<!doctype html><meta name="viewport" content="width=device-width"><title>Codec login</title>
-       <form method="post" style="font:16px system-ui;max-width:24rem;margin:3rem auto">
-       <h1>Temporal codec login</h1><label for="t">Codec admin token</label><br>
-       <input id="t" name="token" type="password" autocomplete="off" style="width:100%"><br><br>
-       <button type="submit">Sign in</button></form>`,
-    );
+    response.type('html').send(loginPage());
   });
 
   // The throttle runs before the (2 kB) form is read: a spent address gets nothing compared, or even parsed.
@@ -124,6 +128,14 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
       throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
     await throttle.refuseIfSpent(request);
     next();
+  };
+
+  // A wrong or throttled sign-in is shown on the form, with its reason (and Retry-After), rather than as JSON.
+  const loginRefused: ErrorRequestHandler = (error, _request, response, next) => {
+    const described = describeError(error);
+    if (described.status >= 500 || response.headersSent) return next(error);
+    if (error instanceof RateLimitedError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    response.status(described.status).type('html').send(loginPage(described.message));
   };
 
   router.post(
@@ -139,13 +151,17 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
       }
       const { sessionId, expiresAt } = sessions.start(response);
       await deps.audit.signedIn({ actor: `codec-session:${sessionId}`, address: addressOf(request) }, expiresAt);
-      response
-        .type('text')
-        .send(
-          `Signed in until ${expiresAt.toUTCString()}. The Temporal Web UI can now decode payloads through this codec endpoint.`,
-        );
+      response.type('html').send(
+        deps.render('message', {
+          title: 'Signed in',
+          heading: 'Signed in',
+          message: `Until ${expiresAt.toUTCString()}. The Temporal Web UI can now decode payloads through this codec endpoint.`,
+          hint: 'Turn on "Include cross-origin credentials" in the Web UI\'s Data Encoder settings so that it sends this sign-in.',
+        }),
+      );
     },
   );
+  router.use('/login', loginRefused);
 
   // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON (F20).
   const admin: RequestHandler = async (request, response, next) => {
