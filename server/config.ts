@@ -78,7 +78,8 @@ const serverVariables = {
   TEMPORAL_PROVISIONING_API_KEY: z.string().min(1).optional(),
   LATCHKEY_PROVISION_AGENT_TARGETS: flag(true),
 
-  ENROLLMENT_LINK_TTL: duration('72h'),
+  ENROLLMENT_LINK_TTL: duration('24h'),
+  ENROLLMENT_DISOWN_LINK_TTL: duration('7d'),
   ENROLLMENT_STEP_TIMEOUT: duration('30m'),
   ENROLLMENT_CODE_TTL: duration('5m'),
   ENROLLMENT_MAX_CODE_ATTEMPTS: positiveInt(5),
@@ -131,6 +132,8 @@ function toServerSettings(e: ServerVariables) {
       requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE,
       activationResendsPerUserPerHour: e.ACTIVATION_RESENDS_PER_USER_PER_HOUR,
     },
+    /** How long the "This wasn't me" link in the owner's enrollment notice works. */
+    disownLinkTtlMs: e.ENROLLMENT_DISOWN_LINK_TTL,
   };
 }
 

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'enrollment.completed',
   'enrollment.expired',
   'enrollment.cancelled',
+  'enrollment.owner_notified',
+  'enrollment.disowned',
   'rate_limit.exceeded',
   'reset.requested',
   'reset.refused',

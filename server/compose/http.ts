@@ -20,11 +20,16 @@ import type { CleanupStack } from './cleanup-stack';
 import type { Health } from './health';
 import type { Providers } from './providers';
 import type { Stores } from './stores';
+import type { Database } from '../db/connect';
+import { createTransact } from '../db/transact';
+import { DisownService } from '../services/disown.service';
+import { buildMspAlerter } from './alerts';
 import type { CentralTemporal } from './temporal';
 
 export interface HttpDeps {
   config: Config;
   temporal: CentralTemporal;
+  db: Database;
   stores: Stores;
   secrets: Secrets;
   providers: Providers;
@@ -78,6 +83,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     logger,
   });
   const renderPage = loadPageRenderer();
+  const csrf = new Csrf(secrets, secureCookies);
   const app = createApp({
     api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },
     agent: {
@@ -99,13 +105,29 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       }),
       secrets,
       rateLimits: stores.rateLimits,
-      csrf: new Csrf(secrets, secureCookies),
+      csrf,
       sessions: new EnrollmentSessions(secrets, secureCookies),
       render: renderPage,
       logger,
       defaultPhoneRegion: config.defaultPhoneRegion,
       serviceNumber: config.sms.serviceNumber,
       codeTtlMs: config.enrollment.codeTtlMs,
+      requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
+    },
+    disown: {
+      disown: new DisownService({
+        secrets,
+        enrollments: stores.enrollments,
+        tenants: stores.tenants,
+        transact: createTransact(deps.db),
+        alerts: buildMspAlerter(config, stores, deps.providers, deps.render),
+        logger,
+      }),
+      secrets,
+      rateLimits: stores.rateLimits,
+      csrf,
+      render: renderPage,
+      logger,
       requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
     },
     codec: {

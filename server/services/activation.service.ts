@@ -34,6 +34,8 @@ export interface ActivationServiceDeps {
 }
 
 const RESTARTABLE = ['inactive', 'expired', 'deactivated'] as const;
+/** How long an activation waits for a cancelled run to close before it gives up and attaches to it. */
+const CLOSING_WAIT_MS = 10_000;
 
 /**
  * Starting, resending and stopping enrollments. Activation is idempotent twice over: the workflow id is derived
@@ -65,8 +67,8 @@ export class ActivationService {
     // no second email), the row goes again and nothing in the database has changed.
     const ref = { enrollmentId: randomUUID(), userId: user.id, workflowId: makeEnrollmentWorkflowId(user.id) };
     await this.deps.enrollments.create(ref);
-    try {
-      await callTemporal(() =>
+    const start = () =>
+      callTemporal(() =>
         this.deps.temporal.workflow.start(enrollmentWorkflow, {
           taskQueue: this.deps.taskQueue,
           workflowId: ref.workflowId,
@@ -75,6 +77,18 @@ export class ActivationService {
           args: [{ enrollmentId: ref.enrollmentId, userId: user.id, timings: this.deps.policy }],
         }),
       );
+    try {
+      try {
+        await start();
+      } catch (error) {
+        // With no other enrollment open, the run that holds the id is one that a deactivation or an expiry is
+        // closing: starting over right after a deactivation waits for it instead of attaching to it (I8). An
+        // open one belongs to a concurrent activation, which this call joins.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        if (await this.deps.enrollments.hasOpenBesides(user.id, ref.enrollmentId)) throw error;
+        await this.closing(ref.workflowId);
+        await start();
+      }
     } catch (error) {
       await this.deps.enrollments.discard(ref.enrollmentId);
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -89,6 +103,17 @@ export class ActivationService {
       action: 'user.activated',
     });
     return 'activated';
+  }
+
+  /** Waits, a few seconds at most, for the user's current run to close. */
+  private async closing(workflowId: string): Promise<void> {
+    const closed = this.deps.temporal.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSING_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   async resend(scope: Scope, clientId: string, userId: string, actor: string): Promise<ActivationResult> {

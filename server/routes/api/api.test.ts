@@ -214,10 +214,10 @@ describe('MSP API', () => {
       const handle = stack.runtime.temporal.workflow.getHandle(makeEnrollmentWorkflowId(userId));
       const result = await handle.result();
       assert.equal(result.step, 'cancelled');
-      const browser = new BrowserSession(stack.url);
-      await browser.get(link);
-      const page = await browser.submit(link, {});
+      // The deactivation revoked the link: even its landing page says so (F4).
+      const page = await new BrowserSession(stack.url).get(link);
       assert.equal(page.status, 410);
+      assert.match(page.html, /withdrawn/);
       const events = await api('GET', `/audit-events?userId=${userId}`);
       assert.ok(events.body.items.some((event: { action: string }) => event.action === 'user.deactivated'));
     });

@@ -202,7 +202,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/clients/{clientId}/users/{userId}/deactivate',
-    summary: 'Stop any enrollment and forget the phone number',
+    summary: 'Stop any enrollment, revoke its links and sessions, and forget the phone number',
     request: { params: userPath },
     responses: { 200: json('The user', user), ...commonErrors },
   },

@@ -42,8 +42,9 @@ const LINK_PROBLEMS: Record<LinkProblem, { status: number; heading: string; mess
   },
   revoked: {
     status: 410,
-    heading: 'This link has been replaced',
-    message: 'A newer activation email was sent to you. Use the link in the most recent email.',
+    heading: 'This link has been replaced or withdrawn',
+    message:
+      'Use the link in your most recent activation email. If it does not work either, ask your IT provider for a new one.',
   },
   expired: {
     status: 410,
