@@ -18,6 +18,8 @@ export interface ActivityDeps {
   urls: { publicUrl: string; appUrl: string };
   /** Codes one user, and one phone number, may receive in 24 hours. */
   limits: { smsPerDay: number };
+  /** How long the "This wasn't me" link in the owner's enrollment notice works. */
+  notices: { disownLinkTtlMs: number };
   commands: DirectoryCommandDeps;
   /** Tells the MSP's technicians when something needs them. */
   alerts: MspAlerter;

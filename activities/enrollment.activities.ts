@@ -1,7 +1,7 @@
 import type { AuditAction } from '../common/domain/audit-actions';
 import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
 import { FailureType } from '../common/domain/failure-types';
-import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
+import { ENROLLING_STATUSES, type EnrollmentStatus, type UserStatus } from '../common/domain/statuses';
 import type { ActivityDeps } from './deps';
 import {
   activityOrigin,
@@ -43,12 +43,20 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
         throw refusal(FailureType.EnrollmentNotOwned, 'the starter created no such enrollment for this run', origin);
     },
 
+    /**
+     * Projects a step onto the enrollment and its user, conditionally (F15): only while the enrollment is open,
+     * and only a user who is still enrolling. Once a deactivation (or a completion) has ended the enrollment, a
+     * step that arrives late, such as a block or the workflow's own "cancelled", is audited and changes no status:
+     * it cannot put an off-boarded user back to "enrolling", nor a re-activated one to "deactivated".
+     */
     async recordEnrollmentStep(input: RecordStepInput): Promise<void> {
       const origin = activityOrigin();
       await transact(async ({ users, enrollments, audit }) => {
-        assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
-        await users.setStatus(input.userId, input.userStatus);
-        await enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended);
+        const record = assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
+        if (!record.ended) {
+          await users.transition(input.userId, ENROLLING_STATUSES, input.userStatus);
+          await enrollments.setStatus(input.enrollmentId, input.enrollmentStatus, input.ended);
+        }
         await audit.recordForUser({
           userId: input.userId,
           actor: 'system',

@@ -19,6 +19,9 @@ const TEMPLATE_NAMES = [
   'msp-alert-email.subject',
   'msp-alert-email.html',
   'msp-alert-email.text',
+  'enrollment-notice-email.subject',
+  'enrollment-notice-email.html',
+  'enrollment-notice-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

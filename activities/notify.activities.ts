@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomToken } from '../common/crypto/keys';
 import type { AuditAction } from '../common/domain/audit-actions';
-import type { EnrollmentMethod } from '../common/domain/enrollment';
+import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
 import { FailureType } from '../common/domain/failure-types';
 import { deriveVerificationCode, hashVerificationCode } from '../common/secrets/verification-code';
 import type { ActivityDeps } from './deps';
@@ -100,6 +100,39 @@ export function createNotifyActivities(deps: ActivityDeps) {
       });
       await audit(user.id, 'enrollment.code_sent', { enrollmentId: input.enrollmentId });
       return { codeHash };
+    },
+
+    /**
+     * Tells the account's owner, at the email address on file, that a phone was set up for password reset (F5):
+     * whoever read the activation email first could otherwise bind their own phone unnoticed. The email names the
+     * phone's last two digits and carries a single-use, expiring "This wasn't me" link, stored as its keyed hash.
+     * A retry mints another link and keeps the earlier ones, whose email may already have gone out. Nothing is
+     * sent once the enrollment no longer stands (the user was deactivated, or enrolled again since).
+     */
+    async notifyOwnerOfEnrollment(input: EnrollmentRef & { method: EnrollmentMethod }): Promise<void> {
+      const origin = activityOrigin();
+      const record = assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
+      const enrolled = input.method === 'app' ? 'enrolled_app' : 'enrolled_sms';
+      const standing = record.status === enrolled && record.userStatus === enrolled;
+      if (!standing || (await stores.enrollments.latestOf(input.userId)) !== input.enrollmentId) return;
+      const { user, clientName, mspName } = await loadNames(input.userId);
+      if (!user.phoneEncrypted) return;
+      const phone = secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
+      const token = randomToken(32);
+      const expiresAt = new Date(Date.now() + deps.notices.disownLinkTtlMs);
+      await stores.enrollments.addDisownLink(input.enrollmentId, secrets.hash('disown-token-hash', token), expiresAt);
+      await sendTemplatedEmail(deps.email, render, 'enrollment-notice-email', user.email, {
+        displayName: user.displayName ?? user.username,
+        username: user.username,
+        clientName,
+        mspName,
+        phoneEnding: phone.slice(-2),
+        how: input.method === 'app' ? 'with the Latchkey app' : 'by texting RESET from that phone',
+        when: new Date().toUTCString(),
+        link: `${deps.urls.publicUrl}/disown/${token}`,
+        expiresAt: expiresAt.toUTCString(),
+      });
+      await audit(user.id, 'enrollment.owner_notified', { enrollmentId: input.enrollmentId });
     },
 
     /** Only to the number the user is enrolled with now, and only for the user's own enrollment workflow. */

@@ -49,7 +49,8 @@ export interface TenantsPort {
 }
 
 export interface UsersPort {
-  setStatus(userId: string, status: UserStatus): Promise<void>;
+  /** Moves a user to `to` only if it is in one of `from`; returns whether it moved. */
+  transition(userId: string, from: readonly UserStatus[], to: UserStatus): Promise<boolean>;
   /** Only a user who is still `enrolling`; returns whether it wrote. */
   markEnrolled(
     userId: string,
@@ -92,6 +93,10 @@ export interface EnrollmentsPort {
   recordCodeSent(enrollmentId: string, sent: { phoneLookup: string; codeHash: string }): Promise<void>;
   /** Revokes every earlier link of the enrollment, so that only the newest email works. */
   replaceLink(enrollmentId: string, tokenHash: string, expiresAt: Date): Promise<void>;
+  /** The newest enrollment of the user. */
+  latestOf(userId: string): Promise<string | undefined>;
+  /** Stores a "This wasn't me" link for the owner's notice, as its keyed hash. */
+  addDisownLink(enrollmentId: string, tokenHash: string, expiresAt: Date): Promise<void>;
 }
 
 export interface RateLimitPort {

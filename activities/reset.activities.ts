@@ -14,6 +14,7 @@ import type { PendingReset, ResetStatus } from '../common/domain/reset';
 import { ENROLLED_STATUSES } from '../common/domain/statuses';
 import { parsePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { generatePassword } from '../common/secrets/password-generator';
+import { within } from '../common/within';
 import type { ActivityDeps } from './deps';
 import type { UserContext } from './ports';
 import { sendSms, sendTemplatedEmail } from './send-message';
@@ -37,23 +38,6 @@ export interface IssuedCommand {
  * longer than the step may take, and the password has gone out already.
  */
 const NOTICE_TRY_MS = 3_000;
-
-/** Whether `work` succeeded within `ms`; a late success still happens, but counts as a failure here. */
-async function succeedsWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([
-      work.then(
-        () => true,
-        () => false,
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function refuse(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -200,7 +184,12 @@ export function createResetActivities(deps: ActivityDeps) {
       ) {
         deps.resetOutcomes?.settle({ status: 'completed', resetId: pending.resetId, unlocked });
       }
-      const ownerNotified = await succeedsWithin(noticeToOwner(pending, found), NOTICE_TRY_MS);
+      const tried = noticeToOwner(pending, found).then(
+        () => true,
+        () => false,
+      );
+      // A notice that goes out after the deadline is sent again by the durable step: twice is better than never.
+      const ownerNotified = (await within(tried, NOTICE_TRY_MS))?.value === true;
       return { unlocked, ownerNotified };
     },
 

@@ -15,7 +15,7 @@ export async function sendSms(sms: SmsProvider, to: string, body: string): Promi
 export async function sendTemplatedEmail(
   email: EmailProvider,
   render: RenderTemplate,
-  template: 'activation-email' | 'reset-notice-email' | 'msp-alert-email',
+  template: 'activation-email' | 'reset-notice-email' | 'msp-alert-email' | 'enrollment-notice-email',
   to: string,
   context: Record<string, unknown>,
 ): Promise<void> {

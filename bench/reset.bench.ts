@@ -15,7 +15,7 @@ import { createTenant, startTestStack, type TestStack } from '../test/support/st
 import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { startTestServices } from '../scripts/lib/test-services';
-import { measureCpu } from './support/cpu-usage';
+import { measureCpu, measureThreads } from './support/cpu-usage';
 import { profiled } from './support/cpu-profile';
 import { printTable, stats, type Stats } from './support/stats';
 
@@ -114,6 +114,7 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
     const at = new Map<string, number>();
     const activityNames = new Map<string, string>();
     const totals = { wftDispatch: 0, wftRun: 0, activityDispatch: 0 };
+    let wftCount = 0;
     for (const event of events) {
       const time = tsToMs(event.eventTime);
       at.set(String(event.eventId), time);
@@ -122,7 +123,11 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
       const wftStarted = event.workflowTaskStartedEventAttributes;
       if (wftStarted) totals.wftDispatch += time - at.get(String(wftStarted.scheduledEventId))!;
       const wftDone = event.workflowTaskCompletedEventAttributes;
-      if (wftDone) totals.wftRun += time - at.get(String(wftDone.startedEventId))!;
+      if (wftDone) {
+        const run = time - at.get(String(wftDone.startedEventId))!;
+        totals.wftRun += run;
+        add(`ours: workflow task ${++wftCount} incl. its local activities`, run);
+      }
       const actStarted = event.activityTaskStartedEventAttributes;
       if (actStarted) totals.activityDispatch += time - at.get(String(actStarted.scheduledEventId))!;
       const nexusScheduled = event.nexusOperationScheduledEventAttributes;
@@ -201,8 +206,11 @@ async function run() {
     say(`End-to-end resets: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
     const parts = await breakdown(stack, tenant.clientId, users);
-    const { result: e2e8, cpu: e2eCpu } = await measureCpu(groupOf, () =>
-      profiled(() => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
+    const {
+      result: { result: e2e8, threads },
+      cpu: e2eCpu,
+    } = await measureCpu(groupOf, () =>
+      measureThreads(() => profiled(() => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8))),
     );
 
     const [bare1Stats, e2e1Stats] = [stats(bare1.samples), stats(e2e1.samples)];
@@ -230,6 +238,11 @@ async function run() {
     for (const group of groups) {
       const per = (cpu: Map<string, number>, n: number) => (((cpu.get(group) ?? 0) * 1000) / n).toFixed(1).padStart(8);
       console.log(`${group.padEnd(34)}  ${per(bareCpu, bare8.samples.length)}  ${per(e2eCpu, e2e8.samples.length)}`);
+    }
+
+    console.log(`\nof which latchkey, by thread (ms per reset at c=8):`);
+    for (const [group, seconds] of threads) {
+      console.log(`  ${group.padEnd(32)}  ${((seconds * 1000) / e2e8.samples.length).toFixed(1).padStart(8)}`);
     }
 
     const ratio = {

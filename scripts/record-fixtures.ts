@@ -1,10 +1,12 @@
 /**
  * Records the histories that the replay test replays. Run it with `npm run fixtures:record` after an intended
  * change to the workflow, review the diff, and commit the JSON files. It drives real enrollments through the
- * pages against the real stack, so the histories are the ones production would write.
+ * pages against the real stack, so the histories are the ones production would write. It leaves the `v<N>-*`
+ * histories alone: recorded by earlier versions of the workflows, they can no longer be recorded, and replaying
+ * them is what keeps those versions' running workflows safe.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { activateNewUser, codeIn, reachCodeStep } from '../test/support/enrollment-flow';
@@ -12,7 +14,12 @@ import { startTestStack, createTenant } from '../test/support/stack';
 import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { startSambaDc } from '../test/support/samba';
 import { enrolledDirectoryUser, startTestAgent } from '../test/support/reset-setup';
-import { FIXTURE_CODEC_KEYS, FIXTURE_MASTER_KEY } from '../workflows/__fixtures__/fixture-codec';
+import {
+  FIXTURE_CLIENT_KEYS_FILE,
+  FIXTURE_CODEC_KEYS,
+  FIXTURE_MASTER_KEY,
+  type SavedClientKey,
+} from '../workflows/__fixtures__/fixture-codec';
 
 /** Beside the replay test that reads them; this script only writes them. */
 const FIXTURES = join(__dirname, '..', 'workflows', '__fixtures__');
@@ -20,6 +27,9 @@ const FIXTURES = join(__dirname, '..', 'workflows', '__fixtures__');
 async function record() {
   const stack = await startTestStack({
     env: {
+      // The replay worker runs in namespace "default" (fixed in the SDK), and the codec binds each payload to its
+      // namespace: recorded anywhere else, the histories would not open on replay.
+      TEMPORAL_NAMESPACE: 'default',
       LATCHKEY_CODEC_KEYS: FIXTURE_CODEC_KEYS,
       LATCHKEY_MASTER_KEY: FIXTURE_MASTER_KEY,
       SMS_RESEND_INTERVAL: '0s',
@@ -30,6 +40,7 @@ async function record() {
   });
   // Written only once every scenario has ended as expected, so a failed run never leaves a mislabelled fixture.
   const recorded: Array<[string, string]> = [];
+  const clientKeys: SavedClientKey[] = [];
   const save = async (name: string, workflowId: string, expected: Record<string, string>) => {
     const handle = stack.runtime.temporal.workflow.getHandle(workflowId);
     const result = (await handle.result()) as Record<string, unknown>;
@@ -88,12 +99,24 @@ async function record() {
           status: 'failed',
           code: 'protected_account',
         });
+        for (const key of await stack.runtime.stores.clientKeys.forAgent(tenant.clientId)) {
+          clientKeys.push({
+            clientId: key.clientId,
+            generation: key.generation,
+            secret: key.secret.toString('base64'),
+          });
+        }
       } finally {
         await agent.stop();
       }
     } finally {
       await dc.stop();
     }
+    // Added to, never replaced: the kept histories of earlier versions were sealed with earlier recordings' keys.
+    const kept = existsSync(FIXTURE_CLIENT_KEYS_FILE)
+      ? (JSON.parse(readFileSync(FIXTURE_CLIENT_KEYS_FILE, 'utf8')) as SavedClientKey[])
+      : [];
+    writeFileSync(FIXTURE_CLIENT_KEYS_FILE, `${JSON.stringify([...kept, ...clientKeys], null, 1)}\n`);
     for (const [name, json] of recorded) {
       writeFileSync(join(FIXTURES, `${name}.history.json`), `${json}\n`);
       console.log(`recorded ${name}`);

@@ -7,17 +7,21 @@ import { outboxRoutes } from './routes/outbox.routes';
 import { twilioSmsRoutes } from './routes/webhooks/twilio-sms.routes';
 import type { InboundSmsService } from './services/inbound-sms.service';
 import { enrollmentPageRoutes, type EnrollmentPageRoutesDeps } from './routes/pages/enrollment.routes';
+import { disownPageRoutes, type DisownPageRoutesDeps } from './routes/pages/disown.routes';
 import type { Outbox } from '../plugins/dev-outbox/outbox';
 import type { RenderPage } from './http/page-renderer';
 import { describeError } from './http/error-response';
 import { requireKnownHost } from './http/known-host';
 import { securityHeaders } from './http/security-headers';
 import { healthRoute } from './routes/health.routes';
+import type { TrustProxy } from './http/trust-proxy';
 
 export interface AppDeps {
   api: ApiRoutesDeps;
   agent: AgentRoutesDeps;
   pages: EnrollmentPageRoutesDeps;
+  /** The "This wasn't me" link of the owner's enrollment notice. */
+  disown: DisownPageRoutesDeps;
   codec: CodecRoutesDeps;
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
   outbox?: Outbox;
@@ -29,7 +33,7 @@ export interface AppDeps {
   loopbackOnly: boolean;
   inboundSms: InboundSmsMount;
   render: RenderPage;
-  trustProxy: string;
+  trustProxy: TrustProxy;
   logger: Logger;
   health: () => Promise<Record<string, 'ok' | string>>;
 }
@@ -42,7 +46,7 @@ export type InboundSmsMount =
   | { via: 'twilio'; service: InboundSmsService; authToken: string; webhookUrl: string }
   | { via: 'outbox'; service: InboundSmsService };
 
-const REDACTED_PATH = /^\/activate\/[^/]+/;
+const REDACTED_PATH = /^\/(activate|disown)\/[^/]+/;
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -53,10 +57,10 @@ export function createApp(deps: AppDeps): Express {
   app.use((request, response, next) => {
     const started = process.hrtime.bigint();
     response.on('finish', () => {
-      // The activation token is in the path: log the route's shape, never the token.
+      // The activation and disown tokens are in the path: log the route's shape, never the token.
       deps.logger.debug('http', {
         method: request.method,
-        path: request.path.replace(REDACTED_PATH, '/activate/:token'),
+        path: request.path.replace(REDACTED_PATH, '/$1/:token'),
         status: response.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       });
@@ -98,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
         : undefined;
     app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render, inboundSms: devInbound }));
   }
+  app.use(disownPageRoutes(deps.disown));
   app.use(enrollmentPageRoutes(deps.pages));
 
   app.use((_request, response) => {

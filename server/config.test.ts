@@ -178,6 +178,29 @@ describe('loadConfig', () => {
     for (const secret of secrets) assert.ok(!found.includes(secret), `a message shows ${secret}:\n${found}`);
   });
 
+  it('reads LATCHKEY_TRUST_PROXY as a hop count, true/false, or addresses, and names a value it cannot read', () => {
+    const trust = (value: string) => loadConfig({ ...minimal, LATCHKEY_TRUST_PROXY: value }).http.trustProxy;
+    assert.deepEqual(trust('loopback'), ['loopback']);
+    assert.equal(loadConfig(minimal).http.trustProxy.toString(), 'loopback');
+    // "1" used to reach Express as a string, which proxy-addr reads as the address 0.0.0.1 (F12).
+    assert.equal(trust('1'), 1);
+    assert.equal(trust('2'), 2);
+    assert.equal(trust('true'), true);
+    assert.equal(trust('false'), false);
+    assert.deepEqual(trust('loopback, 10.0.0.0/8, 2001:db8::/32, 192.0.2.7'), [
+      'loopback',
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.7',
+    ]);
+    for (const bad of ['yes', '', 'loopback,', '10.0.0.0/33', '2001:db8::/129', '-1', '1.5'])
+      assert.match(
+        problemsOf({ ...minimal, LATCHKEY_TRUST_PROXY: bad }).join(),
+        /LATCHKEY_TRUST_PROXY: .*(hop count)/,
+        `"${bad}"`,
+      );
+  });
+
   it('is fully described by .env.example', () => {
     const example = readFileSync(join(__dirname, '..', '.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));

@@ -4,6 +4,7 @@ import { decodeKey, parseKeyRing } from '../common/crypto/keys';
 import { duration, flag, logLevel, positiveInt, Problems, readVariables, type Env } from '../common/env';
 import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
+import { parseTrustProxy } from './http/trust-proxy';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
 import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
 import type { EnrollmentTimings } from '../common/domain/enrollment';
@@ -44,12 +45,24 @@ const serverVariables = {
   LATCHKEY_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   LATCHKEY_HTTP_HOST: z.string().default('127.0.0.1'),
   LATCHKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  LATCHKEY_TRUST_PROXY: z.string().default('loopback'),
+  LATCHKEY_TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if (typeof parsed === 'object' && !Array.isArray(parsed)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   LATCHKEY_BEHIND_TLS_PROXY: flag(false),
   LATCHKEY_LOG_LEVEL: logLevel('info'),
   LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
   LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
   LATCHKEY_CODEC_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LATCHKEY_CODEC_SESSION_TTL: duration('8h'),
+  LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR: positiveInt(10),
   LATCHKEY_DEFAULT_PHONE_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as US or GB')
@@ -66,7 +79,8 @@ const serverVariables = {
   TEMPORAL_PROVISIONING_API_KEY: z.string().min(1).optional(),
   LATCHKEY_PROVISION_AGENT_TARGETS: flag(true),
 
-  ENROLLMENT_LINK_TTL: duration('72h'),
+  ENROLLMENT_LINK_TTL: duration('24h'),
+  ENROLLMENT_DISOWN_LINK_TTL: duration('7d'),
   ENROLLMENT_STEP_TIMEOUT: duration('30m'),
   ENROLLMENT_CODE_TTL: duration('5m'),
   ENROLLMENT_MAX_CODE_ATTEMPTS: positiveInt(5),
@@ -74,6 +88,7 @@ const serverVariables = {
   SMS_RESEND_INTERVAL: duration('60s'),
   SMS_DAILY_LIMIT_PER_USER: positiveInt(10),
   RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
+  ACTIVATION_RESENDS_PER_USER_PER_HOUR: positiveInt(3),
 };
 
 type ServerVariables = z.output<z.ZodObject<typeof serverVariables>>;
@@ -100,6 +115,10 @@ function toServerSettings(e: ServerVariables) {
     masterKey: e.LATCHKEY_MASTER_KEY,
     codecKeys: e.LATCHKEY_CODEC_KEYS,
     codecAdminToken: e.LATCHKEY_CODEC_ADMIN_TOKEN,
+    codecAdmin: {
+      sessionTtlMs: e.LATCHKEY_CODEC_SESSION_TTL,
+      loginFailuresPerHour: e.LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR,
+    },
     defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,
     /** Where alerts for the MSP's technicians are emailed; they are always in the audit log. */
     alertEmail: e.LATCHKEY_ALERT_EMAIL,
@@ -117,7 +136,13 @@ function toServerSettings(e: ServerVariables) {
       blockDurationMs: e.ENROLLMENT_BLOCK_DURATION,
       resendIntervalMs: e.SMS_RESEND_INTERVAL,
     } satisfies EnrollmentPolicy,
-    limits: { smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER, requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+    limits: {
+      smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER,
+      requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE,
+      activationResendsPerUserPerHour: e.ACTIVATION_RESENDS_PER_USER_PER_HOUR,
+    },
+    /** How long the "This wasn't me" link in the owner's enrollment notice works. */
+    disownLinkTtlMs: e.ENROLLMENT_DISOWN_LINK_TTL,
   };
 }
 

@@ -126,6 +126,7 @@ export async function startLatchkey(
             {
               config,
               temporal,
+              db,
               stores,
               secrets,
               providers,

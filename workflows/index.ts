@@ -1,4 +1,4 @@
 // The bundle's entry (server/worker.ts and the replay test point workflowsPath here): one line per workflow.
 export { enrollmentWorkflow } from './enrollment/enrollment.workflow';
-export { passwordResetWorkflow } from './password-reset/password-reset.workflow';
+export { passwordResetWorkflow, signedPasswordResetWorkflow } from './password-reset/password-reset.workflow';
 export { purgeRateLimitsWorkflow } from './maintenance/purge-rate-limits.workflow';

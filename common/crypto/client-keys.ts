@@ -41,12 +41,21 @@ export function legacyClientGeneration(masterKey: Buffer, clientId: string): Cli
 
 /**
  * A ClientKeySource held in memory, for what has no database: the replay test (whose recorded histories were
- * sealed with generation 0) and unit tests. Generation 1 is random and made on first use; `rotate` adds one.
+ * sealed with generation 0, or with generations the recording saved beside them) and unit tests. Generation 1 is
+ * random and made on first use, unless given; `rotate` adds one.
  */
 export class MemoryClientKeySource implements ClientKeySource {
   private readonly generations = new Map<string, ClientKeyGeneration[]>();
 
-  constructor(private readonly masterKey: Buffer) {}
+  /** `known`: generations to hold from the start, such as those a recorded history was sealed with. */
+  constructor(
+    private readonly masterKey: Buffer,
+    known: readonly ClientKeyGeneration[] = [],
+  ) {
+    for (const generation of [...known].sort((a, b) => a.generation - b.generation)) {
+      this.generations.set(generation.clientId, [...(this.generations.get(generation.clientId) ?? []), generation]);
+    }
+  }
 
   async current(clientId: string): Promise<ClientKeyGeneration> {
     return this.list(clientId).at(-1)!;

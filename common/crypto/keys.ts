@@ -8,6 +8,7 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 export type KeyPurpose =
   | 'api-key-hash'
   | 'link-token-hash'
+  | 'disown-token-hash'
   | 'sms-code'
   | 'sms-pin'
   | 'phone-lookup'

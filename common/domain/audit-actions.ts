@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'enrollment.completed',
   'enrollment.expired',
   'enrollment.cancelled',
+  'enrollment.owner_notified',
+  'enrollment.disowned',
   'rate_limit.exceeded',
   'reset.requested',
   'reset.refused',
@@ -28,5 +30,7 @@ export const AUDIT_ACTIONS = [
   'sms.opted_in',
   'sms.reset_rejected',
   'msp.alerted',
+  'codec.signed_in',
+  'codec.decoded',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -86,3 +86,15 @@ export function agentTargetOf(
     throw new Error(`not a valid Nexus endpoint name: ${endpoint}`);
   return { namespace, taskQueue: agentTaskQueue(settings, clientId), endpoint };
 }
+
+/**
+ * How the central codec tells which client's agent a Nexus result came from: by the endpoint it came through,
+ * which must be the endpoint of the client the workflow's own id names (docs/temporal-codec.md).
+ */
+export function nexusCallerOf(settings: Pick<TemporalSettings, 'taskQueues' | 'agents'>, centralNamespace: string) {
+  const prefix = settings.agents.endpointPrefix;
+  return {
+    endpointOf: (clientId: string) => agentTargetOf(settings, centralNamespace, clientId).endpoint,
+    clientOfEndpoint: (endpoint: string) => (endpoint.startsWith(prefix) ? endpoint.slice(prefix.length) : undefined),
+  };
+}

@@ -11,6 +11,7 @@ import { Csrf } from '../http/csrf';
 import { EnrollmentSessions } from '../http/enrollment-session';
 import { loadPageRenderer } from '../http/page-renderer';
 import { ActivationService } from '../services/activation.service';
+import { CodecAudit } from '../services/codec-audit';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
@@ -19,11 +20,16 @@ import type { CleanupStack } from './cleanup-stack';
 import type { Health } from './health';
 import type { Providers } from './providers';
 import type { Stores } from './stores';
+import type { Database } from '../db/connect';
+import { createTransact } from '../db/transact';
+import { DisownService } from '../services/disown.service';
+import { buildMspAlerter } from './alerts';
 import type { CentralTemporal } from './temporal';
 
 export interface HttpDeps {
   config: Config;
   temporal: CentralTemporal;
+  db: Database;
   stores: Stores;
   secrets: Secrets;
   providers: Providers;
@@ -53,6 +59,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     users: stores.users,
     enrollments: stores.enrollments,
     audit: stores.audit,
+    rateLimits: stores.rateLimits,
+    resendsPerUserPerHour: config.limits.activationResendsPerUserPerHour,
   });
   const resets = new ResetService({
     temporal: client,
@@ -75,6 +83,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     logger,
   });
   const renderPage = loadPageRenderer();
+  const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const app = createApp({
     api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },
     agent: {
@@ -96,13 +105,29 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       }),
       secrets,
       rateLimits: stores.rateLimits,
-      csrf: new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin }),
+      csrf,
       sessions: new EnrollmentSessions(secrets, secureCookies),
       render: renderPage,
       logger,
       defaultPhoneRegion: config.defaultPhoneRegion,
       serviceNumber: config.sms.serviceNumber,
       codeTtlMs: config.enrollment.codeTtlMs,
+      requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
+    },
+    disown: {
+      disown: new DisownService({
+        secrets,
+        enrollments: stores.enrollments,
+        tenants: stores.tenants,
+        transact: createTransact(deps.db),
+        alerts: buildMspAlerter(config, stores, deps.providers, deps.render),
+        logger,
+      }),
+      secrets,
+      rateLimits: stores.rateLimits,
+      csrf,
+      render: renderPage,
+      logger,
       requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
     },
     codec: {
@@ -112,6 +137,11 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       uiOrigin: new URL(config.temporal.uiUrl).origin,
       secrets,
       secureCookies,
+      sessionTtlMs: config.codecAdmin.sessionTtlMs,
+      loginFailuresPerHour: config.codecAdmin.loginFailuresPerHour,
+      rateLimits: stores.rateLimits,
+      audit: new CodecAudit({ audit: stores.audit }),
+      render: renderPage,
       logger,
     },
     outbox: deps.providers.outbox,

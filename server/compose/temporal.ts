@@ -8,7 +8,7 @@ import { createDataConverter } from '../../common/temporal/data-converter';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { ensureNamespace } from '../../common/temporal/namespace';
 import { agentTargetProvisioner } from '../../common/temporal/agent-target';
-import { agentTargetOf, type AgentTarget, type TemporalSettings } from '../../common/temporal/settings';
+import { agentTargetOf, nexusCallerOf, type AgentTarget, type TemporalSettings } from '../../common/temporal/settings';
 import type { Database } from '../db/connect';
 import { migrationRecord } from '../db/migrate';
 import type { CleanupStack } from './cleanup-stack';
@@ -51,16 +51,11 @@ export async function buildTemporal(
   cleanups.push('close the Temporal connection', () => connection.close());
   await ensureNamespace(connection, namespace, settings.retentionMs);
   const codecKeys = centralCodecKeys(config.codecKeys, keys.clientKeys);
-  const endpointPrefix = settings.agents.endpointPrefix;
   const codecOptions = {
     acceptUnboundUntilMs: await unboundPayloadsAcceptedUntil(keys.db, settings.retentionMs),
     // A reset's agent answers through its client's endpoint; the codec accepts that endpoint's results in that
     // client's workflows only.
-    nexusCaller: {
-      endpointOf: (clientId: string) => agentTargetOf(settings, namespace, clientId).endpoint,
-      clientOfEndpoint: (endpoint: string) =>
-        endpoint.startsWith(endpointPrefix) ? endpoint.slice(endpointPrefix.length) : undefined,
-    },
+    nexusCaller: nexusCallerOf(settings, namespace),
   };
   const dataConverter = createDataConverter(codecKeys, codecOptions);
   // The /codec endpoint's own instance of the same codec: it can decrypt for display and do nothing else.

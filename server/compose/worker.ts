@@ -52,6 +52,7 @@ export async function buildWorker(
       render: deps.render,
       urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
       limits: { smsPerDay: config.limits.smsPerUserPerDay },
+      notices: { disownLinkTtlMs: config.disownLinkTtlMs },
       commands: {
         signingKey: commandSigningKey(config.masterKey),
         clientKeys: deps.stores.clientKeys,

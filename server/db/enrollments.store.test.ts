@@ -157,4 +157,39 @@ describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks 
     await deactivation;
     assert.equal((await users.getById(ref.userId))?.status, 'deactivated');
   });
+  it("deactivation ends the user's open enrollment and revokes its unspent links; an ended enrollment's link opens nothing (F4)", async () => {
+    const { ref } = await opened();
+    await enrollments.replaceLink(ref.enrollmentId, 'token-a', new Date(Date.now() + 60_000));
+    assert.equal((await enrollments.lookupLink('token-a')).outcome, 'valid');
+    assert.equal(await enrollments.hasOpenBesides(ref.userId, randomUUID()), true);
+
+    await users.deactivate(ref.userId);
+    const ended = await enrollments.find(ref.enrollmentId);
+    assert.deepEqual([ended?.status, ended?.ended, ended?.userStatus], ['cancelled', true, 'deactivated']);
+    assert.equal(await enrollments.hasOpenBesides(ref.userId, randomUUID()), false);
+    assert.equal((await enrollments.lookupLink('token-a')).outcome, 'revoked');
+    // Even a link that escaped the revocation is neither valid nor spent once its enrollment has ended.
+    await database.db('activation_links').where({ token_hash: 'token-a' }).update({ revoked_at: null });
+    assert.equal((await enrollments.consumeLink('token-a')).outcome, 'revoked');
+    const row = await database.db('activation_links').where({ token_hash: 'token-a' }).first();
+    assert.equal(row.consumed_at, null);
+  });
+
+  it('spends a disown link once, and never after it expires', async () => {
+    const { ref } = await opened();
+    await enrollments.addDisownLink(ref.enrollmentId, 'disown-a', new Date(Date.now() + 60_000));
+    await enrollments.addDisownLink(ref.enrollmentId, 'disown-b', new Date(Date.now() - 1_000));
+    assert.equal((await enrollments.lookupDisownLink('disown-a')).outcome, 'valid');
+    assert.equal((await enrollments.lookupDisownLink('disown-b')).outcome, 'expired');
+    assert.equal((await enrollments.lookupDisownLink('no-such')).outcome, 'unknown');
+    assert.deepEqual(
+      await Promise.all([enrollments.consumeDisownLink('disown-a'), enrollments.consumeDisownLink('disown-a')]).then(
+        (spent) => spent.sort(),
+      ),
+      [false, true],
+    );
+    assert.equal((await enrollments.lookupDisownLink('disown-a')).outcome, 'used');
+    assert.equal(await enrollments.consumeDisownLink('disown-b'), false);
+    assert.equal(await enrollments.latestOf(ref.userId), ref.enrollmentId);
+  });
 });

@@ -44,10 +44,15 @@ interface LinkRow {
   enrollment_id: string;
   user_id: string;
   workflow_id: string;
+  enrollment_ended_at: Date | null;
   expires_at: Date;
   consumed_at: Date | null;
   revoked_at: Date | null;
 }
+
+/** A "This wasn't me" link from the owner's notice, and the enrollment it may turn off. */
+export type DisownLinkLookup =
+  ({ outcome: 'valid' | 'used' | 'expired' } & EnrollmentRef & { createdAt: Date }) | { outcome: 'unknown' };
 
 export class EnrollmentsStore {
   constructor(private readonly db: Database) {}
@@ -185,6 +190,7 @@ export class EnrollmentsStore {
         'activation_links.enrollment_id',
         'enrollments.user_id',
         'enrollments.workflow_id',
+        'enrollments.ended_at as enrollment_ended_at',
         'activation_links.expires_at',
         'activation_links.consumed_at',
         'activation_links.revoked_at',
@@ -197,22 +203,82 @@ export class EnrollmentsStore {
     if (!row) return { outcome: 'unknown' };
     const ref = { enrollmentId: row.enrollment_id, userId: row.user_id, workflowId: row.workflow_id };
     if (row.consumed_at) return { outcome: 'used', ...ref };
-    if (row.revoked_at) return { outcome: 'revoked', ...ref };
+    // A link of an enrollment that has ended (a deactivation, an expiry) opens nothing, whatever its own row says.
+    if (row.revoked_at || row.enrollment_ended_at) return { outcome: 'revoked', ...ref };
     if (new Date(row.expires_at) <= now) return { outcome: 'expired', ...ref };
     return { outcome: 'valid', ...ref };
   }
 
-  /** Single use, decided by one conditional UPDATE: two tabs racing on one link cannot both win. */
+  /**
+   * Single use, decided by one conditional UPDATE: two tabs racing on one link cannot both win, and a link of an
+   * enrollment that has ended is not spent at all.
+   */
   async consumeLink(tokenHash: string): Promise<LinkLookup> {
     const consumed = await this.db('activation_links')
       .where({ token_hash: tokenHash })
       .whereNull('consumed_at')
       .whereNull('revoked_at')
       .andWhere('expires_at', '>', this.db.fn.now())
+      .whereIn('enrollment_id', this.db('enrollments').select('id').whereNull('ended_at'))
       .update({ consumed_at: this.db.fn.now() })
       .returning('enrollment_id');
     const lookup = await this.lookupLink(tokenHash);
-    if (consumed.length === 0 || lookup.outcome === 'unknown') return lookup;
+    if (lookup.outcome === 'unknown') return lookup;
+    if (consumed.length === 0) return lookup.outcome === 'valid' ? { ...lookup, outcome: 'used' } : lookup;
     return { ...lookup, outcome: 'valid' };
+  }
+
+  /** Whether the user has an open enrollment other than `enrollmentId`: one whose workflow is running. */
+  async hasOpenBesides(userId: string, enrollmentId: string): Promise<boolean> {
+    const row = await this.db('enrollments')
+      .where({ user_id: userId })
+      .whereNot({ id: enrollmentId })
+      .whereNull('ended_at')
+      .first('id');
+    return row !== undefined;
+  }
+
+  /** The newest enrollment of a user: the only one whose owner's notice can still turn it off. */
+  async latestOf(userId: string): Promise<string | undefined> {
+    const row: { id: string } | undefined = await this.db('enrollments')
+      .where({ user_id: userId })
+      .orderBy('started_at', 'desc')
+      .first('id');
+    return row?.id;
+  }
+
+  /** A "This wasn't me" link for the owner's notice; earlier ones stay valid, since their emails may have gone out. */
+  async addDisownLink(enrollmentId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.db('disown_links').insert({ token_hash: tokenHash, enrollment_id: enrollmentId, expires_at: expiresAt });
+  }
+
+  async lookupDisownLink(tokenHash: string, now = new Date()): Promise<DisownLinkLookup> {
+    const row:
+      | { enrollment_id: string; user_id: string; expires_at: Date; consumed_at: Date | null; created_at: Date }
+      | undefined = await this.db('disown_links')
+      .join('enrollments', 'enrollments.id', 'disown_links.enrollment_id')
+      .where('disown_links.token_hash', tokenHash)
+      .first(
+        'disown_links.enrollment_id',
+        'enrollments.user_id',
+        'disown_links.expires_at',
+        'disown_links.consumed_at',
+        'disown_links.created_at',
+      );
+    if (!row) return { outcome: 'unknown' };
+    const found = { enrollmentId: row.enrollment_id, userId: row.user_id, createdAt: new Date(row.created_at) };
+    if (row.consumed_at) return { outcome: 'used', ...found };
+    if (new Date(row.expires_at) <= now) return { outcome: 'expired', ...found };
+    return { outcome: 'valid', ...found };
+  }
+
+  /** Spends a disown link: one conditional UPDATE, so a double click or two tabs act once. */
+  async consumeDisownLink(tokenHash: string): Promise<boolean> {
+    const consumed = await this.db('disown_links')
+      .where({ token_hash: tokenHash })
+      .whereNull('consumed_at')
+      .andWhere('expires_at', '>', this.db.fn.now())
+      .update({ consumed_at: this.db.fn.now() });
+    return consumed > 0;
   }
 }

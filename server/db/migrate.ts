@@ -4,6 +4,8 @@ import * as agentsAndResets from './migrations/002-agents-and-resets';
 import * as clientKeyGenerations from './migrations/003-client-key-generations';
 import * as enrollmentVerification from './migrations/004-enrollment-verification';
 import * as pendingResets from './migrations/005-pending-resets';
+import * as enrollmentOwnerNotices from './migrations/006-enrollment-owner-notices';
+import * as auditEventsWithoutTenant from './migrations/007-audit-events-without-tenant';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -17,6 +19,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['003-client-key-generations', clientKeyGenerations],
   ['004-enrollment-verification', enrollmentVerification],
   ['005-pending-resets', pendingResets],
+  ['006-enrollment-owner-notices', enrollmentOwnerNotices],
+  ['007-audit-events-without-tenant', auditEventsWithoutTenant],
 ];
 
 const source: Knex.MigrationSource<string> = {

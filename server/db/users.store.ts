@@ -226,17 +226,32 @@ export class UsersStore {
   /**
    * Deactivation forgets the phone: a user who is off-boarded should leave no personal data behind. It also
    * forgets the directory object, which is how an MSP that recreated an account on purpose lets it be reset again.
+   * In the same transaction it ends every open enrollment of the user and revokes every unspent activation link
+   * (F4): a link or a session cookie of that enrollment opens nothing from this moment, before the workflow has
+   * even seen the cancellation, and a completion still in flight finds the enrollment ended.
    */
   async deactivate(userId: string): Promise<void> {
-    await this.db('users').where({ id: userId }).update({
-      status: 'deactivated',
-      enrollment_method: null,
-      phone_encrypted: null,
-      phone_lookup: null,
-      sms_pin_hash: null,
-      directory_object_guid: null,
-      enrolled_at: null,
-      updated_at: this.db.fn.now(),
+    await this.db.transaction(async (trx) => {
+      // Enrollments before the user: the order in which the enrollment activities lock them, so the two never deadlock.
+      await trx('enrollments')
+        .where({ user_id: userId })
+        .whereNull('ended_at')
+        .update({ status: 'cancelled', ended_at: trx.fn.now() });
+      await trx('activation_links')
+        .whereIn('enrollment_id', trx('enrollments').select('id').where({ user_id: userId }))
+        .whereNull('consumed_at')
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now() });
+      await trx('users').where({ id: userId }).update({
+        status: 'deactivated',
+        enrollment_method: null,
+        phone_encrypted: null,
+        phone_lookup: null,
+        sms_pin_hash: null,
+        directory_object_guid: null,
+        enrolled_at: null,
+        updated_at: trx.fn.now(),
+      });
     });
   }
 

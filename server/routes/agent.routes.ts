@@ -11,6 +11,10 @@ import type { ClientKeysStore } from '../db/client-keys.store';
 import { bearerToken } from '../http/bearer-token';
 import { jsonErrorHandler } from '../http/error-response';
 import { parseInput } from '../http/validate';
+import { within } from '../../common/within';
+
+/** How long an agent's config request waits for its client's namespace and endpoint to be registered. */
+const PROVISIONING_WAIT_MS = 10_000;
 
 export interface AgentRoutesDeps {
   agents: AgentsStore;
@@ -57,12 +61,23 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
     // still valid now was valid when these generations were read, and none of them postdates its revocation.
     await agentOf(request);
     const target = deps.agentTarget(agent.client_id);
-    await deps.provisionAgentTarget(target).catch((error: unknown) =>
-      deps.logger.warn("Could not register the client's namespace and Nexus endpoint; the agent may not start yet", {
-        clientId: agent.client_id,
-        error: (error as Error).message,
-      }),
+    const provisioned = deps.provisionAgentTarget(target).then(
+      () => true,
+      (error: unknown) => {
+        deps.logger.warn("Could not register the client's namespace and Nexus endpoint; the agent may not start yet", {
+          clientId: agent.client_id,
+          error: (error as Error).message,
+        });
+        return false;
+      },
     );
+    // An agent retries its start until its namespace answers, so a Temporal that is slow to register one must
+    // not hold the agent's request open: it gets its config, and registration goes on.
+    if (!(await within(provisioned, PROVISIONING_WAIT_MS))) {
+      deps.logger.warn("Still registering the client's namespace and Nexus endpoint; answering the agent meanwhile", {
+        clientId: agent.client_id,
+      });
+    }
     response.setHeader('Cache-Control', 'no-store');
     response.json({
       agentId: agent.id,

@@ -46,7 +46,7 @@ describe('texting the service number from the outbox (SMS in outbox mode)', () =
     const described = await stack.runtime.temporal.workflow
       .getHandle(makePasswordResetWorkflowId(tenant.clientId, userId))
       .describe();
-    assert.equal(described.type, 'passwordResetWorkflow');
+    assert.equal(described.type, 'signedPasswordResetWorkflow');
   });
 
   it('shows a bad number as an error, and refuses a post without the form token', async () => {

@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { hashVerificationCode } from '../../common/secrets/verification-code';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import type { Secrets } from '../../common/crypto/secrets';
-import { ConflictError, InputError } from '../../common/errors';
+import { ConflictError, InputError, LatchkeyError } from '../../common/errors';
 import { FailureType } from '../../common/domain/failure-types';
 import {
   chooseMethodUpdate,
@@ -18,7 +18,6 @@ import type {
   RequestCodeResult,
   VerifyCodeResult,
 } from '../../common/domain/enrollment';
-import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { EnrollmentsStore } from '../db/enrollments.store';
 import type { TenantsStore } from '../db/tenants.store';
 import { normalisePhoneNumber } from './phone-number';
@@ -73,8 +72,17 @@ const CODE_PATTERN = /^\d{6}$/;
 export class EnrollmentService {
   constructor(private readonly deps: EnrollmentServiceDeps) {}
 
-  private handle(participant: EnrollmentParticipant) {
-    return this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(participant.userId));
+  /**
+   * The workflow run of the very enrollment a cookie or link names (F4), never whichever run holds the user's
+   * workflow id now: after a deactivation and a new activation, an old session reaches only its own, closed run.
+   * To act, the enrollment must also still be open in the database, which a deactivation ends at once. Rows
+   * opened before runs were recorded fall back to the workflow id, and only while they are open.
+   */
+  private async handle(participant: EnrollmentParticipant, purpose: 'view' | 'act' = 'act') {
+    const record = await this.deps.enrollments.find(participant.enrollmentId);
+    if (!record || record.userId !== participant.userId) throw enrollmentEnded();
+    if (record.ended && (purpose === 'act' || record.runId === null)) throw enrollmentEnded();
+    return this.deps.temporal.workflow.getHandle(record.workflowId, record.runId ?? undefined);
   }
 
   private linkHash(token: string): string | undefined {
@@ -95,13 +103,15 @@ export class EnrollmentService {
     const consumed = hash ? await this.deps.enrollments.consumeLink(hash) : { outcome: 'unknown' as const };
     if (consumed.outcome !== 'valid') return { outcome: consumed.outcome };
     const participant = { enrollmentId: consumed.enrollmentId, userId: consumed.userId };
-    await callTemporal(() => this.handle(participant).executeUpdate(openLinkUpdate));
+    const handle = await this.handle(participant);
+    await callTemporal(() => handle.executeUpdate(openLinkUpdate));
     return { outcome: 'valid', participant };
   }
 
   /** Where the user is now. */
-  view(participant: EnrollmentParticipant): Promise<EnrollmentView> {
-    return callTemporal(() => this.handle(participant).query(getEnrollmentQuery));
+  async view(participant: EnrollmentParticipant): Promise<EnrollmentView> {
+    const handle = await this.handle(participant, 'view');
+    return callTemporal(() => handle.query(getEnrollmentQuery));
   }
 
   /** Read on every call, so a client that turns the PIN on mid-enrollment gets it from the next step. */
@@ -122,12 +132,14 @@ export class EnrollmentService {
       if (!(error instanceof InputError)) throw error;
       return { outcome: 'invalid_phone', message: error.message };
     }
-    return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{ phone }] }));
+    const handle = await this.handle(participant);
+    return callTemporal(() => handle.executeUpdate(requestCodeUpdate, { args: [{ phone }] }));
   }
 
   /** Texts a new code to the number already given; the workflow decides whether it is too soon. */
-  resendCode(participant: EnrollmentParticipant): Promise<RequestCodeResult> {
-    return callTemporal(() => this.handle(participant).executeUpdate(requestCodeUpdate, { args: [{}] }));
+  async resendCode(participant: EnrollmentParticipant): Promise<RequestCodeResult> {
+    const handle = await this.handle(participant);
+    return callTemporal(() => handle.executeUpdate(requestCodeUpdate, { args: [{}] }));
   }
 
   /**
@@ -140,9 +152,8 @@ export class EnrollmentService {
     const code = typed.replace(/\s/g, '');
     if (!CODE_PATTERN.test(code)) return { outcome: 'malformed_code' };
     const codeHash = hashVerificationCode(this.deps.secrets, participant.enrollmentId, code);
-    const result = await callTemporal(() =>
-      this.handle(participant).executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] }),
-    );
+    const handle = await this.handle(participant);
+    const result = await callTemporal(() => handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash }] }));
     if (result.outcome === 'verified' && !(await this.deps.enrollments.recordCodeVerified(participant, codeHash))) {
       // A genuine workflow stores the code before it can accept it; this one accepted a code never sent.
       throw new ConflictError(NOT_VERIFIED);
@@ -162,9 +173,10 @@ export class EnrollmentService {
       // Only the hash goes into the update, and so into history.
       pinHash = hashSmsPin(this.deps.secrets, participant.userId, chosen.pin);
     }
+    const handle = await this.handle(participant);
     const view = await callTemporal(async () => {
       try {
-        return await this.handle(participant).executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] });
+        return await handle.executeUpdate(chooseMethodUpdate, { args: [{ method, pinHash }] });
       } catch (error) {
         if (refusedAsUnverified(error)) throw new ConflictError(NOT_VERIFIED);
         throw error;
@@ -173,6 +185,10 @@ export class EnrollmentService {
     return { outcome: 'chosen', view };
   }
 }
+
+/** What a session or link of an enrollment that has ended gets: a 410 page that says what to do. */
+const enrollmentEnded = () =>
+  new LatchkeyError('This enrollment has ended; ask your IT provider for a new activation email', 'enrollment_closed');
 
 const NOT_VERIFIED =
   'Your phone number could not be confirmed for this enrollment. Ask your IT provider for a new activation email.';

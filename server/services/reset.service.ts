@@ -5,7 +5,7 @@ import type { ResetChannel } from '../../common/domain/reset';
 import { ENROLLED_STATUSES } from '../../common/domain/statuses';
 import { NotFoundError } from '../../common/errors';
 import {
-  passwordResetWorkflow,
+  signedPasswordResetWorkflow,
   type PasswordResetInput,
   type PasswordResetResult,
 } from '../../workflows/password-reset/password-reset.workflow';
@@ -142,7 +142,7 @@ export class ResetService {
     const expected = listen?.(resetId);
     try {
       const handle = await callTemporal(() =>
-        this.deps.temporal.workflow.start(passwordResetWorkflow, {
+        this.deps.temporal.workflow.start(signedPasswordResetWorkflow, {
           taskQueue: this.deps.taskQueue,
           workflowId,
           // FAIL rather than USE_EXISTING: a joining request must learn that it joined, to drop its pending row.
@@ -160,7 +160,7 @@ export class ResetService {
       expected?.forget();
       await this.deps.passwordResets.discard(resetId);
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const running = this.deps.temporal.workflow.getHandle<typeof passwordResetWorkflow>(workflowId);
+      const running = this.deps.temporal.workflow.getHandle<typeof signedPasswordResetWorkflow>(workflowId);
       return { outcome: 'started', workflowId, result: () => callTemporal(() => running.result()) };
     }
   }

@@ -52,6 +52,8 @@ describe('enrollment workflow on the whole stack: projection, audit and SMS cap'
       workflowId: makeEnrollmentWorkflowId(user.id),
       args: [{ enrollmentId, userId: user.id, timings: { ...FAST, ...timings } }],
     });
+    // And then the user is invited: step writes move only a user who is enrolling (F15).
+    assert.equal(await stack.runtime.stores.users.transition(user.id, ['inactive'], 'invited'), true);
     await stack.outbox.waitFor((m) => m.to === user.email);
     return { handle, user, enrollmentId };
   }

@@ -46,6 +46,14 @@ describe('no secret or phone number is stored or logged in clear', () => {
     });
     // Let the final audit writes and workflow completion land before searching.
     await stack.runtime.temporal.workflow.getHandle(makeEnrollmentWorkflowId(userId)).result();
+    // The owner's notice carries a "This wasn't me" token; its confirm page is opened, so its path is logged.
+    const notice = await stack.outbox.waitFor(
+      (m) => m.to === user.body.email && /phone was set up/.test(m.subject ?? ''),
+    );
+    const disown = /\/disown\/([A-Za-z0-9_-]{43})/.exec(notice.text);
+    assert.ok(disown, 'the notice has a disown link');
+    assert.equal((await browser.get(disown[0])).status, 200);
+    secrets['"This wasn\'t me" token'] = disown[1]!;
   });
 
   after(async () => {

@@ -100,7 +100,7 @@ describe('payloads that Latchkey did not seal for the workflow are refused', () 
     const { userId } = await enrollmentAtPhoneStep(tenantB);
     const workflowId = makePasswordResetWorkflowId(tenantB.clientId, userId);
     const before = await settledDump(stack);
-    await attacker.start(workflowId, 'passwordResetWorkflow', stack.runtime.taskQueue, [
+    await attacker.start(workflowId, 'signedPasswordResetWorkflow', stack.runtime.taskQueue, [
       attacker.plain(forgedReset(userId)),
     ]);
     try {
@@ -150,7 +150,7 @@ describe('payloads that Latchkey did not seal for the workflow are refused', () 
         workflowId,
       });
       const before = await settledDump(stack);
-      await attacker.start(workflowId, 'passwordResetWorkflow', stack.runtime.taskQueue, [sealed!]);
+      await attacker.start(workflowId, 'signedPasswordResetWorkflow', stack.runtime.taskQueue, [sealed!]);
       try {
         assert.match(await workflowTaskRefusal(stack, attacker, workflowId), refusal);
         assert.ok(!(await attacker.history(workflowId)).some((e) => e.activityTaskScheduledEventAttributes));

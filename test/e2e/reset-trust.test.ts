@@ -104,23 +104,26 @@ describe('a reset happens only when Latchkey asked for it', () => {
     await dc?.stop();
   });
 
-  it("refuses a passwordResetWorkflow started around Latchkey for another client's user: nothing signed, sent or written", async () => {
-    const textsBefore = textsTo(userB.phone);
-    const forged = await stack.runtime.temporal.workflow.start('passwordResetWorkflow', {
-      taskQueue: stack.runtime.taskQueue,
-      workflowId: makePasswordResetWorkflowId(tenantB.clientId, userB.userId),
-      args: [{ resetId: randomUUID(), nonce: randomBytes(32).toString('base64url') }],
+  // Both reset types are registered: the retired one runs the same signed code for any new run.
+  for (const workflowType of ['signedPasswordResetWorkflow', 'passwordResetWorkflow']) {
+    it(`refuses a ${workflowType} started around Latchkey for another client's user: nothing signed, sent or written`, async () => {
+      const textsBefore = textsTo(userB.phone);
+      const forged = await stack.runtime.temporal.workflow.start(workflowType, {
+        taskQueue: stack.runtime.taskQueue,
+        workflowId: makePasswordResetWorkflowId(tenantB.clientId, userB.userId),
+        args: [{ resetId: randomUUID(), nonce: randomBytes(32).toString('base64url') }],
+      });
+      const failure = await forged.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.equal(failureTypeOf(failure), FailureType.ResetNotAuthorized);
+      await dc.bind(userB.upn, userB.initialPassword);
+      assert.equal(textsTo(userB.phone), textsBefore, 'no text went to the user');
+      assert.deepEqual(await resetRows(userB.userId), []);
+      assert.deepEqual(await resetAudit(userB.userId), []);
     });
-    const failure = await forged.result().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    assert.equal(failureTypeOf(failure), FailureType.ResetNotAuthorized);
-    await dc.bind(userB.upn, userB.initialPassword);
-    assert.equal(textsTo(userB.phone), textsBefore, 'no text went to the user');
-    assert.deepEqual(await resetRows(userB.userId), []);
-    assert.deepEqual(await resetAudit(userB.userId), []);
-  });
+  }
 
   it("refuses a genuine pending reset of one user run under another user's workflow id", async () => {
     const resetId = randomUUID();
@@ -133,7 +136,7 @@ describe('a reset happens only when Latchkey asked for it', () => {
       requested_by: 'test',
       status: 'pending',
     });
-    const forged = await stack.runtime.temporal.workflow.start('passwordResetWorkflow', {
+    const forged = await stack.runtime.temporal.workflow.start('signedPasswordResetWorkflow', {
       taskQueue: stack.runtime.taskQueue,
       workflowId: makePasswordResetWorkflowId(tenantB.clientId, userB.userId),
       args: [{ resetId, nonce: randomBytes(32).toString('base64url') }],

@@ -583,7 +583,7 @@ describe('Temporal authorization (JWT claim mapper and default authorizer)', () 
       [
         'start a reset workflow',
         () =>
-          asAgent.workflow.start('passwordResetWorkflow', {
+          asAgent.workflow.start('signedPasswordResetWorkflow', {
             taskQueue: stack!.runtime.taskQueue,
             workflowId: `password-reset-${tenant.clientId}-${randomUUID()}`,
             args: [{}],

@@ -12,6 +12,7 @@ export type EnrollmentActivities = Pick<
   | 'sendActivationEmail'
   | 'sendVerificationCode'
   | 'sendEnrollmentConfirmation'
+  | 'notifyOwnerOfEnrollment'
 >;
 
 type Input<Name extends keyof EnrollmentActivities> = Parameters<EnrollmentActivities[Name]>[0];
@@ -34,6 +35,8 @@ export class InMemoryEnrollment {
   readonly texts: Array<{ phone: string; codeHash: string }> = [];
   readonly completed: Input<'completeEnrollment'>[] = [];
   readonly confirmations: Input<'sendEnrollmentConfirmation'>[] = [];
+  /** The owner's "a phone was set up" emails. */
+  readonly ownerNotices: Input<'notifyOwnerOfEnrollment'>[] = [];
   smsFailure: InjectedSmsFailure | null = null;
   /** While set, completeEnrollment waits for it after recording the call: a test's window to race it. */
   completionGate: Promise<void> | null = null;
@@ -107,6 +110,9 @@ export class InMemoryEnrollmentActivities {
     },
     sendEnrollmentConfirmation: async (input) => {
       this.of(input.userId).confirmations.push(input);
+    },
+    notifyOwnerOfEnrollment: async (input) => {
+      this.of(input.userId).ownerNotices.push(input);
     },
   };
 }

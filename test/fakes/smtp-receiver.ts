@@ -24,6 +24,11 @@ export interface ReceivedEmail {
 export interface SmtpReceiverOptions {
   /** Recipients matching this are refused at RCPT TO with 550, like a mailbox that does not exist. */
   rejectRecipients?: RegExp;
+  /**
+   * The first `times` messages whose raw text matches are turned away at the end of DATA with 451, a temporary
+   * failure, like a mail server that is busy or greylisting.
+   */
+  deferMessages?: { matching: RegExp; times: number };
   /** When set, AUTH (PLAIN/LOGIN over plain text) is offered and required with these credentials. */
   auth?: { user: string; pass: string };
 }
@@ -43,6 +48,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   const messages: ReceivedEmail[] = [];
   const listeners = new Set<(email: ReceivedEmail) => void>();
   const { auth, rejectRecipients } = options;
+  let deferred = 0;
 
   const server = new SMTPServer({
     logger: false,
@@ -71,6 +77,13 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     onData(stream, session, callback) {
       readStream(stream).then(
         (raw) => {
+          if (options.deferMessages?.matching.test(raw) && deferred < options.deferMessages.times) {
+            deferred++;
+            const error: SMTPServerError = new Error('4.3.0 Try again later');
+            error.responseCode = 451;
+            callback(error);
+            return;
+          }
           const mailFrom = session.envelope.mailFrom;
           const email = parseEmail(raw, {
             from: mailFrom ? mailFrom.address : null,

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import type { OutboxMessage } from '../../plugins/dev-outbox/outbox';
+import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import { apiClient, BrowserSession } from './http';
 import { createTenant, type TestStack } from './stack';
 
 let counter = 0;
+
+type ApiCall = ReturnType<typeof apiClient>;
 
 /** Creates a user through the API and activates it; returns what a test needs to walk the pages. */
 export async function activateNewUser(stack: TestStack, tenant?: Awaited<ReturnType<typeof createTenant>>) {
@@ -60,4 +63,29 @@ export async function reachCodeStep(stack: TestStack, linkPath: string, phone = 
   assert.match(codePage.html, /Enter the code/);
   const sms = await stack.outbox.waitFor((m) => m.channel === 'sms' && m.to === phone && !seen.has(m.id));
   return { browser, code: codeIn(sms), phone };
+}
+
+/** Deactivates a user through the API and waits for its enrollment run to close, as an MSP starting over would. */
+export async function deactivateUser(
+  stack: TestStack,
+  user: { api: ApiCall; tenant: { clientId: string }; userId: string },
+) {
+  const deactivated = await user.api('POST', `/clients/${user.tenant.clientId}/users/${user.userId}/deactivate`);
+  assert.equal(deactivated.status, 200, JSON.stringify(deactivated.body));
+  await stack.runtime.temporal.workflow
+    .getHandle(makeEnrollmentWorkflowId(user.userId))
+    .result()
+    .catch(() => undefined);
+}
+
+/** Activates a user again and returns the new activation link (the newest email to the user's address). */
+export async function reactivateUser(
+  stack: TestStack,
+  user: { api: ApiCall; tenant: { clientId: string }; userId: string; email: string },
+): Promise<string> {
+  const seen = new Set(stack.outbox.list().map((m) => m.id));
+  const activated = await user.api('POST', `/clients/${user.tenant.clientId}/users/${user.userId}/activate`);
+  assert.equal(activated.status, 202, JSON.stringify(activated.body));
+  assert.equal(activated.body.outcome, 'activated');
+  return linkIn(await stack.outbox.waitFor((m) => m.channel === 'email' && m.to === user.email && !seen.has(m.id)));
 }

@@ -41,7 +41,11 @@ export class BrowserSession {
   private readonly cookies = new Map<string, string>();
   lastHtml = '';
 
-  constructor(private readonly baseUrl: string) {}
+  /** `headers` go with every request: X-Forwarded-For, say, to stand behind a proxy the app trusts. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private remember(response: Response) {
     for (const header of response.headers.getSetCookie()) {
@@ -70,7 +74,7 @@ export class BrowserSession {
 
   async get(path: string): Promise<{ status: number; html: string; location: string | null; setCookies: string[] }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
-      headers: { cookie: this.cookieHeader() },
+      headers: { ...this.headers, cookie: this.cookieHeader() },
       redirect: 'manual',
     });
     this.remember(response);
@@ -101,6 +105,7 @@ export class BrowserSession {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers: {
+        ...this.headers,
         ...options.headers,
         cookie: this.cookieHeader(),
         'content-type': 'application/x-www-form-urlencoded',

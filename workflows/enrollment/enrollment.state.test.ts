@@ -97,6 +97,17 @@ describe('enrollment state: steps and deadlines', () => {
     assert.equal(state.finished, true);
   });
 
+  it('refuses every message once cancelled, even before the loop closes the step (F15)', () => {
+    const state = atCodeStep();
+    assert.equal(state.checkCode('right', T0 + 200).outcome, 'verified');
+    assert.equal(state.refuseMethod('sms', undefined), undefined);
+    state.cancel();
+    assert.equal(state.step, EnrollmentStep.AwaitingMethod, 'the loop has not run yet');
+    assert.equal(state.refuseMethod('sms', undefined)?.type, 'EnrollmentClosed');
+    assert.equal(state.refuseCodeRequest(PHONE, T0 + 5_000)?.type, 'EnrollmentClosed');
+    assert.equal(state.refuseOpenLink()?.type, 'EnrollmentClosed');
+  });
+
   it('never hands a condition a zero timeout, even after the deadline', () => {
     const state = new EnrollmentState(TIMINGS, T0);
     assert.equal(state.timeLeft(T0 + 1), TIMINGS.linkTtlMs - 1);

@@ -245,6 +245,8 @@ export class EnrollmentState {
     if (FINAL_STEPS.includes(step)) {
       return { type: FailureType.EnrollmentClosed, message: `This enrollment is already ${step.replace('_', ' ')}` };
     }
+    // Deactivated, though the main loop has not closed the step yet: nothing may start that could enroll the user.
+    if (this.#cancelled) return { type: FailureType.EnrollmentClosed, message: 'This enrollment has been cancelled' };
     if (!allowed.includes(step)) {
       return { type: FailureType.WrongStep, message: `Cannot ${action} now: the enrollment is at step "${step}"` };
     }

@@ -175,6 +175,11 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
       fake.confirmations.map(({ method, phone }) => ({ method, phone })),
       [{ method: 'sms', phone: PHONE }],
     );
+    assert.deepEqual(
+      fake.ownerNotices.map(({ method }) => method),
+      ['sms'],
+      'the owner is told a phone was set up',
+    );
   });
 
   it('enrolls for the app, and refuses a method or a PIN in the wrong shape first', async () => {
@@ -364,5 +369,6 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
     assert.deepEqual(fake.userStatuses, ['enrolling', 'deactivated']);
     assert.equal(fake.actions.at(-1), 'enrollment.cancelled');
     assert.equal(fake.confirmations.length, 0);
+    assert.equal(fake.ownerNotices.length, 0);
   });
 });

@@ -234,5 +234,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   }
   const method: EnrollmentMethod = final === EnrollmentStep.EnrolledApp ? 'app' : 'sms';
   await interactive.sendEnrollmentConfirmation({ userId, phone: state.phone!, method }).catch(() => undefined);
+  // The owner hears of every phone set up on their account (F5). Runs recorded before this step ended here.
+  if (patched('owner-enrollment-notice')) {
+    await email
+      .notifyOwnerOfEnrollment({ ...ref, method })
+      .catch((error: unknown) => log.warn("The owner's enrollment notice could not be sent", { error: String(error) }));
+  }
   return { step: final, method };
 }

@@ -7,7 +7,7 @@ import { describeFailure, type PasswordResetResult } from './outcome';
 
 /**
  * The reset as it ran before directory commands were signed, kept only so that histories recorded then still
- * replay (workflows/__fixtures__/reset-*.history.json, recorded before signing). Its activity calls no longer succeed: today's agents refuse an
+ * replay (workflows/__fixtures__/v1-reset-*.history.json, recorded before signing). Its activity calls no longer succeed: today's agents refuse an
  * unsigned command and today's central activities find no pending reset, so a run that was in flight across the
  * upgrade ends as failed, with nothing written to the directory.
  */

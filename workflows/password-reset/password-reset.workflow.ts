@@ -23,7 +23,7 @@ export interface PasswordResetInput {
   directory?: { attemptTimeoutMs?: number; totalTimeoutMs?: number; maximumAttempts?: number };
 }
 
-/** Marks runs that sign their directory command; runs recorded before it replay the unsigned v1 story. */
+/** The marker of passwordResetWorkflow runs that sign their directory command; earlier ones replay the v1 story. */
 const SIGNED_COMMANDS = 'signed-directory-commands';
 
 /**
@@ -63,8 +63,7 @@ function undelivered(error: unknown): { code: string; userMessage: string } {
  * which command it carried out and carries no password, which the central worker derives again just before
  * texting it. So neither a forged start nor a stolen task can set or learn anyone's password.
  */
-export async function passwordResetWorkflow(input: PasswordResetInput): Promise<PasswordResetResult> {
-  if (!patched(SIGNED_COMMANDS)) return legacyPasswordReset(input as unknown as LegacyPasswordResetInput);
+export async function signedPasswordResetWorkflow(input: PasswordResetInput): Promise<PasswordResetResult> {
   const { resetId } = input;
   const fail = async (failure: { code: string; userMessage: string }): Promise<PasswordResetResult> => {
     await central.failPasswordReset({ resetId, ...failure });
@@ -100,4 +99,16 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
   // Runs recorded before delivery tried the notice itself have no ownerNotified, and replay the step as they ran.
   if (!delivered.ownerNotified) await notice.notifyOwnerOfReset({ resetId });
   return { status: 'completed', resetId, unlocked: delivered.unlocked };
+}
+
+/**
+ * The type resets ran under before signedPasswordResetWorkflow, kept registered for the runs it still has: those
+ * recorded before signing replay the v1 story, those after it the signed one. Latchkey starts the new type
+ * instead of patching this one for good, because a patch costs every run forever a marker and an upsert of the
+ * TemporalChangeVersion search attribute, which is a visibility write on the server; a retired type costs
+ * nothing once its runs are gone, and can then be removed.
+ */
+export async function passwordResetWorkflow(input: PasswordResetInput): Promise<PasswordResetResult> {
+  if (!patched(SIGNED_COMMANDS)) return legacyPasswordReset(input as unknown as LegacyPasswordResetInput);
+  return signedPasswordResetWorkflow(input);
 }

@@ -194,13 +194,15 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/clients/{clientId}/users/{userId}/resend-activation',
     summary: 'Send a fresh activation link; earlier links stop working',
+    description:
+      'At most ACTIVATION_RESENDS_PER_USER_PER_HOUR (default 3) resends an hour per user; further ones answer 429 with Retry-After, and nothing is sent.',
     request: { params: userPath },
     responses: { 202: json('Result', activationResult), ...errors(409), ...commonErrors },
   },
   {
     method: 'post',
     path: '/clients/{clientId}/users/{userId}/deactivate',
-    summary: 'Stop any enrollment and forget the phone number',
+    summary: 'Stop any enrollment, revoke its links and sessions, and forget the phone number',
     request: { params: userPath },
     responses: { 200: json('The user', user), ...commonErrors },
   },

@@ -8,7 +8,7 @@ import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { Csrf } from '../../http/csrf';
 import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollment-session';
 import { describeError } from '../../http/error-response';
-import { limitPerIp } from '../../http/ip-rate-limit';
+import { limitPerIp, limitPerSessionAndIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
 import type { EnrollmentService, LinkProblem } from '../../services/enrollment.service';
 
@@ -42,8 +42,9 @@ const LINK_PROBLEMS: Record<LinkProblem, { status: number; heading: string; mess
   },
   revoked: {
     status: 410,
-    heading: 'This link has been replaced',
-    message: 'A newer activation email was sent to you. Use the link in the most recent email.',
+    heading: 'This link has been replaced or withdrawn',
+    message:
+      'Use the link in your most recent activation email. If it does not work either, ask your IT provider for a new one.',
   },
   expired: {
     status: 410,
@@ -65,6 +66,13 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     secrets: deps.secrets,
     perMinute: deps.requestsPerIpPerMinute,
     bucket: 'enroll',
+  });
+  const perSessionAndIp = limitPerSessionAndIp({
+    store: deps.rateLimits,
+    secrets: deps.secrets,
+    perMinute: deps.requestsPerIpPerMinute,
+    bucket: 'enroll-step',
+    sessionOf: (request) => deps.sessions.read(request)?.enrollmentId,
   });
 
   const page = (
@@ -180,12 +188,12 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     }
   }
 
-  /** Every step form: rate-limited per IP, parsed, tied to a session and checked for CSRF before `handler` runs. */
+  /** Every step form: rate-limited per session and IP, parsed, tied to a session and checked for CSRF before `handler` runs. */
   const stepForm = (
     path: string,
     handler: (request: Request, response: Response, session: EnrollmentSession) => Promise<void>,
   ) =>
-    router.post(path, perIp, forms, async (request, response) => {
+    router.post(path, perSessionAndIp, forms, async (request, response) => {
       const session = requireSession(request, response);
       if (!session) return;
       deps.csrf.verify(request, session);

@@ -159,7 +159,7 @@ describe('Twilio inbound-SMS webhook', () => {
     const described = await stack.runtime.temporal.workflow
       .getHandle(makePasswordResetWorkflowId(tenant.clientId, userId))
       .describe();
-    assert.equal(described.type, 'passwordResetWorkflow');
+    assert.equal(described.type, 'signedPasswordResetWorkflow');
     assert.equal(described.status.name, 'RUNNING');
   });
 
