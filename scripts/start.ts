@@ -119,7 +119,7 @@ async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: str
     'Latchkey is running.',
     `  App and API         ${config.publicUrl}   (listening on ${runtime.url})`,
     `  API reference       ${config.publicUrl}/api/v1/openapi.json`,
-    ...(runtime.outbox ? [`  Outbox (dev email/SMS) ${config.publicUrl}/outbox`] : []),
+    ...(runtime.outbox && config.http.loopbackOnly ? [`  Outbox (dev email/SMS) ${config.publicUrl}/outbox`] : []),
     `  Temporal Web UI     ${config.temporal.uiUrl}   (namespace ${runtime.namespace})`,
     `  Codec login for UI  ${config.publicUrl}/codec/login   (token: LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secretsFile)})`,
     `  Health              ${config.publicUrl}/healthz`,

@@ -11,6 +11,10 @@ import { disownPageRoutes, type DisownPageRoutesDeps } from './routes/pages/diso
 import type { Outbox } from '../plugins/dev-outbox/outbox';
 import type { RenderPage } from './http/page-renderer';
 import { describeError } from './http/error-response';
+import { requireKnownHost } from './http/known-host';
+import { securityHeaders } from './http/security-headers';
+import { healthRoute } from './routes/health.routes';
+import type { TrustProxy } from './http/trust-proxy';
 
 export interface AppDeps {
   api: ApiRoutesDeps;
@@ -21,9 +25,15 @@ export interface AppDeps {
   codec: CodecRoutesDeps;
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
   outbox?: Outbox;
+  /** The address browsers are given; requests for any other host get a 421. */
+  publicUrl: string;
+  /** Whether browsers are given an https:// address (HSTS is sent then). */
+  https: boolean;
+  /** Whether the socket listens on loopback only, the one place the outbox may be served. */
+  loopbackOnly: boolean;
   inboundSms: InboundSmsMount;
   render: RenderPage;
-  trustProxy: string;
+  trustProxy: TrustProxy;
   logger: Logger;
   health: () => Promise<Record<string, 'ok' | string>>;
 }
@@ -43,14 +53,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
 
+  app.use(securityHeaders({ https: deps.https }));
   app.use((request, response, next) => {
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    response.setHeader('X-Frame-Options', 'DENY');
-    response.setHeader('Referrer-Policy', 'no-referrer');
-    response.setHeader(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       // The activation and disown tokens are in the path: log the route's shape, never the token.
@@ -64,11 +68,10 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.get('/healthz', async (_request, response) => {
-    const checks = await deps.health();
-    const healthy = Object.values(checks).every((value) => value === 'ok');
-    response.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', checks });
-  });
+  // Before the Host check: probes (a Kubernetes kubelet, a load balancer) address the process by its IP, and an
+  // anonymous caller learns only "ok" or "degraded".
+  app.get('/healthz', healthRoute({ health: deps.health, apiKeys: deps.api.apiKeys, logger: deps.logger }));
+  app.use(requireKnownHost(deps.publicUrl));
   app.get('/', (_request, response) => void response.redirect(302, '/api/v1/openapi.json'));
   app.use('/api/v1', apiRoutes(deps.api));
   app.use('/codec', codecRoutes(deps.codec));
@@ -88,7 +91,9 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
-  if (deps.outbox) {
+  // Whoever reaches the outbox reads every code and password and can text RESET from any number: it is served
+  // only on a loopback socket, whatever the public URL says.
+  if (deps.outbox && deps.loopbackOnly) {
     const devInbound =
       inbound.via === 'outbox'
         ? {

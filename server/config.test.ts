@@ -83,6 +83,44 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ ...twilio, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }).sms.provider, 'twilio');
   });
 
+  it('falls back to the outbox silently only when both the public URL and the listening address are loopback', () => {
+    assert.equal(loadConfig({ ...minimal, LATCHKEY_HTTP_HOST: '::1' }).email.provider, 'outbox');
+    for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
+      const found = problemsOf({ ...minimal, LATCHKEY_HTTP_HOST: host }).join('\n');
+      assert.match(found, /EMAIL_PROVIDER: .*LATCHKEY_HTTP_HOST is not a loopback address/, host);
+      assert.match(found, /SMS_PROVIDER: .*LATCHKEY_HTTP_HOST is not a loopback address/, host);
+    }
+    // Chosen explicitly it is allowed; the server then does not serve it (server/http/known-host.test.ts).
+    const explicit = { ...minimal, LATCHKEY_HTTP_HOST: '0.0.0.0', EMAIL_PROVIDER: 'outbox', SMS_PROVIDER: 'outbox' };
+    assert.equal(loadConfig(explicit).http.loopbackOnly, false);
+  });
+
+  it('refuses an http:// public URL off loopback unless LATCHKEY_BEHIND_TLS_PROXY says a TLS proxy serves it', () => {
+    const outbox = { ...minimal, EMAIL_PROVIDER: 'outbox', SMS_PROVIDER: 'outbox' };
+    for (const url of ['http://reset.example.com', 'http://192.0.2.10:3000', 'http://localhost.example.com']) {
+      assert.match(
+        problemsOf({ ...outbox, LATCHKEY_PUBLIC_URL: url }).join(),
+        /LATCHKEY_PUBLIC_URL: must be https:\/\/ anywhere but localhost/,
+        url,
+      );
+    }
+    const proxied = loadConfig({
+      ...outbox,
+      LATCHKEY_PUBLIC_URL: 'http://reset.example.com',
+      LATCHKEY_BEHIND_TLS_PROXY: 'true',
+    });
+    assert.equal(proxied.http.https, false);
+    for (const url of [
+      'https://reset.example.com',
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+      'http://[::1]:3000',
+    ]) {
+      assert.deepEqual(problemsOf({ ...outbox, LATCHKEY_PUBLIC_URL: url }), [], url);
+    }
+    assert.equal(loadConfig({ ...outbox, LATCHKEY_PUBLIC_URL: 'https://reset.example.com' }).http.https, true);
+  });
+
   it('picks SMTP and Twilio when they are configured, with their own settings', () => {
     const config = loadConfig({
       ...minimal,
@@ -138,6 +176,29 @@ describe('loadConfig', () => {
     }).join('\n');
     assert.ok(found.length > 0);
     for (const secret of secrets) assert.ok(!found.includes(secret), `a message shows ${secret}:\n${found}`);
+  });
+
+  it('reads LATCHKEY_TRUST_PROXY as a hop count, true/false, or addresses, and names a value it cannot read', () => {
+    const trust = (value: string) => loadConfig({ ...minimal, LATCHKEY_TRUST_PROXY: value }).http.trustProxy;
+    assert.deepEqual(trust('loopback'), ['loopback']);
+    assert.equal(loadConfig(minimal).http.trustProxy.toString(), 'loopback');
+    // "1" used to reach Express as a string, which proxy-addr reads as the address 0.0.0.1 (F12).
+    assert.equal(trust('1'), 1);
+    assert.equal(trust('2'), 2);
+    assert.equal(trust('true'), true);
+    assert.equal(trust('false'), false);
+    assert.deepEqual(trust('loopback, 10.0.0.0/8, 2001:db8::/32, 192.0.2.7'), [
+      'loopback',
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.7',
+    ]);
+    for (const bad of ['yes', '', 'loopback,', '10.0.0.0/33', '2001:db8::/129', '-1', '1.5'])
+      assert.match(
+        problemsOf({ ...minimal, LATCHKEY_TRUST_PROXY: bad }).join(),
+        /LATCHKEY_TRUST_PROXY: .*(hop count)/,
+        `"${bad}"`,
+      );
   });
 
   it('is fully described by .env.example', () => {

@@ -4,6 +4,7 @@ import { decodeKey, parseKeyRing } from '../common/crypto/keys';
 import { duration, flag, logLevel, positiveInt, Problems, readVariables, type Env } from '../common/env';
 import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
+import { parseTrustProxy } from './http/trust-proxy';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
 import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
 import type { EnrollmentTimings } from '../common/domain/enrollment';
@@ -44,11 +45,24 @@ const serverVariables = {
   LATCHKEY_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   LATCHKEY_HTTP_HOST: z.string().default('127.0.0.1'),
   LATCHKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  LATCHKEY_TRUST_PROXY: z.string().default('loopback'),
+  LATCHKEY_TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if (typeof parsed === 'object' && !Array.isArray(parsed)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  LATCHKEY_BEHIND_TLS_PROXY: flag(false),
   LATCHKEY_LOG_LEVEL: logLevel('info'),
   LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
   LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
   LATCHKEY_CODEC_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LATCHKEY_CODEC_SESSION_TTL: duration('8h'),
+  LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR: positiveInt(10),
   LATCHKEY_DEFAULT_PHONE_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as US or GB')
@@ -92,6 +106,7 @@ const serverVariables = {
         .optional(),
     ),
   RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
+  ACTIVATION_RESENDS_PER_USER_PER_HOUR: positiveInt(3),
 };
 
 type ServerVariables = z.output<z.ZodObject<typeof serverVariables>>;
@@ -105,11 +120,23 @@ function toServerSettings(e: ServerVariables) {
     dataDir: resolve(e.LATCHKEY_DATA_DIR),
     publicUrl,
     appUrl: e.LATCHKEY_APP_URL ?? `${publicUrl}/app`,
-    http: { host: e.LATCHKEY_HTTP_HOST, port: e.LATCHKEY_HTTP_PORT, trustProxy: e.LATCHKEY_TRUST_PROXY },
+    http: {
+      host: e.LATCHKEY_HTTP_HOST,
+      port: e.LATCHKEY_HTTP_PORT,
+      trustProxy: e.LATCHKEY_TRUST_PROXY,
+      /** Only a socket on loopback may serve the outbox: anyone who reaches it reads every code and password. */
+      loopbackOnly: isLoopbackHost(e.LATCHKEY_HTTP_HOST),
+      /** Browsers are sent an https:// address: HSTS, and Secure cookies with the __Host- prefix. */
+      https: publicUrl.startsWith('https://'),
+    },
     logLevel: e.LATCHKEY_LOG_LEVEL,
     masterKey: e.LATCHKEY_MASTER_KEY,
     codecKeys: e.LATCHKEY_CODEC_KEYS,
     codecAdminToken: e.LATCHKEY_CODEC_ADMIN_TOKEN,
+    codecAdmin: {
+      sessionTtlMs: e.LATCHKEY_CODEC_SESSION_TTL,
+      loginFailuresPerHour: e.LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR,
+    },
     defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,
     /** Where alerts for the MSP's technicians are emailed; they are always in the audit log. */
     alertEmail: e.LATCHKEY_ALERT_EMAIL,
@@ -130,6 +157,7 @@ function toServerSettings(e: ServerVariables) {
     limits: {
       smsPerUserPerDay: e.SMS_DAILY_LIMIT_PER_USER,
       requestsPerIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE,
+      activationResendsPerUserPerHour: e.ACTIVATION_RESENDS_PER_USER_PER_HOUR,
       /** Texts sent for one client in 24 hours, unless its own `smsPerDay` says otherwise. */
       smsPerClientPerDay: e.SMS_DAILY_LIMIT_PER_CLIENT,
       smsRepliesPerSenderPerHour: e.SMS_INBOUND_REPLIES_PER_HOUR,
@@ -148,6 +176,12 @@ export type Config = ReturnType<typeof toServerSettings> & {
   temporalTransport: TemporalTransport;
 };
 
+/** Plain http to anything but this machine: every page, cookie and code crosses the network readable. */
+function insecurePublicUrl(publicUrl: string): boolean {
+  const url = new URL(publicUrl);
+  return url.protocol !== 'https:' && !isLoopbackHost(url.hostname);
+}
+
 /** Every variable the server reads, its providers' included; a test keeps .env.example documenting them all. */
 export const serverEnvironmentVariables: readonly string[] = [
   ...Object.keys(serverVariables),
@@ -164,16 +198,24 @@ export function loadConfig(env: Env = process.env): Config {
     problems.add('ENROLLMENT_CODE_TTL: must not be longer than ENROLLMENT_STEP_TIMEOUT');
   }
   const settings = vars && toServerSettings(vars);
+  if (vars && settings && insecurePublicUrl(settings.publicUrl) && !vars.LATCHKEY_BEHIND_TLS_PROXY) {
+    problems.add(
+      'LATCHKEY_PUBLIC_URL: must be https:// anywhere but localhost, or browsers send codes, PINs and session ' +
+        'cookies in the clear; if a TLS proxy in front of Latchkey serves this http:// address, set ' +
+        'LATCHKEY_BEHIND_TLS_PROXY=true',
+    );
+  }
   const temporalTransport = readTemporalTransport(env, problems);
   const insecure = settings && temporalTransport && transportProblem(settings.temporal.address, temporalTransport);
   if (insecure) problems.add(`TEMPORAL_ADDRESS: ${insecure}`);
 
   // The outbox shows codes and passwords to whoever can open it, so it is a silent default only on a machine
-  // that serves itself; anywhere else a forgotten SMTP or Twilio setting must stop the start, not fall back.
+  // that serves itself, at its own address and on its own loopback socket; anywhere else a forgotten SMTP or
+  // Twilio setting must stop the start, not fall back to messages nobody will see.
   const outbox: FallbackPolicy = {
     // With no readable public URL that problem is reported already; a second one about the outbox would mislead.
-    allowed: !settings || isLoopbackHost(new URL(settings.publicUrl).hostname),
-    refusedBecause: 'when LATCHKEY_PUBLIC_URL is not localhost',
+    allowed: !settings || (isLoopbackHost(new URL(settings.publicUrl).hostname) && settings.http.loopbackOnly),
+    refusedBecause: 'when LATCHKEY_PUBLIC_URL is not localhost or LATCHKEY_HTTP_HOST is not a loopback address',
   };
   const email = readProviderConfig(emailKind, env, problems, outbox);
   const sms = readProviderConfig(smsKind, env, problems, outbox);

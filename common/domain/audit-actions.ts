@@ -33,5 +33,7 @@ export const AUDIT_ACTIONS = [
   'sms.reset_locked',
   'sms.reset_unlocked',
   'msp.alerted',
+  'codec.signed_in',
+  'codec.decoded',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

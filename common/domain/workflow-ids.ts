@@ -15,6 +15,12 @@ export function makePasswordResetWorkflowId(clientId: string, userId: string): s
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const ENROLLMENT_ID_PATTERN = new RegExp(`^enrollment-(${UUID})$`);
+
+/** The user an enrollment workflow is for, read from its id; undefined for any other id. */
+export function parseEnrollmentWorkflowId(workflowId: string): string | undefined {
+  return ENROLLMENT_ID_PATTERN.exec(workflowId)?.[1];
+}
 const RESET_ID_PATTERN = new RegExp(`^password-reset-(${UUID})-`);
 const WHOLE_RESET_ID_PATTERN = new RegExp(`^password-reset-(${UUID})-(${UUID})$`);
 

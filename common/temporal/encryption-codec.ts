@@ -73,6 +73,27 @@ const text = (payload: Payload, key: string) => {
   return bytes ? decoder.decode(bytes) : undefined;
 };
 
+/** What a payload claims it was sealed for, as its metadata names it; true only once the payload opened (AAD). */
+export type PayloadSealedFor =
+  | { binding: 'workflow'; namespace: string; workflowId: string }
+  | { binding: 'nexus-endpoint'; namespace: string; endpoint: string }
+  | { binding: 'no-workflow' }
+  | { binding: 'unbound' };
+
+/**
+ * For the /codec endpoint's audit: which workflow (or Nexus endpoint) a payload it opened belongs to, read from
+ * the binding metadata that opening it proved. Nothing of the payload's contents.
+ */
+export function sealedForOf(payload: Payload): PayloadSealedFor {
+  const binding = text(payload, BINDING);
+  const namespace = text(payload, NAMESPACE) ?? '';
+  if (binding === undefined) return { binding: 'unbound' };
+  if (binding === BINDING_NEXUS)
+    return { binding: 'nexus-endpoint', namespace, endpoint: text(payload, ENDPOINT) ?? '' };
+  if (binding === BINDING_V1) return { binding: 'workflow', namespace, workflowId: text(payload, WORKFLOW_ID) ?? '' };
+  return { binding: 'no-workflow' };
+}
+
 const REFUSED = 'refused-by-latchkey-codec';
 
 /**

@@ -11,6 +11,7 @@ import { Csrf } from '../http/csrf';
 import { EnrollmentSessions } from '../http/enrollment-session';
 import { loadPageRenderer } from '../http/page-renderer';
 import { ActivationService } from '../services/activation.service';
+import { CodecAudit } from '../services/codec-audit';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
@@ -49,7 +50,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   const { config, temporal, stores, secrets, logger } = deps;
   const client = temporal.client;
   const taskQueue = temporal.taskQueues.central;
-  const secureCookies = config.publicUrl.startsWith('https://');
+  const secureCookies = config.http.https;
   const commandPublicKey = commandPublicKeyText(commandSigningKey(config.masterKey));
   const activation = new ActivationService({
     temporal: client,
@@ -58,6 +59,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     users: stores.users,
     enrollments: stores.enrollments,
     audit: stores.audit,
+    rateLimits: stores.rateLimits,
+    resendsPerUserPerHour: config.limits.activationResendsPerUserPerHour,
   });
   const resets = new ResetService({
     temporal: client,
@@ -84,7 +87,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     repliesPerHour: config.limits.smsRepliesPerSenderPerHour,
   });
   const renderPage = loadPageRenderer();
-  const csrf = new Csrf(secrets, secureCookies);
+  const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const app = createApp({
     api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },
     agent: {
@@ -139,9 +142,17 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       uiOrigin: new URL(config.temporal.uiUrl).origin,
       secrets,
       secureCookies,
+      sessionTtlMs: config.codecAdmin.sessionTtlMs,
+      loginFailuresPerHour: config.codecAdmin.loginFailuresPerHour,
+      rateLimits: stores.rateLimits,
+      audit: new CodecAudit({ audit: stores.audit }),
+      render: renderPage,
       logger,
     },
     outbox: deps.providers.outbox,
+    publicUrl: config.publicUrl,
+    https: config.http.https,
+    loopbackOnly: config.http.loopbackOnly,
     inboundSms:
       config.sms.provider === 'twilio'
         ? {
@@ -160,6 +171,11 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     health: deps.health,
   });
 
+  if (deps.providers.outbox && !config.http.loopbackOnly) {
+    logger.warn('The outbox is not served: LATCHKEY_HTTP_HOST is not a loopback address', {
+      host: config.http.host,
+    });
+  }
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,7 +4,8 @@ import { pageBy, type Page, type PageRequest } from './paging';
 import type { Scope } from './scope';
 
 export interface AuditEvent {
-  mspId: string;
+  /** Null only for the instance's own events (the codec endpoint's), which no MSP lists. */
+  mspId: string | null;
   clientId?: string | null;
   userId?: string | null;
   /** "api-key:<id>", "user" (the end user through the web pages) or "system" (a workflow). */
@@ -16,13 +17,20 @@ export interface AuditEvent {
 
 export interface AuditRow {
   id: string;
-  msp_id: string;
+  msp_id: string | null;
   client_id: string | null;
   user_id: string | null;
   actor: string;
   action: AuditAction;
   detail: Record<string, unknown>;
   created_at: Date;
+}
+
+/** A decode through /codec: the user and client its workflow names, if any, and what was decoded (no contents). */
+export interface CodecDecodeEvent {
+  userId?: string;
+  clientId?: string;
+  detail: Record<string, string>;
 }
 
 export type UserAuditEvent = Omit<AuditEvent, 'mspId' | 'clientId' | 'userId'> & { userId: string };
@@ -70,6 +78,26 @@ export class AuditStore {
     await this.db.raw(`WITH subject (user_id) AS (VALUES (?::uuid)) ${audit.sql}`, [event.userId, ...audit.bindings]);
   }
 
+  /**
+   * Decodes through /codec, in one statement: each row takes its MSP and client from the user (or client) its
+   * workflow names, when that still exists, so the MSP sees who read its user's history; otherwise it has none.
+   */
+  async recordCodecDecodes(actor: string, events: CodecDecodeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db.raw(
+      `INSERT INTO audit_events (msp_id, client_id, user_id, actor, action, detail)
+       SELECT clients.msp_id, clients.id, users.id, ?, 'codec.decoded', decoded.detail
+       FROM (VALUES ${events.map(() => '(?::uuid, ?::uuid, ?::jsonb)').join(', ')}) AS decoded (user_id, client_id, detail)
+       LEFT JOIN users ON users.id = decoded.user_id
+         AND (decoded.client_id IS NULL OR users.client_id = decoded.client_id)
+       LEFT JOIN clients ON clients.id = COALESCE(users.client_id, decoded.client_id)`,
+      [
+        actor,
+        ...events.flatMap((event) => [event.userId ?? null, event.clientId ?? null, JSON.stringify(event.detail)]),
+      ],
+    );
+  }
+
   /** An event about a client, with its MSP filled in by the same statement (an agent knows only its client). */
   async recordForClient(event: Omit<AuditEvent, 'mspId' | 'clientId'> & { clientId: string }): Promise<void> {
     await this.db.raw(
@@ -89,6 +117,6 @@ export class AuditStore {
     if (filter.clientId) query.andWhere({ client_id: filter.clientId });
     if (filter.userId) query.andWhere({ user_id: filter.userId });
     if (filter.action) query.andWhere({ action: filter.action });
-    return pageBy<AuditRow>(query, 'audit_events', page);
+    return pageBy<AuditRow>(query, 'audit_events', page, 'integer');
   }
 }

@@ -5,7 +5,8 @@ import * as clientKeyGenerations from './migrations/003-client-key-generations';
 import * as enrollmentVerification from './migrations/004-enrollment-verification';
 import * as pendingResets from './migrations/005-pending-resets';
 import * as enrollmentOwnerNotices from './migrations/006-enrollment-owner-notices';
-import * as smsResetGuards from './migrations/007-sms-reset-guards';
+import * as auditEventsWithoutTenant from './migrations/007-audit-events-without-tenant';
+import * as smsResetGuards from './migrations/008-sms-reset-guards';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -20,7 +21,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['004-enrollment-verification', enrollmentVerification],
   ['005-pending-resets', pendingResets],
   ['006-enrollment-owner-notices', enrollmentOwnerNotices],
-  ['007-sms-reset-guards', smsResetGuards],
+  ['007-audit-events-without-tenant', auditEventsWithoutTenant],
+  ['008-sms-reset-guards', smsResetGuards],
 ];
 
 const source: Knex.MigrationSource<string> = {

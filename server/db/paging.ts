@@ -17,14 +17,36 @@ interface Position {
   id: string;
 }
 
-function decodeCursor(cursor: string): Position {
+/** How a table's ids look: a cursor's id is bound into the query, so one PostgreSQL cannot cast must stop here. */
+export type IdKind = 'uuid' | 'integer';
+
+const ID_FORMATS: Record<IdKind, RegExp> = {
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  integer: /^[1-9][0-9]{0,17}$/,
+};
+
+// Exactly what encodeCursor writes (Date#toISOString), so that anything PostgreSQL might read differently is refused.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const isTimestamp = (text: string) => TIMESTAMP.test(text) && new Date(text).toISOString() === text;
+
+function decodeCursor(cursor: string, idKind: IdKind): Position {
+  let position: Partial<Record<keyof Position, unknown>> | null;
   try {
-    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position;
-    if (typeof position.createdAt !== 'string' || typeof position.id !== 'string') throw new Error('shape');
-    return position;
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof position;
   } catch {
-    throw new InputError('cursor is not one that this API returned; start again without it');
+    throw new InputError('cursor is not one that this API returned (it is not readable); start again without it');
   }
+  const { createdAt, id } = position ?? {};
+  if (typeof createdAt !== 'string' || !isTimestamp(createdAt))
+    throw new InputError(
+      'cursor is not one that this API returned (its position has no valid time); start again without it',
+    );
+  if (typeof id !== 'string' || !ID_FORMATS[idKind].test(id))
+    throw new InputError(
+      'cursor is not one that this API returned (its position has no valid id); start again without it',
+    );
+  return { createdAt, id };
 }
 
 function encodeCursor(position: Position): string {
@@ -39,9 +61,10 @@ export async function pageBy<Row extends { id: string | number; created_at: Date
   query: Knex.QueryBuilder,
   table: string,
   request: PageRequest,
+  idKind: IdKind = 'uuid',
 ): Promise<Page<Row>> {
   if (request.cursor) {
-    const { createdAt, id } = decodeCursor(request.cursor);
+    const { createdAt, id } = decodeCursor(request.cursor, idKind);
     query.whereRaw(`(${table}.created_at, ${table}.id) > (?, ?)`, [createdAt, id]);
   }
   const rows = (await query.orderBy([`${table}.created_at`, `${table}.id`]).limit(request.limit + 1)) as Row[];

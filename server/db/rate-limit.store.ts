@@ -16,6 +16,21 @@ export interface RateLimitVerdict {
   retryAfterSeconds: number;
 }
 
+/** The sliding estimate: this window's count plus the previous window's, weighted by how much still overlaps. */
+function verdictOf(current: number, previous: number, limit: number, windowMs: number, now: number): RateLimitVerdict {
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  const overlap = 1 - (now - windowStart) / windowMs;
+  const hits = current + previous * overlap;
+  const allowed = hits <= limit;
+  // When refused, wait until the previous window's share has decayed enough, or this window has ended.
+  const retryAfterMs = allowed
+    ? 0
+    : previous > 0 && current <= limit
+      ? ((hits - limit) / previous) * windowMs
+      : windowStart + windowMs - now;
+  return { allowed, hits: Math.ceil(hits), retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+}
+
 /**
  * Rate limits counted in the database rather than in process memory, so that a limit holds across server
  * replicas and restarts, and reloading a page does not reset it (the LTB #763 trap). Subjects are keyed hashes
@@ -27,6 +42,18 @@ export interface RateLimitVerdict {
  */
 export class RateLimitStore {
   constructor(private readonly db: Database) {}
+
+  /** The verdict one more hit would get, without counting it: for limits that count only failures. */
+  async peek(subject: string, limit: number, windowMs: number, now = Date.now()): Promise<RateLimitVerdict> {
+    const windowStart = Math.floor(now / windowMs) * windowMs;
+    const rows = await this.db('rate_limit_buckets')
+      .select('window_start', 'hits')
+      .where({ subject })
+      .whereIn('window_start', [new Date(windowStart), new Date(windowStart - windowMs)]);
+    const hitsAt = (start: number) =>
+      Number(rows.find((row) => new Date(row.window_start).getTime() === start)?.hits ?? 0);
+    return verdictOf(hitsAt(windowStart) + 1, hitsAt(windowStart - windowMs), limit, windowMs, now);
+  }
 
   async hit(subject: string, limit: number, windowMs: number, now = Date.now()): Promise<RateLimitVerdict> {
     const windowStart = Math.floor(now / windowMs) * windowMs;
@@ -41,18 +68,7 @@ export class RateLimitStore {
        FROM hit`,
       [subject, new Date(windowStart), subject, new Date(windowStart - windowMs)],
     );
-    const current = Number(rows[0]!.current);
-    const previous = Number(rows[0]!.previous ?? 0);
-    const overlap = 1 - (now - windowStart) / windowMs;
-    const hits = current + previous * overlap;
-    const allowed = hits <= limit;
-    // When refused, wait until the previous window's share has decayed enough, or this window has ended.
-    const retryAfterMs = allowed
-      ? 0
-      : previous > 0 && current <= limit
-        ? ((hits - limit) / previous) * windowMs
-        : windowStart + windowMs - now;
-    return { allowed, hits: Math.ceil(hits), retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+    return verdictOf(Number(rows[0]!.current), Number(rows[0]!.previous ?? 0), limit, windowMs, now);
   }
 
   /** Deletes buckets whose window started before the cutoff; an hourly schedule calls it (RATE_LIMIT_RETENTION_MS). */

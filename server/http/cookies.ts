@@ -17,3 +17,12 @@ export function readCookie(request: Request, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A cookie's name as served: `__Host-<name>` under https. A browser accepts such a cookie only when it is Secure,
+ * for path /, and set by this very host without a Domain, so a sibling subdomain cannot plant one of ours for
+ * the page to read first (cookie tossing). Plain http cannot have the prefix: browsers refuse it without Secure.
+ */
+export function cookieName(name: string, https: boolean): string {
+  return https ? `__Host-${name}` : name;
+}

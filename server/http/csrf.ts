@@ -2,34 +2,51 @@ import type { Request, Response } from 'express';
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
 import { ForbiddenError } from '../../common/errors';
-import { readCookie } from './cookies';
-
-const COOKIE = 'lk_csrf';
+import { cookieName, readCookie } from './cookies';
+import type { EnrollmentSession } from './enrollment-session';
+import { isCrossSite } from './same-origin';
 
 /**
- * Signed double-submit: a random value in a SameSite=Strict cookie, and its keyed hash in every form. A page
- * on another site can neither read the cookie nor forge the hash, so it cannot post a form as the user.
+ * Signed double-submit, bound to the session: a random seed in a SameSite=Strict cookie, and in every form the
+ * keyed hash of that seed together with the enrollment the browser's session names. A page on another site can
+ * neither read the cookie nor forge the hash; and a token someone got on their own visit does not work in
+ * another person's session even if they plant their seed in that person's browser, since it names their own
+ * enrollment. Forms shown before a session exists (the link's landing page, the outbox) bind to no session.
  */
 export class Csrf {
+  private readonly cookie: string;
+
   constructor(
     private readonly secrets: Secrets,
-    private readonly secureCookies: boolean,
-  ) {}
-
-  /** Returns the value to put in the form's hidden _csrf field, setting the cookie if the browser lacks one. */
-  issue(request: Request, response: Response): string {
-    let seed = readCookie(request, COOKIE);
-    if (!seed || !/^[A-Za-z0-9_-]{43}$/.test(seed)) {
-      seed = randomToken(32);
-      response.cookie(COOKIE, seed, { httpOnly: true, sameSite: 'strict', secure: this.secureCookies, path: '/' });
-    }
-    return this.secrets.hash('session-signing', `csrf:${seed}`);
+    private readonly site: { https: boolean; publicOrigin: string },
+  ) {
+    this.cookie = cookieName('lk_csrf', site.https);
   }
 
-  verify(request: Request): void {
-    const seed = readCookie(request, COOKIE);
+  private token(seed: string, session: EnrollmentSession | null): string {
+    const bound = session ? `${session.enrollmentId}.${session.userId}` : '';
+    return this.secrets.hash('session-signing', `csrf:${seed}:${bound}`);
+  }
+
+  /** Returns the value to put in the form's hidden _csrf field, setting the cookie if the browser lacks one. */
+  issue(request: Request, response: Response, session: EnrollmentSession | null): string {
+    let seed = readCookie(request, this.cookie);
+    if (!seed || !/^[A-Za-z0-9_-]{43}$/.test(seed)) {
+      seed = randomToken(32);
+      response.cookie(this.cookie, seed, { httpOnly: true, sameSite: 'strict', secure: this.site.https, path: '/' });
+    }
+    return this.token(seed, session);
+  }
+
+  verify(request: Request, session: EnrollmentSession | null): void {
+    if (isCrossSite(request, this.site.publicOrigin)) {
+      throw new ForbiddenError(
+        'This form was sent from another site, so it was not accepted. Open this page yourself and try again.',
+      );
+    }
+    const seed = readCookie(request, this.cookie);
     const submitted = typeof request.body?._csrf === 'string' ? (request.body._csrf as string) : '';
-    if (!seed || !submitted || !constantTimeEqual(submitted, this.secrets.hash('session-signing', `csrf:${seed}`))) {
+    if (!seed || !submitted || !constantTimeEqual(submitted, this.token(seed, session))) {
       throw new ForbiddenError(
         'This form has expired or was not sent from this site. Go back, reload the page and try again.',
       );

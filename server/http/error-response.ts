@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { LatchkeyError, type ErrorCode } from '../../common/errors';
+import { LatchkeyError, RateLimitedError, type ErrorCode } from '../../common/errors';
 import { errorFields, type Logger } from '../../common/logger';
 
 export interface ErrorDescription {
@@ -76,6 +76,7 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     if (described.status >= 500)
       logger.error('Request failed', { method: request.method, route: request.route?.path, ...errorFields(thrown) });
     if (response.headersSent) return;
+    if (thrown instanceof RateLimitedError) response.setHeader('Retry-After', String(thrown.retryAfterSeconds));
     response
       .status(described.status)
       .json({ error: { code: described.code, message: described.message, details: described.details } });

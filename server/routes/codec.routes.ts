@@ -1,14 +1,21 @@
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { ValueError, type Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secrets } from '../../common/crypto/secrets';
-import { constantTimeEqual, randomToken } from '../../common/crypto/keys';
-import { AuthenticationError, InputError } from '../../common/errors';
+import { constantTimeEqual } from '../../common/crypto/keys';
+import { HOUR_MS } from '../../common/duration';
+import { AuthenticationError, InputError, RateLimitedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { sealedForOf } from '../../common/temporal/encryption-codec';
+import type { RateLimitStore } from '../db/rate-limit.store';
+import { addressBucketOf } from '../http/address-bucket';
 import { bearerToken } from '../http/bearer-token';
-import { readCookie } from '../http/cookies';
-import { jsonErrorHandler } from '../http/error-response';
+import { CodecAdminSessions } from '../http/codec-admin-session';
+import { describeError, jsonErrorHandler } from '../http/error-response';
+import { FailedLoginThrottle } from '../http/failed-login-throttle';
+import type { RenderPage } from '../http/page-renderer';
 import { parseInput } from '../http/validate';
+import type { CodecAdmin, CodecAudit } from '../services/codec-audit';
 
 const payloadsBody = z.object({
   payloads: z
@@ -45,10 +52,16 @@ export interface CodecRoutesDeps {
   uiOrigin: string;
   secrets: Secrets;
   secureCookies: boolean;
+  /** How long a sign-in lasts, checked by the server (LATCHKEY_CODEC_SESSION_TTL). */
+  sessionTtlMs: number;
+  /** Wrong tokens allowed per address in an hour, at /codec/login and as a Bearer header alike. */
+  loginFailuresPerHour: number;
+  rateLimits: RateLimitStore;
+  audit: CodecAudit;
+  /** The login form and its answers are pages, like the enrollment pages. */
+  render: RenderPage;
   logger: Logger;
 }
-
-const COOKIE = 'lk_codec';
 
 /**
  * A codec server for the Temporal Web UI and CLI: POST /codec/decode turns encrypted payloads back into
@@ -58,21 +71,32 @@ const COOKIE = 'lk_codec';
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = Router();
-  const sessionMarker = deps.secrets.hash('codec-admin-session', 'codec-admin');
+  const adminToken = deps.adminToken;
+  const sessions = adminToken
+    ? new CodecAdminSessions(deps.secrets, adminToken, deps.sessionTtlMs, deps.secureCookies)
+    : undefined;
+  const throttle = new FailedLoginThrottle({
+    store: deps.rateLimits,
+    secrets: deps.secrets,
+    bucket: 'codec-login',
+    failuresAllowed: deps.loginFailuresPerHour,
+    windowMs: HOUR_MS,
+  });
+  const addressOf = (request: Request) => addressBucketOf(request.ip);
 
-  const authenticated = (request: Request): boolean => {
-    if (!deps.adminToken) return false;
+  /** The admin behind a request, or undefined. A wrong Bearer token counts against its address. */
+  async function adminOf(request: Request): Promise<CodecAdmin | undefined> {
+    if (!adminToken || !sessions) return undefined;
     const token = bearerToken(request);
-    if (token && constantTimeEqual(token, deps.adminToken)) return true;
-    const cookie = readCookie(request, COOKIE);
-    return (
-      !!cookie &&
-      constantTimeEqual(
-        cookie.split('.')[1] ?? '',
-        deps.secrets.hash('codec-admin-session', `${cookie.split('.')[0]}:${sessionMarker}`),
-      )
-    );
-  };
+    if (token !== undefined) {
+      await throttle.refuseIfSpent(request);
+      if (constantTimeEqual(token, adminToken)) return { actor: 'codec-token', address: addressOf(request) };
+      await throttle.recordFailure(request);
+      return undefined;
+    }
+    const sessionId = sessions.read(request);
+    return sessionId ? { actor: `codec-session:${sessionId}`, address: addressOf(request) } : undefined;
+  }
 
   router.use((request, response, next) => {
     const origin = request.get('origin');
@@ -87,37 +111,69 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     next();
   });
 
-  router.get('/login', (_request, response) => {
-    response.type('html').send(
-      `<!doctype html><meta name="viewport" content="width=device-width"><title>Codec login</title>
-       <form method="post" style="font:16px system-ui;max-width:24rem;margin:3rem auto">
-       <h1>Temporal codec login</h1><label for="t">Codec admin token</label><br>
-       <input id="t" name="token" type="password" autocomplete="off" style="width:100%"><br><br>
-       <button type="submit">Sign in</button></form>`,
-    );
-  });
-
-  router.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), (request, response) => {
-    const token = typeof request.body?.token === 'string' ? (request.body.token as string) : '';
-    if (!deps.adminToken || !constantTimeEqual(token, deps.adminToken))
-      throw new AuthenticationError('That codec admin token is not right');
-    const id = randomToken(16);
-    response.cookie(COOKIE, `${id}.${deps.secrets.hash('codec-admin-session', `${id}:${sessionMarker}`)}`, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secureCookies,
-      path: '/codec',
-      maxAge: 8 * 3_600_000,
+  const loginPage = (error?: string) =>
+    deps.render('codec-login', {
+      title: 'Temporal codec sign-in',
+      hours: Math.round((deps.sessionTtlMs / HOUR_MS) * 10) / 10,
+      error,
     });
-    response.type('text').send('Signed in. The Temporal Web UI can now decode payloads through this codec endpoint.');
+
+  router.get('/login', (_request, response) => {
+    response.type('html').send(loginPage());
   });
 
-  // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON.
-  const admin: RequestHandler = (request, _response, next) => {
-    if (!deps.adminToken)
+  // The throttle runs before the (2 kB) form is read: a spent address gets nothing compared, or even parsed.
+  const loginThrottle: RequestHandler = async (request, _response, next) => {
+    if (!adminToken)
       throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
-    if (!authenticated(request))
-      throw new AuthenticationError('Sign in at /codec/login or send "Authorization: Bearer <codec admin token>"');
+    await throttle.refuseIfSpent(request);
+    next();
+  };
+
+  // A wrong or throttled sign-in is shown on the form, with its reason (and Retry-After), rather than as JSON.
+  const loginRefused: ErrorRequestHandler = (error, _request, response, next) => {
+    const described = describeError(error);
+    if (described.status >= 500 || response.headersSent) return next(error);
+    if (error instanceof RateLimitedError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    response.status(described.status).type('html').send(loginPage(described.message));
+  };
+
+  router.post(
+    '/login',
+    loginThrottle,
+    express.urlencoded({ extended: false, limit: '2kb' }),
+    async (request, response) => {
+      const token = typeof request.body?.token === 'string' ? (request.body.token as string) : '';
+      if (!adminToken || !sessions || !constantTimeEqual(token, adminToken)) {
+        await throttle.recordFailure(request);
+        deps.logger.warn('Codec login refused: wrong admin token', { address: addressOf(request) });
+        throw new AuthenticationError('That codec admin token is not right');
+      }
+      const { sessionId, expiresAt } = sessions.start(response);
+      await deps.audit.signedIn({ actor: `codec-session:${sessionId}`, address: addressOf(request) }, expiresAt);
+      response.type('html').send(
+        deps.render('message', {
+          title: 'Signed in',
+          heading: 'Signed in',
+          message: `Until ${expiresAt.toUTCString()}. The Temporal Web UI can now decode payloads through this codec endpoint.`,
+          hint: 'Turn on "Include cross-origin credentials" in the Web UI\'s Data Encoder settings so that it sends this sign-in.',
+        }),
+      );
+    },
+  );
+  router.use('/login', loginRefused);
+
+  // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON (F20).
+  const admin: RequestHandler = async (request, response, next) => {
+    if (!adminToken)
+      throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
+    const who = await adminOf(request);
+    if (!who)
+      throw new AuthenticationError(
+        'Sign in at /codec/login (a sign-in ends after its lifetime, or when the admin token changes) or send ' +
+          '"Authorization: Bearer <codec admin token>"',
+      );
+    response.locals.codecAdmin = who;
     next();
   };
 
@@ -126,14 +182,17 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     if (namespace !== undefined && namespace !== deps.namespace)
       throw new InputError(`This codec endpoint serves namespace ${deps.namespace} only`);
     const body = parseInput(payloadsBody, request.body);
+    const payloads = body.payloads.map(toPayload);
     let decoded: Payload[];
     try {
-      decoded = await deps.codec.decodeForDisplay(body.payloads.map(toPayload), deps.namespace);
+      decoded = await deps.codec.decodeForDisplay(payloads, deps.namespace);
     } catch (error) {
       // A payload it will not open is the caller's input, not a server fault; the reason names no key material.
       if (error instanceof ValueError) throw new InputError(`Cannot decode: ${error.message}`);
       throw error;
     }
+    // Every payload opened, so the binding each one names is the one its AAD proved. Audited before answering.
+    await deps.audit.decoded(response.locals.codecAdmin as CodecAdmin, payloads.map(sealedForOf));
     response.json({ payloads: decoded.map(toWire) });
   });
 

@@ -36,13 +36,13 @@ export function outboxInboundRoutes(deps: OutboxInboundRoutesDeps): Router {
         }),
       );
 
-  router.get('/', (request, response) => show(response, 200, { csrf: deps.csrf.issue(request, response) }));
+  router.get('/', (request, response) => show(response, 200, { csrf: deps.csrf.issue(request, response, null) }));
 
   router.post('/', form, async (request, response) => {
-    deps.csrf.verify(request);
+    deps.csrf.verify(request, null);
     const typedFrom = typeof request.body.from === 'string' ? (request.body.from as string) : '';
     const body = typeof request.body.body === 'string' ? (request.body.body as string) : '';
-    const csrf = deps.csrf.issue(request, response);
+    const csrf = deps.csrf.issue(request, response, null);
     let from: string;
     try {
       from = normalisePhoneNumber(typedFrom, deps.defaultPhoneRegion);

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { EnrollmentPolicy } from '../config';
-import { ConflictError, NotFoundError } from '../../common/errors';
+import { HOUR_MS } from '../../common/duration';
+import { ConflictError, NotFoundError, RateLimitedError } from '../../common/errors';
 import { enrollmentWorkflow } from '../../workflows/enrollment/enrollment.workflow';
 import { cancelEnrollmentSignal, resendActivationUpdate } from '../../workflows/enrollment/enrollment.messages';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore } from '../db/audit.store';
 import type { EnrollmentsStore } from '../db/enrollments.store';
+import type { RateLimitStore } from '../db/rate-limit.store';
 import { ENROLLED_STATUSES, ENROLLING_STATUSES, type ActivationOutcome } from '../../common/domain/statuses';
 import type { Scope } from '../db/scope';
 import type { UserRow, UsersStore } from '../db/users.store';
@@ -26,6 +28,9 @@ export interface ActivationServiceDeps {
   users: UsersStore;
   enrollments: EnrollmentsStore;
   audit: AuditStore;
+  rateLimits: RateLimitStore;
+  /** Resent activation emails allowed per user in an hour: each one is an email Latchkey sends on a request. */
+  resendsPerUserPerHour: number;
 }
 
 const RESTARTABLE = ['inactive', 'expired', 'deactivated'] as const;
@@ -120,11 +125,33 @@ export class ActivationService {
       if (ENROLLING_STATUSES.includes(user.status)) {
         throw new ConflictError('The user has already opened the activation link and is part-way through enrolling');
       }
+      await this.countResend(scope, user, actor);
       return { userId, outcome: await this.activate(scope, user, actor) };
     }
+    await this.countResend(scope, user, actor);
     const handle = this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(user.id));
     await callTemporal(() => handle.executeUpdate(resendActivationUpdate));
     return { userId, outcome: 'activated' };
+  }
+
+  /** Every resend that would send an email counts, refused ones included, so hammering does not shorten the wait. */
+  private async countResend(scope: Scope, user: UserRow, actor: string): Promise<void> {
+    const limit = this.deps.resendsPerUserPerHour;
+    const verdict = await this.deps.rateLimits.hit(`activation-resend:${user.id}`, limit, HOUR_MS);
+    if (verdict.allowed) return;
+    await this.deps.audit.record({
+      mspId: scope.mspId,
+      clientId: user.client_id,
+      userId: user.id,
+      actor,
+      action: 'rate_limit.exceeded',
+      detail: { limit: 'activation_resends_per_user_per_hour' },
+    });
+    const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+    throw new RateLimitedError(
+      `This user's activation email was resent ${limit} times in the last hour; try again in ${minutes} minute(s)`,
+      verdict.retryAfterSeconds,
+    );
   }
 
   async deactivate(scope: Scope, clientId: string, userId: string, actor: string): Promise<void> {

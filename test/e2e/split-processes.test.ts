@@ -33,7 +33,7 @@ describe('an API process and a worker process, apart', () => {
     LATCHKEY_MASTER_KEY: masterKey,
     LATCHKEY_CODEC_KEYS: `split1:${key32()}`,
     LATCHKEY_CODEC_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
-    LATCHKEY_PUBLIC_URL: 'http://latchkey.test',
+    LATCHKEY_PUBLIC_URL: 'http://localhost',
     LATCHKEY_HTTP_PORT: '0',
     LATCHKEY_LOG_LEVEL: 'info',
     DATABASE_URL: database.url,

@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
 /** A tiny JSON client for the MSP API. */
 export interface ApiResponse<T = any> {
   status: number;
@@ -39,7 +41,11 @@ export class BrowserSession {
   private readonly cookies = new Map<string, string>();
   lastHtml = '';
 
-  constructor(private readonly baseUrl: string) {}
+  /** `headers` go with every request: X-Forwarded-For, say, to stand behind a proxy the app trusts. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private remember(response: Response) {
     for (const header of response.headers.getSetCookie()) {
@@ -52,18 +58,33 @@ export class BrowserSession {
     }
   }
 
+  /** A cookie the server set, under the name it was set with. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  /** Plants a cookie as a page on a sibling subdomain could (cookie tossing). */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   private cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
-  async get(path: string): Promise<{ status: number; html: string; location: string | null }> {
+  async get(path: string): Promise<{ status: number; html: string; location: string | null; setCookies: string[] }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
-      headers: { cookie: this.cookieHeader() },
+      headers: { ...this.headers, cookie: this.cookieHeader() },
       redirect: 'manual',
     });
     this.remember(response);
     this.lastHtml = await response.text();
-    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
+    return {
+      status: response.status,
+      html: this.lastHtml,
+      location: response.headers.get('location'),
+      setCookies: response.headers.getSetCookie(),
+    };
   }
 
   csrf(): string {
@@ -72,19 +93,34 @@ export class BrowserSession {
     return match[1]!;
   }
 
-  async post(path: string, fields: Record<string, string>, options: { csrf?: string | null } = {}) {
+  /** `headers` adds what a browser would send, e.g. `Sec-Fetch-Site` or `Origin` for a post from another page. */
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    options: { csrf?: string | null; headers?: Record<string, string> } = {},
+  ) {
     const form = new URLSearchParams(fields);
     const csrf = options.csrf === undefined ? this.csrf() : options.csrf;
     if (csrf !== null) form.set('_csrf', csrf);
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        ...this.headers,
+        ...options.headers,
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: form.toString(),
       redirect: 'manual',
     });
     this.remember(response);
     this.lastHtml = await response.text();
-    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
+    return {
+      status: response.status,
+      html: this.lastHtml,
+      location: response.headers.get('location'),
+      setCookies: response.headers.getSetCookie(),
+    };
   }
 
   /** Posts a form and, on a 303, loads the page it points to, as a browser would. */
@@ -93,4 +129,31 @@ export class BrowserSession {
     if (posted.status === 303 && posted.location) return this.get(posted.location);
     return posted;
   }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request over node:http, which sends `Host` as given (fetch always derives it from the URL): what a
+ * DNS-rebinding page's browser, or a client naming some other host, sends.
+ */
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(options.body);
+  });
 }

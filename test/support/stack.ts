@@ -33,6 +33,10 @@ export interface TestStackOptions {
   temporalAddress?: string;
   /** Benchmarks lower this: formatting debug lines is CPU the app would not spend in production. */
   logLevel?: LogLevel;
+  /** 'api' starts HTTP only (no worker to bundle), as a second replica or a restart beside another stack. */
+  role?: 'api' | 'all';
+  /** Another stack's database, shared rather than created; it is left for that stack to drop. */
+  database?: TestDatabase;
 }
 
 /**
@@ -42,9 +46,10 @@ export interface TestStackOptions {
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const temporalAddress = options.temporalAddress ?? testEnv().temporalAddress;
+  if (options.database) return startOn(options.database, temporalAddress, options, false);
   const database = await createTestDatabase();
   try {
-    return await startOn(database, temporalAddress, options);
+    return await startOn(database, temporalAddress, options, true);
   } catch (error) {
     // A stack that failed to start must not leave its database behind.
     await database.drop().catch(() => undefined);
@@ -52,13 +57,18 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
 }
 
-async function startOn(database: TestDatabase, temporalAddress: string, options: TestStackOptions): Promise<TestStack> {
+async function startOn(
+  database: TestDatabase,
+  temporalAddress: string,
+  options: TestStackOptions,
+  ownsDatabase: boolean,
+): Promise<TestStack> {
   const config = loadConfig({
     LATCHKEY_MASTER_KEY: key32(),
     LATCHKEY_CODEC_KEYS: `test1:${key32()}`,
     LATCHKEY_CODEC_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     LATCHKEY_HTTP_PORT: '0',
-    LATCHKEY_PUBLIC_URL: 'http://latchkey.test',
+    LATCHKEY_PUBLIC_URL: 'http://localhost',
     LATCHKEY_LOG_LEVEL: 'debug',
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporalAddress,
@@ -70,7 +80,7 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
   const logs: string[] = [];
   const outbox = new Outbox();
   const runtime = await startLatchkey(config, loadTemporalSettings(), {
-    role: 'all',
+    role: options.role ?? 'all',
     logger: createLogger(options.logLevel ?? 'debug', { service: 'latchkey-test' }, (line) => void logs.push(line)),
     testHooks: {
       taskQueue: `test-${randomUUID()}`,
@@ -94,7 +104,7 @@ async function startOn(database: TestDatabase, temporalAddress: string, options:
           .catch(() => undefined);
         await runtime.stop();
       } finally {
-        await database.drop();
+        if (ownsDatabase) await database.drop();
       }
     },
   };

@@ -45,6 +45,41 @@ describe('MSP API', () => {
       for (const response of [malformed, oversized, invalid, badId])
         assert.doesNotMatch(JSON.stringify(response.body), /at .*\.ts:\d+/);
     });
+
+    it('refuses a crafted paging cursor with a 400 that says what is wrong with it, never a 500', async () => {
+      const { apiKey, clientId } = await createTenant(stack, 'Cursor MSP');
+      const api = apiClient(stack.url, apiKey);
+      const cursorOf = (position: unknown) => Buffer.from(JSON.stringify(position)).toString('base64url');
+      const now = new Date().toISOString();
+      const uuidId = randomUUID();
+      const crafted: Array<[string, string, RegExp]> = [
+        // Each of these reached PostgreSQL as a cast error, a bare 500 (F23).
+        [`/clients/${clientId}/users`, cursorOf({ createdAt: 'yesterday', id: uuidId }), /no valid time/],
+        [
+          `/clients/${clientId}/users`,
+          cursorOf({ createdAt: '2026-02-30T00:00:00.000Z', id: uuidId }),
+          /no valid time/,
+        ],
+        [`/clients/${clientId}/users`, cursorOf({ createdAt: now, id: 'not-a-uuid' }), /no valid id/],
+        ['/clients', cursorOf({ createdAt: now, id: '42' }), /no valid id/],
+        ['/audit-events', cursorOf({ createdAt: now, id: uuidId }), /no valid id/],
+        ['/audit-events', cursorOf({ createdAt: now, id: '1e9' }), /no valid id/],
+        [`/clients/${clientId}/password-resets`, cursorOf({ createdAt: 5, id: uuidId }), /no valid time/],
+        ['/clients', cursorOf(null), /no valid time/],
+        ['/clients', 'not base64 json', /not readable/],
+      ];
+      for (const [path, cursor, reason] of crafted) {
+        const response = await api('GET', `${path}?cursor=${encodeURIComponent(cursor)}`);
+        assert.equal(response.status, 400, `${path} ${cursor}: ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.error.code, 'invalid_input');
+        assert.match(response.body.error.message, reason);
+      }
+      // A cursor the API did hand out still pages, on an integer-keyed table too.
+      const first = await api('GET', '/audit-events?limit=1');
+      assert.equal(first.status, 200);
+      if (first.body.nextCursor)
+        assert.equal((await api('GET', `/audit-events?limit=1&cursor=${first.body.nextCursor}`)).status, 200);
+    });
   });
 
   describe('clients and users', () => {
@@ -144,6 +179,31 @@ describe('MSP API', () => {
       const old = await new BrowserSession(stack.url).get(link);
       assert.equal(old.status, 410);
       assert.match(old.html, /replaced/);
+    });
+
+    it('throttles resending activation per user: the fourth resend in an hour is a 429 that says when to retry', async () => {
+      const { api, tenant, userId, email } = await activateNewUser(stack);
+      const resend = (id = userId) => api('POST', `/clients/${tenant.clientId}/users/${id}/resend-activation`);
+      for (let sent = 2; sent <= 4; sent++) {
+        assert.equal((await resend()).status, 202);
+        await stack.outbox.waitFor(() => stack.outbox.list({ to: email }).length === sent);
+      }
+      const refused = await resend();
+      assert.equal(refused.status, 429, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'rate_limited');
+      assert.match(refused.body.error.message, /resent 3 times in the last hour; try again in \d+ minute/);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      assert.ok(retryAfter > 0 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
+      assert.equal(refused.body.error.details.retryAfterSeconds, retryAfter);
+      // Nothing was sent for the refused call, and the refusal is in the audit log.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(stack.outbox.list({ to: email }).length, 4);
+      const audit = await api('GET', `/audit-events?userId=${userId}&action=rate_limit.exceeded`);
+      assert.equal(audit.body.items.length, 1);
+      assert.equal(audit.body.items[0].detail.limit, 'activation_resends_per_user_per_hour');
+      // The limit is the user's, not the client's: another user's resend goes through.
+      const other = await activateNewUser(stack, tenant);
+      assert.equal((await resend(other.userId)).status, 202);
     });
 
     it('deactivates a user mid-enrollment: the workflow ends and the link stops working', async () => {

@@ -197,6 +197,8 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/clients/{clientId}/users/{userId}/resend-activation',
     summary: 'Send a fresh activation link; earlier links stop working',
+    description:
+      'At most ACTIVATION_RESENDS_PER_USER_PER_HOUR (default 3) resends an hour per user; further ones answer 429 with Retry-After, and nothing is sent.',
     request: { params: userPath },
     responses: { 202: json('Result', activationResult), ...errors(409), ...commonErrors },
   },

@@ -7,7 +7,11 @@ export const uuid = z.string().uuid('must be a UUID');
 export const pageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(500).optional().describe('nextCursor from the previous page'),
+    cursor: z
+      .string()
+      .max(500)
+      .optional()
+      .describe('nextCursor from the previous page; any other value is a 400 that says what is wrong with it'),
   })
   .passthrough();
 

@@ -75,7 +75,7 @@ export function disownPageRoutes(deps: DisownPageRoutesDeps): Router {
     page(response, 200, 'disown-confirm', {
       title: 'Was this you?',
       token,
-      csrf: deps.csrf.issue(request, response),
+      csrf: deps.csrf.issue(request, response, null),
       phoneEnding: found.phoneEnding,
       app: found.method === 'app',
       mspName: found.mspName,
@@ -83,7 +83,7 @@ export function disownPageRoutes(deps: DisownPageRoutesDeps): Router {
   });
 
   router.post('/disown/:token', perIp, forms, async (request, response) => {
-    deps.csrf.verify(request);
+    deps.csrf.verify(request, null);
     const done = await deps.disown.disown(String(request.params.token ?? ''));
     if (done.outcome !== 'disowned') return problem(response, done.outcome);
     page(response, 200, 'disowned', { title: 'Password reset by phone is off', mspName: done.mspName });

@@ -8,7 +8,7 @@ import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { Csrf } from '../../http/csrf';
 import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollment-session';
 import { describeError } from '../../http/error-response';
-import { limitPerIp } from '../../http/ip-rate-limit';
+import { limitPerIp, limitPerSessionAndIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
 import type { EnrollmentService, LinkProblem } from '../../services/enrollment.service';
 
@@ -67,6 +67,13 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     perMinute: deps.requestsPerIpPerMinute,
     bucket: 'enroll',
   });
+  const perSessionAndIp = limitPerSessionAndIp({
+    store: deps.rateLimits,
+    secrets: deps.secrets,
+    perMinute: deps.requestsPerIpPerMinute,
+    bucket: 'enroll-step',
+    sessionOf: (request) => deps.sessions.read(request)?.enrollmentId,
+  });
 
   const page = (
     response: Response,
@@ -94,10 +101,11 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
   async function renderStep(
     request: Request,
     response: Response,
+    session: EnrollmentSession,
     view: EnrollmentView,
     extra: { status?: number; error?: string; notice?: string; phone?: string; forcePhone?: boolean } = {},
   ): Promise<void> {
-    const csrf = deps.csrf.issue(request, response);
+    const csrf = deps.csrf.issue(request, response, session);
     const status = extra.status ?? 200;
     const common = { csrf, error: extra.error, notice: extra.notice };
     if (extra.forcePhone || view.step === EnrollmentStep.AwaitingPhone || view.step === EnrollmentStep.Invited) {
@@ -117,8 +125,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
           minutes: Math.round(deps.codeTtlMs / 60_000),
         });
       case EnrollmentStep.AwaitingMethod: {
-        const session = deps.sessions.read(request);
-        const requirePin = session ? await deps.enrollment.smsPinRequired(session.userId) : false;
+        const requirePin = await deps.enrollment.smsPinRequired(session.userId);
         return page(response, status, 'method', {
           title: 'Choose how to reset',
           ...common,
@@ -153,10 +160,10 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     request: Request,
     response: Response,
     session: EnrollmentSession,
-    extra: Parameters<typeof renderStep>[3],
+    extra: Parameters<typeof renderStep>[4],
   ) {
     const view = await deps.enrollment.view(session);
-    await renderStep(request, response, view, extra);
+    await renderStep(request, response, session, view, extra);
   }
 
   /**
@@ -181,15 +188,15 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     }
   }
 
-  /** Every step form: rate-limited per IP, parsed, tied to a session and checked for CSRF before `handler` runs. */
+  /** Every step form: rate-limited per session and IP, parsed, tied to a session and checked for CSRF before `handler` runs. */
   const stepForm = (
     path: string,
     handler: (request: Request, response: Response, session: EnrollmentSession) => Promise<void>,
   ) =>
-    router.post(path, perIp, forms, async (request, response) => {
+    router.post(path, perSessionAndIp, forms, async (request, response) => {
       const session = requireSession(request, response);
       if (!session) return;
-      deps.csrf.verify(request);
+      deps.csrf.verify(request, session);
       await handler(request, response, session);
     });
 
@@ -203,13 +210,14 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     page(response, 200, 'landing', {
       title: 'Set up password reset',
       token,
-      csrf: deps.csrf.issue(request, response),
+      // No session yet: the link in the URL is what this form acts on.
+      csrf: deps.csrf.issue(request, response, null),
       mspName: link.mspName,
     });
   });
 
   router.post('/activate/:token', perIp, forms, async (request, response) => {
-    deps.csrf.verify(request);
+    deps.csrf.verify(request, null);
     const opened = await deps.enrollment.openLink(String(request.params.token ?? ''));
     if (opened.outcome !== 'valid') {
       const problem = LINK_PROBLEMS[opened.outcome];
@@ -223,7 +231,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     const session = requireSession(request, response);
     if (!session) return;
     const view = await deps.enrollment.view(session);
-    await renderStep(request, response, view, {
+    await renderStep(request, response, session, view, {
       forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode,
     });
   });
@@ -240,7 +248,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
         forcePhone: true,
       });
     if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
-    await renderStep(request, response, result.view, {
+    await renderStep(request, response, session, result.view, {
       status: REQUEST_CODE_STATUS[result.outcome],
       error: result.message,
       forcePhone: true,
@@ -251,10 +259,10 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     const result = await orCurrentStep(request, response, session, () => deps.enrollment.resendCode(session));
     if (!result) return;
     if (result.outcome === 'sent')
-      return renderStep(request, response, result.view, {
+      return renderStep(request, response, session, result.view, {
         notice: 'A new code is on its way. The previous code no longer works.',
       });
-    await renderStep(request, response, result.view, {
+    await renderStep(request, response, session, result.view, {
       status: REQUEST_CODE_STATUS[result.outcome],
       error: result.message,
     });
@@ -274,17 +282,17 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
       case 'verified':
         return void response.redirect(303, '/enroll');
       case 'wrong_code':
-        return renderStep(request, response, result.view, {
+        return renderStep(request, response, session, result.view, {
           status: 422,
           error: `That code is not right. You have ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
         });
       case 'code_expired':
-        return renderStep(request, response, result.view, {
+        return renderStep(request, response, session, result.view, {
           status: 422,
           error: 'That code has expired. Ask for a new one below.',
         });
       case 'blocked':
-        return renderStep(request, response, result.view, { status: 423 });
+        return renderStep(request, response, session, result.view, { status: 423 });
     }
   });
 

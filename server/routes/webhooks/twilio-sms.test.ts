@@ -17,8 +17,8 @@ const twiml = (message: string) =>
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 /**
- * The webhook as Twilio calls it: signed by the fake over the configured public URL (http://latchkey.test/...),
- * while the request itself goes to the stack's loopback address, as it would through a reverse proxy.
+ * The webhook as Twilio calls it: signed by the fake over the configured public URL (http://localhost/...),
+ * while the request itself goes to the port the stack listens on, as it would through a reverse proxy.
  */
 describe('Twilio inbound-SMS webhook', () => {
   let twilio: FakeTwilio;
