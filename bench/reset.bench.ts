@@ -181,7 +181,7 @@ async function run() {
     });
     cleanups.push(() => stack.stop());
     const tenant = await createTenant(stack, 'Bench MSP');
-    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 100 });
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false, resetsPerHour: 100 });
     if (process.env.LATCHKEY_BENCH_AGENT === 'in-process') {
       const agent = await startTestAgent(stack, tenant, dc, {}, createLogger('warn'));
       cleanups.push(() => agent.stop());
