@@ -113,7 +113,10 @@ describe('password reset under faults', () => {
       // A short attempt timeout, so that the killed agent's task is retried on the other one within seconds.
       stack = await startTestStack({ directoryTimeouts: { attemptTimeoutMs: 3_000, totalTimeoutMs: 60_000 } });
       const tenant = await createTenant(stack, 'Failover MSP');
-      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {
+        requireSmsPin: false,
+        mustChangeAtNextLogon: false,
+      });
       const user = await enrolledDirectoryUser(stack, tenant, dc);
 
       // Agent A writes the password, then hangs long enough to be killed before it can report back.
@@ -285,7 +288,10 @@ describe('password reset under faults', () => {
       directoryTimeouts: { attemptTimeoutMs: 10_000, totalTimeoutMs: 90_000 },
     });
     const tenant = await createTenant(stack, 'Restart MSP');
-    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { mustChangeAtNextLogon: false });
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {
+      requireSmsPin: false,
+      mustChangeAtNextLogon: false,
+    });
     const user = await enrolledDirectoryUser(stack, tenant, dc);
     agent = await startTestAgent(stack, tenant, dc, { pauseAfterWriteMs: PAUSE_AFTER_WRITE_MS });
 

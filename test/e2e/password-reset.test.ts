@@ -64,6 +64,7 @@ describe('password reset through the agent against a real Samba AD', () => {
 
   it("follows the client's policy: length, no forced change, and unlock on reset", async () => {
     await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {
+      requireSmsPin: false,
       passwordLength: 16,
       mustChangeAtNextLogon: false,
     });
@@ -79,7 +80,7 @@ describe('password reset through the agent against a real Samba AD', () => {
       assert.equal(password.length, 16);
       await dc.bind(user.upn, password);
     } finally {
-      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {});
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false });
     }
   });
 
@@ -116,7 +117,7 @@ describe('password reset through the agent against a real Samba AD', () => {
   });
 
   it('stops after the hourly limit and audits the refusal', async () => {
-    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { resetsPerHour: 2 });
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false, resetsPerHour: 2 });
     try {
       const user = await enrolledDirectoryUser(stack, tenant, dc);
       const statuses = [];
@@ -128,7 +129,7 @@ describe('password reset through the agent against a real Samba AD', () => {
       const refused = await stack.database.db('audit_events').where({ user_id: user.userId, action: 'reset.refused' });
       assert.equal(refused.length, 1);
     } finally {
-      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, {});
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false });
     }
   });
 
