@@ -17,6 +17,7 @@ import type { TenantsStore, UserWithOrg } from '../db/tenants.store';
 import type { ExpectedOutcome, ResetOutcomes } from './reset-outcomes';
 import { callTemporal } from './temporal-calls';
 import { HOUR_MS } from '../../common/duration';
+import { within } from '../../common/within';
 
 export interface ResetServiceDeps {
   temporal: Client;
@@ -61,30 +62,25 @@ export class ResetService {
 
   /** Starts a reset and does not wait for it: its outcome reaches the user by text. */
   async start(request: ResetRequest): Promise<ResetStart> {
-    return this.begin(request, undefined);
+    return (await this.begin(request, false)).started;
   }
 
   /** Waits up to `waitMs` for the outcome; `undefined` means it is still running (the agent may be slow). */
   async startAndWait(request: ResetRequest, waitMs: number): Promise<PasswordResetResult | undefined> {
-    let expected: ExpectedOutcome | undefined;
-    const started = await this.begin(request, (resetId) => (expected = this.deps.eager?.outcomes.expect(resetId)));
+    const { started, expected } = await this.begin(request, true);
     if (started.outcome === 'refused') return started.result;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
     try {
-      return await Promise.race([started.result(), timeout]);
+      return (await within(started.result(), waitMs))?.value;
     } finally {
-      clearTimeout(timer);
       expected?.forget();
     }
   }
 
+  /** With `listen`, the reset's outcome is also awaited in this process, when its worker runs here. */
   private async begin(
     request: ResetRequest,
-    listen: ((resetId: string) => ExpectedOutcome | undefined) | undefined,
-  ): Promise<ResetStart> {
+    listen: boolean,
+  ): Promise<{ started: ResetStart; expected?: ExpectedOutcome }> {
     const found = request.known ?? (await this.deps.tenants.userWithOrg(request.userId));
     const resetId = randomUUID();
     const audit = (actor: string, action: 'reset.requested' | 'reset.refused', detail: Record<string, string>) =>
@@ -119,7 +115,7 @@ export class ResetService {
           failureCode: reason,
         }),
       ]);
-      return { outcome: 'refused', result: { status: 'refused', resetId, reason } };
+      return { started: { outcome: 'refused', result: { status: 'refused', resetId, reason } } };
     }
     const workflowId = makePasswordResetWorkflowId(request.clientId, request.userId);
     await this.deps.passwordResets.open(
@@ -139,7 +135,7 @@ export class ResetService {
       directory: this.deps.directoryTimeouts,
     };
     // Before the start: the worker may end the reset before the start call has even returned.
-    const expected = listen?.(resetId);
+    const expected = listen ? this.deps.eager?.outcomes.expect(resetId) : undefined;
     try {
       const handle = await callTemporal(() =>
         this.deps.temporal.workflow.start(signedPasswordResetWorkflow, {
@@ -155,13 +151,14 @@ export class ResetService {
       const remote = () => callTemporal(() => handle.result());
       // Only an eagerly started run is known to be on this process's worker.
       const local = handle.eagerlyStarted ? expected : undefined;
-      return { outcome: 'started', workflowId, result: () => (local ? firstOf(local.outcome, remote) : remote()) };
+      const result = () => (local ? firstOf(local.outcome, remote) : remote());
+      return { started: { outcome: 'started', workflowId, result }, expected };
     } catch (error) {
       expected?.forget();
       await this.deps.passwordResets.discard(resetId);
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const running = this.deps.temporal.workflow.getHandle<typeof signedPasswordResetWorkflow>(workflowId);
-      return { outcome: 'started', workflowId, result: () => callTemporal(() => running.result()) };
+      return { started: { outcome: 'started', workflowId, result: () => callTemporal(() => running.result()) } };
     }
   }
 }
