@@ -2,6 +2,25 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
+/** A /proc stat file's name, parent and CPU ticks (own and, with `children`, reaped children's); undefined once gone. */
+function readStat(path: string, children: boolean): { comm: string; ppid: number; ticks: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // It ended while we looked.
+  }
+  // comm may contain spaces and parentheses; the fields after its closing parenthesis are fixed.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  const own = Number(fields[11]) + Number(fields[12]);
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    ppid: Number(fields[1]),
+    ticks: children ? own + Number(fields[13]) + Number(fields[14]) : own,
+  };
+}
+
 /** CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). */
 export function cpuSecondsByGroup(
   groupOf: (process: { pid: number; ppid: number; comm: string }) => string | undefined,
@@ -9,20 +28,10 @@ export function cpuSecondsByGroup(
   const totals = new Map<string, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // The process ended while we looked.
-    }
-    // comm may contain spaces and parentheses; the fields after its closing parenthesis are fixed.
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    const group = groupOf({ pid: Number(entry), ppid: Number(fields[1]), comm });
-    if (!group) continue;
-    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    totals.set(group, (totals.get(group) ?? 0) + ticks / TICKS_PER_SECOND);
+    const stat = readStat(`/proc/${entry}/stat`, true);
+    const group = stat && groupOf({ pid: Number(entry), ppid: stat.ppid, comm: stat.comm });
+    if (!stat || !group) continue;
+    totals.set(group, (totals.get(group) ?? 0) + stat.ticks / TICKS_PER_SECOND);
   }
   return totals;
 }
@@ -44,15 +53,8 @@ export async function measureCpu<T>(
 export function cpuSecondsByThread(): Map<number, { name: string; seconds: number }> {
   const threads = new Map<number, { name: string; seconds: number }>();
   for (const entry of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      threads.set(Number(entry), { name: stat.slice(stat.indexOf('(') + 1, close), seconds: ticks / TICKS_PER_SECOND });
-    } catch {
-      continue; // The thread ended while we looked.
-    }
+    const stat = readStat(`/proc/self/task/${entry}/stat`, false);
+    if (stat) threads.set(Number(entry), { name: stat.comm, seconds: stat.ticks / TICKS_PER_SECOND });
   }
   return threads;
 }
