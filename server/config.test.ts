@@ -119,6 +119,8 @@ describe('loadConfig', () => {
       assert.deepEqual(problemsOf({ ...outbox, LATCHKEY_PUBLIC_URL: url }), [], url);
     }
     assert.equal(loadConfig({ ...outbox, LATCHKEY_PUBLIC_URL: 'https://reset.example.com' }).http.https, true);
+    // The scheme is case-insensitive: an upper-case one passes the check above, so it must get HSTS and __Host- too.
+    assert.equal(loadConfig({ ...outbox, LATCHKEY_PUBLIC_URL: 'HTTPS://reset.example.com' }).http.https, true);
   });
 
   it('picks SMTP and Twilio when they are configured, with their own settings', () => {

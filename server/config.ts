@@ -127,7 +127,7 @@ function toServerSettings(e: ServerVariables) {
       /** Only a socket on loopback may serve the outbox: anyone who reaches it reads every code and password. */
       loopbackOnly: isLoopbackHost(e.LATCHKEY_HTTP_HOST),
       /** Browsers are sent an https:// address: HSTS, and Secure cookies with the __Host- prefix. */
-      https: publicUrl.startsWith('https://'),
+      https: new URL(publicUrl).protocol === 'https:',
     },
     logLevel: e.LATCHKEY_LOG_LEVEL,
     masterKey: e.LATCHKEY_MASTER_KEY,

@@ -51,8 +51,7 @@ interface LinkRow {
 }
 
 /** A "This wasn't me" link from the owner's notice, and the enrollment it may turn off. */
-export type DisownLinkLookup =
-  ({ outcome: 'valid' | 'used' | 'expired' } & EnrollmentRef & { createdAt: Date }) | { outcome: 'unknown' };
+export type DisownLinkLookup = ({ outcome: 'valid' | 'used' | 'expired' } & EnrollmentRef) | { outcome: 'unknown' };
 
 export class EnrollmentsStore {
   constructor(private readonly db: Database) {}
@@ -253,20 +252,18 @@ export class EnrollmentsStore {
   }
 
   async lookupDisownLink(tokenHash: string, now = new Date()): Promise<DisownLinkLookup> {
-    const row:
-      | { enrollment_id: string; user_id: string; expires_at: Date; consumed_at: Date | null; created_at: Date }
-      | undefined = await this.db('disown_links')
-      .join('enrollments', 'enrollments.id', 'disown_links.enrollment_id')
-      .where('disown_links.token_hash', tokenHash)
-      .first(
-        'disown_links.enrollment_id',
-        'enrollments.user_id',
-        'disown_links.expires_at',
-        'disown_links.consumed_at',
-        'disown_links.created_at',
-      );
+    const row: { enrollment_id: string; user_id: string; expires_at: Date; consumed_at: Date | null } | undefined =
+      await this.db('disown_links')
+        .join('enrollments', 'enrollments.id', 'disown_links.enrollment_id')
+        .where('disown_links.token_hash', tokenHash)
+        .first(
+          'disown_links.enrollment_id',
+          'enrollments.user_id',
+          'disown_links.expires_at',
+          'disown_links.consumed_at',
+        );
     if (!row) return { outcome: 'unknown' };
-    const found = { enrollmentId: row.enrollment_id, userId: row.user_id, createdAt: new Date(row.created_at) };
+    const found = { enrollmentId: row.enrollment_id, userId: row.user_id };
     if (row.consumed_at) return { outcome: 'used', ...found };
     if (new Date(row.expires_at) <= now) return { outcome: 'expired', ...found };
     return { outcome: 'valid', ...found };

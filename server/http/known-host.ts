@@ -1,10 +1,13 @@
 import type { Request, RequestHandler } from 'express';
 import { isLoopbackHost } from '../../common/loopback-host';
 
-/** The host of an http(s) URL as a browser puts it in `Host`: lower case, without the scheme's default port. */
-function normalisedHost(protocol: string, host: string): string | undefined {
+/**
+ * A `Host` header read as a URL's authority: its `host` is lower case and without the scheme's default port, as a
+ * browser puts it in `Host`, and its `hostname` is the name alone.
+ */
+function parsedHost(protocol: string, host: string): URL | undefined {
   try {
-    return new URL(`${protocol}//${host}`).host;
+    return new URL(`${protocol}//${host}`);
   } catch {
     return undefined;
   }
@@ -27,9 +30,9 @@ function fromThisMachine(request: Request): boolean {
 export function requireKnownHost(publicUrl: string): RequestHandler {
   const { protocol, host: publicHost } = new URL(publicUrl);
   return (request, response, next) => {
-    const host = normalisedHost(protocol, request.headers.host ?? '');
-    const loopbackName = host !== undefined && isLoopbackHost(new URL(`${protocol}//${host}`).hostname);
-    if (host === publicHost || (loopbackName && fromThisMachine(request))) return next();
+    const host = parsedHost(protocol, request.headers.host ?? '');
+    const loopbackName = host !== undefined && isLoopbackHost(host.hostname);
+    if (host?.host === publicHost || (loopbackName && fromThisMachine(request))) return next();
     response.status(421).type('text').send(`This server does not answer for that host name. Use ${publicHost}.\n`);
   };
 }

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
+import { HOUR_MS } from '../../common/duration';
 import { hashVerificationCode } from '../../common/secrets/verification-code';
 import { verifyCodeUpdate } from '../../workflows/enrollment/enrollment.messages';
 import { activateNewUser, deactivateUser, reachCodeStep, reactivateUser } from '../support/enrollment-flow';
 import { BrowserSession } from '../support/http';
 import { outboxInbox, reachMethodStep } from '../support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-
-const HOUR_MS = 3_600_000;
 
 /**
  * Issue 8, section 1, on the whole stack: a session cookie and an activation link drive only the one enrollment
