@@ -269,7 +269,7 @@ describe('SMS RESET guards', () => {
       const eleventh = await text(sender, 'hello');
       assert.equal(eleventh.status, 200);
       assert.equal(eleventh.body, EMPTY_TWIML);
-      assert.equal((await text(nextPhone(), 'hello')).body === EMPTY_TWIML, false, 'another sender still gets a reply');
+      assert.notEqual((await text(nextPhone(), 'hello')).body, EMPTY_TWIML, 'another sender still gets a reply');
     });
 
     it("refuses at the phone step a number from a country the client's list leaves out, and texts it nothing", async () => {
