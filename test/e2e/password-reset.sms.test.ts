@@ -55,16 +55,14 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
       body,
     });
 
-  it('texts back a one-time password that the directory accepts, and replies neutrally', async () => {
-    const username = `sms${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  /** A user in Samba and in Latchkey, activated and enrolled through the pages for SMS resets on `phone`. */
+  async function enrolledInSamba(prefix: string, phone: string) {
+    const username = `${prefix}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
     const created = await dc.createUser(username, 'Initial#Pass1', { mail: `${username}@example.com` });
     const api = apiClient(stack.url, tenant.apiKey);
     const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email: `${username}@example.com` });
     await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
-    const mail = await stack.outbox!.waitFor((m) => m.to === `${username}@example.com`);
-    const link = linkIn(mail);
-
-    const phone = '+14155552688';
+    const link = linkIn(await stack.outbox!.waitFor((m) => m.to === `${username}@example.com`));
     const browser = new BrowserSession(stack.url);
     await browser.get(link);
     await browser.submit(link, {});
@@ -72,8 +70,14 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     await browser.submit('/enroll/phone', { phone });
     const codeSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000);
     await browser.submit('/enroll/code', { code: codeIn(codeSms.body) });
-    const done = await browser.submit('/enroll/method', { method: 'sms' });
-    assert.match(done.html, /all set/);
+    assert.match((await browser.submit('/enroll/method', { method: 'sms' })).html, /all set/);
+    return { created, userId: user.body.id as string };
+  }
+
+  it('texts back a one-time password that the directory accepts, and replies neutrally', async () => {
+    const phone = '+14155552688';
+    const { created, userId } = await enrolledInSamba('sms', phone);
+    const api = apiClient(stack.url, tenant.apiKey);
 
     const sent = twilio.messages.length;
     const reply = await text(phone, 'reset');
@@ -92,33 +96,21 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
 
     const unknown = await text('+14155552699', 'RESET');
     assert.equal(unknown.body, reply.body, 'an unknown number gets the very same reply');
-    const audit = await api('GET', `/audit-events?userId=${user.body.id}&limit=200`);
+    const audit = await api('GET', `/audit-events?userId=${userId}&limit=200`);
     const actions = audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`);
     assert.ok(actions.includes('reset.requested:sms'), actions.join(', '));
     assert.ok(actions.includes('reset.completed:system'));
   });
 
   it('records a password set but not texted as "set, not delivered" in the history, the audit log and the API, and alerts the MSP', async () => {
-    const username = `snd${randomUUID().replace(/-/g, '').slice(0, 8)}`;
-    await dc.createUser(username, 'Initial#Pass1', { mail: `${username}@example.com` });
-    const api = apiClient(stack.url, tenant.apiKey);
-    const user = await api('POST', `/clients/${tenant.clientId}/users`, { username, email: `${username}@example.com` });
-    await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`);
-    const link = linkIn(await stack.outbox!.waitFor((m) => m.to === `${username}@example.com`));
     const phone = '+14155552689';
-    const browser = new BrowserSession(stack.url);
-    await browser.get(link);
-    await browser.submit(link, {});
-    const before = twilio.messages.length;
-    await browser.submit('/enroll/phone', { phone });
-    const codeSms = await twilio.waitForMessage((m) => m.to === phone && twilio.messages.indexOf(m) >= before, 10_000);
-    await browser.submit('/enroll/code', { code: codeIn(codeSms.body) });
-    assert.match((await browser.submit('/enroll/method', { method: 'sms' })).html, /all set/);
+    const { userId } = await enrolledInSamba('snd', phone);
+    const api = apiClient(stack.url, tenant.apiKey);
     await twilio.waitForMessage((m) => m.to === phone && /RESET/.test(m.body), 10_000);
 
     // The number stopped taking texts after it enrolled (a STOP sent straight to the carrier, say): Twilio refuses it.
     twilio.failNext({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' });
-    const reset = await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/reset-password`);
+    const reset = await api('POST', `/clients/${tenant.clientId}/users/${userId}/reset-password`);
     assert.equal(reset.status, 502, JSON.stringify(reset.body));
     assert.equal(reset.body.status, 'set_not_delivered');
     assert.equal(reset.body.code, 'password_set_not_delivered');
@@ -129,7 +121,7 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     const row = history.body.items.find((item: { id: string }) => item.id === reset.body.resetId);
     assert.equal(row?.status, 'set_not_delivered', JSON.stringify(row));
     assert.equal(row?.failureCode, 'password_set_not_delivered');
-    const audit = await api('GET', `/audit-events?userId=${user.body.id}&limit=200`);
+    const audit = await api('GET', `/audit-events?userId=${userId}&limit=200`);
     const events = audit.body.items as Array<{ action: string; detail: Record<string, string> }>;
     assert.deepEqual(
       events.filter((e) => e.action.startsWith('reset.') && e.action !== 'reset.requested').map((e) => e.action),
@@ -139,9 +131,7 @@ describe('SMS RESET end to end: webhook, workflow, agent, Samba, Twilio', () => 
     const alert = await stack.outbox!.waitFor((m) => m.to === 'noc@msp.example.com');
     assert.match(alert.text, /could not be texted/);
     // The API hears the outcome as soon as it is recorded; the workflow ends just after, and ends well.
-    const handle = stack.runtime.temporal.workflow.getHandle(
-      makePasswordResetWorkflowId(tenant.clientId, user.body.id),
-    );
+    const handle = stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(tenant.clientId, userId));
     await handle.result();
     assert.equal((await handle.describe()).status.name, 'COMPLETED', 'the workflow ends with the outcome recorded');
   });
