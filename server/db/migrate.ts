@@ -7,6 +7,7 @@ import * as pendingResets from './migrations/005-pending-resets';
 import * as enrollmentOwnerNotices from './migrations/006-enrollment-owner-notices';
 import * as auditEventsWithoutTenant from './migrations/007-audit-events-without-tenant';
 import * as smsResetGuards from './migrations/008-sms-reset-guards';
+import * as appDevices from './migrations/009-app-devices';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['006-enrollment-owner-notices', enrollmentOwnerNotices],
   ['007-audit-events-without-tenant', auditEventsWithoutTenant],
   ['008-sms-reset-guards', smsResetGuards],
+  ['009-app-devices', appDevices],
 ];
 
 const source: Knex.MigrationSource<string> = {
