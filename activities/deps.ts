@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { ClientKeySource } from '../common/crypto/client-keys';
 import type { Secrets } from '../common/crypto/secrets';
-import type { EmailProvider, SmsProvider } from '../plugins/types';
+import type { EmailProvider, PushProvider, SmsProvider } from '../plugins/types';
 import type { RenderTemplate } from './message-templates';
 import type { MspAlerter } from './msp-alerts';
 import type { CentralStores, ResetOutcomesPort, Transact } from './ports';
@@ -14,6 +14,8 @@ export interface ActivityDeps {
   secrets: Secrets;
   email: EmailProvider;
   sms: SmsProvider;
+  /** Pushes to the app; absent when no push provider is configured, and the app then finds its events on open. */
+  push?: PushProvider;
   render: RenderTemplate;
   urls: { publicUrl: string; appUrl: string };
   limits: {

@@ -5,6 +5,7 @@
 import type { AuditAction } from '../common/domain/audit-actions';
 import type { EnrollmentMethod, EnrollmentRef } from '../common/domain/enrollment';
 import type { ClientSettings } from '../common/domain/client-policy';
+import type { DeviceProtection, DeviceStatus } from '../common/domain/device';
 import type { PasswordResetResult, PendingReset, ResetStatus } from '../common/domain/reset';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
 
@@ -137,11 +138,36 @@ export interface ResetOutcomesPort {
   settle(outcome: PasswordResetResult): void;
 }
 
+/** A paired device as the activities see it: never its secret, its PIN hash or its WebAuthn credential. */
+export interface DeviceRecord {
+  id: string;
+  userId: string;
+  clientId: string;
+  label: string;
+  status: DeviceStatus;
+  protection: DeviceProtection;
+  /** SPKI, base64url: what an app reset's password is sealed to. */
+  sealingKey: string;
+  /** The push target, sealed with the `push-target-encryption` field cipher; null when alerts are off. */
+  pushTargetEncrypted: string | null;
+}
+
+export interface DevicesPort {
+  /** The user's newest active device: where an app reset's password goes. */
+  activeDeviceOf(userId: string): Promise<DeviceRecord | undefined>;
+  find(deviceId: string): Promise<DeviceRecord | undefined>;
+  /** pending_match → active, for this user only; returns whether it moved. */
+  activate(deviceId: string, userId: string): Promise<boolean>;
+  /** The push service said the subscription is gone (404/410). */
+  forgetPushTarget(deviceId: string): Promise<void>;
+}
+
 /** The stores whose writes must land together or not at all. */
 export interface TransactionalStores {
   users: UsersPort;
   enrollments: EnrollmentsPort;
   audit: AuditPort;
+  devices: DevicesPort;
 }
 
 /** Runs `work` in one database transaction, over stores bound to it; a throw rolls every write back. */

@@ -18,6 +18,12 @@ export type KeyPurpose =
   | 'codec-admin-session'
   | 'client-key-wrap'
   | 'reset-password'
+  | 'device-secret'
+  | 'pairing-token'
+  | 'device-challenge'
+  | 'device-pin'
+  | 'pairing-match'
+  | 'push-target-encryption'
   | 'directory-command-signing';
 
 export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {

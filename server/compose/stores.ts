@@ -5,6 +5,7 @@ import { ApiKeysStore } from '../db/api-keys.store';
 import { AuditStore } from '../db/audit.store';
 import { ClientKeysStore } from '../db/client-keys.store';
 import { connectDatabase, type Database } from '../db/connect';
+import { DevicesStore } from '../db/devices.store';
 import { EnrollmentsStore } from '../db/enrollments.store';
 import { migrateToLatest } from '../db/migrate';
 import { PasswordResetsStore } from '../db/password-resets.store';
@@ -28,6 +29,7 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     passwordResets: new PasswordResetsStore(db),
     clientKeys: new ClientKeysStore(db, masterKey),
     twilioMessages: new TwilioMessagesStore(db),
+    devices: new DevicesStore(db),
   };
 }
 

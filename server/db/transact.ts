@@ -1,5 +1,6 @@
 import { AuditStore } from './audit.store';
 import type { Database } from './connect';
+import { DevicesStore } from './devices.store';
 import { EnrollmentsStore } from './enrollments.store';
 import { UsersStore } from './users.store';
 
@@ -8,6 +9,7 @@ export interface StoresInTransaction {
   users: UsersStore;
   enrollments: EnrollmentsStore;
   audit: AuditStore;
+  devices: DevicesStore;
 }
 
 /**
@@ -17,6 +19,11 @@ export interface StoresInTransaction {
 export function createTransact(db: Database) {
   return <T>(work: (stores: StoresInTransaction) => Promise<T>): Promise<T> =>
     db.transaction((trx) =>
-      work({ users: new UsersStore(trx), enrollments: new EnrollmentsStore(trx), audit: new AuditStore(trx) }),
+      work({
+        users: new UsersStore(trx),
+        enrollments: new EnrollmentsStore(trx),
+        audit: new AuditStore(trx),
+        devices: new DevicesStore(trx),
+      }),
     );
 }
