@@ -49,6 +49,7 @@ export async function buildWorker(
       secrets: deps.secrets,
       email: deps.providers.email,
       sms: deps.providers.sms,
+      push: deps.providers.push,
       render: deps.render,
       urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
       limits: {
