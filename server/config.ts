@@ -222,7 +222,10 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const email = readProviderConfig(emailKind, env, problems, outbox);
   const sms = readProviderConfig(smsKind, env, problems, outbox);
-  const push = readProviderConfig(pushKind, env, problems, outbox);
+  // Web Push needs nothing an operator must supply (its keys are generated), so off this machine it is the default
+  // rather than a reason not to start.
+  const pushEnv = outbox.allowed || env.PUSH_PROVIDER ? env : { ...env, PUSH_PROVIDER: 'web-push' };
+  const push = readProviderConfig(pushKind, pushEnv, problems, outbox);
   if (push?.fcmServiceAccountFile) {
     try {
       readServiceAccount(push.fcmServiceAccountFile);
