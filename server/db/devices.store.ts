@@ -155,6 +155,16 @@ export class DevicesStore {
       .first('app_devices.*');
   }
 
+  /** This device's resets whose sealed password waits to be picked up, newest first. */
+  async readyResetsOf(deviceId: string): Promise<{ id: string; created_at: Date }[]> {
+    return this.db('password_resets')
+      .where({ device_id: deviceId, picked_up_at: null })
+      .whereNotNull('sealed_password')
+      .orderBy('created_at', 'desc')
+      .limit(20)
+      .select('id', 'created_at');
+  }
+
   async ofPairing(pairingId: string): Promise<DeviceRow | undefined> {
     return this.db('app_devices').where({ pairing_id: pairingId }).orderBy('created_at', 'desc').first();
   }
