@@ -9,6 +9,10 @@ import type { DeviceApiRoutesDeps } from '../../server/routes/api/device';
 import { apiClient } from '../support/http';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 import { deviceClient, makeTestDevice } from '../support/device';
+import { containsSecret, dumpDatabase } from '../support/secret-search';
+import { DeviceRegistrationService } from '../../server/services/devices/device-registration.service';
+import { createTransact } from '../../server/db/transact';
+import { matchNumber } from '../../server/services/devices/device-secrets';
 
 const PIN = '4821';
 let counter = 0;
@@ -347,5 +351,189 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
     assert.equal(config.status, 200);
     assert.deepEqual(config.body, { vapidPublicKey: null });
     assert.equal(config.headers.get('cache-control'), 'no-store');
+  });
+  it('lets a technician list and revoke devices of their own users only (another MSP gets 404)', async () => {
+    const user = await newUser();
+    const { deviceId, auth } = await pairWithPin(user);
+    const path = `/clients/${user.tenant.clientId}/users/${user.userId}/devices`;
+    const listed = await user.api('GET', path);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.equal(listed.body.items.length, 1);
+    assert.deepEqual(Object.keys(listed.body.items[0]).sort(), [
+      'activatedAt',
+      'createdAt',
+      'id',
+      'label',
+      'lastSeenAt',
+      'protection',
+      'pushEnabled',
+      'revokedAt',
+      'revokedReason',
+      'status',
+    ]);
+    const stranger = await createTenant(stack, `Other MSP ${++counter}`);
+    const other = apiClient(stack.url, stranger.apiKey);
+    assert.equal((await other('GET', path)).status, 404);
+    assert.equal((await other('DELETE', `${path}/${deviceId}`)).status, 404);
+    assert.equal((await rowOf(deviceId)).status, 'active');
+    assert.equal((await user.api('DELETE', `${path}/00000000-0000-4000-8000-000000000000`)).status, 404);
+    assert.equal((await user.api('DELETE', `${path}/not-a-uuid`)).status, 400);
+    const revoked = await user.api('DELETE', `${path}/${deviceId}`);
+    assert.equal(revoked.status, 200);
+    assert.equal(revoked.body.revokedReason, 'technician');
+    assert.equal((await call('GET', '/devices/me', undefined, auth)).status, 403);
+  });
+
+  it('holds a QR pairing until its number is picked: a wrong pick revokes it, the right one activates', async () => {
+    const user = await newUser();
+    const workflowId = `enrollment-test-${user.userId}`;
+    // A stand-in for the enrollment workflow's appPaired update (the workflow branch's), doing what its handler
+    // does: activating the device through the DevicesPort.
+    const paired: string[] = [];
+    const registration = new DeviceRegistrationService({
+      devices: stack.runtime.stores.devices,
+      pairingTokens: stack.runtime.stores.pairingTokens,
+      transact: createTransact(stack.runtime.db),
+      enrollmentPairing: {
+        async appPaired(id, deviceId) {
+          assert.equal(id, workflowId);
+          paired.push(deviceId);
+          await stack.runtime.stores.devices.activate(deviceId, user.userId);
+        },
+      },
+      notices: devices.notices,
+      secrets: stack.runtime.secrets,
+      webauthn: { rpId: 'localhost', origin: 'http://localhost' },
+    });
+    assert.deepEqual(await registration.pairingState(user.userId, workflowId), { state: 'waiting' });
+    const registerFromQr = async () => {
+      const issued = await devices.pairing.issue({
+        userId: user.userId,
+        clientId: user.tenant.clientId,
+        enrollmentWorkflowId: workflowId,
+        requiresMatch: true,
+      });
+      const redeemed = await call('POST', '/pairings/redeem', { token: issued.token });
+      assert.equal(redeemed.body.requiresMatch, true);
+      const phone = await makeTestDevice();
+      const registered = await call(
+        'POST',
+        '/devices',
+        { label: 'QR phone', protection: 'pin', signingKey: phone.signingKey, sealingKey: phone.sealingKey, pin: PIN },
+        `Pairing ${redeemed.body.pairingId}.${redeemed.body.pairingSecret}`,
+      );
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      assert.equal(registered.body.status, 'pending_match');
+      assert.match(registered.body.matchNumber, /^\d{2}$/);
+      return registered.body as { deviceId: string; matchNumber: string; deviceSecret: string };
+    };
+    const first = await registerFromQr();
+    const shown = await registration.pairingState(user.userId, workflowId);
+    assert.equal(shown.state, 'match');
+    assert.equal(shown.choices!.length, 3);
+    assert.equal(new Set(shown.choices).size, 3);
+    assert.ok(shown.choices!.includes(first.matchNumber));
+    assert.deepEqual(await registration.pairingState(user.userId, workflowId), shown, 'the same choices on every poll');
+    const pending = await call(
+      'POST',
+      '/challenges',
+      { action: 'reset' },
+      `Device ${first.deviceId}.${first.deviceSecret}`,
+    );
+    assert.equal(pending.status, 409, 'a pending device cannot act');
+    const wrong = shown.choices!.find((choice) => choice !== first.matchNumber)!;
+    assert.deepEqual(await registration.pickMatch(user.userId, workflowId, wrong), {
+      matched: false,
+      state: 'waiting',
+    });
+    assert.equal((await rowOf(first.deviceId)).revoked_reason, 'wrong_match');
+    assert.deepEqual(paired, []);
+    await assert.rejects(registration.pickMatch(user.userId, workflowId, first.matchNumber), { code: 'conflict' });
+
+    const second = await registerFromQr();
+    assert.equal(second.matchNumber, matchNumber(stack.runtime.secrets, second.deviceId));
+    assert.deepEqual(await registration.pickMatch(user.userId, workflowId, second.matchNumber), {
+      matched: true,
+      state: 'paired',
+    });
+    assert.deepEqual(paired, [second.deviceId]);
+    assert.equal((await rowOf(second.deviceId)).status, 'active');
+    assert.equal((await rowOf(second.deviceId)).match_hash, null);
+  });
+
+  it('answers the enrollment pairing endpoints only with an enrollment session', async () => {
+    const state = await fetch(`${stack.url}/enroll/pairing`);
+    assert.equal(state.status, 401);
+    assert.equal(((await state.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+    const pick = await fetch(`${stack.url}/enroll/pairing/match`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ choice: '42' }),
+    });
+    assert.equal(pick.status, 401);
+  });
+
+  it('stores no pairing token, pairing or device secret, PIN, match number or push key in clear', async () => {
+    const user = await newUser();
+    const issued = await rePairing(user);
+    const redeemed = await call('POST', '/pairings/redeem', { token: issued.token });
+    const phone = await makeTestDevice();
+    const push = {
+      kind: 'webpush',
+      subscription: {
+        endpoint: 'https://push.example/abc',
+        keys: { p256dh: 'B'.repeat(87), auth: 'secretAuthKey123' },
+      },
+    };
+    const registered = await call(
+      'POST',
+      '/devices',
+      {
+        label: 'Dump',
+        protection: 'pin',
+        signingKey: phone.signingKey,
+        sealingKey: phone.sealingKey,
+        pin: '7392',
+        push,
+      },
+      `Pairing ${redeemed.body.pairingId}.${redeemed.body.pairingSecret}`,
+    );
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    const qr = await devices.pairing.issue({
+      userId: user.userId,
+      clientId: user.tenant.clientId,
+      enrollmentWorkflowId: 'wf-dump',
+      requiresMatch: true,
+    });
+    const qrRedeemed = await call('POST', '/pairings/redeem', { token: qr.token });
+    const qrPhone = await makeTestDevice();
+    const matched = await call(
+      'POST',
+      '/devices',
+      { label: 'QR', protection: 'pin', signingKey: qrPhone.signingKey, sealingKey: qrPhone.sealingKey, pin: '7392' },
+      `Pairing ${qrRedeemed.body.pairingId}.${qrRedeemed.body.pairingSecret}`,
+    );
+    const issuedChallenge = await challenge(`Device ${registered.body.deviceId}.${registered.body.deviceSecret}`);
+    const dump = await dumpDatabase(stack.runtime.db);
+    assert.ok(dump.includes(registered.body.deviceId), 'the dump holds the device');
+    const secrets: Record<string, string> = {
+      'pairing token': issued.token,
+      'QR pairing token': qr.token,
+      'pairing secret': redeemed.body.pairingSecret,
+      'device secret': registered.body.deviceSecret,
+      'action challenge': issuedChallenge.challenge,
+      'push auth key': 'secretAuthKey123',
+      'push endpoint': 'https://push.example/abc',
+    };
+    for (const [name, value] of Object.entries(secrets))
+      assert.ok(!containsSecret(dump, value), `${name} is in the dump`);
+    // The PIN and the match number are too short to search a dump for; their columns hold keyed hashes instead.
+    const qrRow = await rowOf(matched.body.deviceId);
+    assert.notEqual(qrRow.match_hash, matched.body.matchNumber);
+    assert.equal(qrRow.match_hash!.length, 43);
+    assert.equal((await rowOf(registered.body.deviceId)).pin_hash!.length, 43);
+    const logs = stack.logs.join('');
+    for (const [name, value] of Object.entries(secrets))
+      assert.ok(!containsSecret(logs, value), `${name} is in the logs`);
   });
 });
