@@ -8,6 +8,7 @@ const TEMPLATE_NAMES = [
   'activation-email.text',
   'sms-verification-code',
   'sms-app-link',
+  'sms-app-paired',
   'sms-reset-instructions',
   'sms-reset-password',
   'sms-reset-failed',

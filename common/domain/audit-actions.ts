@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'enrollment.cancelled',
   'enrollment.owner_notified',
   'enrollment.disowned',
+  'enrollment.app_chosen',
+  'enrollment.app_link_sent',
   'rate_limit.exceeded',
   'reset.requested',
   'reset.refused',
