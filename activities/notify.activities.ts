@@ -12,7 +12,6 @@ import { allowedSmsCountries, resolveClientPolicy } from '../common/domain/clien
 import { countryOfPhone } from '../common/phone-country';
 import { createClientSmsBudget } from './client-sms-budget';
 import { activityOrigin, assertEnrollmentWorkflow, assertOwnEnrollment, refusal } from './enrollment-guard';
-import type { PairingTokenRequest } from './ports';
 
 export interface SendActivationEmailInput {
   enrollmentId: string;
@@ -39,12 +38,9 @@ export function createNotifyActivities(deps: ActivityDeps) {
   });
 
   const loadNames = (userId: string) => loadUserContext(stores.tenants, userId);
-  /** The app's pairing page with a fresh token in its fragment (never sent to a server log); the bare app without a pairing service. */
-  const pairingLink = async (request: PairingTokenRequest): Promise<string> => {
-    if (!stores.pairingTokens) return deps.urls.appUrl;
-    const { token } = await stores.pairingTokens.issue(request);
-    return `${deps.urls.appUrl}/pair#t=${token}`;
-  };
+  /** The app's pairing page with a fresh token in its fragment; the bare app until a pairing service is wired. */
+  const pairingLink = async (request: Parameters<NonNullable<ActivityDeps['pairingLink']>>[0]): Promise<string> =>
+    deps.pairingLink ? deps.pairingLink(request) : deps.urls.appUrl;
   const audit = (userId: string, action: AuditAction, detail: Record<string, string>) =>
     stores.audit.recordForUser({ userId, actor: 'system', action, detail });
 

@@ -162,23 +162,6 @@ export interface DevicesPort {
   forgetPushTarget(deviceId: string): Promise<void>;
 }
 
-/** What a pairing token is for: whose phone it pairs, and whether the page showing it needs the number match. */
-export interface PairingTokenRequest {
-  userId: string;
-  clientId: string;
-  /** The enrollment whose pairing step the token finishes; null for a re-pairing after the enrollment ended. */
-  enrollmentWorkflowId: string | null;
-  requiresMatch: boolean;
-}
-
-/**
- * Issues single-use pairing tokens (the server's pairing service implements it, storing only a keyed hash). The
- * token exists in clear only in the caller's hands: an activity puts it into a text and returns nothing of it.
- */
-export interface PairingTokensPort {
-  issue(request: PairingTokenRequest): Promise<{ token: string; expiresAt: Date }>;
-}
-
 /** The stores whose writes must land together or not at all. */
 export interface TransactionalStores {
   users: UsersPort;
@@ -194,6 +177,4 @@ export interface CentralStores extends TransactionalStores {
   tenants: TenantsPort;
   rateLimits: RateLimitPort;
   passwordResets: PasswordResetsPort;
-  /** Absent until a pairing service is wired; the app link then goes out without a token. */
-  pairingTokens?: PairingTokensPort;
 }
