@@ -1,5 +1,3 @@
-import type { SealedSecret } from '../crypto/device-seal';
-
 /**
  * What an agent may be told to do to its client's directory. An agent runs nothing else: every directory
  * activity takes a signed command and nothing more.
@@ -52,6 +50,6 @@ export interface DirectoryCommandResult {
   objectGuid: string;
   wasLocked: boolean;
   /** For a command with sealTo: the password the agent set, sealed to the device. Covered by the proof. */
-  sealed?: SealedSecret;
+  sealed?: { v: 1; epk: string; iv: string; ct: string };
   proof: string;
 }
