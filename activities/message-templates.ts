@@ -26,6 +26,9 @@ const TEMPLATE_NAMES = [
   'enrollment-notice-email.subject',
   'enrollment-notice-email.html',
   'enrollment-notice-email.text',
+  'device-notice-email.subject',
+  'device-notice-email.html',
+  'device-notice-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

@@ -37,5 +37,13 @@ export const AUDIT_ACTIONS = [
   'msp.alerted',
   'codec.signed_in',
   'codec.decoded',
+  'pairing.issued',
+  'pairing.redeemed',
+  'device.registered',
+  'device.paired',
+  'device.match_failed',
+  'device.unpaired',
+  'device.revoked',
+  'device.pin_failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
