@@ -14,6 +14,7 @@ import { describeError } from './http/error-response';
 import { requireKnownHost } from './http/known-host';
 import { securityHeaders } from './http/security-headers';
 import { healthRoute } from './routes/health.routes';
+import { appRoutes } from './routes/app.routes';
 import type { TrustProxy } from './http/trust-proxy';
 
 export interface AppDeps {
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
         : undefined;
     app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render, inboundSms: devInbound }));
   }
+  app.use('/app', appRoutes());
   app.use(disownPageRoutes(deps.disown));
   app.use(enrollmentPageRoutes(deps.pages));
 

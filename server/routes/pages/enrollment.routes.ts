@@ -314,8 +314,6 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
     }
   });
 
-  router.get('/app', (_request, response) => page(response, 200, 'app', { title: 'The Latchkey app' }));
-
   router.use((error: unknown, request: Request, response: Response, _next: express.NextFunction) => {
     const described = describeError(error);
     if (described.status >= 500)
