@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import { Router, type Response } from 'express';
 
 /**
@@ -42,8 +42,12 @@ interface Asset {
   type: string;
 }
 
+/** A file of an installed package; found from its entry point, since not every package exports package.json. */
 function packageFile(specifier: string, relative: string): Buffer {
-  return readFileSync(join(dirname(require.resolve(`${specifier}/package.json`)), relative));
+  const entry = require.resolve(specifier);
+  const marker = join('node_modules', specifier);
+  const root = entry.slice(0, entry.lastIndexOf(marker) + marker.length);
+  return readFileSync(join(root, relative));
 }
 
 /** Read once at start: the files are small, and a missing one should stop the server, not 404 a phone. */
