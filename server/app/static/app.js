@@ -583,8 +583,8 @@ async function home(me) {
       button('Scan a new code', () => scanScreen()),
     ]);
   setBrand(state.me.mspName);
-  const me = state.me;
-  const alerts = me.pushEnabled
+  const { pushEnabled, user } = state.me;
+  const alerts = pushEnabled
     ? h('p', { class: 'alerts on' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), 'Alerts are on')
     : h(
         'div',
@@ -596,7 +596,7 @@ async function home(me) {
     'home',
     h('h1', { class: 'visually-hidden' }, 'Latchkey'),
     who(),
-    h('p', { class: 'account' }, `Signed in as ${me.user.username}`),
+    h('p', { class: 'account' }, `Signed in as ${user.username}`),
     busyButton('Reset Password', () => startReset(), 'hero'),
     h('p', { class: 'hint center' }, 'Gives you a one-time password for your work account.'),
     alerts,
@@ -993,6 +993,9 @@ if ('serviceWorker' in navigator) {
   });
 }
 window.addEventListener('hashchange', () => {
+  // Another pairing link opened in this same tab changes only the fragment.
+  const token = takeToken();
+  if (token) return void redeem(token);
   const reset = /^#\/reset\/([\w-]+)$/.exec(location.hash);
   if (reset && state.device) {
     history.replaceState(null, '', '/app/');
