@@ -96,15 +96,19 @@ self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const { type, id } = event.notification.data ?? {};
   const target = new URL(screenFor(type, id), self.location.origin).href;
-  event.waitUntil(
-    (async () => {
-      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-      const open = windows.find((client) => new URL(client.url).pathname.startsWith('/app'));
-      if (open) {
-        if (type === 'reset_ready' && id) open.postMessage({ type: 'open-reset', id });
-        return open.focus();
-      }
-      return self.clients.openWindow(target);
-    })(),
-  );
+  const opening = (async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).pathname.startsWith('/app'));
+    if (open) {
+      // The message first: focus() can be refused, and the screen should change either way.
+      if (type === 'reset_ready' && id) open.postMessage({ type: 'open-reset', id });
+      return open.focus().catch(() => undefined);
+    }
+    return self.clients.openWindow(target);
+  })();
+  try {
+    event.waitUntil(opening);
+  } catch {
+    // Only a synthetic event (not dispatched by the browser) cannot be extended; the screen still opens.
+  }
 });
