@@ -162,6 +162,23 @@ export interface DevicesPort {
   forgetPushTarget(deviceId: string): Promise<void>;
 }
 
+/** A pairing token to store: only its keyed hash (`pairing-token`) is ever written. */
+export interface NewPairingToken {
+  tokenHash: string;
+  userId: string;
+  clientId: string;
+  /** The enrollment whose pairing step this is; null for a re-pairing after the enrollment ended (SMS PAIR). */
+  enrollmentWorkflowId: string | null;
+  /** A QR code shown on a screen needs the number match; a link texted to, or opened on, the phone does not. */
+  requiresMatch: boolean;
+  expiresAt: Date;
+}
+
+export interface PairingTokensPort {
+  /** Stores a new token; the same user's unredeemed tokens for the same enrollment (or re-pairing) stop working. */
+  issue(token: NewPairingToken): Promise<{ id: string }>;
+}
+
 /** The stores whose writes must land together or not at all. */
 export interface TransactionalStores {
   users: UsersPort;
@@ -177,4 +194,5 @@ export interface CentralStores extends TransactionalStores {
   tenants: TenantsPort;
   rateLimits: RateLimitPort;
   passwordResets: PasswordResetsPort;
+  pairingTokens: PairingTokensPort;
 }
