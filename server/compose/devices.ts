@@ -31,7 +31,12 @@ export function buildDeviceApi(deps: {
 }): DeviceApiRoutesDeps {
   const { config, stores, secrets } = deps;
   const webauthn = webAuthnSiteOf(config.publicUrl);
-  const notices = new DeviceNotices({ tenants: stores.tenants, email: deps.email, render: deps.render, logger: deps.logger });
+  const notices = new DeviceNotices({
+    tenants: stores.tenants,
+    email: deps.email,
+    render: deps.render,
+    logger: deps.logger,
+  });
   const pairing = new PairingService({
     pairingTokens: stores.pairingTokens,
     tenants: stores.tenants,

@@ -46,7 +46,13 @@ export interface NewDevice {
 }
 
 function revocation(db: Database, reason: DeviceRevocation) {
-  return { status: 'revoked', revoked_at: db.fn.now(), revoked_reason: reason, push_kind: null, push_target_encrypted: null };
+  return {
+    status: 'revoked',
+    revoked_at: db.fn.now(),
+    revoked_reason: reason,
+    push_kind: null,
+    push_target_encrypted: null,
+  };
 }
 
 export function toDeviceRecord(row: DeviceRow): DeviceRecord {

@@ -62,7 +62,9 @@ export async function callTemporal<T>(call: () => Promise<T>): Promise<T> {
 export function temporalEnrollmentPairing(client: Pick<Client, 'workflow'>): EnrollmentPairingPort {
   return {
     async appPaired(workflowId, deviceId) {
-      await callTemporal(() => client.workflow.getHandle(workflowId).executeUpdate('appPaired', { args: [{ deviceId }] }));
+      await callTemporal(() =>
+        client.workflow.getHandle(workflowId).executeUpdate('appPaired', { args: [{ deviceId }] }),
+      );
     },
   };
 }

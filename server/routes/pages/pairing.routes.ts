@@ -57,7 +57,9 @@ export function pairingPageRoutes(deps: PairingPageRoutesDeps): Router {
     const { session, workflowId } = await enrollmentOf(request);
     deps.csrf.verify(request, session);
     const choice = (request.body as Record<string, unknown> | undefined)?.choice;
-    response.json(await deps.registration.pickMatch(session.userId, workflowId, typeof choice === 'string' ? choice : ''));
+    response.json(
+      await deps.registration.pickMatch(session.userId, workflowId, typeof choice === 'string' ? choice : ''),
+    );
   });
 
   router.use('/enroll/pairing', jsonErrorHandler(deps.logger));

@@ -111,7 +111,12 @@ export class DeviceActionsService {
     const challenge = actionChallenge(secrets, device.id, used.id);
     if (!constantTimeEqual(hashActionChallenge(secrets, challenge), used.challenge_hash)) throw failed();
     if (used.action !== proof.action || used.subject !== (proof.subject ?? null)) throw failed();
-    const message = deviceActionMessage({ action: used.action, challengeId: used.id, challenge, subject: used.subject });
+    const message = deviceActionMessage({
+      action: used.action,
+      challengeId: used.id,
+      challenge,
+      subject: used.subject,
+    });
     if (!signatureValid(device.signing_key, message, proof.signature)) throw failed();
     if (device.protection === 'biometric') await this.checkAssertion(device, challenge, proof.webauthn);
     else await this.checkPin(device, proof.pin);
@@ -123,8 +128,7 @@ export class DeviceActionsService {
     challenge: string,
     response: AuthenticationResponseJSON | undefined,
   ): Promise<void> {
-    const refused = () =>
-      new VerificationFailedError('Your fingerprint or face was not confirmed. Try again.');
+    const refused = () => new VerificationFailedError('Your fingerprint or face was not confirmed. Try again.');
     if (!response || !device.webauthn_credential_id || !device.webauthn_public_key) throw refused();
     if (response.id !== device.webauthn_credential_id) throw refused();
     let verified;
@@ -191,7 +195,12 @@ function signatureValid(signingKey: string, message: string, signature: unknown)
   if (typeof signature !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(signature)) return false;
   try {
     const key = createPublicKey({ key: Buffer.from(signingKey, 'base64url'), format: 'der', type: 'spki' });
-    return verify('sha256', Buffer.from(message, 'utf8'), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+    return verify(
+      'sha256',
+      Buffer.from(message, 'utf8'),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    );
   } catch {
     return false;
   }

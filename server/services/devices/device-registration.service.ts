@@ -115,7 +115,8 @@ export class DeviceRegistrationService {
         });
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('This fingerprint or face credential is already registered');
+      if (isUniqueViolation(error))
+        throw new ConflictError('This fingerprint or face credential is already registered');
       throw error;
     }
     if (pairing.requires_match) {
@@ -134,7 +135,10 @@ export class DeviceRegistrationService {
     }
     if (!input.webauthn) throw new InputError('A fingerprint or face registration (webauthn) is required');
     const refused = () =>
-      new LatchkeyError('The fingerprint or face check did not work. Try again, or choose a PIN.', 'verification_failed');
+      new LatchkeyError(
+        'The fingerprint or face check did not work. Try again, or choose a PIN.',
+        'verification_failed',
+      );
     let verified;
     try {
       verified = await verifyRegistrationResponse({

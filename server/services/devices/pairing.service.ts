@@ -1,5 +1,10 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { issuePairingLink, hashPairingToken, type IssuedPairingLink, type PairingLinkRequest } from '../../../activities/pairing-link';
+import {
+  issuePairingLink,
+  hashPairingToken,
+  type IssuedPairingLink,
+  type PairingLinkRequest,
+} from '../../../activities/pairing-link';
 import { constantTimeEqual, randomToken } from '../../../common/crypto/keys';
 import type { Secrets } from '../../../common/crypto/secrets';
 import { PAIRING_TOKEN_TTL_MS } from '../../../common/domain/device';
@@ -75,7 +80,11 @@ export class PairingService {
       userId: row.user_id,
       actor: 'user',
       action: 'pairing.redeemed',
-      detail: { pairingId: row.id, requiresMatch: row.requires_match, reenrollment: row.enrollment_workflow_id === null },
+      detail: {
+        pairingId: row.id,
+        requiresMatch: row.requires_match,
+        reenrollment: row.enrollment_workflow_id === null,
+      },
     });
     return { view: await this.view(row), pairingSecret };
   }

@@ -29,4 +29,3 @@ export interface DeviceApiRoutesDeps {
   vapidPublicKey: () => string | null;
   logger: Logger;
 }
-

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { DEVICE_ACTIONS, DEVICE_LABEL_MAX_LENGTH, DEVICE_PROTECTIONS } from '../../../../common/domain/device';
 
-const base64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
+const base64url = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
 
 /** Web Push's subscription as PushSubscription.toJSON() gives it, or an FCM registration token. */
 export const pushTarget = z.discriminatedUnion('kind', [
@@ -18,7 +23,9 @@ export const pushTarget = z.discriminatedUnion('kind', [
 ]);
 
 /** The WebAuthn JSON bodies are checked by SimpleWebAuthn itself; here only their size and shape. */
-const webauthnJson = z.object({ id: base64url(1024), rawId: base64url(1024), type: z.literal('public-key') }).passthrough();
+const webauthnJson = z
+  .object({ id: base64url(1024), rawId: base64url(1024), type: z.literal('public-key') })
+  .passthrough();
 
 export const redeemBody = z.object({ token: z.string().max(200) }).strict();
 

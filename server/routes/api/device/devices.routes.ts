@@ -45,7 +45,10 @@ export function devicesRoutes(deps: DevicesRoutesDeps): Router {
       protection: device.protection,
       pushEnabled: device.push_target_encrypted !== null,
       label: device.label,
-      user: { displayName: found?.user.displayName ?? found?.user.username ?? '', username: found?.user.username ?? '' },
+      user: {
+        displayName: found?.user.displayName ?? found?.user.username ?? '',
+        username: found?.user.username ?? '',
+      },
       mspName: found?.mspName ?? '',
       clientName: found?.clientName ?? '',
     });
