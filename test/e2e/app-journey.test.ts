@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '../../scripts/lib/free-port';
-import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { launchBrowser, screenshot, SCREENSHOTS, VIEWPORTS } from '../support/browser';
 import {
   addPlatformAuthenticator,
   deliverPush,
@@ -14,7 +16,7 @@ import {
 } from '../support/app-device';
 import { codeIn, linkIn } from '../support/enrollment-flow';
 import { apiClient } from '../support/http';
-import { readQr } from '../support/qr';
+import { readQr, writeQrY4m } from '../support/qr';
 import { startTestAgent } from '../support/reset-setup';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
@@ -173,5 +175,203 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await shoot(phone.page, 'app-hidden');
     await phone.context.close();
     await desktop.close();
+  });
+
+  /** The phone's device id and secret, as the app keeps them in IndexedDB (the keys themselves cannot leave). */
+  async function credentialsOf(phone: Phone): Promise<{ deviceId: string; deviceSecret: string }> {
+    return phone.page.evaluate(async () => {
+      const vault = await import('/app/vault.js' as string);
+      const device = await vault.loadDevice();
+      return { deviceId: device.deviceId, deviceSecret: device.deviceSecret };
+    });
+  }
+
+  const deviceApi = (path: string, auth: string) =>
+    fetch(`${stack.url}/api/device/v1${path}`, { headers: { Authorization: auth } });
+
+  it('pairs with a PIN from the texted link; a right PIN resets, and 5 wrong PINs unpair the phone', async () => {
+    const user = await directoryUser();
+    const { desktop, texted } = await enrollForApp(user);
+    const link = /https?:\/\/\S+\/app\/pair#t=[A-Za-z0-9_-]+/.exec((await texted).text)?.[0];
+    assert.ok(link, 'no pairing link in the text');
+    const phone = await openLinkOnPhone(link, false, false);
+    assert.equal(await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).count(), 0);
+    await phone.page.getByRole('button', { name: 'Use a PIN' }).click();
+    await waitForScreen(phone.page, 'pin-setup');
+    await phone.page.fill('#pin', '2468');
+    await phone.page.fill('#pin-again', '2469');
+    await phone.page.getByRole('button', { name: 'Save PIN' }).click();
+    assert.match((await phone.page.textContent('#pin-error')) ?? '', /not the same/);
+    await phone.page.fill('#pin-again', '2468');
+    await shoot(phone.page, 'app-pin-setup');
+    await phone.page.getByRole('button', { name: 'Save PIN' }).click();
+    // A texted link proves the number: no match to pick.
+    await waitForScreen(phone.page, 'home');
+
+    await phone.page.getByRole('button', { name: 'Reset Password' }).click();
+    await waitForScreen(phone.page, 'pin-entry');
+    await shoot(phone.page, 'app-pin-entry');
+    await phone.page.fill('#pin', '2468');
+    await phone.page.getByRole('button', { name: 'Confirm' }).click();
+    const password = await resetAndRead(phone);
+    await assert.doesNotReject(dc.bind(user.upn, password));
+    await phone.page.getByRole('button', { name: 'Done' }).click();
+    await phone.page.getByRole('button', { name: 'Back to home' }).click();
+    await waitForScreen(phone.page, 'home');
+
+    await phone.page.getByRole('button', { name: 'Reset Password' }).click();
+    await waitForScreen(phone.page, 'pin-entry');
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await phone.page.fill('#pin', '1111');
+      await phone.page.getByRole('button', { name: 'Confirm' }).click();
+      await phone.page.waitForFunction(
+        (left) =>
+          document.querySelector('main[data-screen=pin-entry] .field-error')?.textContent?.includes(`${left} tr`),
+        5 - attempt,
+      );
+      if (attempt === 1) await shoot(phone.page, 'app-pin-wrong');
+    }
+    await phone.page.fill('#pin', '1111');
+    await phone.page.getByRole('button', { name: 'Confirm' }).click();
+    await waitForScreen(phone.page, 'revoked');
+    await shoot(phone.page, 'app-revoked');
+    await assert.rejects(dc.bind(user.upn, '1111'));
+    const status = await stack.database
+      .db('app_devices')
+      .where({ user_id: user.userId })
+      .first('status', 'revoked_reason');
+    assert.deepEqual(status, { status: 'revoked', revoked_reason: 'pin_failures' });
+    await phone.context.close();
+    await desktop.close();
+  });
+
+  it('refuses a reset whose fingerprint check fails, and another phone cannot read or sign for this one', async () => {
+    const user = await directoryUser();
+    const { desktop } = await enrollForApp(user);
+    const phone = await openLinkOnPhone(await qrUrlOn(desktop));
+    await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
+    await pickNumber(desktop, phone);
+
+    await phone.authenticator!.setUserVerified(false);
+    const resetsBefore = await stack.database.db('password_resets').where({ user_id: user.userId }).count('* as n');
+    await phone.page.getByRole('button', { name: 'Reset Password' }).click();
+    await waitForScreen(phone.page, 'problem');
+    assert.match((await phone.page.textContent('h1')) ?? '', /Not confirmed/);
+    await shoot(phone.page, 'app-not-confirmed');
+    const resetsAfter = await stack.database.db('password_resets').where({ user_id: user.userId }).count('* as n');
+    assert.deepEqual(resetsAfter, resetsBefore);
+
+    // The same phone, verified again, resets; then a second user's phone tries to read that reset.
+    await phone.authenticator!.setUserVerified(true);
+    await phone.page.getByRole('button', { name: 'Back' }).click();
+    await waitForScreen(phone.page, 'home');
+    const resetCall = phone.page.waitForResponse(
+      (r) => r.url().endsWith('/api/device/v1/resets') && r.status() === 202,
+    );
+    await phone.page.getByRole('button', { name: 'Reset Password' }).click();
+    const { resetId } = (await (await resetCall).json()) as { resetId: string };
+    await resetAndRead(phone);
+
+    const other = await directoryUser();
+    const { desktop: otherDesktop, texted } = await enrollForApp(other);
+    const link = /https?:\/\/\S+\/app\/pair#t=[A-Za-z0-9_-]+/.exec((await texted).text)![0];
+    const otherPhone = await openLinkOnPhone(link);
+    await otherPhone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
+    await waitForScreen(otherPhone.page, 'home');
+    const mine = await credentialsOf(phone);
+    const theirs = await credentialsOf(otherPhone);
+    const theirAuth = `Device ${theirs.deviceId}.${theirs.deviceSecret}`;
+    assert.equal((await deviceApi(`/resets/${resetId}`, theirAuth)).status, 404);
+    assert.equal((await deviceApi('/devices/me', `Device ${mine.deviceId}.${theirs.deviceSecret}`)).status, 401);
+    assert.equal((await deviceApi('/devices/me', `Device ${mine.deviceId}.${mine.deviceSecret}`)).status, 200);
+    for (const closing of [phone.context, otherPhone.context]) await closing.close();
+    await desktop.close();
+    await otherDesktop.close();
+  });
+
+  it("reads the QR code with the app's own scanner, and a replayed pairing link is refused", async () => {
+    const user = await directoryUser();
+    const { desktop } = await enrollForApp(user);
+    const url = await qrUrlOn(desktop);
+    const cameraFile = join(SCREENSHOTS, '..', `qr-${process.pid}.y4m`);
+    mkdirSync(dirname(cameraFile), { recursive: true });
+    writeQrY4m(cameraFile, url);
+    const withCamera = await launchBrowser(undefined, {
+      args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraFile}`],
+    });
+    try {
+      const phone = await openPhone(withCamera, publicUrl);
+      await phone.context.grantPermissions(['camera', 'notifications'], { origin: publicUrl });
+      await phone.page.goto('/app/');
+      await waitForScreen(phone.page, 'start');
+      await shoot(phone.page, 'app-start');
+      await phone.page.getByRole('button', { name: 'Scan the QR code' }).click();
+      await waitForScreen(phone.page, 'scan');
+      // The fake camera shows the code at once: the scan screen may already have redeemed it.
+      await waitForScreen(phone.page, 'install');
+      await shoot(phone.page, 'app-scanned');
+    } finally {
+      await withCamera.close();
+    }
+
+    const replay = await openPhone(browser, publicUrl);
+    await replay.page.goto(url);
+    await waitForScreen(replay.page, 'problem');
+    assert.match((await replay.page.textContent('h1')) ?? '', /can’t be used/);
+    await shoot(replay.page, 'app-replayed');
+    await replay.context.close();
+    await desktop.close();
+  });
+
+  it('a push sent through web-push and decrypted by the fake push service shows in the real service worker, and its tap opens the reset', async () => {
+    const user = await directoryUser();
+    const { desktop, texted } = await enrollForApp(user);
+    const link = /https?:\/\/\S+\/app\/pair#t=[A-Za-z0-9_-]+/.exec((await texted).text)![0];
+    const phone = await openLinkOnPhone(link);
+    await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
+    await waitForScreen(phone.page, 'home');
+
+    const service: FakePushService = await startFakePushService();
+    try {
+      const vapid = webpush.generateVAPIDKeys();
+      const subscription = service.subscribe({ applicationServerKey: vapid.publicKey });
+      const provider = new WebPushProvider({
+        keys: vapid,
+        subject: 'mailto:ops@msp.example',
+        allowedHosts: ['127.0.0.1'],
+        timeoutMs: 5_000,
+        agent: service.agent(),
+      });
+      const resetId = '6f1c1f38-3a52-4c55-8d39-5a1a2c0b7e11';
+      await provider.send({
+        target: { kind: 'webpush', subscription: { endpoint: subscription.endpoint, keys: subscription.keys } },
+        event: { type: 'reset_ready', id: resetId },
+        urgency: 'high',
+        ttlSeconds: 60,
+      });
+      const received = await service.waitFor((push) => push.endpoint === subscription.endpoint);
+      assert.deepEqual(JSON.parse(received.plaintext), { t: 'reset_ready', id: resetId });
+
+      await deliverPush(phone, received.plaintext);
+      let shown = await shownNotifications(phone.page);
+      for (let i = 0; shown.length === 0 && i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        shown = await shownNotifications(phone.page);
+      }
+      assert.equal(shown.length, 1);
+      assert.equal(shown[0]!.title, 'Your new password is ready');
+      assert.deepEqual(shown[0]!.data, { type: 'reset_ready', id: resetId });
+      // The push says what happened, never a secret; the app asks the server for the rest.
+      assert.doesNotMatch(JSON.stringify(shown), /password is [^r]/);
+
+      const opened = phone.page.waitForRequest((request) => request.url().endsWith(`/api/device/v1/resets/${resetId}`));
+      await tapNotification(phone);
+      await opened;
+      await waitForScreen(phone.page, 'problem');
+    } finally {
+      await service.close();
+      await phone.context.close();
+      await desktop.close();
+    }
   });
 });
