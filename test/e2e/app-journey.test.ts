@@ -95,13 +95,14 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await desktop.fill('#code', codeIn(await text));
     await desktop.getByRole('button', { name: 'Confirm' }).click();
     await desktop.check('input[name=method][value=app]');
-    const linkText = stack.outbox.waitFor(
-      (m) => m.channel === 'sms' && m.to === user.phone && m.text.includes('/app/pair#t='),
-    );
     await desktop.getByRole('button', { name: 'Finish' }).click();
     await desktop.waitForSelector('.qr svg');
     if (shots) await shoot(desktop, 'app-done');
-    return { desktop, texted: linkText };
+    // The done page's "Open the app on this phone" link: a token that needs no number match, since the page's own
+    // session proves who holds it (the texted link is the same kind).
+    const sameDevice = await desktop.getAttribute('a[href*="/app/pair#t="]', 'href');
+    assert.ok(sameDevice, 'no "open on this phone" link on the done page');
+    return { desktop, sameDeviceLink: new URL(sameDevice, publicUrl).href };
   }
 
   /** The pairing URL in the done page's QR code, read off a screenshot as a phone's camera would. */
@@ -189,11 +190,9 @@ describe('the Latchkey app, end to end in Chromium', () => {
   const deviceApi = (path: string, auth: string) =>
     fetch(`${stack.url}/api/device/v1${path}`, { headers: { Authorization: auth } });
 
-  it('pairs with a PIN from the texted link; a right PIN resets, and 5 wrong PINs unpair the phone', async () => {
+  it("pairs with a PIN from the done page's same-phone link; a right PIN resets, and 5 wrong PINs unpair the phone", async () => {
     const user = await directoryUser();
-    const { desktop, texted } = await enrollForApp(user);
-    const link = /https?:\/\/\S+\/app\/pair#t=[A-Za-z0-9_-]+/.exec((await texted).text)?.[0];
-    assert.ok(link, 'no pairing link in the text');
+    const { desktop, sameDeviceLink: link } = await enrollForApp(user);
     const phone = await openLinkOnPhone(link, false, false);
     assert.equal(await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).count(), 0);
     await phone.page.getByRole('button', { name: 'Use a PIN' }).click();
@@ -205,7 +204,7 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await phone.page.fill('#pin-again', '2468');
     await shoot(phone.page, 'app-pin-setup');
     await phone.page.getByRole('button', { name: 'Save PIN' }).click();
-    // A texted link proves the number: no match to pick.
+    // A same-phone link needs no match to pick.
     await waitForScreen(phone.page, 'home');
 
     await phone.page.getByRole('button', { name: 'Reset Password' }).click();
@@ -273,8 +272,7 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await resetAndRead(phone);
 
     const other = await directoryUser();
-    const { desktop: otherDesktop, texted } = await enrollForApp(other);
-    const link = /https?:\/\/\S+\/app\/pair#t=[A-Za-z0-9_-]+/.exec((await texted).text)![0];
+    const { desktop: otherDesktop, sameDeviceLink: link } = await enrollForApp(other);
     const otherPhone = await openLinkOnPhone(link);
     await otherPhone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
     await waitForScreen(otherPhone.page, 'home');
@@ -325,8 +323,7 @@ describe('the Latchkey app, end to end in Chromium', () => {
 
   it('a push sent through web-push and decrypted by the fake push service shows in the real service worker, and its tap opens the reset', async () => {
     const user = await directoryUser();
-    const { desktop, texted } = await enrollForApp(user);
-    const link = /https?:\/\/\S+\/app\/pair#t=[A-Za-z0-9_-]+/.exec((await texted).text)![0];
+    const { desktop, sameDeviceLink: link } = await enrollForApp(user);
     const phone = await openLinkOnPhone(link);
     await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
     await waitForScreen(phone.page, 'home');
