@@ -129,8 +129,12 @@ export interface PasswordResetsPort {
         action: 'reset.completed' | 'reset.failed' | 'reset.set_not_delivered';
         detail: Record<string, string | boolean>;
       };
+      /** An app reset's password, sealed to its device (JSON of a SealedSecret). */
+      sealedPassword?: string;
     },
   ): Promise<boolean>;
+  /** Names the device an app reset's password is sealed to, while the reset is pending. */
+  assignDevice(resetId: string, deviceId: string): Promise<void>;
 }
 
 /** Hears how a reset ended, for a request in this same process that waits on it (server/services/reset-outcomes.ts). */

@@ -9,7 +9,13 @@ import { kindSettings, providerKind, type ConfigOf } from './provider-config';
 import { smsSettings } from './sms/sms.config';
 import { OutboxSmsProvider, outboxSmsEnv } from './sms/outbox';
 import { TwilioSmsProvider, twilioEnv } from './sms/twilio';
-import type { EmailProvider, SmsProvider } from './types';
+import type { EmailProvider, PushProvider, SmsProvider } from './types';
+import type { Agent } from 'node:https';
+import { pushSettings } from './push/push.config';
+import { PushSender } from './push/push-sender';
+import { OutboxPushProvider, outboxPushEnv } from './push/outbox';
+import { WebPushProvider, defaultVapidSubject, loadOrCreateVapidKeys, webPushEnv } from './push/web-push';
+import { FcmPushProvider } from './push/fcm';
 
 /**
  * Every provider of every kind. A new provider is its folder plus, here, its config in the kind's list and one
@@ -36,13 +42,31 @@ export const directoryKind = providerKind({
   fallback: 'active-directory',
 });
 
+/** PUSH_PROVIDER picks how Web Push goes out; FCM joins either when LATCHKEY_FCM_SERVICE_ACCOUNT_FILE is set. */
+export const pushKind = providerKind({
+  selector: 'PUSH_PROVIDER',
+  settings: pushSettings,
+  providers: [outboxPushEnv, webPushEnv],
+  fallback: 'outbox',
+});
+
 export type EmailConfig = ConfigOf<typeof emailKind>;
 export type SmsConfig = ConfigOf<typeof smsKind>;
 export type DirectoryConfig = ConfigOf<typeof directoryKind>;
+export type PushConfig = ConfigOf<typeof pushKind>;
 
 export interface RegistryDeps {
   /** Required when a provider is 'outbox'. */
   outbox?: Outbox;
+}
+
+export interface PushRegistryDeps extends RegistryDeps {
+  /** Where a generated VAPID key pair is kept (vapid.json) when none is configured. */
+  dataDir: string;
+  /** The VAPID subject's default, when it is https. */
+  publicUrl: string;
+  /** TLS for the push services; tests pass one that trusts their fakes' CA. */
+  agent?: Agent;
 }
 
 function outboxOf(deps: RegistryDeps): Outbox {
@@ -88,4 +112,36 @@ export function createDirectoryProvider(config: DirectoryConfig): DirectoryProvi
       // With one directory provider `config` itself does not narrow to never; its discriminant does.
       return assertNever(config.provider);
   }
+}
+
+/** The push sender: Web Push (or the outbox) for subscriptions, plus FCM for tokens when its key is configured. */
+export function createPushProvider(config: PushConfig, deps: PushRegistryDeps): PushSender {
+  const providers: PushProvider[] = [];
+  switch (config.provider) {
+    case 'outbox':
+      providers.push(new OutboxPushProvider(outboxOf(deps)));
+      break;
+    case 'web-push':
+      providers.push(
+        new WebPushProvider({
+          keys: config.vapid ?? loadOrCreateVapidKeys(deps.dataDir),
+          subject: config.subject ?? defaultVapidSubject(deps.publicUrl),
+          allowedHosts: config.allowedHosts,
+          timeoutMs: config.timeoutMs,
+          agent: deps.agent,
+        }),
+      );
+      break;
+    default:
+      return assertNever(config);
+  }
+  if (config.fcmServiceAccountFile)
+    providers.push(
+      new FcmPushProvider({
+        serviceAccountFile: config.fcmServiceAccountFile,
+        timeoutMs: config.timeoutMs,
+        agent: deps.agent,
+      }),
+    );
+  return new PushSender(providers);
 }

@@ -6,7 +6,8 @@ import { ConfigError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback-host';
 import { parseTrustProxy } from './http/trust-proxy';
 import { variablesOf, readProviderConfig, type FallbackPolicy } from '../plugins/provider-config';
-import { emailKind, smsKind, type EmailConfig, type SmsConfig } from '../plugins/registry';
+import { emailKind, pushKind, smsKind, type EmailConfig, type PushConfig, type SmsConfig } from '../plugins/registry';
+import { readServiceAccount } from '../plugins/push/fcm';
 import type { EnrollmentTimings } from '../common/domain/enrollment';
 import {
   readTemporalTransport,
@@ -172,6 +173,7 @@ function toServerSettings(e: ServerVariables) {
 export type Config = ReturnType<typeof toServerSettings> & {
   email: EmailConfig;
   sms: SmsConfig;
+  push: PushConfig;
   /** TLS, mTLS and API key for this process's Temporal connection. */
   temporalTransport: TemporalTransport;
 };
@@ -188,6 +190,7 @@ export const serverEnvironmentVariables: readonly string[] = [
   ...Object.keys(temporalTransportVariables),
   ...variablesOf(emailKind),
   ...variablesOf(smsKind),
+  ...variablesOf(pushKind),
 ];
 
 /** Reads and checks everything, and throws one ConfigError that lists every problem found. */
@@ -219,8 +222,16 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const email = readProviderConfig(emailKind, env, problems, outbox);
   const sms = readProviderConfig(smsKind, env, problems, outbox);
+  const push = readProviderConfig(pushKind, env, problems, outbox);
+  if (push?.fcmServiceAccountFile) {
+    try {
+      readServiceAccount(push.fcmServiceAccountFile);
+    } catch (error) {
+      for (const problem of (error as ConfigError).problems ?? [String(error)]) problems.add(problem);
+    }
+  }
 
   // A part is missing only when a problem says why; checking both also narrows the types.
-  if (!settings || !email || !sms || !temporalTransport || problems.any) throw new ConfigError(problems.list);
-  return { ...settings, email, sms, temporalTransport };
+  if (!settings || !email || !sms || !push || !temporalTransport || problems.any) throw new ConfigError(problems.list);
+  return { ...settings, email, sms, push, temporalTransport };
 }

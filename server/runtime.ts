@@ -6,6 +6,7 @@ import type { Secrets } from '../common/crypto/secrets';
 import { createLogger, type Logger } from '../common/logger';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
 import type { TemporalSettings } from '../common/temporal/settings';
+import type { Agent } from 'node:https';
 import type { Outbox } from '../plugins/dev-outbox/outbox';
 import type { PasswordResetInput } from '../workflows/password-reset/password-reset.workflow';
 import { CleanupStack } from './compose/cleanup-stack';
@@ -33,6 +34,8 @@ export interface TestHooks {
   directoryTimeouts?: PasswordResetInput['directory'];
   /** Use this outbox instead of a new one, so the test reads messages from it directly. */
   outbox?: Outbox;
+  /** TLS for the push services: an agent that trusts the fakes' test CA (test/fakes/fake-push-service.ts). */
+  pushAgent?: Agent;
 }
 
 export interface StartOptions {
@@ -91,7 +94,7 @@ export async function startLatchkey(
       { db, clientKeys: stores.clientKeys },
       cleanups,
     );
-    const providers = buildProviders(config, cleanups, hooks.outbox);
+    const providers = buildProviders(config, cleanups, hooks.outbox, hooks.pushAgent);
     const render = loadMessageTemplates();
 
     // The API and the worker in one process: a reset runs where it was started, and its outcome is heard there.

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 
 export interface OutboxMessage {
   id: string;
-  channel: 'email' | 'sms';
+  channel: 'email' | 'sms' | 'push';
   to: string;
   from: string;
   subject?: string;

@@ -120,6 +120,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         defaultPhoneRegion: config.defaultPhoneRegion,
         smsCountries: config.smsAllowedCountries,
       }),
+      pairing: devices.pairing,
       secrets,
       rateLimits: stores.rateLimits,
       csrf,

@@ -33,7 +33,7 @@
     choices.forEach(function (choice) {
       var button = document.createElement('button');
       button.type = 'submit';
-      button.name = 'number';
+      button.name = 'choice';
       button.value = choice;
       button.textContent = choice;
       button.setAttribute('aria-label', 'My phone shows ' + choice);
@@ -78,7 +78,7 @@
     var picked = event.submitter && event.submitter.value;
     if (!picked) return;
     sending = true;
-    var body = new URLSearchParams({ _csrf: root.dataset.csrf, number: picked });
+    var body = new URLSearchParams({ _csrf: root.dataset.csrf, choice: picked });
     fetch(root.dataset.match, {
       method: 'POST',
       credentials: 'same-origin',

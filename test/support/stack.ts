@@ -37,6 +37,8 @@ export interface TestStackOptions {
   role?: 'api' | 'all';
   /** Another stack's database, shared rather than created; it is left for that stack to drop. */
   database?: TestDatabase;
+  /** TLS for push: `fakePushService.agent()` (or a FakeFcm's `agent()`), with PUSH_PROVIDER=web-push in `env`. */
+  pushAgent?: TestHooks['pushAgent'];
 }
 
 /**
@@ -86,6 +88,7 @@ async function startOn(
       taskQueue: `test-${randomUUID()}`,
       directoryTimeouts: options.directoryTimeouts,
       outbox,
+      pushAgent: options.pushAgent,
     },
   });
   return {

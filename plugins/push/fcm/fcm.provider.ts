@@ -6,11 +6,12 @@ import { ProviderConfigurationError } from '../../errors';
 import type { OutgoingPush, PushProvider, SentMessage } from '../../types';
 import { PushServiceUnavailable } from '../errors';
 import { pushPayload } from '../push.config';
-import type { ServiceAccount } from './service-account';
+import { readServiceAccount } from './service-account';
 import { toProviderError } from './to-provider-error';
 
 export interface FcmProviderOptions {
-  serviceAccount: ServiceAccount;
+  /** The JSON key file's path, checked already by readServiceAccount. */
+  serviceAccountFile: string;
   timeoutMs: number;
   /** Carries both the OAuth token request and the FCM call; tests pass one that reaches their fakes. */
   agent?: Agent;
@@ -29,11 +30,15 @@ export class FcmPushProvider implements PushProvider {
   private readonly messaging: Messaging;
 
   constructor(private readonly options: FcmProviderOptions) {
-    const { serviceAccount, agent } = options;
+    const { serviceAccountFile, agent } = options;
+    const { projectId } = readServiceAccount(serviceAccountFile);
+    // cert() gets the path, not the parsed key: given an object, firebase-admin 13.10 builds its token client
+    // without the agent (populateGoogleAuth's auth.fromJSON drops clientOptions), and the token request would go
+    // straight to oauth2.googleapis.com whatever agent was passed.
     // A name of its own: firebase-admin keeps apps in a process-wide registry, and two providers (or two test
     // stacks) must not share or delete each other's.
     this.app = initializeApp(
-      { credential: cert(serviceAccount, agent), httpAgent: agent, projectId: serviceAccount.projectId },
+      { credential: cert(serviceAccountFile, agent), httpAgent: agent, projectId },
       `latchkey-fcm-${randomUUID()}`,
     );
     this.messaging = getMessaging(this.app);
