@@ -301,9 +301,15 @@ function installScreen() {
   install.hidden = !installPrompt;
   const installed = notice('Installed. Open Latchkey from your Home screen to finish.', 'ok');
   installed.hidden = true;
+  // iOS keeps an installed app's storage apart from Safari's: keys made in Safari would not be in the app.
+  const proceed = ios ? null : button('Continue in the browser', () => welcomeScreen());
   const showInstall = () => {
     install.hidden = !installPrompt;
+    // One primary action: Install when the browser offers it, otherwise continuing here.
+    proceed?.classList.toggle('primary', !installPrompt);
+    proceed?.classList.toggle('secondary', Boolean(installPrompt));
   };
+  showInstall();
   document.addEventListener('latchkey:installable', showInstall);
   const screen = show(
     'install',
@@ -314,15 +320,7 @@ function installScreen() {
     who(),
     steps,
     installed,
-    h(
-      'div',
-      { class: 'actions' },
-      ios ? null : install,
-      // iOS keeps an installed app's storage apart from Safari's: keys made here would not be in the app.
-      ios
-        ? null
-        : button('Continue in the browser', () => welcomeScreen(), ios || installPrompt ? 'secondary' : 'primary'),
-    ),
+    h('div', { class: 'actions' }, ios ? null : install, proceed),
     ios ? h('p', { class: 'hint' }, 'This code has been checked; the app picks up from here.') : null,
   );
   screen.onLeave(() => document.removeEventListener('latchkey:installable', showInstall));
@@ -358,7 +356,8 @@ async function loadConfig() {
 async function alertsScreen() {
   const config = await loadConfig();
   if (!pushSupported() || !config.vapidPublicKey) {
-    state.pushOff = 'unsupported';
+    // No key: this server sends no web push at all, which is nothing the user can change here.
+    state.pushOff = config.vapidPublicKey ? 'unsupported' : 'declined';
     return protectionScreen();
   }
   show(
