@@ -190,7 +190,8 @@ describe('the Latchkey app, end to end in Chromium', () => {
   const deviceApi = (path: string, auth: string) =>
     fetch(`${stack.url}/api/device/v1${path}`, { headers: { Authorization: auth } });
 
-  it("pairs with a PIN from the done page's same-phone link; a right PIN resets, and 5 wrong PINs unpair the phone", async () => {
+  /** A user with a phone paired by PIN 2468 through the done page's same-phone link (no number match). */
+  async function pairedWithPin(shots = false) {
     const user = await directoryUser();
     const { desktop, sameDeviceLink: link } = await enrollForApp(user);
     const phone = await openLinkOnPhone(link, false, false);
@@ -202,11 +203,44 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await phone.page.getByRole('button', { name: 'Save PIN' }).click();
     assert.match((await phone.page.textContent('#pin-error')) ?? '', /not the same/);
     await phone.page.fill('#pin-again', '2468');
-    await shoot(phone.page, 'app-pin-setup');
+    if (shots) await shoot(phone.page, 'app-pin-setup');
     await phone.page.getByRole('button', { name: 'Save PIN' }).click();
     // A same-phone link needs no match to pick.
     await waitForScreen(phone.page, 'home');
+    return { user, desktop, phone };
+  }
 
+  /** A user with a phone paired by fingerprint through the QR code and the number match. */
+  async function pairedWithBiometric() {
+    const user = await directoryUser();
+    const { desktop } = await enrollForApp(user);
+    const phone = await openLinkOnPhone(await qrUrlOn(desktop));
+    await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
+    await pickNumber(desktop, phone);
+    return { user, desktop, phone };
+  }
+
+  it("pairs with a PIN from the done page's same-phone link, after refusing two PINs that differ", async () => {
+    const { user, desktop, phone } = await pairedWithPin(true);
+    const device = await stack.database.db('app_devices').where({ user_id: user.userId }).first('status', 'protection');
+    assert.deepEqual(device, { status: 'active', protection: 'pin' });
+    await phone.page.getByRole('button', { name: 'Unpair this phone' }).click();
+    await waitForScreen(phone.page, 'unpair');
+    await shoot(phone.page, 'app-unpair');
+    await phone.page.getByRole('button', { name: 'Unpair', exact: true }).click();
+    await waitForScreen(phone.page, 'unpaired');
+    await shoot(phone.page, 'app-unpaired');
+    const after = await stack.database
+      .db('app_devices')
+      .where({ user_id: user.userId })
+      .first('status', 'revoked_reason');
+    assert.deepEqual(after, { status: 'revoked', revoked_reason: 'unpaired' });
+    await phone.context.close();
+    await desktop.close();
+  });
+
+  it('a right PIN resets, and 5 wrong PINs unpair the phone', async () => {
+    const { user, desktop, phone } = await pairedWithPin();
     await phone.page.getByRole('button', { name: 'Reset Password' }).click();
     await waitForScreen(phone.page, 'pin-entry');
     await shoot(phone.page, 'app-pin-entry');
@@ -244,12 +278,8 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await desktop.close();
   });
 
-  it('refuses a reset whose fingerprint check fails, and another phone cannot read or sign for this one', async () => {
-    const user = await directoryUser();
-    const { desktop } = await enrollForApp(user);
-    const phone = await openLinkOnPhone(await qrUrlOn(desktop));
-    await phone.page.getByRole('button', { name: 'Use fingerprint or face' }).click();
-    await pickNumber(desktop, phone);
+  it('refuses a reset whose fingerprint check fails: no reset starts', async () => {
+    const { user, desktop, phone } = await pairedWithBiometric();
 
     await phone.authenticator!.setUserVerified(false);
     const resetsBefore = await stack.database.db('password_resets').where({ user_id: user.userId }).count('* as n');
@@ -259,11 +289,12 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await shoot(phone.page, 'app-not-confirmed');
     const resetsAfter = await stack.database.db('password_resets').where({ user_id: user.userId }).count('* as n');
     assert.deepEqual(resetsAfter, resetsBefore);
+    await phone.context.close();
+    await desktop.close();
+  });
 
-    // The same phone, verified again, resets; then a second user's phone tries to read that reset.
-    await phone.authenticator!.setUserVerified(true);
-    await phone.page.getByRole('button', { name: 'Back' }).click();
-    await waitForScreen(phone.page, 'home');
+  it("another user's phone cannot use this phone's id or read its reset", async () => {
+    const { desktop, phone } = await pairedWithBiometric();
     const resetCall = phone.page.waitForResponse(
       (r) => r.url().endsWith('/api/device/v1/resets') && r.status() === 202,
     );
