@@ -480,6 +480,10 @@ function pinSetupScreen() {
     h('button', { type: 'submit', class: 'button primary' }, 'Save PIN'),
     button('Back', () => void protectionScreen(), 'secondary'),
   );
+  // A message about the PINs as they were is wrong once they change.
+  form.addEventListener('input', () => {
+    status.textContent = '';
+  });
   show(
     'pin-setup',
     heading('Choose a PIN', 'You will type it each time you reset your password. Avoid 1234 and your birthday.'),
