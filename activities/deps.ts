@@ -17,6 +17,18 @@ export interface ActivityDeps {
   /** Pushes to the app; absent when no push provider is configured, and the app then finds its events on open. */
   push?: PushProvider;
   render: RenderTemplate;
+  /**
+   * Issues a single-use pairing token and returns the app link that carries it (`<appUrl>/pair#t=<token>`; the
+   * server's pairing service stores only its keyed hash). Absent until a pairing service is wired; the texted
+   * link is then the bare app.
+   */
+  pairingLink?: (request: {
+    userId: string;
+    clientId: string;
+    /** The enrollment whose pairing step the token finishes; null for a re-pairing after it ended. */
+    enrollmentWorkflowId: string | null;
+    requiresMatch: boolean;
+  }) => Promise<string>;
   urls: { publicUrl: string; appUrl: string };
   limits: {
     /** Codes one user, and one phone number, may receive in 24 hours. */

@@ -10,8 +10,10 @@ import type {
   SignedDirectoryCommand,
 } from '../common/domain/directory-command';
 import { directoryService } from '../common/domain/directory-service';
+import type { SealedSecret } from '../common/crypto/device-seal';
 import { FailureType } from '../common/domain/failure-types';
-import { generatePassword } from '../common/secrets/password-generator';
+import { sealToDevice } from '../common/crypto/device-seal';
+import { generatePassword, generateRandomPassword } from '../common/secrets/password-generator';
 import type { DirectoryProvider } from '../plugins/directory/directory-provider';
 import { toActivityFailure } from './provider-failure';
 
@@ -80,7 +82,7 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   function result(
     signed: SignedDirectoryCommand,
     secret: Buffer,
-    outcome: { objectGuid: string; wasLocked: boolean },
+    outcome: { objectGuid: string; wasLocked: boolean; sealed?: SealedSecret },
   ): DirectoryCommandResult {
     return { ...outcome, proof: directoryResultProof(clientSubkey(secret, 'agent-result'), signed, outcome) };
   }
@@ -88,9 +90,25 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   return {
     async resetDirectoryPassword(signed: SignedDirectoryCommand): Promise<DirectoryCommandResult> {
       const { command, secret } = await admit(signed, 'reset-password');
-      // The central worker derives the same password from the same nonce just before it texts it, so the
-      // password itself never has to travel back through Temporal.
-      const password = generatePassword(command.passwordLength, clientSubkey(secret, 'reset-password'), command.nonce);
+      // For a text, the central worker derives the same password from the same nonce just before it texts it, so
+      // the password itself never has to travel back through Temporal. For the app, the password is this agent's
+      // alone and travels back only sealed to the device, so it exists in clear nowhere but here and on the phone.
+      const sealTo = command.sealTo;
+      if (sealTo !== undefined && (typeof sealTo !== 'string' || command.sealContext !== `reset:${command.requestId}`))
+        return refuse({ operation: 'reset-password', reason: 'malformed', requestId: command.requestId });
+      let sealed: SealedSecret | undefined;
+      let password: string;
+      if (sealTo) {
+        password = generateRandomPassword(command.passwordLength);
+        try {
+          // Sealed before the write: a key that cannot be sealed to must not leave a password nobody can read.
+          sealed = sealToDevice(sealTo, password, command.sealContext!);
+        } catch {
+          return refuse({ operation: 'reset-password', reason: 'malformed', requestId: command.requestId });
+        }
+      } else {
+        password = generatePassword(command.passwordLength, clientSubkey(secret, 'reset-password'), command.nonce);
+      }
       try {
         const written = await directory.setPassword({
           username: command.account,
@@ -100,7 +118,8 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
           expectedObjectGuid: command.objectGuid,
         });
         await deps.testHooks?.afterPasswordWrite?.();
-        return result(signed, secret, { objectGuid: written.objectGuid, wasLocked: written.wasLocked });
+        const outcome = { objectGuid: written.objectGuid, wasLocked: written.wasLocked };
+        return result(signed, secret, sealed ? { ...outcome, sealed } : outcome);
       } catch (error) {
         return toActivityFailure(error);
       }

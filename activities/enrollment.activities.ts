@@ -4,13 +4,14 @@ import { FailureType } from '../common/domain/failure-types';
 import { ENROLLING_STATUSES, type EnrollmentStatus, type UserStatus } from '../common/domain/statuses';
 import type { ActivityDeps } from './deps';
 import {
+  type ActivityOrigin,
   activityOrigin,
   assertEnrollmentWorkflow,
   assertOwnEnrollment,
   completionVerdict,
   refusal,
 } from './enrollment-guard';
-import type { AuditDetail } from './ports';
+import type { AuditDetail, TransactionalStores } from './ports';
 
 export interface RecordStepInput extends EnrollmentRef {
   userStatus: UserStatus;
@@ -89,31 +90,99 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     ): Promise<void> {
       const origin = activityOrigin();
       const phoneLookup = secrets.hash('phone-lookup', input.phone);
-      await transact(async ({ users, enrollments, audit }) => {
-        const record = assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
+      await transact(async (tx) => {
+        const record = assertOwnEnrollment(
+          await tx.enrollments.find(input.enrollmentId, { lock: true }),
+          input,
+          origin,
+        );
         const verdict = completionVerdict(record, { method: input.method, phoneLookup });
         if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
         if (verdict.outcome === 'already_complete') return;
-        const enrolled = await users.markEnrolled(input.userId, {
-          method: input.method,
-          phoneEncrypted: secrets.phoneCipher.encrypt(input.phone, 'users.phone_encrypted'),
-          phoneLookup,
-          smsPinHash: input.pinHash ?? null,
-        });
-        const ended = await enrollments.markEnrolled(
-          input.enrollmentId,
-          input.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
-        );
-        // Unreachable while the rows are locked; if it ever happens, the throw rolls the other write back.
-        if (!enrolled || !ended)
-          throw refusal(FailureType.EnrollmentNotVerified, 'the user or enrollment moved on', origin);
+        await bindPhone(tx, input, phoneLookup, {}, origin);
+      });
+    },
+
+    /**
+     * The user chose the app: checked as a completion would be (this run's open enrollment, the code to this
+     * phone seen typed), and audited, but nothing is bound yet. The phone is bound when a device pairs.
+     */
+    async chooseAppMethod(input: EnrollmentRef & { phone: string }): Promise<void> {
+      const origin = activityOrigin();
+      const phoneLookup = secrets.hash('phone-lookup', input.phone);
+      await transact(async ({ enrollments, audit }) => {
+        const record = assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
+        const verdict = completionVerdict(record, { method: 'app', phoneLookup });
+        if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
+        if (verdict.outcome === 'already_complete') return;
         await audit.recordForUser({
           userId: input.userId,
           actor: 'user',
-          action: 'enrollment.completed',
-          detail: { enrollmentId: input.enrollmentId, method: input.method },
+          action: 'enrollment.app_chosen',
+          detail: { enrollmentId: input.enrollmentId },
         });
       });
     },
+
+    /**
+     * The enrollment's pairing step is done: in one transaction, the device becomes active and the user enrolled
+     * (app) with the verified phone. The device must be this user's and not revoked. A pending_match one (a QR
+     * code whose number was matched, or a texted or on-phone link) is activated here; one already active
+     * (the server activated it itself, or a retry of this very activity after its commit) is accepted as it is.
+     * Anything else is refused with nothing written.
+     */
+    async completeAppPairing(
+      input: EnrollmentRef & { phone: string; deviceId: string; pinHash?: string },
+    ): Promise<void> {
+      const origin = activityOrigin();
+      const phoneLookup = secrets.hash('phone-lookup', input.phone);
+      await transact(async (tx) => {
+        const record = assertOwnEnrollment(
+          await tx.enrollments.find(input.enrollmentId, { lock: true }),
+          input,
+          origin,
+        );
+        const device = await tx.devices.find(input.deviceId);
+        if (!device || device.userId !== input.userId)
+          throw refusal(FailureType.DeviceNotPairable, "the device is not this user's", origin);
+        if (device.status === 'revoked') throw refusal(FailureType.DeviceNotPairable, 'the device is revoked', origin);
+        const verdict = completionVerdict(record, { method: 'app', phoneLookup });
+        if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
+        if (verdict.outcome === 'already_complete' && device.status === 'active') return;
+        if (device.status === 'pending_match' && !(await tx.devices.activate(device.id, input.userId)))
+          throw refusal(FailureType.DeviceNotPairable, 'the device moved on', origin);
+        if (verdict.outcome === 'already_complete') return;
+        await bindPhone(tx, { ...input, method: 'app' }, phoneLookup, { deviceId: device.id }, origin);
+      });
+    },
   };
+
+  /** Enrolls the user with the verified phone and ends the enrollment, audited; the caller holds the row locks. */
+  async function bindPhone(
+    { users, enrollments, audit }: TransactionalStores,
+    input: EnrollmentRef & { method: EnrollmentMethod; phone: string; pinHash?: string },
+    phoneLookup: string,
+    detail: AuditDetail,
+    origin: ActivityOrigin,
+  ): Promise<void> {
+    const enrolled = await users.markEnrolled(input.userId, {
+      method: input.method,
+      phoneEncrypted: secrets.phoneCipher.encrypt(input.phone, 'users.phone_encrypted'),
+      phoneLookup,
+      smsPinHash: input.pinHash ?? null,
+    });
+    const ended = await enrollments.markEnrolled(
+      input.enrollmentId,
+      input.method === 'app' ? 'enrolled_app' : 'enrolled_sms',
+    );
+    // Unreachable while the rows are locked; if it ever happens, the throw rolls the other write back.
+    if (!enrolled || !ended)
+      throw refusal(FailureType.EnrollmentNotVerified, 'the user or enrollment moved on', origin);
+    await audit.recordForUser({
+      userId: input.userId,
+      actor: 'user',
+      action: 'enrollment.completed',
+      detail: { enrollmentId: input.enrollmentId, method: input.method, ...detail },
+    });
+  }
 }

@@ -8,6 +8,7 @@ const TEMPLATE_NAMES = [
   'activation-email.text',
   'sms-verification-code',
   'sms-app-link',
+  'sms-app-paired',
   'sms-reset-instructions',
   'sms-reset-password',
   'sms-reset-failed',
@@ -25,6 +26,9 @@ const TEMPLATE_NAMES = [
   'enrollment-notice-email.subject',
   'enrollment-notice-email.html',
   'enrollment-notice-email.text',
+  'device-notice-email.subject',
+  'device-notice-email.html',
+  'device-notice-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

@@ -38,8 +38,17 @@ export function createNotifyActivities(deps: ActivityDeps) {
   });
 
   const loadNames = (userId: string) => loadUserContext(stores.tenants, userId);
+  /** The app's pairing page with a fresh token in its fragment; the bare app until a pairing service is wired. */
+  const pairingLink = async (request: Parameters<NonNullable<ActivityDeps['pairingLink']>>[0]): Promise<string> =>
+    deps.pairingLink ? deps.pairingLink(request) : deps.urls.appUrl;
   const audit = (userId: string, action: AuditAction, detail: Record<string, string>) =>
     stores.audit.recordForUser({ userId, actor: 'system', action, detail });
+
+  /** Names the paired device, so that the owner can tell their own phone from someone else's. */
+  const appHow = async (userId: string): Promise<string> => {
+    const device = await stores.devices.activeDeviceOf(userId);
+    return device ? `with the Latchkey app, on the device "${device.label}"` : 'with the Latchkey app';
+  };
 
   return {
     /**
@@ -145,7 +154,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
         clientName,
         mspName,
         phoneEnding: phone.slice(-2),
-        how: input.method === 'app' ? 'with the Latchkey app' : 'by texting RESET from that phone',
+        how: input.method === 'app' ? await appHow(user.id) : 'by texting RESET from that phone',
         when: new Date().toUTCString(),
         link: `${deps.urls.publicUrl}/disown/${token}`,
         expiresAt: expiresAt.toUTCString(),
@@ -153,11 +162,37 @@ export function createNotifyActivities(deps: ActivityDeps) {
       await audit(user.id, 'enrollment.owner_notified', { enrollmentId: input.enrollmentId });
     },
 
+    /**
+     * The texted way into the enrollment's pairing step: a link to the app with a pairing token that needs no
+     * number match, since receiving the text proves the number. Only to the number whose code this run's open
+     * enrollment saw typed. The token is made and stored inside this activity and goes into the text alone:
+     * nothing of it is returned, so it never enters history.
+     */
+    async sendAppPairingLink(input: EnrollmentRef & { phone: string }): Promise<void> {
+      const origin = activityOrigin();
+      const record = assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
+      if (record.ended) throw refusal(FailureType.EnrollmentNotOwned, 'the enrollment has ended', origin);
+      if (!record.codeVerified || record.codePhoneLookup !== secrets.hash('phone-lookup', input.phone))
+        throw refusal(FailureType.EnrollmentNotVerified, 'the code sent to this phone was not verified', origin);
+      const { user, mspName, clientSettings } = await loadNames(input.userId);
+      await budget.spend({ clientId: user.clientId, clientSettings, userId: user.id });
+      const link = await pairingLink({
+        userId: user.id,
+        clientId: user.clientId,
+        enrollmentWorkflowId: origin.workflowId,
+        requiresMatch: false,
+      });
+      await sendSms(deps.sms, input.phone, render('sms-app-link', { mspName, link }));
+      await audit(user.id, 'enrollment.app_link_sent', { enrollmentId: input.enrollmentId });
+    },
+
     /** Only to the number the user is enrolled with now, and only for the user's own enrollment workflow. */
     async sendEnrollmentConfirmation(input: {
       userId: string;
       phone: string;
       method: EnrollmentMethod;
+      /** The enrollment paired a device in its pairing step: the text confirms it instead of linking the app. */
+      paired?: boolean;
     }): Promise<void> {
       const origin = activityOrigin();
       assertEnrollmentWorkflow(input.userId, origin);
@@ -167,10 +202,22 @@ export function createNotifyActivities(deps: ActivityDeps) {
         : null;
       if (enrolledPhone !== input.phone)
         throw refusal(FailureType.EnrollmentNotVerified, 'the user is not enrolled with this phone', origin);
+      // An enrollment that ended at the choice of the app (before the pairing step) links the app, with a token
+      // for pairing again, since its own pairing step never came.
       const body =
-        input.method === 'app'
-          ? render('sms-app-link', { mspName, appUrl: deps.urls.appUrl })
-          : render('sms-reset-instructions', { mspName });
+        input.method === 'sms'
+          ? render('sms-reset-instructions', { mspName })
+          : input.paired
+            ? render('sms-app-paired', { mspName })
+            : render('sms-app-link', {
+                mspName,
+                link: await pairingLink({
+                  userId: user.id,
+                  clientId: user.clientId,
+                  enrollmentWorkflowId: null,
+                  requiresMatch: false,
+                }),
+              });
       try {
         await budget.spend({ clientId: user.clientId, clientSettings, userId: user.id });
       } catch (error) {

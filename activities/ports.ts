@@ -129,8 +129,12 @@ export interface PasswordResetsPort {
         action: 'reset.completed' | 'reset.failed' | 'reset.set_not_delivered';
         detail: Record<string, string | boolean>;
       };
+      /** An app reset's password, sealed to its device (JSON of a SealedSecret). */
+      sealedPassword?: string;
     },
   ): Promise<boolean>;
+  /** Names the device an app reset's password is sealed to, while the reset is pending. */
+  assignDevice(resetId: string, deviceId: string): Promise<void>;
 }
 
 /** Hears how a reset ended, for a request in this same process that waits on it (server/services/reset-outcomes.ts). */
@@ -162,6 +166,23 @@ export interface DevicesPort {
   forgetPushTarget(deviceId: string): Promise<void>;
 }
 
+/** A pairing token to store: only its keyed hash (`pairing-token`) is ever written. */
+export interface NewPairingToken {
+  tokenHash: string;
+  userId: string;
+  clientId: string;
+  /** The enrollment whose pairing step this is; null for a re-pairing after the enrollment ended (SMS PAIR). */
+  enrollmentWorkflowId: string | null;
+  /** A QR code shown on a screen needs the number match; a link texted to, or opened on, the phone does not. */
+  requiresMatch: boolean;
+  expiresAt: Date;
+}
+
+export interface PairingTokensPort {
+  /** Stores a new token; the same user's unredeemed tokens for the same enrollment (or re-pairing) stop working. */
+  issue(token: NewPairingToken): Promise<{ id: string }>;
+}
+
 /** The stores whose writes must land together or not at all. */
 export interface TransactionalStores {
   users: UsersPort;
@@ -177,4 +198,5 @@ export interface CentralStores extends TransactionalStores {
   tenants: TenantsPort;
   rateLimits: RateLimitPort;
   passwordResets: PasswordResetsPort;
+  pairingTokens: PairingTokensPort;
 }

@@ -16,7 +16,10 @@ import { parsePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { generatePassword } from '../common/secrets/password-generator';
 import { within } from '../common/within';
 import type { ActivityDeps } from './deps';
-import type { UserContext } from './ports';
+import { isSealedSecret } from '../common/crypto/device-seal';
+import { FieldCipher } from '../common/crypto/field-cipher';
+import type { PushTarget } from '../common/domain/device';
+import type { DeviceRecord, UserContext } from './ports';
 import { createClientSmsBudget } from './client-sms-budget';
 import { sendSms, sendTemplatedEmail } from './send-message';
 
@@ -40,6 +43,11 @@ export interface IssuedCommand {
  */
 const NOTICE_TRY_MS = 3_000;
 
+/** A waiting password is worth waking the phone for, and stale after the few minutes a user waits on screen. */
+const RESET_PUSH_TTL_SECONDS = 10 * 60;
+/** The column a push target is sealed into: the field cipher's associated data. */
+const PUSH_TARGET_COLUMN = 'app_devices.push_target_encrypted';
+
 function refuse(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
@@ -53,6 +61,7 @@ function refuse(type: FailureType, message: string): never {
 export function createResetActivities(deps: ActivityDeps) {
   const { stores, secrets, render, commands } = deps;
   const publicKey = createPublicKey(commands.signingKey);
+  const pushTargets = new FieldCipher(secrets.key('push-target-encryption'));
   const budget = createClientSmsBudget({
     rateLimits: stores.rateLimits,
     alerts: deps.alerts,
@@ -90,6 +99,53 @@ export function createResetActivities(deps: ActivityDeps) {
     return secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
   }
 
+  /**
+   * Where an app reset's password goes: the user's active paired device, when the user enrolled for the app.
+   * A reset asked for from the app must come from that very device; any other reset of such a user goes to it
+   * too, with a push, instead of a text. Undefined: the password is texted as before.
+   */
+  async function appDeviceOf(pending: PendingReset, found: UserContext): Promise<DeviceRecord | undefined> {
+    const device =
+      found.user.status === 'enrolled_app' ? await stores.devices.activeDeviceOf(pending.userId) : undefined;
+    const asked = pending.channel === 'app' ? pending.requestedBy.replace(/^device:/, '') : undefined;
+    if (pending.channel === 'app' && (!device || device.id !== asked || device.userId !== pending.userId)) {
+      refuse(FailureType.NotEnrolled, 'the device that asked for this reset is not the active one any more');
+    }
+    if (pending.deviceId && device && pending.deviceId !== device.id) {
+      refuse(FailureType.NotEnrolled, 'the device this reset was sealed to is not the active one any more');
+    }
+    return device;
+  }
+
+  /** Tells the device its password waits; the app also finds it on open, so a lost push costs only the alert. */
+  async function pushResetReady(device: DeviceRecord, resetId: string): Promise<void> {
+    if (!deps.push || !device.pushTargetEncrypted) return;
+    let target: PushTarget;
+    try {
+      target = JSON.parse(pushTargets.decrypt(device.pushTargetEncrypted, PUSH_TARGET_COLUMN)) as PushTarget;
+    } catch {
+      Context.current().log.warn('A device push target could not be opened', { deviceId: device.id });
+      return;
+    }
+    if (!deps.push.targets.includes(target.kind)) return;
+    try {
+      await deps.push.send({
+        target,
+        event: { type: 'reset_ready', id: resetId },
+        urgency: 'high',
+        ttlSeconds: RESET_PUSH_TTL_SECONDS,
+        topic: 'reset-ready',
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'PushTargetGone') await stores.devices.forgetPushTarget(device.id);
+      else
+        Context.current().log.warn('The reset push could not be sent', {
+          resetId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+    }
+  }
+
   /** Our own signature, checked again: the command came back through Temporal, which we do not trust. */
   function commandOf(signed: SignedDirectoryCommand, pending: PendingReset): DirectoryCommand {
     const genuine =
@@ -111,17 +167,72 @@ export function createResetActivities(deps: ActivityDeps) {
       clientName: found.clientName,
       mspName: found.mspName,
       when: new Date().toUTCString(),
-      how: pending.channel === 'sms' ? 'from your phone by text message' : `by ${found.mspName}'s help desk`,
+      how:
+        pending.channel === 'sms'
+          ? 'from your phone by text message'
+          : pending.channel === 'app'
+            ? 'from the Latchkey app on your phone'
+            : `by ${found.mspName}'s help desk`,
     });
+
+  /**
+   * An app reset's delivery: the agent made the password, set it and sealed it to the device; the proof checked
+   * by the caller covers the sealed value. It is stored as it came (only the device's key opens it) with the
+   * ending, the device is pushed, and nothing is texted. The central worker never sees the password.
+   */
+  async function deliverSealed(
+    pending: PendingReset,
+    found: UserContext,
+    command: DirectoryCommand,
+    result: DirectoryCommandResult,
+  ): Promise<{ unlocked: boolean; ownerNotified: boolean }> {
+    if (!isSealedSecret(result.sealed)) {
+      refuse(FailureType.AgentResultRejected, 'the agent did not seal the password to the device (is it up to date?)');
+    }
+    const device = pending.deviceId ? await stores.devices.find(pending.deviceId) : undefined;
+    if (!device || device.sealingKey !== command.sealTo || device.userId !== pending.userId) {
+      refuse(FailureType.AgentResultRejected, "the password was sealed to another key than the reset's device");
+    }
+    const unlocked = result.wasLocked && command.unlock;
+    const ending = {
+      action: 'reset.completed',
+      detail: { resetId: pending.resetId, unlocked, delivery: 'app' },
+    } as const;
+    const { v, epk, iv, ct } = result.sealed;
+    const sealedPassword = JSON.stringify({ v, epk, iv, ct });
+    if (
+      await stores.passwordResets.finish(pending.resetId, {
+        status: 'completed',
+        failureCode: null,
+        audit: ending,
+        sealedPassword,
+      })
+    ) {
+      deps.resetOutcomes?.settle({ status: 'completed', resetId: pending.resetId, unlocked });
+    }
+    await pushResetReady(device, pending.resetId);
+    const tried = noticeToOwner(pending, found).then(
+      () => true,
+      () => false,
+    );
+    const ownerNotified = (await within(tried, NOTICE_TRY_MS))?.value === true;
+    return { unlocked, ownerNotified };
+  }
 
   return {
     /** Signs the one command the agent will accept for this reset, with the client's newest key generation. */
     async issueResetCommand(input: ResetStep & { nonce: string }): Promise<IssuedCommand> {
       const { pending, found } = await authorised(input.resetId);
       phoneOf(found);
+      const device = await appDeviceOf(pending, found);
       // The password's text is counted here, before the directory write: a ceiling reached after it would leave a
-      // password set that nobody can be told.
-      await budget.spend({ clientId: pending.clientId, clientSettings: found.clientSettings, userId: pending.userId });
+      // password set that nobody can be told. The app's password is no text.
+      if (!device)
+        await budget.spend({
+          clientId: pending.clientId,
+          clientSettings: found.clientSettings,
+          userId: pending.userId,
+        });
       const policy = resolveClientPolicy(found.clientSettings);
       const generation = await commands.clientKeys.current(pending.clientId);
       const issuedAt = Date.now();
@@ -139,7 +250,9 @@ export function createResetActivities(deps: ActivityDeps) {
         passwordLength: policy.passwordLength,
         mustChangeAtNextLogon: policy.mustChangeAtNextLogon,
         unlock: policy.unlockOnReset,
+        ...(device ? { sealTo: device.sealingKey, sealContext: `reset:${pending.resetId}` } : {}),
       };
+      if (device) await stores.passwordResets.assignDevice(pending.resetId, device.id);
       // At the latest here, before the client's first command goes out: an endpoint that does not exist yet would
       // fail the operation at once. Once per process and client; an agent that starts before it waits for it.
       const target = commands.agentTarget(pending.clientId);
@@ -171,6 +284,7 @@ export function createResetActivities(deps: ActivityDeps) {
         refuse(FailureType.AgentResultRejected, 'the agent changed a different directory object than the one on file');
       }
       const phone = phoneOf(found);
+      if (command.sealTo !== undefined) return deliverSealed(pending, found, command, input.result);
       const password = generatePassword(
         command.passwordLength,
         clientSubkey(generation.secret, 'reset-password'),
@@ -236,7 +350,13 @@ export function createResetActivities(deps: ActivityDeps) {
         });
         return;
       }
-      if (ENROLLED_STATUSES.includes(user.status) && user.phoneEncrypted && !user.smsOptedOut) {
+      // The app shows its own reset's failure; a text would only repeat it.
+      if (
+        pending.channel !== 'app' &&
+        ENROLLED_STATUSES.includes(user.status) &&
+        user.phoneEncrypted &&
+        !user.smsOptedOut
+      ) {
         const phone = secrets.phoneCipher.decrypt(user.phoneEncrypted, 'users.phone_encrypted');
         try {
           await budget.spend({ clientId: pending.clientId, clientSettings: found.clientSettings, userId: user.id });

@@ -20,7 +20,8 @@ export async function sendTemplatedEmail(
     | 'reset-notice-email'
     | 'msp-alert-email'
     | 'enrollment-notice-email'
-    | 'sms-reset-locked-email',
+    | 'sms-reset-locked-email'
+    | 'device-notice-email',
   to: string,
   context: Record<string, unknown>,
 ): Promise<void> {

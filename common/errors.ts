@@ -21,6 +21,11 @@ export const ERROR_CODES = [
   'invalid_method',
   'invalid_pin_hash',
   'email_unavailable',
+  // The app's device API (docs/app.md): a pairing token that is unknown, used or expired (one answer for all
+  // three); a device that is revoked; an action whose signature, WebAuthn assertion or PIN did not check out.
+  'pairing_token_invalid',
+  'device_revoked',
+  'verification_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

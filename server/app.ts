@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../common/logger';
 import { apiRoutes, type ApiRoutesDeps } from './routes/api';
+import { deviceApiRoutes, type DeviceApiRoutesDeps } from './routes/api/device';
+import { pairingPageRoutes, type PairingPageRoutesDeps } from './routes/pages/pairing.routes';
 import { agentRoutes, type AgentRoutesDeps } from './routes/agent.routes';
 import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
 import { outboxRoutes } from './routes/outbox.routes';
@@ -14,6 +16,7 @@ import { describeError } from './http/error-response';
 import { requireKnownHost } from './http/known-host';
 import { securityHeaders } from './http/security-headers';
 import { healthRoute } from './routes/health.routes';
+import { appRoutes } from './routes/app.routes';
 import type { TrustProxy } from './http/trust-proxy';
 
 export interface AppDeps {
@@ -23,6 +26,8 @@ export interface AppDeps {
   /** The "This wasn't me" link of the owner's enrollment notice. */
   disown: DisownPageRoutesDeps;
   codec: CodecRoutesDeps;
+  /** The app's device API (/api/device/v1) and the done page's pairing endpoints. */
+  devices: { api: DeviceApiRoutesDeps; pages: PairingPageRoutesDeps };
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
   outbox?: Outbox;
   /** The address browsers are given; requests for any other host get a 421. */
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', healthRoute({ health: deps.health, apiKeys: deps.api.apiKeys, logger: deps.logger }));
   app.use(requireKnownHost(deps.publicUrl));
   app.get('/', (_request, response) => void response.redirect(302, '/api/v1/openapi.json'));
+  app.use('/api/device/v1', deviceApiRoutes(deps.devices.api));
   app.use('/api/v1', apiRoutes(deps.api));
   app.use('/codec', codecRoutes(deps.codec));
   app.use('/agent/v1', agentRoutes(deps.agent));
@@ -105,7 +111,9 @@ export function createApp(deps: AppDeps): Express {
         : undefined;
     app.use('/outbox', outboxRoutes({ outbox: deps.outbox, render: deps.render, inboundSms: devInbound }));
   }
+  app.use('/app', appRoutes());
   app.use(disownPageRoutes(deps.disown));
+  app.use(pairingPageRoutes(deps.devices.pages));
   app.use(enrollmentPageRoutes(deps.pages));
 
   app.use((_request, response) => {

@@ -1,4 +1,5 @@
 import { createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { SealedSecret } from './device-seal';
 import type {
   DirectoryCommand,
   DirectoryCommandResult,
@@ -79,11 +80,16 @@ function isSigned(value: unknown): value is SignedDirectoryCommand {
 export function directoryResultProof(
   resultKey: Buffer,
   signed: SignedDirectoryCommand,
-  outcome: { objectGuid: string; wasLocked: boolean },
+  outcome: { objectGuid: string; wasLocked: boolean; sealed?: SealedSecret },
 ): string {
-  return createHmac('sha256', resultKey)
-    .update(JSON.stringify([signed.command, outcome.objectGuid, outcome.wasLocked]))
-    .digest('base64url');
+  // A result without a sealed password keeps the proof's earlier input, so that results of agents that predate
+  // the app still check; with one, the proof covers its every field, so it cannot be swapped on the way back.
+  const bound: unknown[] = [signed.command, outcome.objectGuid, outcome.wasLocked];
+  if (outcome.sealed) {
+    const { v, epk, iv, ct } = outcome.sealed;
+    bound.push([v, epk, iv, ct]);
+  }
+  return createHmac('sha256', resultKey).update(JSON.stringify(bound)).digest('base64url');
 }
 
 export function checkDirectoryResultProof(

@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'enrollment.cancelled',
   'enrollment.owner_notified',
   'enrollment.disowned',
+  'enrollment.app_chosen',
+  'enrollment.app_link_sent',
   'rate_limit.exceeded',
   'reset.requested',
   'reset.refused',
@@ -35,5 +37,13 @@ export const AUDIT_ACTIONS = [
   'msp.alerted',
   'codec.signed_in',
   'codec.decoded',
+  'pairing.issued',
+  'pairing.redeemed',
+  'device.registered',
+  'device.paired',
+  'device.match_failed',
+  'device.unpaired',
+  'device.revoked',
+  'device.pin_failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -59,3 +59,15 @@ export function deviceActionMessage(input: {
  */
 export const APP_RESET_STAGES = ['checking', 'setting', 'ready', 'failed'] as const;
 export type AppResetStage = (typeof APP_RESET_STAGES)[number];
+
+/** A label the user gives the phone, shown to the technician: trimmed, at most this long. */
+export const DEVICE_LABEL_MAX_LENGTH = 60;
+
+/** Where a pairing token goes: in the fragment, so that no access log, proxy or Referer ever carries it. */
+export function pairingLink(appUrl: string, token: string): string {
+  return `${appUrl.replace(/\/+$/, '')}/pair#t=${token}`;
+}
+
+/** What the enrollment page's pairing step shows, as `GET /enroll/pairing` answers it. */
+export const ENROLLMENT_PAIRING_STATES = ['waiting', 'match', 'paired', 'expired'] as const;
+export type EnrollmentPairingState = (typeof ENROLLMENT_PAIRING_STATES)[number];

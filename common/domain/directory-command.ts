@@ -30,6 +30,14 @@ export interface DirectoryCommand {
   passwordLength: number;
   mustChangeAtNextLogon: boolean;
   unlock: boolean;
+  /**
+   * An app reset: the sealing key (SPKI, base64url) of the user's paired device. The agent then makes the
+   * password from its own CSPRNG rather than from the nonce, so that nobody else, the central worker included,
+   * can compute it, and returns it sealed to this key only. Absent in commands that predate the app.
+   */
+  sealTo?: string;
+  /** The sealed password's associated data, `reset:<requestId>`: a sealed value moved to another reset does not open. */
+  sealContext?: string;
 }
 
 export interface SignedDirectoryCommand {
@@ -41,5 +49,7 @@ export interface SignedDirectoryCommand {
 export interface DirectoryCommandResult {
   objectGuid: string;
   wasLocked: boolean;
+  /** For a command with sealTo: the password the agent set, sealed to the device. Covered by the proof. */
+  sealed?: { v: 1; epk: string; iv: string; ct: string };
   proof: string;
 }

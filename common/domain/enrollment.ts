@@ -6,6 +6,8 @@ export const EnrollmentStep = {
   AwaitingPhone: 'awaiting_phone',
   AwaitingCode: 'awaiting_code',
   AwaitingMethod: 'awaiting_method',
+  /** The user chose the app and is pairing a phone with it; enrolled once a device of theirs is active. */
+  PairingApp: 'pairing_app',
   Blocked: 'blocked',
   EnrolledApp: 'enrolled_app',
   EnrolledSms: 'enrolled_sms',
@@ -91,4 +93,9 @@ export interface ChooseMethodArgs {
    * before PINs existed, and their recorded histories, still fit; the PIN itself never enters history.
    */
   pinHash?: string;
+}
+
+export interface AppPairedArgs {
+  /** The device that redeemed one of this enrollment's pairing tokens and, for a QR code, passed the number match. */
+  deviceId: string;
 }

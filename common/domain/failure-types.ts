@@ -20,6 +20,8 @@ export const FailureType = {
   ResendTooSoon: 'ResendTooSoon',
   InvalidMethod: 'InvalidMethod',
   InvalidPinHash: 'InvalidPinHash',
+  /** appPaired named no device id of the right shape. */
+  InvalidDevice: 'InvalidDevice',
   ActivationEmailFailed: 'ActivationEmailFailed',
 
   // Thrown by central activities.
@@ -44,6 +46,8 @@ export const FailureType = {
    * phone and was seen typed by the API: the database does not show a verified request, so nothing is bound.
    */
   EnrollmentNotVerified: 'EnrollmentNotVerified',
+  /** appPaired named a device that is not this user's, or one that is revoked: nothing is activated or bound. */
+  DeviceNotPairable: 'DeviceNotPairable',
   /**
    * The central worker found no pending reset in the database matching the workflow: someone other than Latchkey
    * started it, or it already ended. Nothing is signed, sent or written.

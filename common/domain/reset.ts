@@ -1,5 +1,8 @@
-/** How a reset was asked for: a texted RESET from the user's phone, or a technician through the API. */
-export const RESET_CHANNELS = ['sms', 'technician'] as const;
+/**
+ * How a reset was asked for: a texted RESET from the user's phone, a technician through the API, or the
+ * "Reset Password" button in the user's paired app.
+ */
+export const RESET_CHANNELS = ['sms', 'technician', 'app'] as const;
 export type ResetChannel = (typeof RESET_CHANNELS)[number];
 
 /**
@@ -35,6 +38,8 @@ export interface PendingReset {
   channel: ResetChannel;
   requestedBy: string;
   requestedAt: Date;
+  /** An app reset's device, once its command is signed; null or absent otherwise. */
+  deviceId?: string | null;
 }
 
 /** The failure code the reset workflow records when the password was set but could not be texted. */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../domain/client-policy';
 
 // Characters that read unambiguously on a phone screen: no 0/O/o, 1/l/I/i, 5/S, 2/Z, 8/B, and symbols that
@@ -63,3 +63,12 @@ export function generatePassword(length: number, key: Buffer, nonce: string): st
 }
 
 export const PASSWORD_ALPHABETS = { UPPER, LOWER, DIGITS, SYMBOLS };
+
+/**
+ * The same kind of password from this process's CSPRNG alone: for an app reset, where the agent seals it to the
+ * device and nobody, not even the central worker that knows the derivation key, may be able to compute it. Each
+ * call gives another one, so a retried write sets a new password, and the one sealed is the one set last.
+ */
+export function generateRandomPassword(length: number): string {
+  return generatePassword(length, randomBytes(32), randomBytes(32).toString('base64url'));
+}

@@ -25,6 +25,7 @@ import { createTransact } from '../db/transact';
 import { DisownService } from '../services/disown.service';
 import { buildMspAlerter } from './alerts';
 import type { CentralTemporal } from './temporal';
+import { buildDeviceApi } from './devices';
 
 export interface HttpDeps {
   config: Config;
@@ -88,6 +89,17 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   });
   const renderPage = loadPageRenderer();
   const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
+  const sessions = new EnrollmentSessions(secrets, secureCookies);
+  const devices = buildDeviceApi({
+    config,
+    db: deps.db,
+    stores,
+    secrets,
+    temporal: client,
+    email: deps.providers.email,
+    render: deps.render,
+    logger,
+  });
   const app = createApp({
     api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },
     agent: {
@@ -108,10 +120,11 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         defaultPhoneRegion: config.defaultPhoneRegion,
         smsCountries: config.smsAllowedCountries,
       }),
+      pairing: devices.pairing,
       secrets,
       rateLimits: stores.rateLimits,
       csrf,
-      sessions: new EnrollmentSessions(secrets, secureCookies),
+      sessions,
       render: renderPage,
       logger,
       defaultPhoneRegion: config.defaultPhoneRegion,
@@ -148,6 +161,19 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       audit: new CodecAudit({ audit: stores.audit }),
       render: renderPage,
       logger,
+    },
+    devices: {
+      api: devices,
+      pages: {
+        registration: devices.registration,
+        enrollments: stores.enrollments,
+        sessions,
+        csrf,
+        rateLimits: stores.rateLimits,
+        secrets,
+        requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
+        logger,
+      },
     },
     outbox: deps.providers.outbox,
     publicUrl: config.publicUrl,

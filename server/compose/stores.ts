@@ -5,9 +5,11 @@ import { ApiKeysStore } from '../db/api-keys.store';
 import { AuditStore } from '../db/audit.store';
 import { ClientKeysStore } from '../db/client-keys.store';
 import { connectDatabase, type Database } from '../db/connect';
+import { DeviceChallengesStore } from '../db/device-challenges.store';
 import { DevicesStore } from '../db/devices.store';
 import { EnrollmentsStore } from '../db/enrollments.store';
 import { migrateToLatest } from '../db/migrate';
+import { PairingTokensStore } from '../db/pairing-tokens.store';
 import { PasswordResetsStore } from '../db/password-resets.store';
 import { RateLimitStore } from '../db/rate-limit.store';
 import { TenantsStore } from '../db/tenants.store';
@@ -30,6 +32,8 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     clientKeys: new ClientKeysStore(db, masterKey),
     twilioMessages: new TwilioMessagesStore(db),
     devices: new DevicesStore(db),
+    pairingTokens: new PairingTokensStore(db),
+    deviceChallenges: new DeviceChallengesStore(db),
   };
 }
 

@@ -12,6 +12,7 @@ import { ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
 import { buildMspAlerter } from './alerts';
 import type { CleanupStack } from './cleanup-stack';
+import { issuePairingLink } from '../../activities/pairing-link';
 import type { Providers } from './providers';
 import type { Stores } from './stores';
 import type { CentralTemporal } from './temporal';
@@ -51,6 +52,13 @@ export async function buildWorker(
       sms: deps.providers.sms,
       push: deps.providers.push,
       render: deps.render,
+      pairingLink: async (request) =>
+        (
+          await issuePairingLink(
+            { pairingTokens: deps.stores.pairingTokens, secrets: deps.secrets, appUrl: config.appUrl },
+            request,
+          )
+        ).url,
       urls: { publicUrl: config.publicUrl, appUrl: config.appUrl },
       limits: {
         smsPerDay: config.limits.smsPerUserPerDay,

@@ -25,6 +25,21 @@ export interface ResetEnding {
     action: 'reset.completed' | 'reset.failed' | 'reset.set_not_delivered';
     detail: Record<string, string | boolean>;
   };
+  /** An app reset's password, sealed to its device (JSON of a SealedSecret): written with the ending. */
+  sealedPassword?: string;
+}
+
+/** One reset as the app that asked for it sees it: no other column, and never anything but the sealed password. */
+export interface AppResetRow {
+  id: string;
+  user_id: string;
+  channel: ResetChannel;
+  requested_by: string;
+  status: ResetStatus;
+  failure_code: string | null;
+  device_id: string | null;
+  sealed_password: string | null;
+  picked_up_at: Date | null;
 }
 
 export interface PasswordResetRow {
@@ -84,6 +99,7 @@ export class PasswordResetsStore {
         'password_resets.channel as reset_channel',
         'password_resets.requested_by as reset_requested_by',
         'password_resets.created_at as reset_created_at',
+        'password_resets.device_id as reset_device_id',
         'msps.name as org_msp_name',
         'clients.name as org_client_name',
         'clients.settings as org_client_settings',
@@ -95,6 +111,7 @@ export class PasswordResetsStore {
       reset_channel,
       reset_requested_by,
       reset_created_at,
+      reset_device_id,
       org_msp_name,
       org_client_name,
       org_client_settings,
@@ -109,6 +126,7 @@ export class PasswordResetsStore {
         channel: reset_channel,
         requestedBy: reset_requested_by,
         requestedAt: reset_created_at,
+        deviceId: reset_device_id,
       },
       context: {
         user: toUserRecord(user as UserRow),
@@ -127,14 +145,76 @@ export class PasswordResetsStore {
     const audit = auditUserOf('ended', { actor: 'system', ...ending.audit });
     const { rows } = await this.db.raw<{ rows: Array<{ ended: number }> }>(
       `WITH ended AS (
-         UPDATE password_resets SET status = ?, failure_code = ?, ended_at = now()
+         UPDATE password_resets SET status = ?, failure_code = ?, ended_at = now(),
+           sealed_password = coalesce(?, sealed_password)
          WHERE id = ? AND status = 'pending'
          RETURNING user_id),
        logged AS (${audit.sql})
        SELECT count(*)::int AS ended FROM ended`,
-      [ending.status, ending.failureCode, resetId, ...audit.bindings],
+      [ending.status, ending.failureCode, ending.sealedPassword ?? null, resetId, ...audit.bindings],
     );
     return rows[0]!.ended > 0;
+  }
+
+  /**
+   * The device an app reset's password is sealed to, written when its command is signed: from then on the reset
+   * is with the agent (the app's "setting" stage), and only that device may read it. Only while it is pending,
+   * and only once: a retry names the same device.
+   */
+  async assignDevice(resetId: string, deviceId: string): Promise<void> {
+    await this.db('password_resets')
+      .where({ id: resetId, status: 'pending' })
+      .where((q) => q.whereNull('device_id').orWhere({ device_id: deviceId }))
+      .update({ device_id: deviceId });
+  }
+
+  /** The reset by id, for the device API, which decides itself whether the asking device may see it. */
+  async findForApp(resetId: string): Promise<AppResetRow | undefined> {
+    return this.db('password_resets')
+      .where({ id: resetId })
+      .first(
+        'id',
+        'user_id',
+        'channel',
+        'requested_by',
+        'status',
+        'failure_code',
+        'device_id',
+        'sealed_password',
+        'picked_up_at',
+      );
+  }
+
+  /**
+   * The app fetched the password: the first fetch is remembered, and once `graceMs` has passed since it, the
+   * sealed value is cleared, for this reset and every other of the device's (a refetch within the grace, say
+   * after the app was killed, still works).
+   */
+  async markPickedUp(resetId: string, deviceId: string, graceMs: number): Promise<void> {
+    await this.db('password_resets')
+      .where({ id: resetId, device_id: deviceId })
+      .whereNull('picked_up_at')
+      .whereNotNull('sealed_password')
+      .update({ picked_up_at: this.db.fn.now() });
+    await this.clearPickedUp(deviceId, graceMs);
+  }
+
+  /** Clears the sealed passwords of the device's resets that were picked up more than `graceMs` ago. */
+  async clearPickedUp(deviceId: string, graceMs: number): Promise<void> {
+    await this.db('password_resets')
+      .where({ device_id: deviceId })
+      .whereNotNull('sealed_password')
+      .where('picked_up_at', '<', this.db.raw(`now() - (? * interval '1 millisecond')`, [graceMs]))
+      .update({ sealed_password: null });
+  }
+
+  /** The user's reset that is pending now, if any: what a request joins when one is running already. */
+  async pendingOf(userId: string): Promise<string | undefined> {
+    const row: { id: string } | undefined = await this.db('password_resets')
+      .where({ user_id: userId, status: 'pending' })
+      .orderBy('created_at', 'desc')
+      .first('id');
+    return row?.id;
   }
 
   /** A request that joined a reset already running: the running one's row tells the story. */

@@ -2,6 +2,7 @@ import { AuditStore } from './audit.store';
 import type { Database } from './connect';
 import { DevicesStore } from './devices.store';
 import { EnrollmentsStore } from './enrollments.store';
+import { PairingTokensStore } from './pairing-tokens.store';
 import { UsersStore } from './users.store';
 
 /** The concrete stores a transaction hands out; they satisfy the activities' TransactionalStores port. */
@@ -10,6 +11,7 @@ export interface StoresInTransaction {
   enrollments: EnrollmentsStore;
   audit: AuditStore;
   devices: DevicesStore;
+  pairingTokens: PairingTokensStore;
 }
 
 /**
@@ -24,6 +26,7 @@ export function createTransact(db: Database) {
         enrollments: new EnrollmentsStore(trx),
         audit: new AuditStore(trx),
         devices: new DevicesStore(trx),
+        pairingTokens: new PairingTokensStore(trx),
       }),
     );
 }

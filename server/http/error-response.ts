@@ -38,6 +38,9 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   invalid_method: 400,
   invalid_pin_hash: 400,
   email_unavailable: 503,
+  pairing_token_invalid: 410,
+  device_revoked: 403,
+  verification_failed: 401,
 };
 
 /**

@@ -122,6 +122,13 @@ export class EnrollmentService {
     return resolveClientPolicy((await this.deps.tenants.userWithOrg(userId))?.clientSettings).requireSmsPin;
   }
 
+  /** Whose client a pairing token is for, and the MSP name the done page shows. */
+  async pairingTarget(userId: string): Promise<{ clientId: string; mspName: string }> {
+    const context = await this.deps.tenants.userWithOrg(userId);
+    if (!context) throw enrollmentEnded();
+    return { clientId: context.user.clientId, mspName: context.mspName };
+  }
+
   async mspName(userId: string): Promise<string> {
     return (await this.deps.tenants.userWithOrg(userId))?.mspName ?? 'Your IT provider';
   }

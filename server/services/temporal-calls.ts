@@ -1,8 +1,9 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ConflictError, LatchkeyError, ServiceUnavailableError, type ErrorCode } from '../../common/errors';
 import { FailureType } from '../../common/domain/failure-types';
+import type { EnrollmentPairingPort } from './devices/enrollment-pairing';
 
 /**
  * Failure types that a workflow's update validators throw, and the domain error code each becomes. How a code
@@ -55,4 +56,15 @@ export async function callTemporal<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toDomainError(error);
   }
+}
+
+/** The enrollment workflow's `appPaired` update (workflows/enrollment/enrollment.messages.ts), by its wire name. */
+export function temporalEnrollmentPairing(client: Pick<Client, 'workflow'>): EnrollmentPairingPort {
+  return {
+    async appPaired(workflowId, deviceId) {
+      await callTemporal(() =>
+        client.workflow.getHandle(workflowId).executeUpdate('appPaired', { args: [{ deviceId }] }),
+      );
+    },
+  };
 }

@@ -9,6 +9,9 @@ export type EnrollmentActivities = Pick<
   | 'recordEnrollmentStep'
   | 'recordAudit'
   | 'completeEnrollment'
+  | 'chooseAppMethod'
+  | 'sendAppPairingLink'
+  | 'completeAppPairing'
   | 'sendActivationEmail'
   | 'sendVerificationCode'
   | 'sendEnrollmentConfirmation'
@@ -34,6 +37,12 @@ export class InMemoryEnrollment {
   /** A texted code is represented by its hash alone (`hash-<n>`): all the workflow ever sees of it. */
   readonly texts: Array<{ phone: string; codeHash: string }> = [];
   readonly completed: Input<'completeEnrollment'>[] = [];
+  /** Choices of the app, texted pairing links and finished pairings, in order. */
+  readonly appChoices: Input<'chooseAppMethod'>[] = [];
+  readonly appLinks: Input<'sendAppPairingLink'>[] = [];
+  readonly pairings: Input<'completeAppPairing'>[] = [];
+  /** Device ids completeAppPairing refuses, as the real one refuses another user's or a revoked device. */
+  readonly foreignDevices = new Set<string>();
   readonly confirmations: Input<'sendEnrollmentConfirmation'>[] = [];
   /** The owner's "a phone was set up" emails. */
   readonly ownerNotices: Input<'notifyOwnerOfEnrollment'>[] = [];
@@ -91,6 +100,22 @@ export class InMemoryEnrollmentActivities {
       const record = this.of(input.userId);
       record.completed.push(input);
       await record.completionGate;
+      record.actions.push('enrollment.completed');
+    },
+    chooseAppMethod: async (input) => {
+      const record = this.of(input.userId);
+      record.appChoices.push(input);
+      await record.completionGate;
+      record.actions.push('enrollment.app_chosen');
+    },
+    sendAppPairingLink: async (input) => {
+      this.of(input.userId).appLinks.push(input);
+    },
+    completeAppPairing: async (input) => {
+      const record = this.of(input.userId);
+      if (record.foreignDevices.has(input.deviceId))
+        throw ApplicationFailure.nonRetryable("Refused: the device is not this user's", FailureType.DeviceNotPairable);
+      record.pairings.push(input);
       record.actions.push('enrollment.completed');
     },
     sendActivationEmail: async (input) => {

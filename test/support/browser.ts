@@ -15,8 +15,14 @@ export const VIEWPORTS = {
   laptop: { width: 1280, height: 800 },
 } as const;
 
-/** Installs Debian's chromium when missing (as root), then launches it headless through playwright-core. */
-export async function launchBrowser(log: (line: string) => void = (line) => console.log(line)): Promise<Browser> {
+/**
+ * Installs Debian's chromium when missing (as root), then launches it headless through playwright-core. `args`
+ * adds switches, for example a fake camera (test/support/qr.ts).
+ */
+export async function launchBrowser(
+  log: (line: string) => void = (line) => console.log(line),
+  options: { args?: string[] } = {},
+): Promise<Browser> {
   await ensureDebianPackages(
     {
       label: 'chromium',
@@ -27,7 +33,7 @@ export async function launchBrowser(log: (line: string) => void = (line) => cons
     },
     log,
   );
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...(options.args ?? [])] });
 }
 
 /** Saves a full-page screenshot as `<name>-<viewport>.png` under SCREENSHOTS and returns its path. */

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  AppPairedArgs,
   ChooseMethodArgs,
   EnrollmentView,
   RequestCodeArgs,
@@ -17,6 +18,11 @@ export const openLinkUpdate = defineUpdate<EnrollmentView>('openLink');
 export const requestCodeUpdate = defineUpdate<RequestCodeResult, [RequestCodeArgs]>('requestCode');
 export const verifyCodeUpdate = defineUpdate<VerifyCodeResult, [VerifyCodeArgs]>('verifyCode');
 export const chooseMethodUpdate = defineUpdate<EnrollmentView, [ChooseMethodArgs]>('chooseMethod');
+/**
+ * The server's word that a device of this user's redeemed one of this enrollment's pairing tokens and, for a QR
+ * code, passed the number match (server/services/temporal-calls.ts sends it). Refused outside the pairing step.
+ */
+export const appPairedUpdate = defineUpdate<EnrollmentView, [AppPairedArgs]>('appPaired');
 /** A technician's resend: an Update, so the API can say whether the email went out. */
 export const resendActivationUpdate = defineUpdate<EnrollmentView>('resendActivation');
 /** Deactivation must win whatever step the user is on, and nobody waits for an answer: a Signal. */

@@ -49,6 +49,37 @@ describe('enrollment state: steps and deadlines', () => {
     assert.equal(state.deadline, T0 + 1_000 + TIMINGS.stepTimeoutMs);
   });
 
+  it('waits at the pairing step for a device, with its own deadline, refusing everything but appPaired', () => {
+    const state = atCodeStep();
+    state.checkCode('right', T0 + 200);
+    state.appChosen('h'.repeat(43), T0 + 300);
+    assert.equal(state.step, EnrollmentStep.PairingApp);
+    assert.equal(state.deadline, T0 + 300 + TIMINGS.stepTimeoutMs);
+    assert.equal(state.finished, false);
+    assert.equal(state.pinHash, 'h'.repeat(43));
+    assert.equal(state.refuseMethod('sms', undefined)?.type, 'WrongStep');
+    assert.equal(state.refuseCodeRequest(undefined, T0 + 400)?.type, 'WrongStep');
+    assert.equal(state.refuseAppPaired('not-a-uuid')?.type, 'InvalidDevice');
+    assert.equal(state.refuseAppPaired(42)?.type, 'InvalidDevice');
+    assert.equal(state.refuseAppPaired('0b8a3c1e-4f7d-4a8e-9c2b-1d2e3f4a5b6c'), undefined);
+    assert.equal(state.pairedWithApp, false, 'not until a device pairs');
+    state.enrolled('app', T0 + 500);
+    assert.equal(state.step, EnrollmentStep.EnrolledApp);
+    assert.equal(state.pairedWithApp, true);
+    assert.equal(state.refuseAppPaired('0b8a3c1e-4f7d-4a8e-9c2b-1d2e3f4a5b6c')?.type, 'EnrollmentClosed');
+  });
+
+  it('refuses appPaired at every step before the pairing step, and expires the pairing step at its deadline', () => {
+    const state = atCodeStep();
+    assert.equal(state.refuseAppPaired('0b8a3c1e-4f7d-4a8e-9c2b-1d2e3f4a5b6c')?.type, 'WrongStep');
+    state.checkCode('right', T0 + 200);
+    assert.equal(state.refuseAppPaired('0b8a3c1e-4f7d-4a8e-9c2b-1d2e3f4a5b6c')?.type, 'WrongStep');
+    state.appChosen(undefined, T0 + 300);
+    assert.equal(state.deadlinePassed(T0 + 300 + TIMINGS.stepTimeoutMs), 'expired');
+    assert.equal(state.step, EnrollmentStep.Expired);
+    assert.equal(state.refuseAppPaired('0b8a3c1e-4f7d-4a8e-9c2b-1d2e3f4a5b6c')?.type, 'EnrollmentClosed');
+  });
+
   it('walks to enrolled by app or by SMS, which are final', () => {
     for (const [method, step] of [
       ['app', EnrollmentStep.EnrolledApp],

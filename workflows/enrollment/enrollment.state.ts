@@ -20,7 +20,8 @@ export interface Refusal {
     | 'PhoneRequired'
     | 'ResendTooSoon'
     | 'InvalidMethod'
-    | 'InvalidPinHash'];
+    | 'InvalidPinHash'
+    | 'InvalidDevice'];
   message: string;
 }
 
@@ -33,6 +34,8 @@ export type CodeCheck =
 
 // A keyed hash is 43 base64url characters; anything else could be a PIN sent in clear by mistake.
 const KEYED_HASH = /^[A-Za-z0-9_-]{43}$/;
+// Device ids are the database's uuids; the activity checks the rest (whose device it is, and its status).
+const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One enrollment's state and its rules: which step the user is on, when that step times out, the code and its
@@ -49,6 +52,8 @@ export class EnrollmentState {
   #failedAttempts = 0;
   #blockedUntil: number | null = null;
   #cancelled = false;
+  #pinHash: string | undefined;
+  #pairing = false;
   #busy = false;
   #revision = 0;
 
@@ -83,6 +88,14 @@ export class EnrollmentState {
   /** The number the last code went to; set once a code was sent, so always set from `awaiting_method` on. */
   get phone(): string | null {
     return this.#phone;
+  }
+  /** The enrollment went through the pairing step, so a device of the user's is active. */
+  get pairedWithApp(): boolean {
+    return this.#pairing && this.#step === EnrollmentStep.EnrolledApp;
+  }
+  /** The keyed hash of the SMS PIN chosen with the method, kept from the choice of the app until its pairing. */
+  get pinHash(): string | undefined {
+    return this.#pinHash;
   }
 
   view(): EnrollmentView {
@@ -150,6 +163,14 @@ export class EnrollmentState {
     return undefined;
   }
 
+  refuseAppPaired(deviceId: unknown): Refusal | undefined {
+    const refusal = this.#refuseUnlessAt([EnrollmentStep.PairingApp], 'finish pairing the app');
+    if (refusal) return refusal;
+    if (typeof deviceId !== 'string' || !DEVICE_ID.test(deviceId))
+      return { type: FailureType.InvalidDevice, message: 'The paired device must be named by its id' };
+    return undefined;
+  }
+
   // Transitions, called once a message is accepted (and its activity, if any, has succeeded).
 
   /** The user opened the link. True the first time, when the workflow records that the user started. */
@@ -201,6 +222,16 @@ export class EnrollmentState {
     this.#blockedUntil = blockedUntil;
     this.#moveTo(EnrollmentStep.Blocked, this.timings.blockDurationMs, now);
     return { outcome: 'blocked', blockedUntil, failedAttempts: this.#failedAttempts };
+  }
+
+  /**
+   * The user chose the app: the phone is verified, and the enrollment waits for a device to pair, as long as any
+   * other half-done step would wait.
+   */
+  appChosen(pinHash: string | undefined, now: number): void {
+    this.#pinHash = pinHash;
+    this.#pairing = true;
+    this.#moveTo(EnrollmentStep.PairingApp, this.timings.stepTimeoutMs, now);
   }
 
   enrolled(method: EnrollmentMethod, now: number): void {

@@ -16,6 +16,7 @@ import { type InMemoryEnrollment, InMemoryEnrollmentActivities } from '../../tes
 import { testEnv } from '../../test/support/env';
 import { EnrollmentStep, type EnrollmentTimings } from '../../common/domain/enrollment';
 import {
+  appPairedUpdate,
   cancelEnrollmentSignal,
   chooseMethodUpdate,
   getEnrollmentQuery,
@@ -182,7 +183,8 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
     );
   });
 
-  it('enrolls for the app, and refuses a method or a PIN in the wrong shape first', async () => {
+  it('pairs for the app: the choice moves to the pairing step, texts the link, and appPaired enrolls', async () => {
+    const deviceId = randomUUID();
     const fake = await enrollment(async (handle, fake) => {
       await reachCodeStep(handle, fake);
       assert.equal(await refusal(handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'app' }] })), 'WrongStep');
@@ -194,13 +196,97 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
         'InvalidPinHash',
       );
       assert.equal(
-        (await handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'app' }] })).step,
-        'enrolled_app',
+        await refusal(handle.executeUpdate(appPairedUpdate, { args: [{ deviceId }] })),
+        'WrongStep',
+        'no device can pair before the app is chosen',
       );
+      const chosen = await handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'app' }] });
+      assert.equal(chosen.step, EnrollmentStep.PairingApp);
+      assert.equal(
+        await refusal(handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'sms' }] })),
+        'WrongStep',
+        'the method is chosen once',
+      );
+      await fake.until(() => fake.appLinks.length === 1, 'the texted pairing link');
+      assert.equal(fake.completed.length, 0, 'nothing is bound before a device pairs');
+      const notAnId = { deviceId: 'device-1' };
+      assert.equal(await refusal(handle.executeUpdate(appPairedUpdate, { args: [notAnId] })), 'InvalidDevice');
+      const paired = await handle.executeUpdate(appPairedUpdate, { args: [{ deviceId }] });
+      assert.equal(paired.step, EnrollmentStep.EnrolledApp);
       assert.deepEqual(await handle.result(), { step: EnrollmentStep.EnrolledApp, method: 'app' });
     });
-    assert.equal(fake.completed.length, 1);
-    assert.equal(fake.confirmations[0]?.method, 'app');
+    assert.deepEqual(
+      fake.appChoices.map(({ phone }) => phone),
+      [PHONE],
+    );
+    assert.deepEqual(
+      fake.appLinks.map(({ phone }) => phone),
+      [PHONE],
+    );
+    assert.deepEqual(
+      fake.pairings.map(({ phone, deviceId: id }) => ({ phone, id })),
+      [{ phone: PHONE, id: deviceId }],
+    );
+    assert.deepEqual(
+      fake.confirmations.map(({ method, paired }) => ({ method, paired })),
+      [{ method: 'app', paired: true }],
+    );
+    assert.deepEqual(
+      fake.ownerNotices.map(({ method }) => method),
+      ['app'],
+    );
+  });
+
+  it('refuses a device the pairing activity turns down, and stays at the pairing step', async () => {
+    const foreign = randomUUID();
+    await enrollment(async (handle, fake) => {
+      fake.foreignDevices.add(foreign);
+      await reachCodeStep(handle, fake);
+      await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: fake.lastCodeHash() }] });
+      await handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'app' }] });
+      assert.equal(
+        await refusal(handle.executeUpdate(appPairedUpdate, { args: [{ deviceId: foreign }] })),
+        'DeviceNotPairable',
+      );
+      assert.equal((await handle.query(getEnrollmentQuery)).step, EnrollmentStep.PairingApp);
+      assert.equal(fake.pairings.length, 0);
+    });
+  });
+
+  it('expires when no device pairs within the step timeout, texting no confirmation', async () => {
+    const fake = await enrollment(
+      async (handle, fake) => {
+        await reachCodeStep(handle, fake);
+        await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: fake.lastCodeHash() }] });
+        assert.equal(
+          (await handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'app' }] })).step,
+          EnrollmentStep.PairingApp,
+        );
+        assert.deepEqual(await handle.result(), { step: EnrollmentStep.Expired, method: null });
+        await assert.rejects(
+          handle.executeUpdate(appPairedUpdate, { args: [{ deviceId: randomUUID() }] }),
+          'the ended workflow takes no update',
+        );
+      },
+      { stepTimeoutMs: 2_000 },
+    );
+    assert.equal(fake.userStatuses.at(-1), 'expired');
+    assert.equal(fake.actions.at(-1), 'enrollment.expired');
+    assert.equal(fake.confirmations.length, 0);
+    assert.equal(fake.pairings.length, 0);
+  });
+
+  it('ends as cancelled when the user is deactivated at the pairing step', async () => {
+    const fake = await enrollment(async (handle, fake) => {
+      await reachCodeStep(handle, fake);
+      await handle.executeUpdate(verifyCodeUpdate, { args: [{ codeHash: fake.lastCodeHash() }] });
+      await handle.executeUpdate(chooseMethodUpdate, { args: [{ method: 'app' }] });
+      await handle.signal(cancelEnrollmentSignal);
+      assert.deepEqual(await handle.result(), { step: EnrollmentStep.Cancelled, method: null });
+    });
+    assert.equal(fake.actions.at(-1), 'enrollment.cancelled');
+    assert.equal(fake.confirmations.length, 0);
+    assert.equal(fake.ownerNotices.length, 0);
   });
 
   it('counts wrong codes down, blocks at the last, refuses even the right code, then lets the user start over', async () => {

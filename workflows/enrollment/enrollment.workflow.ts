@@ -23,6 +23,7 @@ import {
   EnrollmentStep,
 } from '../../common/domain/enrollment';
 import {
+  appPairedUpdate,
   cancelEnrollmentSignal,
   chooseMethodUpdate,
   getEnrollmentQuery,
@@ -40,6 +41,12 @@ const localStore = proxyLocalActivities<CentralActivities>(DATABASE_WRITE);
 const email = proxyActivities<CentralActivities>(BACKGROUND_EMAIL);
 /** Texts, and a resent activation email, that someone is waiting for on screen. */
 const interactive = proxyActivities<CentralActivities>(INTERACTIVE_MESSAGE);
+
+/**
+ * The marker of enrollments whose app branch pairs a device before it ends; runs that chose the app before it
+ * ended at once. Asked only inside that branch, so an SMS enrollment's history never carries it.
+ */
+const APP_PAIRING_STEP = 'app-pairing-step';
 
 function reject(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -180,6 +187,14 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     chooseMethodUpdate,
     async ({ method: chosen, pinHash }) => {
       await state.exclusive(async () => {
+        if (chosen === 'app' && patched(APP_PAIRING_STEP)) {
+          await store.chooseAppMethod({ ...ref, phone: state.phone! });
+          if (state.cancelled) return;
+          state.appChosen(pinHash, Date.now());
+          // The done page shows the QR code at once; the texted link is the other way in, and may lag a little.
+          inBackground(interactive.sendAppPairingLink({ ...ref, phone: state.phone! }));
+          return;
+        }
         await store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
         // A deactivation that arrived while the activity ran wins: the enrollment ends cancelled, and no
         // confirmation is texted. patched() is asked only in that race, so that no other history changes.
@@ -188,6 +203,25 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       return state.view();
     },
     { validator: ({ method: chosen, pinHash }) => refuseIf(state.refuseMethod(chosen, pinHash)) },
+  );
+
+  setHandler(
+    appPairedUpdate,
+    async ({ deviceId }) => {
+      await state.exclusive(async () => {
+        try {
+          await store.completeAppPairing({ ...ref, phone: state.phone!, pinHash: state.pinHash, deviceId });
+        } catch (error) {
+          const failure = applicationFailureOf(error);
+          if (!failure) throw error;
+          reject(FailureType.DeviceNotPairable, 'That device cannot finish this enrollment');
+        }
+        // Only runs with the pairing step get here, so a deactivation that raced the write wins with no patch.
+        if (!state.cancelled) state.enrolled('app', Date.now());
+      });
+      return state.view();
+    },
+    { validator: ({ deviceId }) => refuseIf(state.refuseAppPaired(deviceId)) },
   );
 
   // Histories recorded before this change ran openEnrollment as a regular activity; they replay that branch.
@@ -233,7 +267,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     return { step: final, method: null };
   }
   const method: EnrollmentMethod = final === EnrollmentStep.EnrolledApp ? 'app' : 'sms';
-  await interactive.sendEnrollmentConfirmation({ userId, phone: state.phone!, method }).catch(() => undefined);
+  const paired = state.pairedWithApp ? { paired: true } : {};
+  await interactive
+    .sendEnrollmentConfirmation({ userId, phone: state.phone!, method, ...paired })
+    .catch(() => undefined);
   // The owner hears of every phone set up on their account (F5). Runs recorded before this step ended here.
   if (patched('owner-enrollment-notice')) {
     await email

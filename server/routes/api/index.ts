@@ -7,6 +7,8 @@ import { NotFoundError } from '../../../common/errors';
 import { agentsRoutes } from './agents.routes';
 import { auditRoutes } from './audit.routes';
 import { clientsRoutes } from './clients.routes';
+import { devicesRoutes } from './devices.routes';
+import type { DevicesStore } from '../../db/devices.store';
 import { buildOpenApiDocument } from './openapi';
 import { resetsRoutes } from './resets.routes';
 import { usersRoutes, type UsersRoutesDeps } from './users.routes';
@@ -20,6 +22,7 @@ export interface ApiRoutesDeps extends UsersRoutesDeps {
   agents: AgentsStore;
   clientKeys: ClientKeysStore;
   passwordResets: PasswordResetsStore;
+  devices: DevicesStore;
   resets: ResetService;
   publicUrl: string;
   /** The public half of the directory-command key, handed to each new agent to pin. */
@@ -35,6 +38,7 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   router.use(requireApiKey(deps.apiKeys));
   router.use(clientsRoutes(deps));
   router.use(usersRoutes(deps));
+  router.use(devicesRoutes(deps));
   router.use(auditRoutes(deps));
   router.use(agentsRoutes(deps));
   router.use(resetsRoutes(deps));

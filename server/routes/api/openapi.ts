@@ -6,6 +6,7 @@ import {
   auditEvent,
   client,
   clientSettings,
+  device,
   errorBody,
   importResult,
   issuedAgent,
@@ -49,6 +50,7 @@ const body = (schema: z.ZodTypeAny) => ({ required: true, content: { 'applicatio
 const clientPath = z.object({ clientId: uuid });
 const userPath = clientPath.extend({ userId: uuid });
 const agentPath = clientPath.extend({ agentId: uuid });
+const devicePath = userPath.extend({ deviceId: uuid });
 
 const routes: RouteConfig[] = [
   {
@@ -217,6 +219,22 @@ const routes: RouteConfig[] = [
       'Audited as `sms.reset_unlocked` when a lock was in force; harmless otherwise. The answer shows `smsResetLockedUntil` null.',
     request: { params: userPath },
     responses: { 200: json('The user', user), ...commonErrors },
+  },
+  {
+    method: 'get',
+    path: '/clients/{clientId}/users/{userId}/devices',
+    summary: "List a user's Latchkey app devices",
+    description: "Never a key, a secret or a push subscription. Another MSP's user answers 404.",
+    request: { params: userPath },
+    responses: { 200: json('Devices (one page: nextCursor is always null)', page(device)), ...commonErrors },
+  },
+  {
+    method: 'delete',
+    path: '/clients/{clientId}/users/{userId}/devices/{deviceId}',
+    summary: "Revoke one of a user's app devices",
+    description: 'Audited as `device.revoked` (reason technician); harmless on a device already revoked.',
+    request: { params: devicePath },
+    responses: { 200: json('The device, revoked', device), ...commonErrors },
   },
   {
     method: 'get',

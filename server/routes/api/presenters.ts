@@ -1,9 +1,10 @@
 import type { AgentRow } from '../../db/agents.store';
 import type { AuditRow } from '../../db/audit.store';
+import type { DeviceRow } from '../../db/devices.store';
 import type { PasswordResetRow } from '../../db/password-resets.store';
 import type { ClientRow } from '../../db/tenants.store';
 import type { UserRecord } from '../../db/users.store';
-import type { agent, auditEvent, client, passwordReset, user } from './response-schemas';
+import type { agent, auditEvent, client, device, passwordReset, user } from './response-schemas';
 import type { z } from './zod-openapi';
 
 /** The API's view of rows: camelCase, no internal columns, and the phone number reduced to its last digits. */
@@ -73,5 +74,23 @@ export function presentPasswordReset(row: PasswordResetRow): z.input<typeof pass
     failureCode: row.failure_code,
     createdAt: new Date(row.created_at).toISOString(),
     endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
+  };
+}
+
+const isoOrNull = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+
+/** Only what a technician needs to recognise and revoke a phone. */
+export function presentDevice(row: DeviceRow): z.input<typeof device> {
+  return {
+    id: row.id,
+    label: row.label,
+    status: row.status,
+    protection: row.protection,
+    pushEnabled: row.push_target_encrypted !== null,
+    createdAt: new Date(row.created_at).toISOString(),
+    activatedAt: isoOrNull(row.activated_at),
+    lastSeenAt: isoOrNull(row.last_seen_at),
+    revokedAt: isoOrNull(row.revoked_at),
+    revokedReason: (row.revoked_reason as z.input<typeof device>['revokedReason']) ?? null,
   };
 }

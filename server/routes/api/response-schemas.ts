@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS } from '../../../common/domain/audit-actions';
+import { DEVICE_PROTECTIONS, DEVICE_REVOCATIONS, DEVICE_STATUSES } from '../../../common/domain/device';
 import { clientSettingsSchema, DEFAULT_CLIENT_POLICY } from '../../../common/domain/client-policy';
 import { ENROLLMENT_METHODS } from '../../../common/domain/enrollment';
 import { RESET_CHANNELS, RESET_REFUSAL_REASONS, RESET_STATUSES } from '../../../common/domain/reset';
@@ -146,3 +147,21 @@ export const page = <Item extends z.ZodTypeAny>(item: Item) =>
     items: z.array(item),
     nextCursor: z.string().nullable().describe('null on the last page'),
   });
+
+export const device = z
+  .object({
+    id: uuid,
+    label: z.string(),
+    status: z.enum(DEVICE_STATUSES),
+    protection: z.enum(DEVICE_PROTECTIONS),
+    pushEnabled: z.boolean(),
+    createdAt: timestamp,
+    activatedAt: timestamp.nullable(),
+    lastSeenAt: timestamp.nullable(),
+    revokedAt: timestamp.nullable(),
+    revokedReason: z
+      .enum(DEVICE_REVOCATIONS)
+      .nullable()
+      .openapi({ enum: [...DEVICE_REVOCATIONS, null] }),
+  })
+  .openapi('Device');

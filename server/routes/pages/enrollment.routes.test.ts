@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { activateNewUser, reachCodeStep } from '../../../test/support/enrollment-flow';
+import { launchBrowser, screenshot, VIEWPORTS } from '../../../test/support/browser';
 import { BrowserSession } from '../../../test/support/http';
 import { startTestStack, type TestStack } from '../../../test/support/stack';
 
@@ -43,15 +44,46 @@ describe('enrollment pages, end to end', () => {
     }
   });
 
-  it('sends the app link when the user picks the app', async () => {
+  it('shows the pairing done page when the user picks the app: a QR code, an on-phone link, the texted link', async () => {
     const { api, tenant, userId, link } = await activateNewUser(stack);
     const { browser, code, phone } = await reachCodeStep(stack, link, '+447911123456');
     await browser.submit('/enroll/code', { code });
     const done = await browser.submit('/enroll/method', { method: 'app' });
-    assert.match(done.html, /link to the Latchkey app/);
-    await stack.outbox.waitFor((m) => m.channel === 'sms' && m.to === phone && m.text.includes('/app'));
+    assert.match(done.html, /Set up the Latchkey app/);
+    assert.match(done.html, /<svg [^>]*viewBox/, 'the QR code is rendered on the server');
+    assert.match(done.html, /href="http:\/\/localhost\/app\/pair#t&#x3D;[A-Za-z0-9_-]{43}">Open the app on this phone/);
+    assert.match(done.html, /<script src="\/enroll\/pairing.js"><\/script>/);
+    assert.match(done.html, /class="msp">MSP \d+</, 'the MSP name is on the page');
+    const texted = await stack.outbox.waitFor(
+      (m) => m.channel === 'sms' && m.to === phone && /\/app\/pair#t=[A-Za-z0-9_-]{43}/.test(m.text),
+    );
+    assert.ok(texted, 'the app link with a pairing token was texted');
+    // Not enrolled until a device pairs: the pairing step is the enrollment's.
     const user = await api('GET', `/clients/${tenant.clientId}/users/${userId}`);
-    assert.equal(user.body.status, 'enrolled_app');
+    assert.equal(user.body.status, 'enrolling');
+
+    // Each load issues fresh tokens; only this page may run a script, and only from this origin.
+    const again = await browser.get('/enroll');
+    const tokenOf = (html: string) => /pair#t&#x3D;([A-Za-z0-9_-]{43})/.exec(html)?.[1];
+    assert.notEqual(tokenOf(again.html), tokenOf(done.html));
+    const page = await fetch(`${stack.url}/enroll/pairing.js`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /javascript/);
+
+    // Light and dark, phone and laptop, without the script (as a browser without JS sees it).
+    const chromium = await launchBrowser();
+    try {
+      for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+        for (const scheme of ['light', 'dark'] as const) {
+          const tab = await chromium.newPage({ viewport, colorScheme: scheme });
+          await tab.setContent(again.html.replace(/<script[^>]*><\/script>/, ''));
+          await screenshot(tab, `done-pairing-${name}-${scheme}`);
+          await tab.close();
+        }
+      }
+    } finally {
+      await chromium.close();
+    }
   });
 
   it('refuses a reused link, an unknown link and a malformed one with a clear page', async () => {

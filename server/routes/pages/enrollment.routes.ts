@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import QRCode from 'qrcode';
 import type { Secrets } from '../../../common/crypto/secrets';
 import { LatchkeyError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import { errorFields } from '../../../common/logger';
 import { EnrollmentStep, type EnrollmentView } from '../../../common/domain/enrollment';
+import { makeEnrollmentWorkflowId } from '../../../common/domain/workflow-ids';
 import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { Csrf } from '../../http/csrf';
 import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollment-session';
@@ -12,8 +16,22 @@ import { limitPerIp, limitPerSessionAndIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
 import type { EnrollmentService, LinkProblem } from '../../services/enrollment.service';
 
+/**
+ * Issues a pairing token and its app link (the devices' PairingService); absent until one is wired, and the done
+ * page then offers only the texted link.
+ */
+export interface PairingLinks {
+  issue(request: {
+    userId: string;
+    clientId: string;
+    enrollmentWorkflowId: string | null;
+    requiresMatch: boolean;
+  }): Promise<{ url: string }>;
+}
+
 export interface EnrollmentPageRoutesDeps {
   enrollment: EnrollmentService;
+  pairing?: PairingLinks;
   secrets: Secrets;
   rateLimits: RateLimitStore;
   csrf: Csrf;
@@ -25,6 +43,14 @@ export interface EnrollmentPageRoutesDeps {
   codeTtlMs: number;
   requestsPerIpPerMinute: number;
 }
+
+/**
+ * The done page's pairing step polls and posts the number match with a small same-origin script: only that page
+ * allows one (and fetches to this origin); every other page keeps the policy of security-headers.ts.
+ */
+const PAIRING_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAIRING_SCRIPT = readFileSync(join(__dirname, '..', '..', 'views', 'done-pairing.js'), 'utf8');
 
 const REQUEST_CODE_STATUS = { limit_reached: 429, undeliverable: 422, delivery_failed: 503 } as const;
 
@@ -138,11 +164,14 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
           title: 'Too many wrong codes',
           until: new Date(view.blockedUntil ?? 0).toUTCString(),
         });
+      case EnrollmentStep.PairingApp:
+        return renderPairing(response, session, view, { ...common, status });
       case EnrollmentStep.EnrolledApp:
       case EnrollmentStep.EnrolledSms:
         return page(response, status, 'done', {
-          title: 'You are all set',
+          title: view.step === EnrollmentStep.EnrolledApp ? 'Your phone is set up' : 'You are all set',
           app: view.step === EnrollmentStep.EnrolledApp,
+          mspName: await deps.enrollment.mspName(session.userId),
           serviceNumber: deps.serviceNumber,
         });
       default:
@@ -153,6 +182,42 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
           'Ask your IT provider to send a new activation email.',
         );
     }
+  }
+
+  /**
+   * The app branch's done page, while the enrollment waits for a phone to pair: fresh tokens on every load (a QR
+   * code, which needs the number match since anyone may photograph a screen, and a link for this very phone,
+   * which does not, since this session is the person who verified the number).
+   */
+  async function renderPairing(
+    response: Response,
+    session: EnrollmentSession,
+    view: EnrollmentView,
+    common: { csrf: string; status: number; error?: string; notice?: string },
+  ): Promise<void> {
+    const target = await deps.enrollment.pairingTarget(session.userId);
+    const request = {
+      userId: session.userId,
+      clientId: target.clientId,
+      enrollmentWorkflowId: makeEnrollmentWorkflowId(session.userId),
+    };
+    const [qr, open] = deps.pairing
+      ? await Promise.all([
+          deps.pairing.issue({ ...request, requiresMatch: true }),
+          deps.pairing.issue({ ...request, requiresMatch: false }),
+        ])
+      : [undefined, undefined];
+    const qrSvg = qr ? await QRCode.toString(qr.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : undefined;
+    response.setHeader('Content-Security-Policy', PAIRING_PAGE_CSP);
+    page(response, common.status, 'done', {
+      title: 'Set up the Latchkey app',
+      ...common,
+      pairing: true,
+      mspName: target.mspName,
+      phoneHint: view.phoneHint,
+      qrSvg,
+      openUrl: open?.url,
+    });
   }
 
   /** Shows the user's current step again, with a reason, after a form the page itself refused. */
@@ -199,6 +264,10 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
       deps.csrf.verify(request, session);
       await handler(request, response, session);
     });
+
+  router.get('/enroll/pairing.js', (_request, response) => {
+    response.type('text/javascript').send(PAIRING_SCRIPT);
+  });
 
   router.get('/activate/:token', async (request, response) => {
     const token = String(request.params.token ?? '');
@@ -313,8 +382,6 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
         return void response.redirect(303, '/enroll');
     }
   });
-
-  router.get('/app', (_request, response) => page(response, 200, 'app', { title: 'The Latchkey app' }));
 
   router.use((error: unknown, request: Request, response: Response, _next: express.NextFunction) => {
     const described = describeError(error);

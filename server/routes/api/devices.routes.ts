@@ -1,0 +1,55 @@
+import { Router, type Request } from 'express';
+import { NotFoundError } from '../../../common/errors';
+import type { AuditStore } from '../../db/audit.store';
+import type { DevicesStore } from '../../db/devices.store';
+import type { TenantsStore } from '../../db/tenants.store';
+import type { UsersStore } from '../../db/users.store';
+import { actorOf, principalOf } from '../../http/request-context';
+import { parseInput } from '../../http/validate';
+import { clientInScope } from './client-scope';
+import { presentDevice } from './presenters';
+import { uuid } from './schemas';
+
+export interface DevicesRoutesDeps {
+  tenants: TenantsStore;
+  users: UsersStore;
+  devices: DevicesStore;
+  audit: AuditStore;
+}
+
+/** A technician's view of a user's app devices: never a key, a secret or a push subscription. */
+export function devicesRoutes(deps: DevicesRoutesDeps): Router {
+  const router = Router();
+
+  async function userInScope(request: Request) {
+    const client = await clientInScope(deps.tenants, request);
+    const userId = parseInput(uuid, request.params.userId, 'path.userId');
+    const user = await deps.users.get(principalOf(request), client.id, userId);
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  router.get('/clients/:clientId/users/:userId/devices', async (request, response) => {
+    const user = await userInScope(request);
+    const devices = await deps.devices.ofUser(user.id);
+    response.json({ items: devices.map(presentDevice), nextCursor: null });
+  });
+
+  router.delete('/clients/:clientId/users/:userId/devices/:deviceId', async (request, response) => {
+    const user = await userInScope(request);
+    const deviceId = parseInput(uuid, request.params.deviceId, 'path.deviceId');
+    const device = (await deps.devices.ofUser(user.id)).find((row) => row.id === deviceId);
+    if (!device) throw new NotFoundError('Device');
+    if (await deps.devices.revoke(device.id, 'technician', user.id)) {
+      await deps.audit.recordForUser({
+        userId: user.id,
+        actor: actorOf(request),
+        action: 'device.revoked',
+        detail: { deviceId: device.id, reason: 'technician' },
+      });
+    }
+    response.json(presentDevice((await deps.devices.row(device.id))!));
+  });
+
+  return router;
+}
