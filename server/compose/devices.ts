@@ -15,6 +15,7 @@ import { DeviceRegistrationService } from '../services/devices/device-registrati
 import { PairingService } from '../services/devices/pairing.service';
 import { webAuthnSiteOf } from '../services/devices/webauthn';
 import { temporalEnrollmentPairing } from '../services/temporal-calls';
+import type { ResetService } from '../services/reset.service';
 import type { Stores } from './stores';
 
 /** The app's device services and the deps of its routes, built once for the device API and the pages alike. */
@@ -28,6 +29,8 @@ export function buildDeviceApi(deps: {
   render: RenderTemplate;
   logger: Logger;
   vapidPublicKey?: () => string | null;
+  /** Absent in tests that build the device services alone: the reset routes are then not mounted. */
+  resets?: ResetService;
 }): DeviceApiRoutesDeps {
   const { config, stores, secrets } = deps;
   const webauthn = webAuthnSiteOf(config.publicUrl);
@@ -78,5 +81,6 @@ export function buildDeviceApi(deps: {
     requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
     vapidPublicKey: deps.vapidPublicKey ?? (() => null),
     logger: deps.logger,
+    resets: deps.resets && { resets: deps.resets, passwordResets: stores.passwordResets },
   };
 }

@@ -99,6 +99,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     email: deps.providers.email,
     render: deps.render,
     logger,
+    resets,
+    vapidPublicKey: () => deps.providers.vapidPublicKey,
   });
   const app = createApp({
     api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },

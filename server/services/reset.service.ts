@@ -42,7 +42,7 @@ export interface ResetRequest {
 
 export type ResetStart =
   | { outcome: 'refused'; result: Extract<PasswordResetResult, { status: 'refused' }> }
-  | { outcome: 'started'; workflowId: string; result: () => Promise<PasswordResetResult> };
+  | { outcome: 'started'; workflowId: string; resetId: string; result: () => Promise<PasswordResetResult> };
 
 /**
  * How long a request waits to hear its outcome in this process before it also asks Temporal. Longer than nearly
@@ -152,13 +152,22 @@ export class ResetService {
       // Only an eagerly started run is known to be on this process's worker.
       const local = handle.eagerlyStarted ? expected : undefined;
       const result = () => (local ? firstOf(local.outcome, remote) : remote());
-      return { started: { outcome: 'started', workflowId, result }, expected };
+      return { started: { outcome: 'started', workflowId, resetId, result }, expected };
     } catch (error) {
       expected?.forget();
       await this.deps.passwordResets.discard(resetId);
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const running = this.deps.temporal.workflow.getHandle<typeof signedPasswordResetWorkflow>(workflowId);
-      return { started: { outcome: 'started', workflowId, result: () => callTemporal(() => running.result()) } };
+      // The running reset's row is the one the caller follows; it may have ended the moment before this read.
+      const joined = (await this.deps.passwordResets.pendingOf(request.userId)) ?? resetId;
+      return {
+        started: {
+          outcome: 'started',
+          workflowId,
+          resetId: joined,
+          result: () => callTemporal(() => running.result()),
+        },
+      };
     }
   }
 }

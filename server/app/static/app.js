@@ -728,6 +728,7 @@ function resetRefused(error) {
         button('Try again', () => void startReset()),
         button('Back', () => void home(), 'secondary'),
       ]);
+    case 'rate_limited':
     case 'too_many_resets':
       return problem(
         'Too many resets',

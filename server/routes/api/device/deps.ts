@@ -10,6 +10,7 @@ import type { DeviceActionsService } from '../../../services/devices/device-acti
 import type { DeviceNotices } from '../../../services/devices/device-notices';
 import type { DeviceRegistrationService } from '../../../services/devices/device-registration.service';
 import type { PairingService } from '../../../services/devices/pairing.service';
+import type { DeviceResetsDeps } from './resets.routes';
 
 export interface DeviceApiRoutesDeps {
   pairing: PairingService;
@@ -28,4 +29,6 @@ export interface DeviceApiRoutesDeps {
   /** The VAPID public key the app subscribes with, when a Web Push provider is configured. */
   vapidPublicKey: () => string | null;
   logger: Logger;
+  /** The reset service and store behind `POST/GET /resets`. */
+  resets?: DeviceResetsDeps;
 }

@@ -46,3 +46,13 @@ export const pushBody = z.object({ push: pushTarget.nullable() }).strict();
 export const challengeBody = z
   .object({ action: z.enum(DEVICE_ACTIONS), subject: z.string().min(1).max(200).optional() })
   .strict();
+
+/** `POST /resets`: the signed challenge, with the assertion (biometric) or the PIN (pin) that proves the owner. */
+export const resetBody = z
+  .object({
+    challengeId: z.string().uuid(),
+    signature: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/),
+    webauthn: z.record(z.unknown()).optional(),
+    pin: z.string().max(16).optional(),
+  })
+  .strict();

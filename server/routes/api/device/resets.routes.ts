@@ -1,10 +1,99 @@
 import { Router } from 'express';
+import { isSealedSecret } from '../../../../common/crypto/device-seal';
+import { resolveClientPolicy } from '../../../../common/domain/client-policy';
+import type { AppResetStage } from '../../../../common/domain/device';
+import { ConflictError, NotFoundError, RateLimitedError } from '../../../../common/errors';
+import type { AppResetRow, PasswordResetsStore } from '../../../db/password-resets.store';
+import type { DeviceRow } from '../../../db/devices.store';
+import { deviceOf } from '../../../http/device-auth';
+import { parseInput } from '../../../http/validate';
+import type { ResetService } from '../../../services/reset.service';
 import type { DeviceApiRoutesDeps } from './deps';
+import { resetBody } from './device-schemas';
 
-/**
- * `POST /resets` and `GET /resets/{id}` (docs/app.md) belong to the workflow helper's branch, which replaces this
- * stub. They get the same deps as every device route: `requireDevice` and `actions.verifyDeviceAction`.
- */
-export function deviceResetsRoutes(_deps: DeviceApiRoutesDeps): Router {
-  return Router();
+/** How long the sealed password stays fetchable after the app first read it: a killed app may ask again. */
+const PICKUP_GRACE_MS = 60_000;
+
+export interface DeviceResetsDeps {
+  resets: ResetService;
+  passwordResets: PasswordResetsStore;
+}
+
+const requester = (device: DeviceRow) => `device:${device.id}`;
+
+/** Only the device the password is sealed to, or, before it is assigned, the device that asked, may see a reset. */
+function visibleTo(row: AppResetRow | undefined, device: DeviceRow): row is AppResetRow {
+  if (!row || row.user_id !== device.user_id) return false;
+  return row.device_id ? row.device_id === device.id : row.requested_by === requester(device);
+}
+
+/** What the user reads when a reset did not finish: plain, and about what they can do. */
+function failureMessage(code: string | null): string {
+  if (code === 'rate_limited') return 'Too many resets were asked for this account. Try again later.';
+  if (code === 'not_enrolled') return 'This account is no longer set up for resets. Contact your IT provider.';
+  if (code && /policy|constraint|refused|privileged|protected/.test(code)) {
+    return 'Your company’s directory refused the new password. Contact your IT provider.';
+  }
+  return 'Your company’s network could not be reached, so your password was not changed. Try again in a few minutes, or contact your IT provider.';
+}
+
+function stageOf(row: AppResetRow): AppResetStage {
+  if (row.status === 'pending') return row.device_id ? 'setting' : 'checking';
+  return row.status === 'completed' ? 'ready' : 'failed';
+}
+
+/** `POST /resets` and `GET /resets/{id}` (docs/app.md): a reset the owner approved on this phone, and its stages. */
+export function deviceResetsRoutes(deps: DeviceApiRoutesDeps): Router {
+  const router = Router();
+  const resets = deps.resets;
+  if (!resets) return router;
+
+  router.post('/resets', deps.requireDevice, async (request, response) => {
+    const device = deviceOf(request);
+    const body = parseInput(resetBody, request.body ?? {});
+    if (device.status !== 'active') throw new ConflictError('This phone is not active yet: finish pairing first');
+    await deps.actions.verifyDeviceAction({
+      device,
+      challengeId: body.challengeId,
+      action: 'reset',
+      subject: null,
+      signature: body.signature,
+      webauthn: body.webauthn as never,
+      pin: body.pin,
+    });
+    const started = await resets.resets.start({
+      userId: device.user_id,
+      clientId: device.client_id,
+      channel: 'app',
+      requestedBy: requester(device),
+    });
+    if (started.outcome === 'refused') {
+      if (started.result.reason === 'rate_limited') {
+        throw new RateLimitedError('Too many resets were asked for this account.', 3600);
+      }
+      throw new ConflictError('This account is no longer set up for resets. Contact your IT provider.');
+    }
+    response.status(202).json({ resetId: started.resetId });
+  });
+
+  router.get('/resets/:resetId', deps.requireDevice, async (request, response) => {
+    const device = deviceOf(request);
+    const resetId = String(request.params.resetId);
+    const row = /^[0-9a-f-]{36}$/.test(resetId) ? await resets.passwordResets.findForApp(resetId) : undefined;
+    if (!visibleTo(row, device)) throw new NotFoundError('Reset');
+    const stage = stageOf(row);
+    const found = await deps.tenants.userWithOrg(device.user_id);
+    const mustChangeAtNextLogon = resolveClientPolicy(found?.clientSettings ?? {}).mustChangeAtNextLogon;
+    const body: Record<string, unknown> = { resetId, stage, mustChangeAtNextLogon };
+    if (stage === 'ready' && row.sealed_password) {
+      const sealed: unknown = JSON.parse(row.sealed_password);
+      if (isSealedSecret(sealed)) body.sealedPassword = sealed;
+      await resets.passwordResets.markPickedUp(resetId, device.id, PICKUP_GRACE_MS);
+    }
+    if (stage === 'failed')
+      body.failure = { code: row.failure_code ?? 'failed', message: failureMessage(row.failure_code) };
+    response.json(body);
+  });
+
+  return router;
 }
