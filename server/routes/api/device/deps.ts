@@ -10,7 +10,14 @@ import type { DeviceActionsService } from '../../../services/devices/device-acti
 import type { DeviceNotices } from '../../../services/devices/device-notices';
 import type { DeviceRegistrationService } from '../../../services/devices/device-registration.service';
 import type { PairingService } from '../../../services/devices/pairing.service';
-import type { DeviceResetsDeps } from './resets.routes';
+import type { PasswordResetsStore } from '../../../db/password-resets.store';
+import type { ResetService } from '../../../services/reset.service';
+
+/** What `POST/GET /resets` need beyond the device services. */
+export interface DeviceResetsDeps {
+  resets: ResetService;
+  passwordResets: PasswordResetsStore;
+}
 
 export interface DeviceApiRoutesDeps {
   pairing: PairingService;

@@ -3,21 +3,15 @@ import { isSealedSecret } from '../../../../common/crypto/device-seal';
 import { resolveClientPolicy } from '../../../../common/domain/client-policy';
 import type { AppResetStage } from '../../../../common/domain/device';
 import { ConflictError, NotFoundError, RateLimitedError } from '../../../../common/errors';
-import type { AppResetRow, PasswordResetsStore } from '../../../db/password-resets.store';
+import type { AppResetRow } from '../../../db/password-resets.store';
 import type { DeviceRow } from '../../../db/devices.store';
 import { deviceOf } from '../../../http/device-auth';
 import { parseInput } from '../../../http/validate';
-import type { ResetService } from '../../../services/reset.service';
 import type { DeviceApiRoutesDeps } from './deps';
 import { resetBody } from './device-schemas';
 
 /** How long the sealed password stays fetchable after the app first read it: a killed app may ask again. */
 const PICKUP_GRACE_MS = 60_000;
-
-export interface DeviceResetsDeps {
-  resets: ResetService;
-  passwordResets: PasswordResetsStore;
-}
 
 const requester = (device: DeviceRow) => `device:${device.id}`;
 
