@@ -91,14 +91,7 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
       const origin = activityOrigin();
       const phoneLookup = secrets.hash('phone-lookup', input.phone);
       await transact(async (tx) => {
-        const record = assertOwnEnrollment(
-          await tx.enrollments.find(input.enrollmentId, { lock: true }),
-          input,
-          origin,
-        );
-        const verdict = completionVerdict(record, { method: input.method, phoneLookup });
-        if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
-        if (verdict.outcome === 'already_complete') return;
+        if ((await verifiedCompletion(tx, input, input.method, phoneLookup, origin)) === 'already_complete') return;
         await bindPhone(tx, input, phoneLookup, {}, origin);
       });
     },
@@ -110,12 +103,9 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
     async chooseAppMethod(input: EnrollmentRef & { phone: string }): Promise<void> {
       const origin = activityOrigin();
       const phoneLookup = secrets.hash('phone-lookup', input.phone);
-      await transact(async ({ enrollments, audit }) => {
-        const record = assertOwnEnrollment(await enrollments.find(input.enrollmentId, { lock: true }), input, origin);
-        const verdict = completionVerdict(record, { method: 'app', phoneLookup });
-        if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
-        if (verdict.outcome === 'already_complete') return;
-        await audit.recordForUser({
+      await transact(async (tx) => {
+        if ((await verifiedCompletion(tx, input, 'app', phoneLookup, origin)) === 'already_complete') return;
+        await tx.audit.recordForUser({
           userId: input.userId,
           actor: 'user',
           action: 'enrollment.app_chosen',
@@ -137,25 +127,35 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
       const origin = activityOrigin();
       const phoneLookup = secrets.hash('phone-lookup', input.phone);
       await transact(async (tx) => {
-        const record = assertOwnEnrollment(
-          await tx.enrollments.find(input.enrollmentId, { lock: true }),
-          input,
-          origin,
-        );
+        const outcome = await verifiedCompletion(tx, input, 'app', phoneLookup, origin);
         const device = await tx.devices.find(input.deviceId);
         if (!device || device.userId !== input.userId)
           throw refusal(FailureType.DeviceNotPairable, "the device is not this user's", origin);
         if (device.status === 'revoked') throw refusal(FailureType.DeviceNotPairable, 'the device is revoked', origin);
-        const verdict = completionVerdict(record, { method: 'app', phoneLookup });
-        if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
-        if (verdict.outcome === 'already_complete' && device.status === 'active') return;
         if (device.status === 'pending_match' && !(await tx.devices.activate(device.id, input.userId)))
           throw refusal(FailureType.DeviceNotPairable, 'the device moved on', origin);
-        if (verdict.outcome === 'already_complete') return;
+        if (outcome === 'already_complete') return;
         await bindPhone(tx, { ...input, method: 'app' }, phoneLookup, { deviceId: device.id }, origin);
       });
     },
   };
+
+  /**
+   * Locks this run's enrollment and its user, and refuses unless the latest code went to this phone and was seen
+   * typed; 'already_complete' when a retry after a commit finds its own writes.
+   */
+  async function verifiedCompletion(
+    tx: TransactionalStores,
+    input: EnrollmentRef,
+    method: EnrollmentMethod,
+    phoneLookup: string,
+    origin: ActivityOrigin,
+  ): Promise<'complete' | 'already_complete'> {
+    const record = assertOwnEnrollment(await tx.enrollments.find(input.enrollmentId, { lock: true }), input, origin);
+    const verdict = completionVerdict(record, { method, phoneLookup });
+    if ('refused' in verdict) throw refusal(FailureType.EnrollmentNotVerified, verdict.refused, origin);
+    return verdict.outcome === 'already_complete' ? 'already_complete' : 'complete';
+  }
 
   /** Enrolls the user with the verified phone and ends the enrollment, audited; the caller holds the row locks. */
   async function bindPhone(
