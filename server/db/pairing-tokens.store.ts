@@ -24,16 +24,19 @@ export class PairingTokensStore implements PairingTokensPort {
 
   async issue(token: NewPairingToken): Promise<{ id: string }> {
     return this.db.transaction(async (trx) => {
-      // An older QR code or link for the same step stops working: only the newest one on screen or in a text pairs.
-      await trx('pairing_tokens')
-        .where({ user_id: token.userId, redeemed_at: null })
-        .modify((query) =>
-          token.enrollmentWorkflowId === null
-            ? query.whereNull('enrollment_workflow_id')
-            : query.where('enrollment_workflow_id', token.enrollmentWorkflowId),
-        )
-        .andWhere('expires_at', '>', trx.fn.now())
-        .update({ expires_at: trx.fn.now() });
+      // An older QR code for the same step stops working when a new one is shown: a photo of a screen left open
+      // goes stale. Links are not superseded: the texted link and the done page's on-phone link are issued at
+      // the same moment for the same step, and each is only ever in the hands of the phone's owner.
+      if (token.requiresMatch)
+        await trx('pairing_tokens')
+          .where({ user_id: token.userId, redeemed_at: null, requires_match: true })
+          .modify((query) =>
+            token.enrollmentWorkflowId === null
+              ? query.whereNull('enrollment_workflow_id')
+              : query.where('enrollment_workflow_id', token.enrollmentWorkflowId),
+          )
+          .andWhere('expires_at', '>', trx.fn.now())
+          .update({ expires_at: trx.fn.now() });
       const [row] = await trx('pairing_tokens')
         .insert({
           token_hash: token.tokenHash,

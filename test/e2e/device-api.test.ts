@@ -148,6 +148,18 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
     assert.deepEqual(unknown.body.error, replay.body.error);
   });
 
+  it('a newer QR code retires the older one, while links issued beside it for the same step keep working', async () => {
+    const user = await newUser();
+    const oldQr = await rePairing(user, true);
+    const link = await rePairing(user);
+    const newQr = await rePairing(user, true);
+    const texted = await rePairing(user);
+    assert.equal((await call('POST', '/pairings/redeem', { token: oldQr.token })).status, 410);
+    for (const token of [link, newQr, texted].map((issued) => issued.token)) {
+      assert.equal((await call('POST', '/pairings/redeem', { token })).status, 200);
+    }
+  });
+
   it('registers one device per pairing: a second registration with the same secret is refused', async () => {
     const user = await newUser();
     const { redeemed } = await pairWithPin(user);
