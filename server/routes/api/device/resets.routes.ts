@@ -76,9 +76,12 @@ export function deviceResetsRoutes(deps: DeviceApiRoutesDeps): Router {
     const row = /^[0-9a-f-]{36}$/.test(resetId) ? await resets.passwordResets.findForApp(resetId) : undefined;
     if (!visibleTo(row, device)) throw new NotFoundError('Reset');
     const stage = stageOf(row);
-    const found = await deps.tenants.userWithOrg(device.user_id);
-    const mustChangeAtNextLogon = resolveClientPolicy(found?.clientSettings ?? {}).mustChangeAtNextLogon;
-    const body: Record<string, unknown> = { resetId, stage, mustChangeAtNextLogon };
+    const body: Record<string, unknown> = { resetId, stage };
+    // The app polls this while the reset runs: the policy is read only for the answer that shows the password.
+    if (stage === 'ready') {
+      const found = await deps.tenants.userWithOrg(device.user_id);
+      body.mustChangeAtNextLogon = resolveClientPolicy(found?.clientSettings ?? {}).mustChangeAtNextLogon;
+    }
     if (stage === 'ready' && row.sealed_password) {
       const sealed: unknown = JSON.parse(row.sealed_password);
       if (isSealedSecret(sealed)) body.sealedPassword = sealed;
