@@ -48,3 +48,30 @@ export function deviceClient(baseUrl: string) {
     return { status: response.status, body: parsed, headers: response.headers };
   };
 }
+
+/**
+ * Pairs a Node device, protected by `pin`, from the done page's "Open the app on this phone" link: the path a
+ * user on their phone takes, with no number match. Returns the device and its Authorization header.
+ */
+export async function pairFromDonePage(baseUrl: string, doneHtml: string, pin = '482915') {
+  const href = /href="([^"]*\/app\/pair#t=([A-Za-z0-9_-]+))"/.exec(doneHtml);
+  if (!href) throw new Error('the done page has no on-phone pairing link');
+  const call = deviceClient(baseUrl);
+  const redeemed = await call('POST', '/pairings/redeem', { token: href[2] });
+  if (redeemed.status !== 200) throw new Error(`redeem answered ${redeemed.status}: ${JSON.stringify(redeemed.body)}`);
+  const phone = await makeTestDevice();
+  const registered = await call(
+    'POST',
+    '/devices',
+    { label: 'Test phone', protection: 'pin', signingKey: phone.signingKey, sealingKey: phone.sealingKey, pin },
+    `Pairing ${redeemed.body.pairingId}.${redeemed.body.pairingSecret}`,
+  );
+  if (registered.status !== 201) {
+    throw new Error(`registration answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  }
+  return {
+    phone,
+    deviceId: registered.body.deviceId as string,
+    auth: `Device ${registered.body.deviceId}.${registered.body.deviceSecret}`,
+  };
+}
