@@ -5,6 +5,7 @@ import { freePort } from '../../scripts/lib/free-port';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { launchBrowser, screenshot, SCREENSHOTS, VIEWPORTS } from '../support/browser';
+import { containsSecret, dumpDatabase, rawHistories } from '../support/secret-search';
 import {
   addPlatformAuthenticator,
   deliverPush,
@@ -119,7 +120,9 @@ describe('the Latchkey app, end to end in Chromium', () => {
     // Before the app loads: it asks once whether the phone has a platform authenticator.
     const authenticator = biometric ? await addPlatformAuthenticator(phone) : undefined;
     await phone.page.goto(url);
-    await waitForScreen(phone.page, 'install');
+    await waitForScreen(phone.page, 'install').catch(async (error: Error) => {
+      throw new Error(`${error.message}\nThe phone shows: ${await phone.page.innerText('body')}`);
+    });
     assert.ok(!phone.page.url().includes('#t='), 'the token stayed in the address bar');
     if (shots) await shoot(phone.page, 'app-install');
     await phone.page.getByRole('button', { name: 'Continue in the browser' }).click();
@@ -170,7 +173,14 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await phone.page.getByRole('button', { name: 'Reset Password' }).click();
     const password = await resetAndRead(phone, true);
     assert.ok(password.length >= 12, 'no password on screen');
-    await assert.doesNotReject(dc.bind(user.upn, password));
+    // Changing it at next sign-in is the default: AD answers "data 773" only when the password itself is right.
+    await assert.rejects(dc.bind(user.upn, password), /data 773/);
+    // Sealed to the phone on the agent, the password is readable nowhere the server keeps anything.
+    assert.ok(!containsSecret(await dumpDatabase(stack.database.db), password), 'the password is in the database');
+    assert.ok(!containsSecret(stack.logs.join('\n'), password), 'the password is in the logs');
+    for (const history of await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue)) {
+      assert.ok(!containsSecret(history.bytes, password), `the password is in ${history.workflowId}'s history`);
+    }
     await phone.page.getByRole('button', { name: 'Done' }).click();
     await waitForScreen(phone.page, 'hidden');
     await shoot(phone.page, 'app-hidden');
@@ -247,7 +257,14 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await phone.page.fill('#pin', '2468');
     await phone.page.getByRole('button', { name: 'Confirm' }).click();
     const password = await resetAndRead(phone);
-    await assert.doesNotReject(dc.bind(user.upn, password));
+    // Changing it at next sign-in is the default: AD answers "data 773" only when the password itself is right.
+    await assert.rejects(dc.bind(user.upn, password), /data 773/);
+    // Sealed to the phone on the agent, the password is readable nowhere the server keeps anything.
+    assert.ok(!containsSecret(await dumpDatabase(stack.database.db), password), 'the password is in the database');
+    assert.ok(!containsSecret(stack.logs.join('\n'), password), 'the password is in the logs');
+    for (const history of await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue)) {
+      assert.ok(!containsSecret(history.bytes, password), `the password is in ${history.workflowId}'s history`);
+    }
     await phone.page.getByRole('button', { name: 'Done' }).click();
     await phone.page.getByRole('button', { name: 'Back to home' }).click();
     await waitForScreen(phone.page, 'home');
