@@ -64,6 +64,15 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   }
 
+  /** Sealed to the phone on the agent, an app reset's password is readable nowhere the server keeps anything. */
+  async function assertKeptNowhere(password: string) {
+    assert.ok(!containsSecret(await dumpDatabase(stack.database.db), password), 'the password is in the database');
+    assert.ok(!containsSecret(stack.logs.join('\n'), password), 'the password is in the logs');
+    for (const history of await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue)) {
+      assert.ok(!containsSecret(history.bytes, password), `the password is in ${history.workflowId}'s history`);
+    }
+  }
+
   /** A Samba user, created in Latchkey and activated; the activation email's link. */
   async function directoryUser() {
     const n = ++phones;
@@ -175,12 +184,7 @@ describe('the Latchkey app, end to end in Chromium', () => {
     assert.ok(password.length >= 12, 'no password on screen');
     // Changing it at next sign-in is the default: AD answers "data 773" only when the password itself is right.
     await assert.rejects(dc.bind(user.upn, password), /data 773/);
-    // Sealed to the phone on the agent, the password is readable nowhere the server keeps anything.
-    assert.ok(!containsSecret(await dumpDatabase(stack.database.db), password), 'the password is in the database');
-    assert.ok(!containsSecret(stack.logs.join('\n'), password), 'the password is in the logs');
-    for (const history of await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue)) {
-      assert.ok(!containsSecret(history.bytes, password), `the password is in ${history.workflowId}'s history`);
-    }
+    await assertKeptNowhere(password);
     await phone.page.getByRole('button', { name: 'Done' }).click();
     await waitForScreen(phone.page, 'hidden');
     await shoot(phone.page, 'app-hidden');
@@ -259,12 +263,7 @@ describe('the Latchkey app, end to end in Chromium', () => {
     const password = await resetAndRead(phone);
     // Changing it at next sign-in is the default: AD answers "data 773" only when the password itself is right.
     await assert.rejects(dc.bind(user.upn, password), /data 773/);
-    // Sealed to the phone on the agent, the password is readable nowhere the server keeps anything.
-    assert.ok(!containsSecret(await dumpDatabase(stack.database.db), password), 'the password is in the database');
-    assert.ok(!containsSecret(stack.logs.join('\n'), password), 'the password is in the logs');
-    for (const history of await rawHistories(stack.runtime.temporal, stack.runtime.taskQueue)) {
-      assert.ok(!containsSecret(history.bytes, password), `the password is in ${history.workflowId}'s history`);
-    }
+    await assertKeptNowhere(password);
     await phone.page.getByRole('button', { name: 'Done' }).click();
     await phone.page.getByRole('button', { name: 'Back to home' }).click();
     await waitForScreen(phone.page, 'home');

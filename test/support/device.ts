@@ -54,10 +54,11 @@ export function deviceClient(baseUrl: string) {
  * user on their phone takes, with no number match. Returns the device and its Authorization header.
  */
 export async function pairFromDonePage(baseUrl: string, doneHtml: string, pin = '482915') {
-  const href = /href="([^"]*\/app\/pair#t=([A-Za-z0-9_-]+))"/.exec(doneHtml);
+  // Handlebars writes the `=` of `#t=` as `&#x3D;`.
+  const href = /href="[^"]*\/app\/pair#t(?:=|&#x3D;)([A-Za-z0-9_-]+)"/.exec(doneHtml);
   if (!href) throw new Error('the done page has no on-phone pairing link');
   const call = deviceClient(baseUrl);
-  const redeemed = await call('POST', '/pairings/redeem', { token: href[2] });
+  const redeemed = await call('POST', '/pairings/redeem', { token: href[1] });
   if (redeemed.status !== 200) throw new Error(`redeem answered ${redeemed.status}: ${JSON.stringify(redeemed.body)}`);
   const phone = await makeTestDevice();
   const registered = await call(

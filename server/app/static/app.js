@@ -695,7 +695,7 @@ async function submitReset(challenge, proof) {
   } catch (error) {
     if (error instanceof ApiError && error.code === 'verification_failed' && state.device.protection === 'pin') {
       // The challenge was spent on the wrong PIN: the next try signs a new one.
-      const left = error.body?.error?.pinTriesLeft ?? error.body?.pinTriesLeft;
+      const left = error.body?.error?.details?.pinTriesLeft;
       const text =
         typeof left === 'number'
           ? `Wrong PIN. ${left} ${left === 1 ? 'try' : 'tries'} left before this phone is unpaired.`
