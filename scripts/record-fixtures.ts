@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
+import { pairFromDonePage } from '../test/support/device';
 import { activateNewUser, codeIn, reachCodeStep } from '../test/support/enrollment-flow';
 import { startTestStack, createTenant } from '../test/support/stack';
 import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
@@ -65,7 +66,8 @@ async function record() {
       const { link, userId } = await activateNewUser(stack);
       const { browser, code } = await reachCodeStep(stack, link, '+447911123456');
       await browser.submit('/enroll/code', { code });
-      await browser.submit('/enroll/method', { method: 'app' });
+      // The app branch ends once a phone pairs, here from the done page's on-phone link.
+      await pairFromDonePage(stack.url, (await browser.submit('/enroll/method', { method: 'app' })).html);
       await save('enrolled-app', makeEnrollmentWorkflowId(userId), { step: 'enrolled_app' });
     }
     {
