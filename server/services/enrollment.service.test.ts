@@ -82,8 +82,9 @@ describe('EnrollmentService, on the real workflow', () => {
     assert.deepEqual(await service.chooseMethod(participant, { method: 'fax' }), { outcome: 'invalid_method' });
     const chosen = await service.chooseMethod(participant, { method: 'app' });
     assert.equal(chosen.outcome, 'chosen');
-    assert.equal((chosen as { view: { step: string } }).view.step, EnrollmentStep.EnrolledApp);
-    await assert.rejects(service.submitCode(participant, code), refusedWith('enrollment_closed'));
+    // The app branch waits for a phone to pair; the code step is behind it.
+    assert.equal((chosen as { view: { step: string } }).view.step, EnrollmentStep.PairingApp);
+    await assert.rejects(service.submitCode(participant, code), refusedWith('wrong_step'));
   });
 
   it("asks for a PIN with SMS when the user's client requires one, and refuses a guessable one", async () => {

@@ -230,7 +230,7 @@ describe('Twilio inbound-SMS webhook', () => {
       }
       // The app needs no PIN.
       const app = await browser.submit('/enroll/method', { method: 'app' });
-      assert.match(app.html, /You are all set/);
+      assert.match(app.html, /Set up the Latchkey app/);
     });
 
     it('shows no PIN field when the client does not require one', async () => {
