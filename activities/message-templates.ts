@@ -13,6 +13,8 @@ const TEMPLATE_NAMES = [
   'sms-reset-password',
   'sms-reset-failed',
   'sms-reset-neutral',
+  'sms-pair-link',
+  'sms-pair-neutral',
   'sms-help',
   'reset-notice-email.subject',
   'reset-notice-email.html',

@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'pairing.redeemed',
   'device.registered',
   'device.paired',
+  'device.pair_link_sent',
   'device.match_failed',
   'device.unpaired',
   'device.revoked',

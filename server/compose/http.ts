@@ -73,20 +73,6 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     directoryTimeouts: deps.directoryTimeouts,
     eager: deps.eager,
   });
-  const inboundSms = new InboundSmsService({
-    users: stores.users,
-    audit: stores.audit,
-    rateLimits: stores.rateLimits,
-    secrets,
-    resets,
-    render: deps.render,
-    defaultPhoneRegion: config.defaultPhoneRegion,
-    logger,
-    tenants: stores.tenants,
-    email: deps.providers.email,
-    alerts: buildMspAlerter(config, stores, deps.providers, deps.render),
-    repliesPerHour: config.limits.smsRepliesPerSenderPerHour,
-  });
   const renderPage = loadPageRenderer();
   const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const sessions = new EnrollmentSessions(secrets, secureCookies);
@@ -102,8 +88,32 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     resets,
     vapidPublicKey: () => deps.providers.vapidPublicKey,
   });
+  const inboundSms = new InboundSmsService({
+    users: stores.users,
+    audit: stores.audit,
+    rateLimits: stores.rateLimits,
+    secrets,
+    resets,
+    pairing: devices.pairing,
+    render: deps.render,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    logger,
+    tenants: stores.tenants,
+    email: deps.providers.email,
+    alerts: buildMspAlerter(config, stores, deps.providers, deps.render),
+    repliesPerHour: config.limits.smsRepliesPerSenderPerHour,
+  });
   const app = createApp({
-    api: { ...stores, activation, resets, secrets, publicUrl: config.publicUrl, commandPublicKey, logger },
+    api: {
+      ...stores,
+      activation,
+      resets,
+      secrets,
+      publicUrl: config.publicUrl,
+      commandPublicKey,
+      logger,
+      deviceNotices: devices.notices,
+    },
     agent: {
       agents: stores.agents,
       audit: stores.audit,

@@ -84,6 +84,7 @@ export interface PhoneOwner {
   client_id: string;
   sms_pin_hash: string | null;
   sms_reset_locked_until: Date | null;
+  enrollment_method: EnrollmentMethod | null;
   client_settings: ClientSettings;
 }
 
@@ -277,6 +278,7 @@ export class UsersStore {
         'users.client_id',
         'users.sms_pin_hash',
         'users.sms_reset_locked_until',
+        'users.enrollment_method',
         'clients.settings as client_settings',
       );
   }

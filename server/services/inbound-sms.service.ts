@@ -14,6 +14,8 @@ import type { TenantsStore } from '../db/tenants.store';
 import type { PhoneOwner, UsersStore } from '../db/users.store';
 import { normalisePhoneNumber } from './phone-number';
 import type { ResetService } from './reset.service';
+import type { PairingService } from './devices/pairing.service';
+import { PAIRING_TOKEN_TTL_MS } from '../../common/domain/device';
 import { parseSmsCommand } from './sms-keywords';
 import { hashSmsPin, isPinFormat } from '../../common/secrets/sms-pin';
 import { HOUR_MS, MINUTE_MS } from '../../common/duration';
@@ -24,6 +26,8 @@ export interface InboundSmsDeps {
   rateLimits: RateLimitStore;
   secrets: Secrets;
   resets: Pick<ResetService, 'start'>;
+  /** For PAIR: a new pairing link for an app user whose phone was unpaired, revoked or replaced. */
+  pairing: Pick<PairingService, 'issue'>;
   render: RenderTemplate;
   defaultPhoneRegion: string;
   logger: Logger;
@@ -50,6 +54,7 @@ type RejectReason =
   'missing_pin' | 'wrong_pin' | 'no_pin_set' | 'pin_rate_limited' | 'sms_reset_locked' | 'several_accounts';
 
 const GENERIC_HINT = 'Sorry, we did not understand that. Text RESET for a new password, or HELP for help.';
+const PAIRING_LINK_MINUTES = PAIRING_TOKEN_TTL_MS / MINUTE_MS;
 const ACTOR = 'sms';
 
 /**
@@ -94,12 +99,36 @@ export class InboundSmsService {
         return null;
       case 'help': {
         const owners = lookup ? await this.deps.users.findEnrolledByPhone(lookup) : [];
-        return this.deps.render('sms-help', { pin: owners.some((owner) => requiresPin(owner)) });
+        return this.deps.render('sms-help', {
+          pin: owners.some((owner) => requiresPin(owner)),
+          app: owners.some((owner) => owner.enrollment_method === 'app'),
+        });
       }
       case 'reset':
         if (lookup) await this.reset(lookup, command.pin);
         return this.deps.render('sms-reset-neutral', {});
+      case 'pair':
+        return (lookup && (await this.pairingLink(lookup))) ?? this.deps.render('sms-pair-neutral', {});
     }
+  }
+
+  /**
+   * A link that pairs the app again, for the one app user this number belongs to. Unlike RESET's, this reply
+   * differs by account, but it goes only to the number itself: a forged sender gets nothing back, and whoever holds
+   * the phone pairs a device the owner is emailed about (device notices).
+   */
+  private async pairingLink(lookup: string): Promise<string | null> {
+    const owners = await this.deps.users.findEnrolledByPhone(lookup);
+    if (owners.length !== 1 || owners[0]!.enrollment_method !== 'app') return null;
+    const owner = owners[0]!;
+    const link = await this.deps.pairing.issue({
+      userId: owner.id,
+      clientId: owner.client_id,
+      enrollmentWorkflowId: null,
+      requiresMatch: false,
+    });
+    await this.audit(owner.id, 'device.pair_link_sent');
+    return this.deps.render('sms-pair-link', { link: link.url, minutes: PAIRING_LINK_MINUTES });
   }
 
   /** Undefined for a sender that is not a number we could have enrolled (a short code, a typo on the dev form). */

@@ -21,6 +21,11 @@ describe('parseSmsCommand', () => {
     assert.deepEqual(parseSmsCommand('Reset my password'), { keyword: 'reset', pin: 'my password' });
   });
 
+  it('reads PAIR only as the whole message', () => {
+    assert.deepEqual(parseSmsCommand(' pair '), { keyword: 'pair' });
+    assert.deepEqual(parseSmsCommand('pair my phone'), { keyword: 'other' });
+  });
+
   it('treats anything else, including an empty text, as other', () => {
     assert.deepEqual(parseSmsCommand(''), { keyword: 'other' });
     assert.deepEqual(parseSmsCommand('RESETS'), { keyword: 'other' });

@@ -4,6 +4,7 @@ export type SmsCommand =
   | { keyword: 'start' }
   | { keyword: 'help' }
   | { keyword: 'reset'; pin: string | null }
+  | { keyword: 'pair' }
   | { keyword: 'other' };
 
 // The carrier-standard opt-out and opt-in words, which Twilio also acts on itself: ours must agree with it, or a
@@ -19,6 +20,7 @@ export function parseSmsCommand(body: string): SmsCommand {
   if (words.length === 1 && STOP_WORDS.has(keyword)) return { keyword: 'stop' };
   if (words.length === 1 && START_WORDS.has(keyword)) return { keyword: 'start' };
   if (words.length === 1 && HELP_WORDS.has(keyword)) return { keyword: 'help' };
+  if (words.length === 1 && keyword === 'PAIR') return { keyword: 'pair' };
   if (keyword === 'RESET') return { keyword: 'reset', pin: words.length > 1 ? words.slice(1).join(' ') : null };
   return { keyword: 'other' };
 }

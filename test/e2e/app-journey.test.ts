@@ -90,7 +90,14 @@ describe('the Latchkey app, end to end in Chromium', () => {
     assert.equal((await api('POST', `/clients/${tenant.clientId}/users/${user.body.id}/activate`)).status, 202);
     const mail = await stack.outbox.waitFor((m) => m.channel === 'email' && m.to === email);
     const phone = `+1415555${String(3100 + n).padStart(4, '0')}`;
-    return { username, upn: created.userPrincipalName, userId: user.body.id as string, link: linkIn(mail), phone };
+    return {
+      username,
+      email,
+      upn: created.userPrincipalName,
+      userId: user.body.id as string,
+      link: linkIn(mail),
+      phone,
+    };
   }
 
   /** The enrollment pages in a 1280×800 page, up to the app branch's done page. */
@@ -128,6 +135,12 @@ describe('the Latchkey app, end to end in Chromium', () => {
     const phone: Phone = await openPhone(browser, publicUrl);
     // Before the app loads: it asks once whether the phone has a platform authenticator.
     const authenticator = biometric ? await addPlatformAuthenticator(phone) : undefined;
+    await followPairingLink(phone, url, shots);
+    return Object.assign(phone, { authenticator });
+  }
+
+  /** From a pairing link to the choice of protection, as a phone goes through it whether new or just unpaired. */
+  async function followPairingLink(phone: Phone, url: string, shots = false) {
     await phone.page.goto(url);
     await waitForScreen(phone.page, 'install').catch(async (error: Error) => {
       throw new Error(`${error.message}\nThe phone shows: ${await phone.page.innerText('body')}`);
@@ -144,7 +157,6 @@ describe('the Latchkey app, end to end in Chromium', () => {
       await phone.page.getByRole('button', { name: 'Not now' }).click();
       await waitForScreen(phone.page, 'protection');
     });
-    return Object.assign(phone, { authenticator });
   }
 
   async function pickNumber(desktop: Page, phone: Phone, shots = false) {
@@ -199,6 +211,17 @@ describe('the Latchkey app, end to end in Chromium', () => {
       const device = await vault.loadDevice();
       return { deviceId: device.deviceId, deviceSecret: device.deviceSecret };
     });
+  }
+
+  /** The outbox's "text the service number" form, as a user of `npm start` would use it; answers the reply. */
+  async function textServiceNumber(page: Page, from: string, body: string): Promise<string> {
+    const seen = new Set(stack.outbox.list().map((m) => m.id));
+    await page.goto('/outbox/inbound');
+    await page.fill('#from', from);
+    await page.fill('#body', body);
+    await page.getByRole('button', { name: 'Send text' }).click();
+    const reply = await stack.outbox.waitFor((m) => m.channel === 'sms' && m.to === from && !seen.has(m.id));
+    return reply.text;
   }
 
   const deviceApi = (path: string, auth: string) =>
@@ -290,7 +313,50 @@ describe('the Latchkey app, end to end in Chromium', () => {
       .where({ user_id: user.userId })
       .first('status', 'revoked_reason');
     assert.deepEqual(status, { status: 'revoked', revoked_reason: 'pin_failures' });
+
+    // Pairing again, as the revoked screen says: text PAIR, open the link texted back, set a new PIN.
+    assert.match(await phone.page.innerText('main'), /text PAIR/i);
+    const link = await textServiceNumber(desktop, user.phone, 'PAIR');
+    const url = /(https?:\/\/\S+\/app\/pair#t=[\w-]+)/.exec(link)?.[1];
+    assert.ok(url, `the PAIR reply carries no pairing link: ${link}`);
+    const seen = new Set(stack.outbox.list().map((m) => m.id));
+    await followPairingLink(phone, url);
+    await phone.page.getByRole('button', { name: 'Use a PIN' }).click();
+    await waitForScreen(phone.page, 'pin-setup');
+    await phone.page.fill('#pin', '1357');
+    await phone.page.fill('#pin-again', '1357');
+    await phone.page.getByRole('button', { name: 'Save PIN' }).click();
+    await waitForScreen(phone.page, 'home');
+    await stack.outbox.waitFor((m) => m.channel === 'email' && m.to === user.email && !seen.has(m.id));
+    await phone.page.getByRole('button', { name: 'Reset Password' }).click();
+    await waitForScreen(phone.page, 'pin-entry');
+    await phone.page.fill('#pin', '1357');
+    await phone.page.getByRole('button', { name: 'Confirm' }).click();
+    await assert.rejects(dc.bind(user.upn, await resetAndRead(phone)), /data 773/);
+    const devices = await stack.database.db('app_devices').where({ user_id: user.userId }).orderBy('created_at');
+    assert.deepEqual(
+      devices.map((d: { status: string }) => d.status),
+      ['revoked', 'active'],
+    );
+    // The link is single-use like every pairing link: a second go at it pairs nothing.
+    const again = await fetch(`${stack.url}/api/device/v1/pairings/redeem`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: new URL(url).hash.slice(3) }),
+    });
+    assert.equal(again.status, 410);
     await phone.context.close();
+    await desktop.close();
+  });
+
+  it('answers PAIR from a number that is not an app account with a hint, and issues no link', async () => {
+    const user = await directoryUser();
+    const desktop = await browser.newPage({ viewport: VIEWPORTS.laptop, baseURL: publicUrl });
+    const before = await stack.database.db('pairing_tokens').count<{ n: string }[]>('* as n');
+    const reply = await textServiceNumber(desktop, user.phone, 'PAIR');
+    assert.match(reply, /PAIR sets up the Latchkey app again/);
+    assert.doesNotMatch(reply, /#t=/);
+    assert.deepEqual(await stack.database.db('pairing_tokens').count('* as n'), before);
     await desktop.close();
   });
 
