@@ -41,7 +41,12 @@ export interface ResetRequest {
 }
 
 export type ResetStart =
-  | { outcome: 'refused'; result: Extract<PasswordResetResult, { status: 'refused' }> }
+  | {
+      outcome: 'refused';
+      result: Extract<PasswordResetResult, { status: 'refused' }>;
+      /** For a rate limit: when the user's next reset would be allowed. */
+      retryAfterSeconds?: number;
+    }
   | { outcome: 'started'; workflowId: string; resetId: string; result: () => Promise<PasswordResetResult> };
 
 /**
@@ -115,7 +120,13 @@ export class ResetService {
           failureCode: reason,
         }),
       ]);
-      return { started: { outcome: 'refused', result: { status: 'refused', resetId, reason } } };
+      return {
+        started: {
+          outcome: 'refused',
+          result: { status: 'refused', resetId, reason },
+          retryAfterSeconds: verdict?.retryAfterSeconds,
+        },
+      };
     }
     const workflowId = makePasswordResetWorkflowId(request.clientId, request.userId);
     await this.deps.passwordResets.open(

@@ -364,7 +364,7 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
     assert.deepEqual(config.body, { vapidPublicKey: null });
     assert.equal(config.headers.get('cache-control'), 'no-store');
   });
-  it('lets a technician list and revoke devices of their own users only (another MSP gets 404)', async () => {
+  it('lets a technician list and revoke devices of their own users only (another MSP gets 404), emailing the owner', async () => {
     const user = await newUser();
     const { deviceId, auth } = await pairWithPin(user);
     const path = `/clients/${user.tenant.clientId}/users/${user.userId}/devices`;
@@ -394,6 +394,12 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
     assert.equal(revoked.status, 200);
     assert.equal(revoked.body.revokedReason, 'technician');
     assert.equal((await call('GET', '/devices/me', undefined, auth)).status, 403);
+    const notices = stack.outbox.list({ to: user.email }).filter((mail) => /removed/.test(mail.subject ?? ''));
+    assert.equal(notices.length, 1, 'the owner is emailed once');
+    assert.match(notices[0]!.text ?? '', /your IT provider removed it/);
+    // Revoking again changes nothing and emails nobody.
+    assert.equal((await user.api('DELETE', `${path}/${deviceId}`)).status, 200);
+    assert.equal(stack.outbox.list({ to: user.email }).filter((mail) => /removed/.test(mail.subject ?? '')).length, 1);
   });
 
   it('holds a QR pairing until its number is picked: a wrong pick revokes it, the right one activates', async () => {

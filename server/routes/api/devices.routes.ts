@@ -4,6 +4,7 @@ import type { AuditStore } from '../../db/audit.store';
 import type { DevicesStore } from '../../db/devices.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import type { UsersStore } from '../../db/users.store';
+import type { DeviceNotices } from '../../services/devices/device-notices';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { clientInScope } from './client-scope';
@@ -15,6 +16,8 @@ export interface DevicesRoutesDeps {
   users: UsersStore;
   devices: DevicesStore;
   audit: AuditStore;
+  /** The owner's email that their phone was removed: someone else asking the help desk is told to them. */
+  deviceNotices: Pick<DeviceNotices, 'removed'>;
 }
 
 /** A technician's view of a user's app devices: never a key, a secret or a push subscription. */
@@ -47,6 +50,7 @@ export function devicesRoutes(deps: DevicesRoutesDeps): Router {
         action: 'device.revoked',
         detail: { deviceId: device.id, reason: 'technician' },
       });
+      await deps.deviceNotices.removed(user.id, device.label, 'technician');
     }
     response.json(presentDevice((await deps.devices.row(device.id))!));
   });

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../../common/errors';
 import { agentsRoutes } from './agents.routes';
 import { auditRoutes } from './audit.routes';
 import { clientsRoutes } from './clients.routes';
-import { devicesRoutes } from './devices.routes';
+import { devicesRoutes, type DevicesRoutesDeps } from './devices.routes';
 import type { DevicesStore } from '../../db/devices.store';
 import { buildOpenApiDocument } from './openapi';
 import { resetsRoutes } from './resets.routes';
@@ -17,7 +17,7 @@ import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { ResetService } from '../../services/reset.service';
 
-export interface ApiRoutesDeps extends UsersRoutesDeps {
+export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 'deviceNotices'> {
   apiKeys: ApiKeysStore;
   agents: AgentsStore;
   clientKeys: ClientKeysStore;

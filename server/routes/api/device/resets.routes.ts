@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { isSealedSecret } from '../../../../common/crypto/device-seal';
 import { resolveClientPolicy } from '../../../../common/domain/client-policy';
 import type { AppResetStage } from '../../../../common/domain/device';
+import { resetFailureMessage } from './reset-failure-message';
 import { ConflictError, NotFoundError, RateLimitedError } from '../../../../common/errors';
 import type { AppResetRow } from '../../../db/password-resets.store';
 import type { DeviceRow } from '../../../db/devices.store';
@@ -19,16 +20,6 @@ const requester = (device: DeviceRow) => `device:${device.id}`;
 function visibleTo(row: AppResetRow | undefined, device: DeviceRow): row is AppResetRow {
   if (!row || row.user_id !== device.user_id) return false;
   return row.device_id ? row.device_id === device.id : row.requested_by === requester(device);
-}
-
-/** What the user reads when a reset did not finish: plain, and about what they can do. */
-function failureMessage(code: string | null): string {
-  if (code === 'rate_limited') return 'Too many resets were asked for this account. Try again later.';
-  if (code === 'not_enrolled') return 'This account is no longer set up for resets. Contact your IT provider.';
-  if (code && /policy|constraint|refused|privileged|protected/.test(code)) {
-    return 'Your company’s directory refused the new password. Contact your IT provider.';
-  }
-  return 'Your company’s network could not be reached, so your password was not changed. Try again in a few minutes, or contact your IT provider.';
 }
 
 function stageOf(row: AppResetRow): AppResetStage {
@@ -63,7 +54,7 @@ export function deviceResetsRoutes(deps: DeviceApiRoutesDeps): Router {
     });
     if (started.outcome === 'refused') {
       if (started.result.reason === 'rate_limited') {
-        throw new RateLimitedError('Too many resets were asked for this account.', 3600);
+        throw new RateLimitedError('Too many resets were asked for this account.', started.retryAfterSeconds ?? 3600);
       }
       throw new ConflictError('This account is no longer set up for resets. Contact your IT provider.');
     }
@@ -88,7 +79,7 @@ export function deviceResetsRoutes(deps: DeviceApiRoutesDeps): Router {
       await resets.passwordResets.markPickedUp(resetId, device.id, PICKUP_GRACE_MS);
     }
     if (stage === 'failed')
-      body.failure = { code: row.failure_code ?? 'failed', message: failureMessage(row.failure_code) };
+      body.failure = { code: row.failure_code ?? 'failed', message: resetFailureMessage(row.failure_code) };
     response.json(body);
   });
 
