@@ -14,6 +14,19 @@ export function makePasswordResetWorkflowId(clientId: string, userId: string): s
   return `password-reset-${clientId}-${userId}`;
 }
 
+/**
+ * One workflow per lockout: the user and the lockout's own time make it, so that the same lockout reported twice
+ * (a retried watch, a second agent) joins the running one, and a later lockout gets a new one.
+ */
+export function makeLockoutWorkflowId(clientId: string, userId: string, lockedAtMs: number): string {
+  return `lockout-${clientId}-${userId}-${lockedAtMs}`;
+}
+
+/** One watch per client; its cursor lives in its state, where whichever agent answers next picks it up. */
+export function makeLockoutWatchWorkflowId(clientId: string): string {
+  return `lockout-watch-${clientId}`;
+}
+
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ENROLLMENT_ID_PATTERN = new RegExp(`^enrollment-(${UUID})$`);
 
@@ -21,12 +34,12 @@ const ENROLLMENT_ID_PATTERN = new RegExp(`^enrollment-(${UUID})$`);
 export function parseEnrollmentWorkflowId(workflowId: string): string | undefined {
   return ENROLLMENT_ID_PATTERN.exec(workflowId)?.[1];
 }
-const RESET_ID_PATTERN = new RegExp(`^password-reset-(${UUID})-`);
+const CLIENT_WORKFLOW_ID_PATTERN = new RegExp(`^(?:password-reset|lockout|lockout-watch)-(${UUID})(?:-|$)`);
 const WHOLE_RESET_ID_PATTERN = new RegExp(`^password-reset-(${UUID})-(${UUID})$`);
 
 /** The client whose agent takes part in this workflow, if any. */
 export function clientIdOfWorkflowId(workflowId: string | undefined): string | undefined {
-  return workflowId ? RESET_ID_PATTERN.exec(workflowId)?.[1] : undefined;
+  return workflowId ? CLIENT_WORKFLOW_ID_PATTERN.exec(workflowId)?.[1] : undefined;
 }
 
 /**
