@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TEST_DATABASE_PREFIX } from '../test/support/database';
 import { ensureSambaInstalled } from '../test/support/samba';
+import { ensureChromiumInstalled } from '../test/support/browser';
 import { findTestFiles } from './lib/find-tests';
 import { Cleanups, cleanUpOnExit } from './lib/cleanups';
 import { dropStaleTestDatabases } from './lib/postgres';
@@ -16,7 +17,7 @@ const FULL_SERVER_TESTS = ['temporal-tls', 'temporal-authz'];
 
 /**
  * `npm test`: runs the static checks (format, lint, layer rules, types), makes sure every real service the tests
- * need is there (PostgreSQL, the Temporal CLI, Samba), starts a throwaway Temporal dev server, and runs every *.test.ts with Node's own test runner.
+ * need is there (PostgreSQL, the Temporal CLI, Samba, Chromium), starts a throwaway Temporal dev server, and runs every *.test.ts with Node's own test runner.
  * Arguments narrow the run to matching files: `npm test -- enrollment`.
  */
 async function run(): Promise<number> {
@@ -47,6 +48,7 @@ async function run(): Promise<number> {
     const stale = await dropStaleTestDatabases(postgresUrl, TEST_DATABASE_PREFIX);
     if (stale > 0) say(`Dropped ${stale} test database(s) left by an interrupted run.`);
     await ensureSambaInstalled(say);
+    await ensureChromiumInstalled(say);
     // Only the TLS and authorization tests need the full server (a cold build takes minutes); their processes find
     // it through this variable.
     if (files.some((file) => FULL_SERVER_TESTS.some((name) => file.includes(name)))) {

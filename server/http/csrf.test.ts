@@ -119,7 +119,8 @@ describe('CSRF: tokens bound to the session, cross-site posts refused (F18)', ()
     });
     after(async () => {
       await browser?.close();
-      await new Promise((resolve) => attackerSite?.close(resolve));
+      // A before hook that failed leaves no server; waiting on one that never closes would hang the whole run.
+      if (attackerSite) await new Promise((resolve) => attackerSite.close(resolve));
     });
 
     it("refuses the victim's own form posted by a same-site page, and accepts it from the victim's page", async () => {

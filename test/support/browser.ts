@@ -16,13 +16,10 @@ export const VIEWPORTS = {
 } as const;
 
 /**
- * Installs Debian's chromium when missing (as root), then launches it headless through playwright-core. `args`
- * adds switches, for example a fake camera (test/support/qr.ts).
+ * Installs Debian's chromium when missing (as root). `npm test` calls it once before any test file starts: two
+ * files installing it at once would collide on dpkg's lock, and the loser would fail its whole file.
  */
-export async function launchBrowser(
-  log: (line: string) => void = (line) => console.log(line),
-  options: { args?: string[] } = {},
-): Promise<Browser> {
+export async function ensureChromiumInstalled(log: (line: string) => void = (line) => console.log(line)) {
   await ensureDebianPackages(
     {
       label: 'chromium',
@@ -33,6 +30,14 @@ export async function launchBrowser(
     },
     log,
   );
+}
+
+/** Launches Debian's chromium headless through playwright-core. `args` adds switches (a fake camera: qr.ts). */
+export async function launchBrowser(
+  log: (line: string) => void = (line) => console.log(line),
+  options: { args?: string[] } = {},
+): Promise<Browser> {
+  await ensureChromiumInstalled(log);
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...(options.args ?? [])] });
 }
 
