@@ -61,6 +61,9 @@ async function run(): Promise<number> {
       : [
           '--test',
           '--test-reporter=spec',
+          // A file whose tests have all ended exits even if something it started left a handle open, rather than
+          // holding the run (and every file reported after it) until the watchdog.
+          '--test-force-exit',
           `--test-concurrency=${process.env.LATCHKEY_TEST_CONCURRENCY ?? '2'}`,
           ...files,
         ];
