@@ -276,7 +276,7 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await desktop.close();
   });
 
-  it('a right PIN resets, and 5 wrong PINs unpair the phone', async () => {
+  it('a right PIN resets; 5 wrong PINs unpair the phone, and texting PAIR pairs it again', async () => {
     const { user, desktop, phone } = await pairedWithPin();
     await phone.page.getByRole('button', { name: 'Reset Password' }).click();
     await waitForScreen(phone.page, 'pin-entry');
