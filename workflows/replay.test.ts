@@ -18,7 +18,8 @@ describe('workflow replay (enrollment and password reset)', () => {
   const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.history.json'));
   // `v<N>-*`: recorded by earlier versions of the workflows and kept (v1: before signed commands, with payloads not
   // yet bound to their workflow; v2: signed resets under the retired passwordResetWorkflow type; v3: enrollments
-  // from before the owner's notice, which replay its unpatched branch); the others by
+  // from before the owner's notice, which replay its unpatched branch; v4: an app enrollment from before its
+  // pairing step, which ended at the method choice); the others by
   // `npm run fixtures:record` against today's code.
   const earlier = files.filter((name) => /^v\d+-/.test(name));
   const current = files.filter((name) => !earlier.includes(name));
