@@ -49,16 +49,22 @@ export function deviceClient(baseUrl: string) {
   };
 }
 
+/** The done page's "Open the app on this phone" link, as an absolute URL. */
+export function samePhoneLinkIn(baseUrl: string, doneHtml: string): string {
+  // Handlebars writes the `=` of `#t=` as `&#x3D;`.
+  const href = /href="([^"]*\/app\/pair#t)(?:=|&#x3D;)([A-Za-z0-9_-]+)"/.exec(doneHtml);
+  if (!href) throw new Error('the done page has no on-phone pairing link');
+  return new URL(`${href[1]}=${href[2]}`, baseUrl).href;
+}
+
 /**
  * Pairs a Node device, protected by `pin`, from the done page's "Open the app on this phone" link: the path a
  * user on their phone takes, with no number match. Returns the device and its Authorization header.
  */
 export async function pairFromDonePage(baseUrl: string, doneHtml: string, pin = '482915') {
-  // Handlebars writes the `=` of `#t=` as `&#x3D;`.
-  const href = /href="[^"]*\/app\/pair#t(?:=|&#x3D;)([A-Za-z0-9_-]+)"/.exec(doneHtml);
-  if (!href) throw new Error('the done page has no on-phone pairing link');
+  const token = new URL(samePhoneLinkIn(baseUrl, doneHtml)).hash.slice('#t='.length);
   const call = deviceClient(baseUrl);
-  const redeemed = await call('POST', '/pairings/redeem', { token: href[1] });
+  const redeemed = await call('POST', '/pairings/redeem', { token });
   if (redeemed.status !== 200) throw new Error(`redeem answered ${redeemed.status}: ${JSON.stringify(redeemed.body)}`);
   const phone = await makeTestDevice();
   const registered = await call(
