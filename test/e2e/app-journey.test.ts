@@ -360,6 +360,25 @@ describe('the Latchkey app, end to end in Chromium', () => {
     await desktop.close();
   });
 
+  it("delivers a technician's reset of an app user in the app, sealed to the phone, and texts nothing", async () => {
+    const { user, desktop, phone } = await pairedWithBiometric();
+    const texted = () => stack.outbox.list({ to: user.phone, channel: 'sms' }).length;
+    const textsBefore = texted();
+    const api = apiClient(stack.url, tenant.apiKey);
+    const reset = await api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal(reset.body.status, 'completed');
+    // The app asks what is waiting whenever it opens, since a push may never arrive.
+    await phone.page.reload();
+    await waitForScreen(phone.page, 'password', 30_000);
+    const password = ((await phone.page.textContent('#password')) ?? '').trim();
+    await assert.rejects(dc.bind(user.upn, password), /data 773/);
+    assert.equal(texted(), textsBefore, 'a text went to the phone number');
+    await assertKeptNowhere(password);
+    await phone.context.close();
+    await desktop.close();
+  });
+
   it('refuses a reset whose fingerprint check fails: no reset starts', async () => {
     const { user, desktop, phone } = await pairedWithBiometric();
 
