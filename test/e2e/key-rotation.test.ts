@@ -141,7 +141,13 @@ describe('client key generations: revocation rotates, old work still opens, new 
     assert.equal(finished.body.code, 'directory_unconfirmed');
     assert.match(await decodeHistoryPayloads(stack, workflowId, [beforeInput]), /\\?"nonce\\?"/);
 
-    // A reset started after the revocation is sealed with the new generation.
+    // A reset started after the revocation is sealed with the new generation. The API answered "unconfirmed" at
+    // its own deadline; on a loaded machine the workflow may still be closing, and a reset asked for meanwhile
+    // would join that run instead of starting one.
+    await stack.runtime.temporal.workflow
+      .getHandle(workflowId, firstRun)
+      .result()
+      .catch(() => undefined);
     const later = api()('POST', `/clients/${tenant.clientId}/users/${userId}/reset-password`);
     const { payload: afterInput } = await inputToAgent(workflowId, firstRun);
     assert.equal(keyIdOf(afterInput), `client.${tenant.clientId}.${oldGeneration + 1}`);
