@@ -99,7 +99,7 @@ describe('client key generations: revocation rotates, old work still opens, new 
     assert.equal(rotated.status, 403);
     assert.match(rotated.body.error.message, /Only an MSP-wide API key may rotate/);
     assert.equal(await settledDump(stack), before, 'no agent, no generation, no audit row');
-    // It may still read the agents list and revoke (taking trust away is allowed).
+    // It may still read the agents list (revoking one is for MSP-wide admin keys too: server/http/api-permissions.ts).
     assert.equal((await psa('GET', `/clients/${tenant.clientId}/agents`)).status, 200);
   });
 
