@@ -132,21 +132,23 @@ export class ApiKeysStore {
   }
 
   /**
-   * Revokes a key of the scope. The MSP's usable MSP-wide admin keys are locked first, so that two of them
-   * revoking each other at once cannot both succeed: an MSP always keeps one key that can issue the others.
+   * Revokes a key of the scope. The MSP's usable MSP-wide admin keys are locked first, always in id order, so
+   * that two of them revoking each other at once neither deadlock nor both succeed: the second sees the first's
+   * revocation once it has the lock, and an MSP always keeps one key that can issue the others.
    */
   async revoke(scope: Scope, id: string, now = new Date()): Promise<RevokeOutcome> {
     return this.db.transaction(async (trx) => {
-      const target: ApiKeyRecord | undefined = await this.visibleTo(scope, trx).where({ id }).forUpdate().first();
-      if (!target) return 'not_found';
-      if (target.revoked_at) return 'already_revoked';
       const admins: Array<{ id: string }> = await trx('api_keys')
-        .where({ msp_id: target.msp_id, role: 'admin' })
+        .where({ msp_id: scope.mspId, role: 'admin' })
         .whereNull('client_id')
         .whereNull('revoked_at')
         .andWhere((where) => where.whereNull('expires_at').orWhere('expires_at', '>', now))
+        .orderBy('id')
         .forUpdate()
         .select('id');
+      const target: ApiKeyRecord | undefined = await this.visibleTo(scope, trx).where({ id }).forUpdate().first();
+      if (!target) return 'not_found';
+      if (target.revoked_at) return 'already_revoked';
       if (admins.length === 1 && admins[0]!.id === target.id) return 'last_admin';
       await trx('api_keys').where({ id }).update({ revoked_at: now });
       return 'revoked';

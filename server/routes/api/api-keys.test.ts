@@ -348,6 +348,35 @@ describe('API keys: roles, expiry, last use, listing and revocation', () => {
     );
   });
 
+  it('keeps one MSP-wide admin key when the last two revoke each other at once', async () => {
+    const tenant = await createTenant(stack, 'Race MSP');
+    const first = apiClient(stack.url, tenant.apiKey);
+    const firstId = (await first('GET', '/api-keys')).body.items[0].id;
+    const second = await first('POST', '/api-keys', { name: 'second admin', role: 'admin' });
+    const secondApi = apiClient(stack.url, second.body.token);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = await Promise.all([
+        first('POST', `/api-keys/${second.body.id}/revoke`),
+        secondApi('POST', `/api-keys/${firstId}/revoke`),
+      ]);
+      const statuses = [a.status, b.status].sort();
+      // One wins; the other is told it would remove the last admin key, or, had the winner's revocation landed
+      // before it even authenticated, that its key is revoked. Never both, never a 500.
+      assert.ok(
+        JSON.stringify(statuses) === '[200,409]' || JSON.stringify(statuses) === '[200,401]',
+        JSON.stringify([a.body, b.body]),
+      );
+      const usable = await stack.runtime
+        .db('api_keys')
+        .where({ msp_id: tenant.mspId, role: 'admin', client_id: null, revoked_at: null });
+      assert.equal(usable.length, 1);
+      if (round < 2) {
+        // Back to two admin keys for the next round.
+        await stack.runtime.db('api_keys').where({ msp_id: tenant.mspId }).update({ revoked_at: null });
+      }
+    }
+  });
+
   it("shows a client-scoped key only its client's keys, and another MSP's key id is a 404", async () => {
     const tenant = await tenantWithEveryKey('Listing MSP');
     const sibling = await stack.runtime.stores.tenants.createClient(tenant.mspId, 'Listing sibling', {});
