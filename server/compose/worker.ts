@@ -16,6 +16,7 @@ import { issuePairingLink } from '../../activities/pairing-link';
 import type { Providers } from './providers';
 import type { Stores } from './stores';
 import type { CentralTemporal } from './temporal';
+import { lockoutWorkflowsOver } from './lockout-workflows';
 
 export interface WorkerDeps {
   config: Config;
@@ -73,6 +74,7 @@ export async function buildWorker(
         provisionAgentTarget: temporal.provisionAgentTarget,
       },
       resetOutcomes: deps.resetOutcomes,
+      lockoutWorkflows: lockoutWorkflowsOver(temporal.client, temporal.taskQueues.central, config.lockout),
       alerts: buildMspAlerter(config, deps.stores, deps.providers, deps.render),
     }),
   });
