@@ -73,6 +73,7 @@ export class LockoutService {
   /** The open lockout an unlock or reset acts on: the one named, or the user's newest. */
   async openLockout(userId: string, lockoutId?: string): Promise<LockoutRow> {
     const row = lockoutId ? await this.deps.lockouts.find(lockoutId) : await this.deps.lockouts.openOf(userId);
+    if (!lockoutId && !row) throw new ConflictError('This account is not locked, as far as Latchkey knows.');
     if (!row || row.user_id !== userId) throw new NotFoundError('Lockout');
     if (row.status !== 'open') throw new ConflictError('This account is not locked any more.');
     return row;
