@@ -971,9 +971,17 @@ async function openLockout(lockoutId) {
 
 function lockoutScreen(lockout) {
   state.opened.add(lockout.id);
-  const unlock = busyButton('Unlock Account', () => lockoutAction('unlock', lockout), 'hero', {
-    disabled: !lockout.canUnlock,
-  });
+  const reset = () => lockoutAction('reset', lockout);
+  // After repeated lockouts, Reset is the one way offered; Unlock stays visible, switched off, so the user sees why.
+  const buttons = lockout.canUnlock
+    ? [
+        busyButton('Unlock Account', () => lockoutAction('unlock', lockout), 'hero'),
+        busyButton('Reset Password', reset, 'secondary'),
+      ]
+    : [
+        busyButton('Reset Password', reset, 'hero'),
+        button('Unlock Account', undefined, 'secondary locked-out', { disabled: true, 'aria-disabled': 'true' }),
+      ];
   show(
     'lockout',
     who(),
@@ -984,12 +992,7 @@ function lockoutScreen(lockout) {
           'error',
         )
       : h('p', { class: 'hint' }, 'If it was you who mistyped, unlock it. If not, reset your password.'),
-    unlock,
-    busyButton(
-      'Reset Password',
-      () => lockoutAction('reset', lockout),
-      lockout.resetRecommended ? 'primary' : 'secondary',
-    ),
+    h('div', { class: 'actions' }, buttons),
     lockout.unlocksAt
       ? h('p', { class: 'hint center' }, `Or wait: it unlocks by itself at ${timeOf(lockout.unlocksAt)}.`)
       : null,
