@@ -113,16 +113,33 @@ export function createLockoutActivities(deps: ActivityDeps) {
     }
   }
 
+  /**
+   * True when the text went out. A text that cannot go (the client's daily budget spent, a number the provider
+   * refuses) is no reason to end the lockout's workflow: the app, a technician or the lock's expiry still end it.
+   */
   async function textNotice(lockout: LockoutRecord, found: UserContext): Promise<boolean> {
     const phone = phoneOf(found);
     if (!phone) return false;
-    await budget.spend({ clientId: lockout.client_id, clientSettings: found.clientSettings, userId: lockout.user_id });
-    await sendSms(
-      deps.sms,
-      phone,
-      render('sms-lockout-notice', { mspName: found.mspName, resetRecommended: lockout.reset_recommended }),
-    );
-    return true;
+    try {
+      await budget.spend({
+        clientId: lockout.client_id,
+        clientSettings: found.clientSettings,
+        userId: lockout.user_id,
+      });
+      await sendSms(
+        deps.sms,
+        phone,
+        render('sms-lockout-notice', { mspName: found.mspName, resetRecommended: lockout.reset_recommended }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure) || !error.nonRetryable) throw error;
+      Context.current().log.warn('The lockout notice could not be texted', {
+        lockoutId: lockout.id,
+        error: error.type ?? 'unknown',
+      });
+      return false;
+    }
   }
 
   async function audit(
