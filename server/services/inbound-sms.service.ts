@@ -28,7 +28,7 @@ export interface InboundSmsDeps {
   secrets: Secrets;
   resets: Pick<ResetService, 'start'>;
   /** For UNLOCK: the lockout service, which checks the lockout, the unlock budget and the agent. */
-  lockouts?: Pick<LockoutService, 'unlock'>;
+  lockouts?: Pick<LockoutService, 'unlock' | 'noteReset'>;
   /** For PAIR: a new pairing link for an app user whose phone was unpaired, revoked or replaced. */
   pairing: Pick<PairingService, 'issue'>;
   render: RenderTemplate;
@@ -166,7 +166,15 @@ export class InboundSmsService {
       if (refusal) return this.reject(owner, refusal);
     }
     try {
-      await this.deps.resets.start({ userId: owner.id, clientId: owner.client_id, channel: 'sms', requestedBy: ACTOR });
+      const started = await this.deps.resets.start({
+        userId: owner.id,
+        clientId: owner.client_id,
+        channel: 'sms',
+        requestedBy: ACTOR,
+      });
+      if (started.outcome === 'started') {
+        await this.deps.lockouts?.noteReset(owner.id, { actor: ACTOR, channel: 'sms' }, started.resetId);
+      }
     } catch (error) {
       // The reply stays neutral even now, or a failure would tell the sender an account exists.
       this.deps.logger.error('Could not start an SMS password reset', { userId: owner.id, ...errorFields(error) });

@@ -178,6 +178,26 @@ export class LockoutService {
     return started;
   }
 
+  /**
+   * A reset asked for outside the lockout screen (RESET by text, Reset Password on the app's home) while a lockout
+   * is open: the reset unlocks too, so the lockout ends as a reset. Best effort; the watch's report of the lock's
+   * end would close it otherwise.
+   */
+  async noteReset(userId: string, by: LockoutActor, resetId: string): Promise<void> {
+    const row = await this.deps.lockouts.openOf(userId);
+    if (!row) return;
+    await this.deps.audit.recordForUser({
+      userId,
+      actor: by.actor,
+      action: 'lockout.reset_chosen',
+      detail: { lockoutId: row.id, resetId },
+    });
+    await this.deps.temporal.workflow
+      .getHandle(row.workflow_id)
+      .signal(LOCKOUT_SIGNALS.resetChosen, { ...by, resetId })
+      .catch(() => undefined);
+  }
+
   private async acknowledge(row: LockoutRow): Promise<void> {
     if (row.acknowledged_at || !(await this.deps.lockouts.acknowledge(row.id))) return;
     await this.deps.temporal.workflow

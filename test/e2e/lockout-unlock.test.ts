@@ -351,6 +351,19 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
     }
   });
 
+  it('RESET by text while locked: the reset unlocks, and the lockout ends as a reset', async () => {
+    const user = await person(tenant, 'sms');
+    await lockOut(user);
+    const change = await changeOf(user.username);
+    await report(tenant, [change]);
+    await stack.outbox.waitFor((m) => m.to === user.phone && /Reply UNLOCK/.test(m.text));
+    await text(user.phone, 'RESET');
+    const result = (await workflowOf(tenant, user.userId, change).result()) as AccountLockoutResult;
+    assert.deepEqual([result.ending, result.by], ['reset', 'sms']);
+    await stack.outbox.waitFor((m) => m.to === user.phone && /temporary password/.test(m.text), 30_000);
+    assert.equal(await lockoutTimeOf(user.dn), 0, 'the reset unlocked the account');
+  });
+
   it('pushes an app user, who unlocks from the lockout screen behind the PIN, never on a tap alone: a bind succeeds', async () => {
     const user = await person(tenant, 'app');
     const device = user.device!;
