@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import {
   LOCKOUT_SIGNALS,
@@ -15,7 +16,7 @@ import type { LockoutRow, LockoutsStore } from '../db/lockouts.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
 import type { ResetService, ResetStart } from './reset.service';
-import { callTemporal } from './temporal-calls';
+import { callTemporal, toDomainError } from './temporal-calls';
 
 export interface LockoutServiceDeps {
   temporal: Client;
@@ -130,16 +131,17 @@ export class LockoutService {
     });
     const handle = this.deps.temporal.workflow.getHandle(row.workflow_id);
     try {
-      const result = await callTemporal(() =>
-        handle.executeUpdate<LockoutUnlockResult, [LockoutActor]>(LOCKOUT_UNLOCK_UPDATE, { args: [request.by] }),
-      );
+      const result = await handle.executeUpdate<LockoutUnlockResult, [LockoutActor]>(LOCKOUT_UNLOCK_UPDATE, {
+        args: [request.by],
+      });
       return { ...result, lockoutId: row.id };
     } catch (error) {
-      if (error instanceof ConflictError || error instanceof WorkflowNotFoundError) {
-        throw new ConflictError('This account is not locked any more.');
+      // The workflow ended between the read and the update (expired, cleared): not locked any more.
+      if (error instanceof WorkflowNotFoundError) throw new ConflictError('This account is not locked any more.');
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        throw new ConflictError(error.cause.message);
       }
-      if (error instanceof WorkflowUpdateFailedError) throw new ConflictError('This account is not locked any more.');
-      throw error;
+      throw toDomainError(error);
     }
   }
 

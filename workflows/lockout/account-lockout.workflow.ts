@@ -113,8 +113,12 @@ export async function accountLockoutWorkflow(
     },
     {
       validator: (_actor: LockoutActor) => {
-        if (ending !== undefined) throw ApplicationFailure.create({ type: 'lockout_ended', message: 'ended' });
-        if (unlocking) throw ApplicationFailure.create({ type: 'busy', message: 'an unlock is running' });
+        if (ending !== undefined) {
+          throw ApplicationFailure.create({ type: 'LockoutEnded', message: 'This account is not locked any more.' });
+        }
+        if (unlocking) {
+          throw ApplicationFailure.create({ type: FailureType.Busy, message: 'An unlock is already under way.' });
+        }
       },
     },
   );
