@@ -8,7 +8,7 @@ import { Attribute, Change, Client } from 'ldapts';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '../../scripts/lib/free-port';
 import { launchBrowser, screenshot } from '../support/browser';
-import { openPhone, waitForScreen } from '../support/app-device';
+import { deliverPush, openPhone, shownNotifications, tapNotification, waitForScreen } from '../support/app-device';
 import type { RunningAgent } from '../../agent/agent';
 import type { LockoutChange } from '../../common/domain/lockout';
 import type { AccountLockoutResult } from '../../common/domain/lockout-outcome';
@@ -471,7 +471,7 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
     const done = await pages.submit('/enroll/method', { method: 'app' });
     const token = /href="[^"]*\/app\/pair#t(?:=|&#x3D;)([A-Za-z0-9_-]+)"/.exec(done.html)?.[1];
     assert.ok(token, 'no same-phone pairing link');
-    const phone = await openPhone(browser, publicUrl, { notifications: false });
+    const phone = await openPhone(browser, publicUrl);
     try {
       await phone.page.goto(`${publicUrl}/app/pair#t=${token}`);
       await waitForScreen(phone.page, 'install');
@@ -500,9 +500,20 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
       assert.match(await phone.page.innerText('main'), /Your account is locked/);
       await shoot(phone.page, 'app-lockout');
 
-      // The notification's tap opens the same screen; it unlocks nothing by itself.
+      // The notification's tap opens the same screen; it unlocks nothing by itself. The push is handed to the
+      // app's real service worker as the push service would deliver it.
+      await phone.page.getByRole('button', { name: 'Not now' }).click();
+      await waitForScreen(phone.page, 'home');
       const row = await stack.runtime.stores.lockouts.openOf(userId);
-      await phone.page.goto(`${publicUrl}/app/#/lockout/${row!.id}`);
+      await deliverPush(phone, JSON.stringify({ t: 'lockout', id: row!.id }));
+      let shown = await shownNotifications(phone.page);
+      for (let i = 0; shown.length === 0 && i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        shown = await shownNotifications(phone.page);
+      }
+      assert.equal(shown[0]?.title, 'Your account is locked');
+      assert.deepEqual(shown[0]?.data, { type: 'lockout', id: row!.id });
+      await tapNotification(phone);
       await waitForScreen(phone.page, 'lockout');
       assert.notEqual(await lockoutTimeOf(created.dn), 0, 'a tap alone unlocks nothing');
       await phone.page.getByRole('button', { name: 'Unlock Account' }).click();
