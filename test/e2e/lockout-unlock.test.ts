@@ -541,7 +541,19 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
       assert.match(await phone.page.innerText('main'), /someone may be guessing your password/);
       assert.equal(await phone.page.getByRole('button', { name: 'Unlock Account' }).isDisabled(), true);
       await shoot(phone.page, 'app-lockout-reset-recommended');
-      await workflowOf(tenant, userId, third).terminate('test over');
+
+      // Reset Password from the lockout screen: the PIN, the countdown, and a password sealed to this phone.
+      await phone.page.getByRole('button', { name: 'Reset Password' }).click();
+      await waitForScreen(phone.page, 'pin-entry');
+      await phone.page.fill('#pin', '2468');
+      await phone.page.getByRole('button', { name: 'Confirm' }).click();
+      await waitForScreen(phone.page, 'password', 60_000);
+      const onScreen = ((await phone.page.textContent('#password')) ?? '').trim();
+      assert.ok(onScreen.length >= 12, 'no password on screen');
+      // Changing it at next sign-in is the default: AD answers "data 773" only when the password itself is right.
+      await assert.rejects(dc.bind(created.userPrincipalName, onScreen), /data 773/);
+      const ended = (await workflowOf(tenant, userId, third).result()) as AccountLockoutResult;
+      assert.equal(ended.ending, 'reset');
     } finally {
       await phone.context.close();
     }
