@@ -153,9 +153,11 @@ export function createLockoutActivities(deps: ActivityDeps) {
 
   /** One change of the watch: the lockout's row and workflow, or the clearing of one. */
   async function reportOne(clientId: string, change: LockoutChange): Promise<'started' | 'cleared' | 'ignored'> {
-    if (typeof change?.account !== 'string' || !Number.isSafeInteger(change.lockedAtMs) || change.lockedAtMs <= 0) {
+    if (typeof change?.account !== 'string' || !Number.isSafeInteger(change.lockedAtMs) || change.lockedAtMs < 0) {
       return 'ignored';
     }
+    if (change.locked && change.lockedAtMs === 0) return 'ignored';
+    const unlocksAtMs = Number.isSafeInteger(change.unlocksAtMs) ? (change.unlocksAtMs as number) : null;
     const user = await stores.lockoutUsers.enrolledByUsername(clientId, change.account);
     // Not enrolled (or not this client's): nobody to tell, and nothing user-facing is written.
     if (!user) return 'ignored';
@@ -165,9 +167,12 @@ export function createLockoutActivities(deps: ActivityDeps) {
     }
     const workflowId = makeLockoutWorkflowId(clientId, user.id, change.lockedAtMs);
     if (!change.locked) {
-      const row = await stores.lockouts.byWorkflowId(workflowId);
+      // The lock that ended, by its time; a report that no longer knows the time (lockoutTime already 0) ends
+      // whichever lockout of the user is open.
+      const row =
+        change.lockedAtMs > 0 ? await stores.lockouts.byWorkflowId(workflowId) : await stores.lockouts.openOf(user.id);
       if (!row || row.status !== 'open') return 'ignored';
-      await deps.lockoutWorkflows?.signalCleared(workflowId);
+      await deps.lockoutWorkflows?.signalCleared(row.workflow_id);
       return 'cleared';
     }
     if (!user.directoryObjectGuid && change.objectGuid) {
@@ -180,7 +185,7 @@ export function createLockoutActivities(deps: ActivityDeps) {
       userId: user.id,
       workflowId,
       lockedAt,
-      unlocksAt: change.unlocksAtMs === null ? null : new Date(change.unlocksAtMs),
+      unlocksAt: unlocksAtMs === null ? null : new Date(unlocksAtMs),
       resetRecommended: earlier + 1 >= REPEATED_LOCKOUTS.count,
     });
     if (created) {
@@ -206,7 +211,7 @@ export function createLockoutActivities(deps: ActivityDeps) {
       clientId,
       userId: user.id,
       lockedAtMs: change.lockedAtMs,
-      unlocksAtMs: change.unlocksAtMs,
+      unlocksAtMs,
       detectedAtMs: Date.now(),
     });
     return created ? 'started' : 'ignored';

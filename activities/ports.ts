@@ -219,6 +219,8 @@ export interface LockoutsPort {
   }): Promise<{ row: LockoutRecord; created: boolean }>;
   countSince(userId: string, since: Date): Promise<number>;
   byWorkflowId(workflowId: string): Promise<LockoutRecord | undefined>;
+  /** The user's newest open lockout. */
+  openOf(userId: string): Promise<LockoutRecord | undefined>;
   setNotice(lockoutId: string, notice: LockoutNotice): Promise<void>;
   end(lockoutId: string, ending: LockoutEnding, by: string | null): Promise<boolean>;
 }
