@@ -3,6 +3,7 @@ import type { ClientKeySource } from '../common/crypto/client-keys';
 import type { Secrets } from '../common/crypto/secrets';
 import type { EmailProvider, PushProvider, SmsProvider } from '../plugins/types';
 import type { RenderTemplate } from './message-templates';
+import type { AccountLockoutInput } from '../common/domain/lockout';
 import type { MspAlerter } from './msp-alerts';
 import type { CentralStores, ResetOutcomesPort, Transact } from './ports';
 
@@ -43,8 +44,18 @@ export interface ActivityDeps {
   commands: DirectoryCommandDeps;
   /** Tells the MSP's technicians when something needs them. */
   alerts: MspAlerter;
+  /** Starts and signals lockout workflows, for the watch's reports; absent where no Temporal client is wired. */
+  lockoutWorkflows?: LockoutWorkflowsPort;
   /** Present when the API that starts resets runs in this process, and waits on their outcomes. */
   resetOutcomes?: ResetOutcomesPort;
+}
+
+/** The Temporal calls the lockout report makes; built over the central client (server/compose/worker.ts). */
+export interface LockoutWorkflowsPort {
+  /** Starts it, or finds it running under that id (USE_EXISTING); never a second run for one lockout. */
+  start(workflowId: string, input: AccountLockoutInput): Promise<void>;
+  /** Tells a running lockout workflow the lock ended elsewhere; a workflow that has ended already is fine. */
+  signalCleared(workflowId: string): Promise<void>;
 }
 
 /** What issuing and checking directory commands takes: the server's signing key and the clients' key generations. */

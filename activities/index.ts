@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollment.activities';
+import { createLockoutActivities } from './lockout.activities';
 import { createMaintenanceActivities } from './maintenance.activities';
 import { createNotifyActivities } from './notify.activities';
 import { createResetActivities } from './reset.activities';
@@ -12,6 +13,7 @@ export function createCentralActivities(deps: ActivityDeps) {
     ...createEnrollmentActivities(deps),
     ...createNotifyActivities(deps),
     ...createResetActivities(deps),
+    ...createLockoutActivities(deps),
     ...createMaintenanceActivities(deps.stores),
   };
 }

@@ -31,6 +31,12 @@ const TEMPLATE_NAMES = [
   'device-notice-email.subject',
   'device-notice-email.html',
   'device-notice-email.text',
+  'sms-lockout-notice',
+  'sms-unlock-neutral',
+  'sms-unlock-done',
+  'lockout-notice-email.subject',
+  'lockout-notice-email.html',
+  'lockout-notice-email.text',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

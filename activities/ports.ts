@@ -8,6 +8,7 @@ import type { ClientSettings } from '../common/domain/client-policy';
 import type { DeviceProtection, DeviceStatus } from '../common/domain/device';
 import type { PasswordResetResult, PendingReset, ResetStatus } from '../common/domain/reset';
 import type { EnrollmentStatus, UserStatus } from '../common/domain/statuses';
+import type { LockoutEnding, LockoutNotice, LockoutStatus } from '../common/domain/lockout-outcome';
 
 /** Never a secret or a phone number: technicians read the audit log. */
 export type AuditDetail = Record<string, string | number | boolean | null>;
@@ -194,8 +195,49 @@ export interface TransactionalStores {
 /** Runs `work` in one database transaction, over stores bound to it; a throw rolls every write back. */
 export type Transact = <T>(work: (stores: TransactionalStores) => Promise<T>) => Promise<T>;
 
+/** One lockout as the lockout activities check it (server/db/lockouts.store.ts). */
+export interface LockoutRecord {
+  id: string;
+  client_id: string;
+  user_id: string;
+  workflow_id: string;
+  locked_at: Date;
+  status: LockoutStatus;
+  reset_recommended: boolean;
+  notice: LockoutNotice | null;
+  acknowledged_at: Date | null;
+}
+
+export interface LockoutsPort {
+  openOnce(lockout: {
+    clientId: string;
+    userId: string;
+    workflowId: string;
+    lockedAt: Date;
+    unlocksAt: Date | null;
+    resetRecommended: boolean;
+  }): Promise<{ row: LockoutRecord; created: boolean }>;
+  countSince(userId: string, since: Date): Promise<number>;
+  byWorkflowId(workflowId: string): Promise<LockoutRecord | undefined>;
+  /** The user's newest open lockout. */
+  openOf(userId: string): Promise<LockoutRecord | undefined>;
+  setNotice(lockoutId: string, notice: LockoutNotice): Promise<void>;
+  end(lockoutId: string, ending: LockoutEnding, by: string | null): Promise<boolean>;
+}
+
+/** The users the lockout report maps accounts to: only enrolled users of the reporting client. */
+export interface LockoutUsersPort {
+  enrolledByUsername(
+    clientId: string,
+    username: string,
+  ): Promise<{ id: string; directoryObjectGuid: string | null } | undefined>;
+  bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'>;
+}
+
 export interface CentralStores extends TransactionalStores {
   tenants: TenantsPort;
+  lockouts: LockoutsPort;
+  lockoutUsers: LockoutUsersPort;
   rateLimits: RateLimitPort;
   passwordResets: PasswordResetsPort;
   pairingTokens: PairingTokensPort;

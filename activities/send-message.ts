@@ -21,7 +21,8 @@ export async function sendTemplatedEmail(
     | 'msp-alert-email'
     | 'enrollment-notice-email'
     | 'sms-reset-locked-email'
-    | 'device-notice-email',
+    | 'device-notice-email'
+    | 'lockout-notice-email',
   to: string,
   context: Record<string, unknown>,
 ): Promise<void> {

@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'pairing_token_invalid',
   'device_revoked',
   'verification_failed',
+  // A directory operation for a client none of whose agents is live: answered at once, not after the retries.
+  'agent_offline',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -100,6 +102,16 @@ export class RateLimitedError extends LatchkeyError {
 export class ServiceUnavailableError extends LatchkeyError {
   constructor(message: string) {
     super(message, 'service_unavailable');
+  }
+}
+
+/** The client has no live agent, so nothing can reach its directory now; told at once rather than after retries. */
+export class AgentOfflineError extends LatchkeyError {
+  constructor() {
+    super(
+      "Your company's Latchkey agent is offline, so your account cannot be changed right now. Try again later or contact your IT provider.",
+      'agent_offline',
+    );
   }
 }
 

@@ -82,6 +82,8 @@ const serverVariables = {
 
   ENROLLMENT_LINK_TTL: duration('24h'),
   ENROLLMENT_DISOWN_LINK_TTL: duration('7d'),
+  LOCKOUT_PUSH_ACK_TIMEOUT: duration('60s'),
+  LOCKOUT_MAX_WAIT: duration('24h'),
   ENROLLMENT_STEP_TIMEOUT: duration('30m'),
   ENROLLMENT_CODE_TTL: duration('5m'),
   ENROLLMENT_MAX_CODE_ATTEMPTS: positiveInt(5),
@@ -167,6 +169,8 @@ function toServerSettings(e: ServerVariables) {
     smsAllowedCountries: e.SMS_ALLOWED_COUNTRIES?.length ? e.SMS_ALLOWED_COUNTRIES : undefined,
     /** How long the "This wasn't me" link in the owner's enrollment notice works. */
     disownLinkTtlMs: e.ENROLLMENT_DISOWN_LINK_TTL,
+    /** The lockout workflow's clocks: a text follows an unacknowledged push; a lock that never expires is let go. */
+    lockout: { pushAckTimeoutMs: e.LOCKOUT_PUSH_ACK_TIMEOUT, maxWaitMs: e.LOCKOUT_MAX_WAIT },
   };
 }
 

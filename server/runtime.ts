@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadMessageTemplates } from '../activities/message-templates';
+import type { LockoutReportActivities } from '../common/domain/lockout';
 import type { Config } from './config';
 import type { Secrets } from '../common/crypto/secrets';
 import { createLogger, type Logger } from '../common/logger';
@@ -53,6 +54,8 @@ export interface RuntimeInternals {
   secrets: Secrets;
   temporal: Client;
   taskQueue: string;
+  /** The central worker's lockout report, for tests that stand in for the agent's watch; absent in the api role. */
+  lockoutReport?: LockoutReportActivities;
 }
 
 export interface LatchkeyRuntime {
@@ -100,6 +103,7 @@ export async function startLatchkey(
     // The API and the worker in one process: a reset runs where it was started, and its outcome is heard there.
     const eager = role === 'all' ? { outcomes: new ResetOutcomes() } : undefined;
     let worker: Worker | undefined;
+    let lockoutReport: LockoutReportActivities | undefined;
     let workerStopped = new Promise<void>(() => undefined);
     if (role !== 'api') {
       const built = await buildWorker(
@@ -118,6 +122,7 @@ export async function startLatchkey(
         cleanups,
       );
       worker = built.worker;
+      lockoutReport = built.lockoutReport;
       workerStopped = built.stopped;
     }
     const health = healthCheck(db, temporal.connection, worker);
@@ -150,7 +155,14 @@ export async function startLatchkey(
       outbox: providers.outbox,
       health,
       workerStopped,
-      internals: { db, stores, secrets, temporal: temporal.client, taskQueue: temporal.taskQueues.central },
+      internals: {
+        db,
+        stores,
+        secrets,
+        temporal: temporal.client,
+        taskQueue: temporal.taskQueues.central,
+        lockoutReport,
+      },
       stop: () => cleanups.run(),
     };
   } catch (error) {

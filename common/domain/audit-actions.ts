@@ -49,5 +49,13 @@ export const AUDIT_ACTIONS = [
   'device.unpaired',
   'device.revoked',
   'device.pin_failed',
+  'lockout.detected',
+  'lockout.notice_sent',
+  'lockout.unlock_requested',
+  'lockout.unlock_refused',
+  'lockout.unlock_failed',
+  'lockout.unlocked',
+  'lockout.reset_chosen',
+  'lockout.ended',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_UNLOCKS_PER_HOUR } from './lockout';
 
 /** Bounds on generated passwords, checked where a client sets its policy and again where the password is made. */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -44,6 +45,8 @@ export const clientSettingsSchema = z
       .optional(),
     /** Texts Latchkey may send for this client in 24 hours; then sending stops and the MSP is alerted. */
     smsPerDay: z.number().int().min(1).max(1_000_000).optional(),
+    /** Unlocks one user may ask for in an hour (app, SMS or technician alike); past it, a reset is the way. */
+    unlocksPerHour: z.number().int().min(1).max(100).optional(),
   })
   .strict();
 
@@ -57,6 +60,7 @@ export interface ClientPolicy {
   resetsPerHour: number;
   smsPinMaxFailures: number;
   smsPinLockMinutes: number;
+  unlocksPerHour: number;
   /** Undefined: the instance's setting decides. */
   smsCountries?: string[];
   /** Undefined: the instance's SMS_DAILY_LIMIT_PER_CLIENT. */
@@ -71,6 +75,7 @@ export const DEFAULT_CLIENT_POLICY: ClientPolicy = {
   resetsPerHour: 5,
   smsPinMaxFailures: 5,
   smsPinLockMinutes: 24 * 60,
+  unlocksPerHour: DEFAULT_UNLOCKS_PER_HOUR,
 };
 
 /** The countries a client's codes may go to: its own list, else the instance's; undefined allows any. */

@@ -8,6 +8,7 @@ import type { Database } from '../db/connect';
 import { createTransact } from '../db/transact';
 import { PairingCredentials, requireDevice } from '../http/device-auth';
 import type { DeviceApiRoutesDeps } from '../routes/api/device';
+import type { LockoutService } from '../services/lockout.service';
 import { DeviceActionsService } from '../services/devices/device-actions.service';
 import { DeviceAuthService } from '../services/devices/device-auth.service';
 import { DeviceNotices } from '../services/devices/device-notices';
@@ -31,6 +32,7 @@ export function buildDeviceApi(deps: {
   vapidPublicKey?: () => string | null;
   /** Absent in tests that build the device services alone: the reset routes are then not mounted. */
   resets?: ResetService;
+  lockouts?: LockoutService;
 }): DeviceApiRoutesDeps {
   const { config, stores, secrets } = deps;
   const webauthn = webAuthnSiteOf(config.publicUrl);
@@ -82,5 +84,6 @@ export function buildDeviceApi(deps: {
     vapidPublicKey: deps.vapidPublicKey ?? (() => null),
     logger: deps.logger,
     resets: deps.resets && { resets: deps.resets, passwordResets: stores.passwordResets },
+    lockouts: deps.lockouts,
   };
 }

@@ -15,6 +15,7 @@ import { CodecAudit } from '../services/codec-audit';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { ResetService } from '../services/reset.service';
+import { LockoutService } from '../services/lockout.service';
 import type { ResetOutcomes } from '../services/reset-outcomes';
 import type { CleanupStack } from './cleanup-stack';
 import type { Health } from './health';
@@ -73,6 +74,15 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     directoryTimeouts: deps.directoryTimeouts,
     eager: deps.eager,
   });
+  const lockouts = new LockoutService({
+    temporal: client,
+    lockouts: stores.lockouts,
+    agents: stores.agents,
+    tenants: stores.tenants,
+    rateLimits: stores.rateLimits,
+    audit: stores.audit,
+    resets,
+  });
   const renderPage = loadPageRenderer();
   const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const sessions = new EnrollmentSessions(secrets, secureCookies);
@@ -86,6 +96,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     render: deps.render,
     logger,
     resets,
+    lockouts,
     vapidPublicKey: () => deps.providers.vapidPublicKey,
   });
   const inboundSms = new InboundSmsService({
@@ -94,6 +105,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     rateLimits: stores.rateLimits,
     secrets,
     resets,
+    lockouts,
     pairing: devices.pairing,
     render: deps.render,
     defaultPhoneRegion: config.defaultPhoneRegion,
@@ -108,6 +120,10 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       ...stores,
       activation,
       resets,
+      lockouts,
+      lockoutsStore: stores.lockouts,
+      lockoutWorkflowUrl: (workflowId: string) =>
+        `${config.temporal.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
       secrets,
       publicUrl: config.publicUrl,
       commandPublicKey,

@@ -11,6 +11,7 @@ import { EnrollmentsStore } from '../db/enrollments.store';
 import { migrateToLatest } from '../db/migrate';
 import { PairingTokensStore } from '../db/pairing-tokens.store';
 import { PasswordResetsStore } from '../db/password-resets.store';
+import { LockoutsStore } from '../db/lockouts.store';
 import { RateLimitStore } from '../db/rate-limit.store';
 import { TenantsStore } from '../db/tenants.store';
 import { TwilioMessagesStore } from '../db/twilio-messages.store';
@@ -20,10 +21,13 @@ import type { CleanupStack } from './cleanup-stack';
 export type Stores = ReturnType<typeof createStores>;
 
 function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
+  const users = new UsersStore(db);
   return {
     tenants: new TenantsStore(db),
     apiKeys: new ApiKeysStore(db, secrets),
-    users: new UsersStore(db),
+    users,
+    lockoutUsers: users,
+    lockouts: new LockoutsStore(db),
     audit: new AuditStore(db),
     enrollments: new EnrollmentsStore(db),
     rateLimits: new RateLimitStore(db),

@@ -2,6 +2,7 @@ import type { Worker } from '@temporalio/worker';
 import { createCentralActivities } from '../../activities';
 import type { RenderTemplate } from '../../activities/message-templates';
 import type { ResetOutcomesPort } from '../../activities/ports';
+import type { LockoutReportActivities } from '../../common/domain/lockout';
 import type { Config } from '../config';
 import type { Secrets } from '../../common/crypto/secrets';
 import type { Logger } from '../../common/logger';
@@ -16,6 +17,7 @@ import { issuePairingLink } from '../../activities/pairing-link';
 import type { Providers } from './providers';
 import type { Stores } from './stores';
 import type { CentralTemporal } from './temporal';
+import { lockoutWorkflowsOver } from './lockout-workflows';
 
 export interface WorkerDeps {
   config: Config;
@@ -36,15 +38,16 @@ export interface WorkerDeps {
 export async function buildWorker(
   deps: WorkerDeps,
   cleanups: CleanupStack,
-): Promise<{ worker: Worker; stopped: Promise<void> }> {
+): Promise<{ worker: Worker; stopped: Promise<void>; lockoutReport: LockoutReportActivities }> {
   const { config, temporal } = deps;
+  let lockoutReport: LockoutReportActivities | undefined;
   const worker = await createCentralWorker({
     connection: temporal.connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueues.central,
     dataConverter: temporal.dataConverter,
     workflowBundlePath: deps.workflowBundlePath,
-    activities: createCentralActivities({
+    activities: (lockoutReport = createCentralActivities({
       stores: deps.stores,
       transact: createTransact(deps.db),
       secrets: deps.secrets,
@@ -73,8 +76,9 @@ export async function buildWorker(
         provisionAgentTarget: temporal.provisionAgentTarget,
       },
       resetOutcomes: deps.resetOutcomes,
+      lockoutWorkflows: lockoutWorkflowsOver(temporal.client, temporal.taskQueues.central, config.lockout),
       alerts: buildMspAlerter(config, deps.stores, deps.providers, deps.render),
-    }),
+    })),
   });
   const stopped = worker.run();
   cleanups.push('stop the central worker', async () => {
@@ -84,5 +88,5 @@ export async function buildWorker(
   // The central worker owns the maintenance schedules; it is what runs their workflows. After the cleanup is
   // registered, so that a failure here still shuts the worker down.
   await ensurePurgeRateLimitsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
-  return { worker, stopped };
+  return { worker, stopped, lockoutReport: lockoutReport! };
 }

@@ -8,6 +8,7 @@ import * as enrollmentOwnerNotices from './migrations/006-enrollment-owner-notic
 import * as auditEventsWithoutTenant from './migrations/007-audit-events-without-tenant';
 import * as smsResetGuards from './migrations/008-sms-reset-guards';
 import * as appDevices from './migrations/009-app-devices';
+import * as lockouts from './migrations/010-lockouts';
 import * as apiKeyRoles from './migrations/011-api-key-roles';
 
 interface Migration {
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['007-audit-events-without-tenant', auditEventsWithoutTenant],
   ['008-sms-reset-guards', smsResetGuards],
   ['009-app-devices', appDevices],
+  ['010-lockouts', lockouts],
   ['011-api-key-roles', apiKeyRoles],
 ];
 

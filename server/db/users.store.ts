@@ -267,6 +267,22 @@ export class UsersStore {
     });
   }
 
+  /**
+   * The enrolled user of this client whose directory account is `username` (sAMAccountName is case-insensitive):
+   * whom a lockout the client's own agent reported is about. Never another client's user.
+   */
+  async enrolledByUsername(
+    clientId: string,
+    username: string,
+  ): Promise<{ id: string; directoryObjectGuid: string | null } | undefined> {
+    const row: { id: string; directory_object_guid: string | null } | undefined = await this.db('users')
+      .where({ client_id: clientId })
+      .whereRaw('lower(username) = lower(?)', [username])
+      .whereIn('status', ENROLLED_STATUSES as UserStatus[])
+      .first('id', 'directory_object_guid');
+    return row ? { id: row.id, directoryObjectGuid: row.directory_object_guid } : undefined;
+  }
+
   /** Unscoped, since one phone may be enrolled at several clients, even of different MSPs. Opted-out users are left out. */
   async findEnrolledByPhone(phoneLookup: string): Promise<PhoneOwner[]> {
     return this.db('users')

@@ -44,6 +44,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   pairing_token_invalid: 410,
   device_revoked: 403,
   verification_failed: 401,
+  agent_offline: 503,
 };
 
 /**

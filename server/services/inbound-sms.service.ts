@@ -14,6 +14,7 @@ import type { TenantsStore } from '../db/tenants.store';
 import type { PhoneOwner, UsersStore } from '../db/users.store';
 import { normalisePhoneNumber } from './phone-number';
 import type { ResetService } from './reset.service';
+import type { LockoutService } from './lockout.service';
 import type { PairingService } from './devices/pairing.service';
 import { PAIRING_TOKEN_TTL_MS } from '../../common/domain/device';
 import { parseSmsCommand } from './sms-keywords';
@@ -26,6 +27,8 @@ export interface InboundSmsDeps {
   rateLimits: RateLimitStore;
   secrets: Secrets;
   resets: Pick<ResetService, 'start'>;
+  /** For UNLOCK: the lockout service, which checks the lockout, the unlock budget and the agent. */
+  lockouts?: Pick<LockoutService, 'unlock' | 'noteReset'>;
   /** For PAIR: a new pairing link for an app user whose phone was unpaired, revoked or replaced. */
   pairing: Pick<PairingService, 'issue'>;
   render: RenderTemplate;
@@ -107,6 +110,9 @@ export class InboundSmsService {
       case 'reset':
         if (lookup) await this.reset(lookup, command.pin);
         return this.deps.render('sms-reset-neutral', {});
+      case 'unlock':
+        if (lookup) await this.unlock(lookup, command.pin);
+        return this.deps.render('sms-unlock-neutral', {});
       case 'pair':
         return (lookup && (await this.pairingLink(lookup))) ?? this.deps.render('sms-pair-neutral', {});
     }
@@ -160,10 +166,42 @@ export class InboundSmsService {
       if (refusal) return this.reject(owner, refusal);
     }
     try {
-      await this.deps.resets.start({ userId: owner.id, clientId: owner.client_id, channel: 'sms', requestedBy: ACTOR });
+      const started = await this.deps.resets.start({
+        userId: owner.id,
+        clientId: owner.client_id,
+        channel: 'sms',
+        requestedBy: ACTOR,
+      });
+      if (started.outcome === 'started') {
+        await this.deps.lockouts?.noteReset(owner.id, { actor: ACTOR, channel: 'sms' }, started.resetId);
+      }
     } catch (error) {
       // The reply stays neutral even now, or a failure would tell the sender an account exists.
       this.deps.logger.error('Could not start an SMS password reset', { userId: owner.id, ...errorFields(error) });
+    }
+  }
+
+  /**
+   * UNLOCK, under the same rules as RESET: one account per number, the client's PIN policy, and a reply that says
+   * nothing of what happened. The outcome is texted by the workflow once the agent has unlocked.
+   */
+  private async unlock(lookup: string, pin: string | null): Promise<void> {
+    const owners = await this.deps.users.findEnrolledByPhone(lookup);
+    if (owners.length === 0 || !this.deps.lockouts) return;
+    if (owners.length > 1) {
+      for (const owner of owners) await this.audit(owner.id, 'lockout.unlock_refused', { reason: 'several_accounts' });
+      return;
+    }
+    const owner = owners[0]!;
+    if (requiresPin(owner)) {
+      const refusal = await this.checkPin(owner, pin);
+      if (refusal) return this.audit(owner.id, 'lockout.unlock_refused', { reason: refusal });
+    }
+    try {
+      await this.deps.lockouts.unlock({ userId: owner.id, by: { actor: ACTOR, channel: 'sms' } });
+    } catch (error) {
+      // Not locked, over the hourly budget, a reset recommended, no agent: audited by the service, unanswered here.
+      this.deps.logger.warn('An SMS unlock was not carried out', { userId: owner.id, ...errorFields(error) });
     }
   }
 

@@ -21,6 +21,12 @@ describe('parseSmsCommand', () => {
     assert.deepEqual(parseSmsCommand('Reset my password'), { keyword: 'reset', pin: 'my password' });
   });
 
+  it('reads UNLOCK with or without a PIN, as RESET', () => {
+    assert.deepEqual(parseSmsCommand('unlock'), { keyword: 'unlock', pin: null });
+    assert.deepEqual(parseSmsCommand(' UNLOCK  7315 '), { keyword: 'unlock', pin: '7315' });
+    assert.deepEqual(parseSmsCommand('UNLOCKED'), { keyword: 'other' });
+  });
+
   it('reads PAIR only as the whole message', () => {
     assert.deepEqual(parseSmsCommand(' pair '), { keyword: 'pair' });
     assert.deepEqual(parseSmsCommand('pair my phone'), { keyword: 'other' });

@@ -1,9 +1,10 @@
-/** What an inbound text asks for. Only RESET carries an argument (the PIN); the PIN is never kept after the check. */
+/** What an inbound text asks for. RESET and UNLOCK carry an argument (the PIN); the PIN is never kept after the check. */
 export type SmsCommand =
   | { keyword: 'stop' }
   | { keyword: 'start' }
   | { keyword: 'help' }
   | { keyword: 'reset'; pin: string | null }
+  | { keyword: 'unlock'; pin: string | null }
   | { keyword: 'pair' }
   | { keyword: 'other' };
 
@@ -22,5 +23,6 @@ export function parseSmsCommand(body: string): SmsCommand {
   if (words.length === 1 && HELP_WORDS.has(keyword)) return { keyword: 'help' };
   if (words.length === 1 && keyword === 'PAIR') return { keyword: 'pair' };
   if (keyword === 'RESET') return { keyword: 'reset', pin: words.length > 1 ? words.slice(1).join(' ') : null };
+  if (keyword === 'UNLOCK') return { keyword: 'unlock', pin: words.length > 1 ? words.slice(1).join(' ') : null };
   return { keyword: 'other' };
 }

@@ -1,5 +1,6 @@
 // The Latchkey app: pairing, then "Reset Password". Routing is by the fragment, which never reaches the server:
-// `#t=<token>` on /app/pair carries a pairing token, `#/reset/<id>` opens a reset (a notification's tap).
+// `#t=<token>` on /app/pair carries a pairing token, `#/reset/<id>` opens a reset and `#/lockout/<id>` a lockout
+// (a notification's tap).
 
 import { ApiError, OfflineError, call, forgetCredentials, useDevice, usePairing } from './api.js';
 import { makeDeviceKeys, openSealed, signAction } from './keys.js';
@@ -628,6 +629,7 @@ async function enableAlertsFromHome() {
 
 /** Push may never arrive: on every open, ask what is waiting. */
 async function checkEvents() {
+  if (await checkLockouts()) return;
   let answer;
   try {
     answer = await call('GET', '/events');
@@ -950,6 +952,179 @@ function unpairScreen() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Lockout: "Your account is locked", with Unlock Account and Reset Password. A push or a tap only opens this
+// screen; each button asks for the fingerprint, face or PIN and signs a challenge bound to this very lockout.
+
+const timeOf = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+async function openLockout(lockoutId) {
+  let lockout;
+  try {
+    lockout = await call('GET', `/lockouts/${encodeURIComponent(lockoutId)}`);
+  } catch (error) {
+    if (handleCommon(error)) return;
+    return problem('This lockout could not be opened', error.message, [button('Back', () => void home())]);
+  }
+  if (lockout.status !== 'open') return lockoutOver(lockout);
+  lockoutScreen(lockout);
+}
+
+function lockoutScreen(lockout) {
+  state.opened.add(lockout.id);
+  const reset = () => lockoutAction('reset', lockout);
+  // After repeated lockouts, Reset is the one way offered; Unlock stays visible, switched off, so the user sees why.
+  const buttons = lockout.canUnlock
+    ? [
+        busyButton('Unlock Account', () => lockoutAction('unlock', lockout), 'hero'),
+        busyButton('Reset Password', reset, 'secondary'),
+      ]
+    : [
+        busyButton('Reset Password', reset, 'hero'),
+        button('Unlock Account', undefined, 'secondary locked-out', { disabled: true, 'aria-disabled': 'true' }),
+      ];
+  show(
+    'lockout',
+    who(),
+    heading('Your account is locked', `Locked at ${timeOf(lockout.lockedAt)} after too many wrong passwords.`),
+    lockout.resetRecommended
+      ? notice(
+          'Your account was locked several times in a short while: someone may be guessing your password. Reset your password instead of unlocking.',
+          'error',
+        )
+      : h('p', { class: 'hint' }, 'If it was you who mistyped, unlock it. If not, reset your password.'),
+    h('div', { class: 'actions' }, buttons),
+    lockout.unlocksAt
+      ? h('p', { class: 'hint center' }, `Or wait: it unlocks by itself at ${timeOf(lockout.unlocksAt)}.`)
+      : null,
+    h(
+      'div',
+      { class: 'actions bottom' },
+      button('Not now', () => void home(), 'quiet'),
+    ),
+  );
+}
+
+function lockoutOver(lockout) {
+  const words = {
+    unlocked: 'Your account is unlocked. You can sign in again.',
+    reset: 'A new password was asked for, which also unlocks your account.',
+    expired: 'The lock ended by itself. You can sign in again.',
+    cleared: 'Your account was unlocked by your IT provider.',
+  };
+  show(
+    'lockout-over',
+    who(),
+    heading(lockout.status === 'unlocked' ? 'Account unlocked' : 'Not locked any more'),
+    h('p', {}, words[lockout.status] ?? 'This lockout is over.'),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Done', () => void home()),
+    ),
+  );
+}
+
+/** The challenge, bound to the action and the lockout, approved by fingerprint, face or PIN, then sent. */
+async function lockoutAction(action, lockout, message) {
+  let challenge;
+  try {
+    challenge = await call('POST', '/challenges', { action, subject: lockout.id });
+  } catch (error) {
+    return lockoutRefused(error, lockout);
+  }
+  if (state.device.protection === 'pin') return lockoutPinScreen(action, lockout, challenge, message);
+  let assertion;
+  try {
+    assertion = await webauthn().startAuthentication({ optionsJSON: challenge.webauthn });
+  } catch {
+    return problem('Not confirmed', 'Your fingerprint or face was not confirmed, so nothing was changed. Try again.', [
+      button('Try again', () => void lockoutScreen(lockout)),
+    ]);
+  }
+  await submitLockoutAction(action, lockout, challenge, { webauthn: assertion });
+}
+
+function lockoutPinScreen(action, lockout, challenge, message) {
+  const status = h('p', { class: 'field-error', role: 'alert' }, message ?? '');
+  const form = h(
+    'form',
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const pin = form.querySelector('#pin').value;
+        if (!/^\d{4,8}$/.test(pin)) return void (status.textContent = 'Your PIN has 4 to 8 digits.');
+        form.querySelector('button[type=submit]').disabled = true;
+        await submitLockoutAction(action, lockout, challenge, { pin });
+      },
+    },
+    ...pinField('pin', 'PIN'),
+    status,
+    h('button', { type: 'submit', class: 'button primary' }, 'Confirm'),
+    button('Cancel', () => void lockoutScreen(lockout), 'secondary'),
+  );
+  const what = action === 'unlock' ? 'To unlock your account' : 'To reset your password';
+  show('pin-entry', heading('Enter your PIN', `${what}, confirm it is you.`), form);
+  form.querySelector('#pin').focus();
+}
+
+async function submitLockoutAction(action, lockout, challenge, proof) {
+  let answer;
+  try {
+    const signature = await signAction(state.device.signingKey, {
+      action,
+      challengeId: challenge.challengeId,
+      challenge: challenge.challenge,
+      subject: lockout.id,
+    });
+    answer = await call('POST', `/lockouts/${encodeURIComponent(lockout.id)}/${action}`, {
+      challengeId: challenge.challengeId,
+      signature,
+      ...proof,
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'verification_failed' && state.device.protection === 'pin') {
+      const left = error.body?.error?.details?.pinTriesLeft;
+      const text =
+        typeof left === 'number'
+          ? `Wrong PIN. ${left} ${left === 1 ? 'try' : 'tries'} left before this phone is unpaired.`
+          : 'Wrong PIN. Try again.';
+      return lockoutAction(action, lockout, text);
+    }
+    return lockoutRefused(error, lockout);
+  }
+  if (action === 'reset') return followReset(answer.resetId);
+  lockoutOver({ ...lockout, status: 'unlocked' });
+}
+
+function lockoutRefused(error, lockout) {
+  if (handleCommon(error)) return;
+  const back = [button('Back', () => void lockoutScreen(lockout)), button('Home', () => void home(), 'secondary')];
+  if (!(error instanceof ApiError)) return problem('Something went wrong', 'Nothing was changed. Try again.', back);
+  if (error.code === 'rate_limited')
+    return problem(
+      'Too many unlocks',
+      `${error.message} You can try again ${retryText(error.retryAfterSeconds)}.`,
+      back,
+    );
+  if (error.code === 'agent_offline') return problem('Your company network can’t be reached', error.message, back);
+  return problem('Not done', error.message, back);
+}
+
+/** What a lost push would have said: a lockout still open opens its screen. */
+async function checkLockouts() {
+  let answer;
+  try {
+    answer = await call('GET', '/lockouts/pending');
+  } catch {
+    return false;
+  }
+  const open = (answer?.items ?? []).find((item) => !state.opened.has(item.id));
+  if (!open || document.getElementById('screen').dataset.screen !== 'home') return false;
+  lockoutScreen(open);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Start
 
 function takeToken() {
@@ -970,6 +1145,11 @@ async function route() {
     if (reset) {
       history.replaceState(null, '', '/app/');
       return followReset(reset[1]);
+    }
+    const lockout = /^#\/lockout\/([\w-]+)$/.exec(location.hash);
+    if (lockout) {
+      history.replaceState(null, '', '/app/');
+      return openLockout(lockout[1]);
     }
     return home();
   }
@@ -994,6 +1174,8 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.addEventListener('message', (event) => {
     const id = event.data?.type === 'open-reset' ? event.data.id : null;
     if (id && state.device) void followReset(id);
+    const lockoutId = event.data?.type === 'open-lockout' ? event.data.id : null;
+    if (lockoutId && state.device) void openLockout(lockoutId);
   });
 }
 window.addEventListener('hashchange', () => {
@@ -1004,6 +1186,11 @@ window.addEventListener('hashchange', () => {
   if (reset && state.device) {
     history.replaceState(null, '', '/app/');
     void followReset(reset[1]);
+  }
+  const lockout = /^#\/lockout\/([\w-]+)$/.exec(location.hash);
+  if (lockout && state.device) {
+    history.replaceState(null, '', '/app/');
+    void openLockout(lockout[1]);
   }
 });
 document.addEventListener('visibilitychange', () => {

@@ -102,6 +102,7 @@ self.addEventListener('notificationclick', (event) => {
     if (open) {
       // The message first: focus() can be refused, and the screen should change either way.
       if (type === 'reset_ready' && id) open.postMessage({ type: 'open-reset', id });
+      if (type === 'lockout' && id) open.postMessage({ type: 'open-lockout', id });
       return open.focus().catch(() => undefined);
     }
     return self.clients.openWindow(target);

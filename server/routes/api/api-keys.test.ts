@@ -89,6 +89,8 @@ describe('API keys: roles, expiry, last use, listing and revocation', () => {
           }),
       ],
       ['unlock SMS reset', helpdesk, (api) => api('POST', `${userPath}/unlock-sms-reset`)],
+      // No lockout is open, so an allowed key gets the 409 that says so.
+      ['unlock an account', helpdesk, (api) => api('POST', `${userPath}/unlock`)],
       ['activate', helpdesk, (api) => api('POST', `${userPath}/activate`)],
       [
         'activate many',

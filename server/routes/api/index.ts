@@ -17,6 +17,7 @@ import type { AgentsStore } from '../../db/agents.store';
 import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { ResetService } from '../../services/reset.service';
+import type { LockoutService } from '../../services/lockout.service';
 
 export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 'deviceNotices'> {
   apiKeys: ApiKeysStore;
@@ -25,6 +26,7 @@ export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 
   passwordResets: PasswordResetsStore;
   devices: DevicesStore;
   resets: ResetService;
+  lockouts: LockoutService;
   publicUrl: string;
   /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;

@@ -13,6 +13,7 @@ import {
   importResult,
   issuedAgent,
   keyGeneration,
+  lockoutUnlock,
   page,
   passwordReset,
   resetResult,
@@ -251,6 +252,16 @@ const routes: DocumentedRoute[] = [
       'Audited as `sms.reset_unlocked` when a lock was in force; harmless otherwise. The answer shows `smsResetLockedUntil` null.',
     request: { params: userPath },
     responses: { 200: json('The user', user), ...commonErrors },
+  },
+  {
+    method: 'post',
+    path: '/clients/{clientId}/users/{userId}/unlock',
+    actions: ['users.operate'],
+    summary: "Unlock the user's locked directory account",
+    description:
+      "Runs the signed `unlock` command on the client's agent (lockoutTime set to 0) for the lockout the agent reported, and answers once the agent has done it. 409 when no lockout is open or a reset is recommended after repeated lockouts; 429 past the client's `unlocksPerHour`; 503 `agent_offline` at once when no agent of the client is online; 502 when the agent could not unlock. Audited as `lockout.unlock_requested` and `lockout.unlocked` with the API key as actor.",
+    request: { params: userPath },
+    responses: { 200: json('The lockout, unlocked', lockoutUnlock), ...commonErrors, ...errors(409, 502) },
   },
   {
     method: 'get',

@@ -55,8 +55,29 @@ export const user = z
     enrolledAt: timestamp.nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
+    lockout: z
+      .object({
+        id: uuid,
+        lockedSince: timestamp,
+        unlocksAt: timestamp.nullable().describe('When the directory lifts the lock by itself; null if never'),
+        resetRecommended: z
+          .boolean()
+          .describe('Locked repeatedly in a short while: unlock is refused and a reset is recommended'),
+        workflowUrl: z.string().describe("The lockout's workflow in the Temporal Web UI"),
+      })
+      .nullable()
+      .optional()
+      .describe('The open lockout Latchkey knows of (the agent reported it); null when the account is not locked'),
   })
   .openapi('User');
+
+export const lockoutUnlock = z
+  .object({
+    lockoutId: uuid,
+    status: z.literal('unlocked'),
+    workflowUrl: z.string(),
+  })
+  .openapi('LockoutUnlock');
 
 export const agent = z
   .object({

@@ -10,9 +10,15 @@ import { parseInput } from '../../http/validate';
 import type { ActivationService } from '../../services/activation.service';
 import { clientInScope as requireClient } from './client-scope';
 import { presentUser } from './presenters';
+import type { LockoutService } from '../../services/lockout.service';
+import type { LockoutRow, LockoutsStore } from '../../db/lockouts.store';
 import { activateMany, importUsers, listUsersQuery, newUser, uuid } from './schemas';
 
 export interface UsersRoutesDeps {
+  lockouts: LockoutService;
+  lockoutsStore: Pick<LockoutsStore, 'openOf' | 'openOfMany' | 'find'>;
+  /** The Temporal Web UI page of a workflow, for the lockout link. */
+  lockoutWorkflowUrl: (workflowId: string) => string;
   tenants: TenantsStore;
   users: UsersStore;
   audit: AuditStore;
@@ -33,13 +39,23 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
     return user;
   }
 
-  const present = (user: UserRow) =>
-    presentUser(
+  const present = (user: UserRow, lockout?: LockoutRow) => ({
+    ...presentUser(
       toUserRecord(user),
       user.phone_encrypted
         ? deps.secrets.phoneCipher.decrypt(user.phone_encrypted, 'users.phone_encrypted').slice(-2)
         : null,
-    );
+    ),
+    lockout: lockout
+      ? {
+          id: lockout.id,
+          lockedSince: lockout.locked_at.toISOString(),
+          unlocksAt: lockout.unlocks_at?.toISOString() ?? null,
+          resetRecommended: lockout.reset_recommended,
+          workflowUrl: deps.lockoutWorkflowUrl(lockout.workflow_id),
+        }
+      : null,
+  });
 
   async function createUsers(request: Request, entries: Parameters<UsersStore['insertMany']>[1]) {
     const client = await clientInScope(request);
@@ -69,18 +85,44 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
   router.post('/clients/:clientId/users/import', permit('users.create'), async (request, response) => {
     const body = parseInput(importUsers, request.body);
     const created = await createUsers(request, body.users);
-    response.status(201).json({ created: created.length, items: created.map(present) });
+    response.status(201).json({ created: created.length, items: created.map((user) => present(user)) });
   });
 
   router.get('/clients/:clientId/users', permit('read'), async (request, response) => {
     const client = await clientInScope(request);
     const query = parseInput(listUsersQuery, request.query, 'query');
     const page = await deps.users.list(principalOf(request), client.id, query.status, query);
-    response.json({ items: page.items.map(present), nextCursor: page.nextCursor });
+    const locked = await deps.lockoutsStore.openOfMany(page.items.map((user) => user.id));
+    response.json({ items: page.items.map((user) => present(user, locked.get(user.id))), nextCursor: page.nextCursor });
   });
 
   router.get('/clients/:clientId/users/:userId', permit('read'), async (request, response) => {
-    response.json(present(await userInScope(request)));
+    const user = await userInScope(request);
+    response.json(present(user, await deps.lockoutsStore.openOf(user.id)));
+  });
+
+  /** A technician's unlock: the lockout the agent reported, unlocked on the agent; answers when it is done. */
+  router.post('/clients/:clientId/users/:userId/unlock', permit('users.operate'), async (request, response) => {
+    const user = await userInScope(request);
+    const result = await deps.lockouts.unlock({
+      userId: user.id,
+      by: { actor: actorOf(request), channel: 'api' },
+    });
+    const row = await deps.lockoutsStore.find(result.lockoutId);
+    if (result.status !== 'unlocked') {
+      response.status(502).json({
+        error: {
+          code: result.code ?? 'unlock_failed',
+          message: result.message ?? 'The account could not be unlocked.',
+        },
+      });
+      return;
+    }
+    response.json({
+      lockoutId: result.lockoutId,
+      status: 'unlocked',
+      workflowUrl: row ? deps.lockoutWorkflowUrl(row.workflow_id) : undefined,
+    });
   });
 
   router.post('/clients/:clientId/users/activate', permit('users.operate'), async (request, response) => {

@@ -12,6 +12,7 @@ import type { DeviceRegistrationService } from '../../../services/devices/device
 import type { PairingService } from '../../../services/devices/pairing.service';
 import type { PasswordResetsStore } from '../../../db/password-resets.store';
 import type { ResetService } from '../../../services/reset.service';
+import type { LockoutService } from '../../../services/lockout.service';
 
 /** What `POST/GET /resets` need beyond the device services. */
 export interface DeviceResetsDeps {
@@ -38,4 +39,6 @@ export interface DeviceApiRoutesDeps {
   logger: Logger;
   /** The reset service and store behind `POST/GET /resets`. */
   resets?: DeviceResetsDeps;
+  /** The lockout service behind `/lockouts` (docs/app.md); absent in tests that build the device services alone. */
+  lockouts?: LockoutService;
 }

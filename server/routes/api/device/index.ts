@@ -6,6 +6,7 @@ import { challengesRoutes } from './challenges.routes';
 import { devicesRoutes } from './devices.routes';
 import { pairingsRoutes } from './pairings.routes';
 import { deviceResetsRoutes } from './resets.routes';
+import { deviceLockoutsRoutes } from './lockouts.routes';
 
 export type { DeviceApiRoutesDeps } from './deps';
 
@@ -18,6 +19,7 @@ export function deviceApiRoutes(deps: DeviceApiRoutesDeps): Router {
   router.use(devicesRoutes(deps));
   router.use(challengesRoutes(deps));
   router.use(deviceResetsRoutes(deps));
+  router.use(deviceLockoutsRoutes(deps));
   router.use(() => {
     throw new NotFoundError('This device API route');
   });

@@ -58,6 +58,7 @@ export function deviceResetsRoutes(deps: DeviceApiRoutesDeps): Router {
       }
       throw new ConflictError('This account is no longer set up for resets. Contact your IT provider.');
     }
+    await deps.lockouts?.noteReset(device.user_id, { actor: requester(device), channel: 'app' }, started.resetId);
     response.status(202).json({ resetId: started.resetId });
   });
 
