@@ -21,7 +21,7 @@ const ADMIN: readonly ApiKeyRole[] = ['admin'];
 
 /**
  * The one table of who may do what through the API. Every route names one of these actions (`permit`), and
- * `api-permissions.test.ts` fails if a route names none.
+ * `server/routes/api/openapi.test.ts` fails if a route names none, or one the document does not say.
  */
 export const API_PERMISSIONS = {
   read: { roles: ANY, mspWideOnly: false, what: 'read' },
