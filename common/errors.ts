@@ -6,7 +6,12 @@
 export const ERROR_CODES = [
   'invalid_input',
   'unauthenticated',
+  // An API key whose expiry has passed: told apart from a wrong key, so that its owner knows to issue a new one.
+  'api_key_expired',
   'forbidden',
+  // The API key's role, or its scope to one client, does not allow the action (server/http/api-permissions.ts).
+  'role_required',
+  'msp_wide_key_required',
   'not_found',
   'conflict',
   'rate_limited',
@@ -54,14 +59,20 @@ export class InputError extends LatchkeyError {
 }
 
 export class AuthenticationError extends LatchkeyError {
-  constructor(message = 'A valid API key is required: send "Authorization: Bearer <key>"') {
-    super(message, 'unauthenticated');
+  constructor(
+    message = 'A valid API key is required: send "Authorization: Bearer <key>"',
+    code: Extract<ErrorCode, 'unauthenticated' | 'api_key_expired'> = 'unauthenticated',
+  ) {
+    super(message, code);
   }
 }
 
 export class ForbiddenError extends LatchkeyError {
-  constructor(message: string) {
-    super(message, 'forbidden');
+  constructor(
+    message: string,
+    code: Extract<ErrorCode, 'forbidden' | 'role_required' | 'msp_wide_key_required'> = 'forbidden',
+  ) {
+    super(message, code);
   }
 }
 

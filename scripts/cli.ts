@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { Secrets } from '../common/crypto/secrets';
 import { ConfigError } from '../common/errors';
 import { loadConfig } from '../server/config';
-import { ApiKeysStore } from '../server/db/api-keys.store';
+import { API_KEY_ROLES, isApiKeyRole, type ApiKeyRole } from '../common/domain/api-key-roles';
+import { ApiKeysStore, type ApiKeyRecord } from '../server/db/api-keys.store';
+import { AuditStore } from '../server/db/audit.store';
+import type { Scope } from '../server/db/scope';
 import { connectDatabase } from '../server/db/connect';
 import { migrateToLatest } from '../server/db/migrate';
 import { TenantsStore } from '../server/db/tenants.store';
@@ -14,10 +17,51 @@ const USAGE = `Latchkey admin CLI
   npm run latchkey -- msp create --name <name>
       Creates an MSP and prints its first API key (shown once).
   npm run latchkey -- api-key create --msp <mspId> [--client <clientId>] --name <label>
-      Issues another API key; with --client it sees only that client.
+                                   [--role admin|helpdesk|read_only] [--expires <ISO time>]
+      Issues another API key (shown once); with --client it sees only that client. The role is admin unless
+      --role says otherwise; with --expires the key stops working at that time.
+  npm run latchkey -- api-key list --msp <mspId>
+      Lists the MSP's API keys: id, role, scope, name, expiry, last use, revocation. Never a secret.
+  npm run latchkey -- api-key revoke --msp <mspId> --id <apiKeyId>
+      Revokes a key at once. The MSP's last usable MSP-wide admin key is kept: issue another first.
 
 Uses DATABASE_URL, or the embedded database in LATCHKEY_DATA_DIR (stop npm start first: PGlite allows one
 process at a time).`;
+
+const COMMANDS = ['msp create', 'api-key create', 'api-key list', 'api-key revoke'];
+/** Who the audit log names for what the CLI did: whoever can run it holds the database already. */
+const CLI_ACTOR = 'cli';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function allKeys(apiKeys: ApiKeysStore, scope: Scope): Promise<ApiKeyRecord[]> {
+  const rows: ApiKeyRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await apiKeys.list(scope, { limit: 200, cursor });
+    rows.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows;
+}
+
+const iso = (value: Date | null) => (value ? new Date(value).toISOString() : '-');
+
+function describeKey(row: ApiKeyRecord): string {
+  const state = row.revoked_at
+    ? `revoked ${iso(row.revoked_at)}`
+    : row.expires_at && new Date(row.expires_at) <= new Date()
+      ? 'expired'
+      : 'active';
+  return [
+    row.id,
+    row.role,
+    row.client_id ? `client ${row.client_id}` : 'MSP-wide',
+    JSON.stringify(row.name),
+    `expires ${iso(row.expires_at)}`,
+    `last used ${iso(row.last_used_at)}`,
+    state,
+  ].join('  ');
+}
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -27,16 +71,29 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       msp: { type: 'string' },
       client: { type: 'string' },
+      role: { type: 'string' },
+      expires: { type: 'string' },
+      id: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   const command = positionals.join(' ');
-  if (values.help || !['msp create', 'api-key create'].includes(command)) {
+  if (values.help || !COMMANDS.includes(command)) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!values.name) {
+  if (!values.name && command.endsWith('create')) {
     console.error('--name is required');
+    return 2;
+  }
+  const role = values.role ?? 'admin';
+  if (!isApiKeyRole(role)) {
+    console.error(`--role must be one of ${API_KEY_ROLES.join(', ')}`);
+    return 2;
+  }
+  const expiresAt = values.expires === undefined ? null : new Date(values.expires);
+  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) {
+    console.error('--expires must be a time in the future, such as 2027-01-31T00:00:00Z');
     return 2;
   }
   const dataDir = resolve(process.env.LATCHKEY_DATA_DIR ?? join(__dirname, '..', 'data'));
@@ -48,9 +105,19 @@ async function main(argv: string[]): Promise<number> {
     await migrateToLatest(db);
     const tenants = new TenantsStore(db);
     const apiKeys = new ApiKeysStore(db, new Secrets(config.masterKey));
+    const audit = new AuditStore(db);
+    const issued = (mspId: string, clientId: string | null, id: string, name: string, keyRole: ApiKeyRole) =>
+      audit.record({
+        mspId,
+        clientId,
+        actor: CLI_ACTOR,
+        action: 'api_key.issued',
+        detail: { apiKeyId: id, name, role: keyRole, expiresAt: expiresAt?.toISOString() ?? null },
+      });
     if (command === 'msp create') {
-      const msp = await tenants.createMsp(values.name);
-      const key = await apiKeys.issue({ mspId: msp.id, clientId: null }, 'initial');
+      const msp = await tenants.createMsp(values.name!);
+      const key = await apiKeys.issue({ mspId: msp.id, clientId: null }, 'initial', { role: 'admin' });
+      await issued(msp.id, null, key.id, 'initial', 'admin');
       console.log(`MSP ${msp.id} created.\nAPI key (shown once; store it safely):\n${key.token}`);
       return 0;
     }
@@ -62,8 +129,45 @@ async function main(argv: string[]): Promise<number> {
       console.error('--client must name a client of that MSP');
       return 2;
     }
-    const key = await apiKeys.issue({ mspId: values.msp, clientId: values.client ?? null }, values.name);
-    console.log(`API key ${key.id} created.\nAPI key (shown once; store it safely):\n${key.token}`);
+    const scope = { mspId: values.msp, clientId: null };
+    if (command === 'api-key list') {
+      for (const row of await allKeys(apiKeys, scope)) console.log(describeKey(row));
+      return 0;
+    }
+    if (command === 'api-key revoke') {
+      if (!values.id || !UUID.test(values.id)) {
+        console.error('--id must name an API key of that MSP (its id, as api-key list shows)');
+        return 2;
+      }
+      const outcome = await apiKeys.revoke(scope, values.id);
+      if (outcome === 'not_found') {
+        console.error('--id must name an API key of that MSP (its id, as api-key list shows)');
+        return 2;
+      }
+      if (outcome === 'last_admin') {
+        console.error(
+          "That is the MSP's last usable MSP-wide admin key; issue another admin key first, so the MSP is not locked out",
+        );
+        return 1;
+      }
+      const row = (await apiKeys.get(scope, values.id))!;
+      if (outcome === 'revoked')
+        await audit.record({
+          mspId: row.msp_id,
+          clientId: row.client_id,
+          actor: CLI_ACTOR,
+          action: 'api_key.revoked',
+          detail: { apiKeyId: row.id, name: row.name, role: row.role, self: false },
+        });
+      console.log(outcome === 'revoked' ? `API key ${row.id} revoked.` : `API key ${row.id} was already revoked.`);
+      return 0;
+    }
+    const key = await apiKeys.issue({ mspId: values.msp, clientId: values.client ?? null }, values.name!, {
+      role,
+      expiresAt,
+    });
+    await issued(values.msp, values.client ?? null, key.id, values.name!, role);
+    console.log(`API key ${key.id} (${role}) created.\nAPI key (shown once; store it safely):\n${key.token}`);
     return 0;
   } finally {
     await db.destroy();

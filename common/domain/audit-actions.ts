@@ -1,6 +1,9 @@
 /** Every action the audit log records. Technicians filter the log by these, so a name never changes once shipped. */
 export const AUDIT_ACTIONS = [
   'client.created',
+  'client.settings_changed',
+  'api_key.issued',
+  'api_key.revoked',
   'user.created',
   'user.activated',
   'user.deactivated',

@@ -3,6 +3,9 @@ import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
 import type { Scope } from './scope';
 
+/** What a detail may hold: JSON, such as a client's policy before and after a change. */
+export type AuditValue = string | number | boolean | null | AuditValue[] | { [key: string]: AuditValue };
+
 export interface AuditEvent {
   /** Null only for the instance's own events (the codec endpoint's), which no MSP lists. */
   mspId: string | null;
@@ -12,7 +15,7 @@ export interface AuditEvent {
   actor: string;
   action: AuditAction;
   /** Never a secret or a phone number: this table is read by technicians. */
-  detail?: Record<string, string | number | boolean | null>;
+  detail?: Record<string, AuditValue>;
 }
 
 export interface AuditRow {

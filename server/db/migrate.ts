@@ -9,6 +9,7 @@ import * as auditEventsWithoutTenant from './migrations/007-audit-events-without
 import * as smsResetGuards from './migrations/008-sms-reset-guards';
 import * as appDevices from './migrations/009-app-devices';
 import * as lockouts from './migrations/010-lockouts';
+import * as apiKeyRoles from './migrations/011-api-key-roles';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['008-sms-reset-guards', smsResetGuards],
   ['009-app-devices', appDevices],
   ['010-lockouts', lockouts],
+  ['011-api-key-roles', apiKeyRoles],
 ];
 
 const source: Knex.MigrationSource<string> = {

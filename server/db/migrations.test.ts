@@ -41,6 +41,32 @@ describe('migrations and database rules', () => {
     assert.equal(resolveClientPolicy(await after(created.id)).requireSmsPin, true);
   });
 
+  it('makes every API key issued before roles an admin key, and new keys name their role', async () => {
+    await migrateToLatest(database.db);
+    while (await migrationRecord(database.db, '011-api-key-roles')) await rollbackLatest(database.db);
+    const [msp] = await database.db('msps').insert({ name: 'Before roles' }).returning('id');
+    const [old] = await database
+      .db('api_keys')
+      .insert({ msp_id: msp.id, name: 'old', key_id: 'k'.repeat(12), secret_hash: 'h' })
+      .returning('id');
+    await migrateToLatest(database.db);
+    const row = await database.db('api_keys').where({ id: old.id }).first();
+    assert.equal(row.role, 'admin');
+    assert.equal(row.expires_at, null);
+    assert.equal(row.last_used_at, null);
+    // No default any more: a key must say what it may do.
+    await assert.rejects(
+      database.db('api_keys').insert({ msp_id: msp.id, name: 'new', key_id: 'n'.repeat(12), secret_hash: 'h' }),
+      /null value in column "role"/,
+    );
+    await assert.rejects(
+      database
+        .db('api_keys')
+        .insert({ msp_id: msp.id, name: 'new', key_id: 'n'.repeat(12), secret_hash: 'h', role: 'owner' }),
+      /api_keys_role_check/,
+    );
+  });
+
   it('keeps the audit log append-only', async () => {
     const [msp] = await database.db('msps').insert({ name: 'M' }).returning('id');
     await database.db('audit_events').insert({ msp_id: msp.id, actor: 'system', action: 'client.created' });

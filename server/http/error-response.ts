@@ -22,7 +22,10 @@ interface BodyParserError {
 export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   invalid_input: 400,
   unauthenticated: 401,
+  api_key_expired: 401,
   forbidden: 403,
+  role_required: 403,
+  msp_wide_key_required: 403,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,

@@ -1,10 +1,9 @@
 import type { Request } from 'express';
 import { AuthenticationError } from '../../common/errors';
-import type { Scope } from '../db/scope';
+import type { AuthenticatedApiKey } from '../db/api-keys.store';
 
-export interface ApiPrincipal extends Scope {
-  apiKeyId: string;
-}
+/** The API key behind a request: its scope, role and id. */
+export type ApiPrincipal = AuthenticatedApiKey;
 
 /** Set by the API-key middleware; every API handler reads its tenant scope from here and nowhere else. */
 export function principalOf(request: Request): ApiPrincipal {

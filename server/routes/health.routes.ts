@@ -20,8 +20,8 @@ export function healthRoute(deps: HealthRouteDeps): RequestHandler {
   const mayReadDetails = async (token: string | undefined): Promise<boolean> => {
     if (!token) return false;
     // The database may be what is down: then nobody is authenticated, and the probe still gets its answer.
-    const principal = await deps.apiKeys.authenticate(token).catch(() => undefined);
-    return principal !== undefined && principal.clientId === null;
+    const check = await deps.apiKeys.authenticate(token).catch(() => undefined);
+    return check?.status === 'valid' && check.key.clientId === null;
   };
 
   return async (request, response) => {

@@ -1,10 +1,11 @@
 import { Router, type Request } from 'express';
-import { ForbiddenError, NotFoundError } from '../../../common/errors';
+import { NotFoundError } from '../../../common/errors';
 import type { AgentsStore } from '../../db/agents.store';
 import type { AuditStore } from '../../db/audit.store';
 import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { TenantsStore } from '../../db/tenants.store';
-import { actorOf, principalOf } from '../../http/request-context';
+import { permit } from '../../http/api-permissions';
+import { actorOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { clientInScope as requireClient } from './client-scope';
 import { presentAgent } from './presenters';
@@ -21,21 +22,15 @@ export interface AgentsRoutesDeps {
 
 /**
  * Agent credentials per client: issue (the token is shown once), list with health, revoke; and the rotation of
- * the client's keys, which every revocation also performs. Issuing and rotating need an MSP-wide key: an agent
- * token yields the client's key generation, so a client-scoped key (a PSA integration, say) must not mint one.
+ * the client's keys, which every revocation also performs. Each needs an MSP-wide admin key (api-permissions.ts): an
+ * agent token yields the client's key generation, so a client-scoped key (a PSA integration, say) must not mint one.
  */
 export function agentsRoutes(deps: AgentsRoutesDeps): Router {
   const router = Router();
 
   const clientInScope = (request: Request) => requireClient(deps.tenants, request);
-  const requireMspWide = (request: Request, what: string) => {
-    if (principalOf(request).clientId)
-      throw new ForbiddenError(`Only an MSP-wide API key may ${what}; this key is scoped to one client`);
-  };
-
-  router.post('/clients/:clientId/agents', async (request, response) => {
+  router.post('/clients/:clientId/agents', permit('agents.issue'), async (request, response) => {
     const client = await clientInScope(request);
-    requireMspWide(request, 'issue agent credentials');
     const body = parseInput(newAgent, request.body);
     const { agent, token } = await deps.agents.issue(client.id, body.name);
     await deps.audit.record({
@@ -49,12 +44,12 @@ export function agentsRoutes(deps: AgentsRoutesDeps): Router {
     response.status(201).json({ ...presentAgent(agent), token, commandPublicKey: deps.commandPublicKey });
   });
 
-  router.get('/clients/:clientId/agents', async (request, response) => {
+  router.get('/clients/:clientId/agents', permit('read'), async (request, response) => {
     const client = await clientInScope(request);
     response.json({ items: (await deps.agents.list(client.id)).map((row) => presentAgent(row)), nextCursor: null });
   });
 
-  router.post('/clients/:clientId/agents/:agentId/revoke', async (request, response) => {
+  router.post('/clients/:clientId/agents/:agentId/revoke', permit('agents.revoke'), async (request, response) => {
     const client = await clientInScope(request);
     const agentId = parseInput(uuid, request.params.agentId, 'path.agentId');
     const agent = await deps.agents.get(client.id, agentId);
@@ -77,9 +72,8 @@ export function agentsRoutes(deps: AgentsRoutesDeps): Router {
     response.json(presentAgent((await deps.agents.get(client.id, agentId))!));
   });
 
-  router.post('/clients/:clientId/rotate-keys', async (request, response) => {
+  router.post('/clients/:clientId/rotate-keys', permit('client_keys.rotate'), async (request, response) => {
     const client = await clientInScope(request);
-    requireMspWide(request, "rotate a client's keys");
     const created = await deps.clientKeys.rotate(client.id, 'rotate-keys');
     await deps.audit.record({
       mspId: client.msp_id,

@@ -255,10 +255,14 @@ describe('MSP API', () => {
       const ownAudit = await api('GET', '/audit-events?limit=200');
       assert.deepEqual(ownAudit.body.items, []);
       const attackerKey = await stack.runtime.stores.apiKeys.authenticate(attacker.apiKey);
+      assert.equal(attackerKey.status, 'valid');
       const victimAudit = await victim.api('GET', `/audit-events?clientId=${clientId}&limit=200`);
       assert.ok(victimAudit.body.items.length > 0);
       assert.ok(
-        victimAudit.body.items.every((event: { actor: string }) => event.actor !== `api-key:${attackerKey!.apiKeyId}`),
+        victimAudit.body.items.every(
+          (event: { actor: string }) =>
+            attackerKey.status === 'valid' && event.actor !== `api-key:${attackerKey.key.apiKeyId}`,
+        ),
       );
       const ownClients = await api('GET', '/clients');
       assert.deepEqual(

@@ -5,6 +5,7 @@ import type { DevicesStore } from '../../db/devices.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import type { UsersStore } from '../../db/users.store';
 import type { DeviceNotices } from '../../services/devices/device-notices';
+import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { clientInScope } from './client-scope';
@@ -32,28 +33,32 @@ export function devicesRoutes(deps: DevicesRoutesDeps): Router {
     return user;
   }
 
-  router.get('/clients/:clientId/users/:userId/devices', async (request, response) => {
+  router.get('/clients/:clientId/users/:userId/devices', permit('read'), async (request, response) => {
     const user = await userInScope(request);
     const devices = await deps.devices.ofUser(user.id);
     response.json({ items: devices.map(presentDevice), nextCursor: null });
   });
 
-  router.delete('/clients/:clientId/users/:userId/devices/:deviceId', async (request, response) => {
-    const user = await userInScope(request);
-    const deviceId = parseInput(uuid, request.params.deviceId, 'path.deviceId');
-    const device = (await deps.devices.ofUser(user.id)).find((row) => row.id === deviceId);
-    if (!device) throw new NotFoundError('Device');
-    if (await deps.devices.revoke(device.id, 'technician', user.id)) {
-      await deps.audit.recordForUser({
-        userId: user.id,
-        actor: actorOf(request),
-        action: 'device.revoked',
-        detail: { deviceId: device.id, reason: 'technician' },
-      });
-      await deps.deviceNotices.removed(user.id, device.label, 'technician');
-    }
-    response.json(presentDevice((await deps.devices.row(device.id))!));
-  });
+  router.delete(
+    '/clients/:clientId/users/:userId/devices/:deviceId',
+    permit('users.operate'),
+    async (request, response) => {
+      const user = await userInScope(request);
+      const deviceId = parseInput(uuid, request.params.deviceId, 'path.deviceId');
+      const device = (await deps.devices.ofUser(user.id)).find((row) => row.id === deviceId);
+      if (!device) throw new NotFoundError('Device');
+      if (await deps.devices.revoke(device.id, 'technician', user.id)) {
+        await deps.audit.recordForUser({
+          userId: user.id,
+          actor: actorOf(request),
+          action: 'device.revoked',
+          detail: { deviceId: device.id, reason: 'technician' },
+        });
+        await deps.deviceNotices.removed(user.id, device.label, 'technician');
+      }
+      response.json(presentDevice((await deps.devices.row(device.id))!));
+    },
+  );
 
   return router;
 }

@@ -5,6 +5,7 @@ import { requireApiKey } from '../../http/api-key-auth';
 import { jsonErrorHandler } from '../../http/error-response';
 import { NotFoundError } from '../../../common/errors';
 import { agentsRoutes } from './agents.routes';
+import { apiKeysRoutes } from './api-keys.routes';
 import { auditRoutes } from './audit.routes';
 import { clientsRoutes } from './clients.routes';
 import { devicesRoutes, type DevicesRoutesDeps } from './devices.routes';
@@ -44,6 +45,7 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   router.use(auditRoutes(deps));
   router.use(agentsRoutes(deps));
   router.use(resetsRoutes(deps));
+  router.use(apiKeysRoutes(deps));
   router.use(() => {
     throw new NotFoundError('This API route');
   });

@@ -1,10 +1,11 @@
 import type { AgentRow } from '../../db/agents.store';
+import type { ApiKeyRecord } from '../../db/api-keys.store';
 import type { AuditRow } from '../../db/audit.store';
 import type { DeviceRow } from '../../db/devices.store';
 import type { PasswordResetRow } from '../../db/password-resets.store';
 import type { ClientRow } from '../../db/tenants.store';
 import type { UserRecord } from '../../db/users.store';
-import type { agent, auditEvent, client, device, passwordReset, user } from './response-schemas';
+import type { apiKey, agent, auditEvent, client, device, passwordReset, user } from './response-schemas';
 import type { z } from './zod-openapi';
 
 /** The API's view of rows: camelCase, no internal columns, and the phone number reduced to its last digits. */
@@ -92,5 +93,20 @@ export function presentDevice(row: DeviceRow): z.input<typeof device> {
     lastSeenAt: isoOrNull(row.last_seen_at),
     revokedAt: isoOrNull(row.revoked_at),
     revokedReason: (row.revoked_reason as z.input<typeof device>['revokedReason']) ?? null,
+  };
+}
+
+/** Never the secret or its hash: only what tells keys apart and when each was used. */
+export function presentApiKey(row: ApiKeyRecord): z.input<typeof apiKey> {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    clientId: row.client_id,
+    keyId: row.key_id,
+    createdAt: new Date(row.created_at).toISOString(),
+    expiresAt: isoOrNull(row.expires_at),
+    lastUsedAt: isoOrNull(row.last_used_at),
+    revokedAt: isoOrNull(row.revoked_at),
   };
 }

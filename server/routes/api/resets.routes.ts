@@ -4,6 +4,7 @@ import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { ENROLLED_STATUSES } from '../../../common/domain/statuses';
 import { SET_NOT_DELIVERED_CODE } from '../../../common/domain/reset';
+import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
@@ -21,7 +22,7 @@ export function resetsRoutes(deps: {
 }): Router {
   const router = Router();
 
-  router.post('/clients/:clientId/users/:userId/reset-password', async (request, response) => {
+  router.post('/clients/:clientId/users/:userId/reset-password', permit('users.operate'), async (request, response) => {
     const clientId = parseInput(uuid, request.params.clientId, 'path.clientId');
     const userId = parseInput(uuid, request.params.userId, 'path.userId');
     const known = await deps.tenants.userWithOrg(userId, { scope: principalOf(request), clientId });
@@ -60,7 +61,7 @@ export function resetsRoutes(deps: {
     response.status(result.status === 'completed' ? 200 : result.status === 'refused' ? 429 : 502).json(result);
   });
 
-  router.get('/clients/:clientId/password-resets', async (request, response) => {
+  router.get('/clients/:clientId/password-resets', permit('read'), async (request, response) => {
     const { id: clientId } = await clientInScope(deps.tenants, request);
     const page = await deps.passwordResets.listForClient(clientId, parseInput(pageQuery, request.query, 'query'));
     response.json({

@@ -1,3 +1,4 @@
+import { API_KEY_ROLES } from '../../../common/domain/api-key-roles';
 import { AUDIT_ACTIONS } from '../../../common/domain/audit-actions';
 import { DEVICE_PROTECTIONS, DEVICE_REVOCATIONS, DEVICE_STATUSES } from '../../../common/domain/device';
 import { clientSettingsSchema, DEFAULT_CLIENT_POLICY } from '../../../common/domain/client-policy';
@@ -186,3 +187,21 @@ export const device = z
       .openapi({ enum: [...DEVICE_REVOCATIONS, null] }),
   })
   .openapi('Device');
+
+export const apiKey = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    role: z.enum(API_KEY_ROLES),
+    clientId: uuid.nullable().describe('The one client the key is scoped to; null for the whole MSP'),
+    keyId: z.string().describe('The public part of the token (lk_<keyId>_…), to recognise a key; never its secret'),
+    createdAt: timestamp,
+    expiresAt: timestamp.nullable(),
+    lastUsedAt: timestamp.nullable().describe('Written at most once a minute per key'),
+    revokedAt: timestamp.nullable(),
+  })
+  .openapi('ApiKey');
+
+export const issuedApiKey = apiKey
+  .extend({ token: z.string().describe('The API key; shown only in this response') })
+  .openapi('IssuedApiKey');

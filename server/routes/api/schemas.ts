@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_KEY_ROLES } from '../../../common/domain/api-key-roles';
 import { clientSettingsSchema } from '../../../common/domain/client-policy';
 import { USER_STATUSES } from '../../../common/domain/statuses';
 
@@ -68,3 +69,17 @@ export const auditQuery = pageQuery.extend({
 });
 
 export const newAgent = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+
+export const newApiKey = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(API_KEY_ROLES),
+    clientId: uuid.optional().describe('Scope the key to this one client; omitted, the key sees the whole MSP'),
+    expiresAt: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO 8601 time such as 2027-01-31T00:00:00Z' })
+      .refine((value) => new Date(value).getTime() > Date.now(), 'must be in the future')
+      .optional()
+      .describe('After this time the key answers 401 api_key_expired; omitted, it does not expire'),
+  })
+  .strict();

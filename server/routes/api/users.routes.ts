@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../../../common/errors';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { toUserRecord, type UserRow, type UsersStore } from '../../db/users.store';
+import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ActivationService } from '../../services/activation.service';
@@ -75,19 +76,19 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
     return result.created;
   }
 
-  router.post('/clients/:clientId/users', async (request, response) => {
+  router.post('/clients/:clientId/users', permit('users.create'), async (request, response) => {
     const body = parseInput(newUser, request.body);
     const [created] = await createUsers(request, [body]);
     response.status(201).json(present(created!));
   });
 
-  router.post('/clients/:clientId/users/import', async (request, response) => {
+  router.post('/clients/:clientId/users/import', permit('users.create'), async (request, response) => {
     const body = parseInput(importUsers, request.body);
     const created = await createUsers(request, body.users);
     response.status(201).json({ created: created.length, items: created.map((user) => present(user)) });
   });
 
-  router.get('/clients/:clientId/users', async (request, response) => {
+  router.get('/clients/:clientId/users', permit('read'), async (request, response) => {
     const client = await clientInScope(request);
     const query = parseInput(listUsersQuery, request.query, 'query');
     const page = await deps.users.list(principalOf(request), client.id, query.status, query);
@@ -95,13 +96,13 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
     response.json({ items: page.items.map((user) => present(user, locked.get(user.id))), nextCursor: page.nextCursor });
   });
 
-  router.get('/clients/:clientId/users/:userId', async (request, response) => {
+  router.get('/clients/:clientId/users/:userId', permit('read'), async (request, response) => {
     const user = await userInScope(request);
     response.json(present(user, await deps.lockoutsStore.openOf(user.id)));
   });
 
   /** A technician's unlock: the lockout the agent reported, unlocked on the agent; answers when it is done. */
-  router.post('/clients/:clientId/users/:userId/unlock', async (request, response) => {
+  router.post('/clients/:clientId/users/:userId/unlock', permit('users.operate'), async (request, response) => {
     const user = await userInScope(request);
     const result = await deps.lockouts.unlock({
       userId: user.id,
@@ -124,41 +125,49 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
     });
   });
 
-  router.post('/clients/:clientId/users/activate', async (request, response) => {
+  router.post('/clients/:clientId/users/activate', permit('users.operate'), async (request, response) => {
     const client = await clientInScope(request);
     const body = parseInput(activateMany, request.body);
     const results = await deps.activation.activateMany(principalOf(request), client.id, body.userIds, actorOf(request));
     response.status(202).json({ results });
   });
 
-  router.post('/clients/:clientId/users/:userId/activate', async (request, response) => {
+  router.post('/clients/:clientId/users/:userId/activate', permit('users.operate'), async (request, response) => {
     const user = await userInScope(request);
     response
       .status(202)
       .json(await deps.activation.activateOne(principalOf(request), user.client_id, user.id, actorOf(request)));
   });
 
-  router.post('/clients/:clientId/users/:userId/resend-activation', async (request, response) => {
-    const user = await userInScope(request);
-    response
-      .status(202)
-      .json(await deps.activation.resend(principalOf(request), user.client_id, user.id, actorOf(request)));
-  });
+  router.post(
+    '/clients/:clientId/users/:userId/resend-activation',
+    permit('users.operate'),
+    async (request, response) => {
+      const user = await userInScope(request);
+      response
+        .status(202)
+        .json(await deps.activation.resend(principalOf(request), user.client_id, user.id, actorOf(request)));
+    },
+  );
 
-  router.post('/clients/:clientId/users/:userId/deactivate', async (request, response) => {
+  router.post('/clients/:clientId/users/:userId/deactivate', permit('users.operate'), async (request, response) => {
     const user = await userInScope(request);
     await deps.activation.deactivate(principalOf(request), user.client_id, user.id, actorOf(request));
     response.json(present((await deps.users.getById(user.id))!));
   });
 
   /** Lifts the lock that wrong PINs put on SMS RESET; answers the user, whose `smsResetLockedUntil` is then null. */
-  router.post('/clients/:clientId/users/:userId/unlock-sms-reset', async (request, response) => {
-    const user = await userInScope(request);
-    if (await deps.users.liftSmsResetLock(user.id)) {
-      await deps.audit.recordForUser({ userId: user.id, actor: actorOf(request), action: 'sms.reset_unlocked' });
-    }
-    response.json(present((await deps.users.getById(user.id))!));
-  });
+  router.post(
+    '/clients/:clientId/users/:userId/unlock-sms-reset',
+    permit('users.operate'),
+    async (request, response) => {
+      const user = await userInScope(request);
+      if (await deps.users.liftSmsResetLock(user.id)) {
+        await deps.audit.recordForUser({ userId: user.id, actor: actorOf(request), action: 'sms.reset_unlocked' });
+      }
+      response.json(present((await deps.users.getById(user.id))!));
+    },
+  );
 
   return router;
 }
