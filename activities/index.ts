@@ -1,5 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollment.activities';
+import { createLockoutReportActivities } from './lockout-report.activities';
+import { createLockoutWatchActivities } from './lockout-watch.activities';
 import { createMaintenanceActivities } from './maintenance.activities';
 import { createNotifyActivities } from './notify.activities';
 import { createResetActivities } from './reset.activities';
@@ -13,6 +15,8 @@ export function createCentralActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...createResetActivities(deps),
     ...createMaintenanceActivities(deps.stores),
+    ...createLockoutWatchActivities(deps),
+    ...createLockoutReportActivities(deps),
   };
 }
 

@@ -64,6 +64,16 @@ export interface UsersPort {
    * means the account was recreated or renamed since.
    */
   bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'>;
+  /** The enrolled users of this client among these directory account names (matched without regard to case). */
+  findEnrolledByUsernames(clientId: string, usernames: readonly string[]): Promise<EnrolledAccount[]>;
+}
+
+/** An enrolled user as a lockout report matches it to a directory account. */
+export interface EnrolledAccount {
+  id: string;
+  username: string;
+  /** The directory object first reset for this user; another object under the same name is another person. */
+  directoryObjectGuid: string | null;
 }
 
 /** An enrollment row with its user's standing: what the activities check before they act on an enrollment. */

@@ -2,3 +2,4 @@
 export { enrollmentWorkflow } from './enrollment/enrollment.workflow';
 export { passwordResetWorkflow, signedPasswordResetWorkflow } from './password-reset/password-reset.workflow';
 export { purgeRateLimitsWorkflow } from './maintenance/purge-rate-limits.workflow';
+export { lockoutWatchWorkflow } from './lockout-watch/lockout-watch.workflow';

@@ -46,5 +46,7 @@ export const AUDIT_ACTIONS = [
   'device.unpaired',
   'device.revoked',
   'device.pin_failed',
+  'lockout.detected',
+  'lockout.cleared',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -267,6 +267,20 @@ export class UsersStore {
     });
   }
 
+  /** One client's enrolled users among these account names; the client id comes from the watch's own workflow id. */
+  async findEnrolledByUsernames(
+    clientId: string,
+    usernames: readonly string[],
+  ): Promise<Array<{ id: string; username: string; directoryObjectGuid: string | null }>> {
+    if (usernames.length === 0) return [];
+    const rows: Array<Pick<UserRow, 'id' | 'username' | 'directory_object_guid'>> = await this.db('users')
+      .where('client_id', clientId)
+      .whereIn('status', ENROLLED_STATUSES as UserStatus[])
+      .whereRaw('lower(username) = any(?)', [usernames.map((name) => name.toLowerCase())])
+      .select('id', 'username', 'directory_object_guid');
+    return rows.map((row) => ({ id: row.id, username: row.username, directoryObjectGuid: row.directory_object_guid }));
+  }
+
   /** Unscoped, since one phone may be enrolled at several clients, even of different MSPs. Opted-out users are left out. */
   async findEnrolledByPhone(phoneLookup: string): Promise<PhoneOwner[]> {
     return this.db('users')
