@@ -31,6 +31,8 @@ export interface IssuedLockoutWatch {
   agentEndpoint: string;
   /** The previous answer's changes, once its proof checked out; empty when reported already or rejected. */
   changes: LockoutChange[];
+  /** The previous answer was dropped for a bad proof: the workflow backs off as after a failed call. */
+  rejected: boolean;
 }
 
 /**
@@ -69,27 +71,27 @@ export function createLockoutWatchActivities(deps: ActivityDeps) {
   async function accept(
     clientId: string,
     previous: LockoutWatchStep | null,
-  ): Promise<{ cursor: string | null; changes: LockoutChange[] }> {
-    if (!previous) return { cursor: null, changes: [] };
+  ): Promise<{ cursor: string | null; changes: LockoutChange[]; rejected: boolean }> {
+    if (!previous) return { cursor: null, changes: [], rejected: false };
     const command = ourCommand(previous.signed, clientId);
-    if (!command?.watch) return { cursor: null, changes: [] };
+    if (!command?.watch) return { cursor: null, changes: [], rejected: true };
     const generation = await commands.clientKeys.get(clientId, command.generation);
     if (
       generation &&
       checkLockoutWatchProof(clientSubkey(generation.secret, 'agent-result'), previous.signed, previous.result)
     ) {
-      return { cursor: previous.result.cursor, changes: previous.result.changes };
+      return { cursor: previous.result.cursor, changes: previous.result.changes, rejected: false };
     }
     // Whoever answered holds no key of this client's agents: its findings are dropped, and the watch goes on
     // from the cursor we signed ourselves last time, so nothing it hid stays hidden.
     Context.current().log.warn('A lockout watch answer without a valid proof was dropped', { clientId });
-    return { cursor: command.watch.cursor, changes: [] };
+    return { cursor: command.watch.cursor, changes: [], rejected: true };
   }
 
   return {
     async issueLockoutWatchCommand(input: IssueLockoutWatchInput): Promise<IssuedLockoutWatch> {
       const clientId = watchedClient();
-      const { cursor, changes } = await accept(clientId, input.previous);
+      const { cursor, changes, rejected } = await accept(clientId, input.previous);
       const generation = await commands.clientKeys.current(clientId);
       const issuedAt = Date.now();
       const command: DirectoryCommand = {
@@ -114,6 +116,7 @@ export function createLockoutWatchActivities(deps: ActivityDeps) {
         signed: signDirectoryCommand(commands.signingKey, command),
         agentEndpoint: target.endpoint,
         changes: input.reported ? [] : changes,
+        rejected,
       };
     },
   };

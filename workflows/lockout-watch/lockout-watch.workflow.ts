@@ -72,6 +72,11 @@ export async function lockoutWatchWorkflow(input: LockoutWatchInput): Promise<vo
       await central.reportLockoutChanges({ clientId: input.clientId, changes: issued.changes });
     }
     reported = true;
+    if (issued.rejected) {
+      // Whoever answered holds no agent key (a stolen task): its quick answers must not make the watch spin.
+      backoffMs = nextBackoff(backoffMs, timing);
+      await sleep(backoffMs);
+    }
     const agent = createNexusServiceClient({ endpoint: issued.agentEndpoint, service: directoryService });
     try {
       const result = await agent.executeOperation('watchLockouts', issued.signed, {
@@ -79,15 +84,19 @@ export async function lockoutWatchWorkflow(input: LockoutWatchInput): Promise<vo
       });
       previous = { signed: issued.signed, result };
       reported = false;
-      backoffMs = 0;
+      if (!issued.rejected) backoffMs = 0;
     } catch (error) {
       if (isCancellation(error) || !(error instanceof NexusOperationFailure)) throw error;
       // The same cursor goes out again after the pause; a refused command is refused by every agent alike, so
       // it backs off just the same rather than spinning.
-      backoffMs = Math.min(timing.maxBackoffMs, Math.max(timing.firstBackoffMs, backoffMs * 2));
+      backoffMs = nextBackoff(backoffMs, timing);
       await sleep(backoffMs);
     }
   }
   // The last answer's changes are reported by the next run's first step (reported stays false).
   await continueAsNew<typeof lockoutWatchWorkflow>({ ...input, previous, reported });
+}
+
+function nextBackoff(backoffMs: number, timing: LockoutWatchTiming): number {
+  return Math.min(timing.maxBackoffMs, Math.max(timing.firstBackoffMs, backoffMs * 2));
 }
