@@ -179,7 +179,14 @@ async function directoryCost(dc: SambaDc, admin: LdapClient, bulk: string[]) {
     const busy: CycleCost = { wall: stats(walls), entries: entries / cycles, dcCpuMsPerCycle: busyCpu / cycles };
     const bareBusy = await measureCycles(dcPid, 30, bareSearch);
     await background.stop();
-    return { idle, bareIdle, reconcileIdle, busy, bareBusy, usnMovesOnWrongBind };
+    // What a second of watching costs the DC, against one bare search every 5 s (the baseline's rate).
+    const perSecond = {
+      watchIdle: idle.dcCpuMsPerCycle * (1000 / 250),
+      watchBusy: busyCpu / (busyWindowMs / 1000),
+      baselineIdle: bareIdle.dcCpuMsPerCycle / (BASELINE_INTERVAL_MS / 1000),
+      baselineBusy: bareBusy.dcCpuMsPerCycle / (BASELINE_INTERVAL_MS / 1000),
+    };
+    return { idle, bareIdle, reconcileIdle, busy, bareBusy, perSecond, usnMovesOnWrongBind };
   } finally {
     await service.unbind().catch(() => undefined);
     await provider.close();
@@ -364,6 +371,10 @@ async function run() {
     for (const [name, c] of costRows) {
       console.log(`${name}: ${c.entries.toFixed(2)} entries, DC CPU ${c.dcCpuMsPerCycle.toFixed(2)} ms per cycle`);
     }
+    const ps = cost.perSecond;
+    console.log(
+      `DC CPU per second of watching (ms/s): watch idle ${ps.watchIdle.toFixed(1)}, busy ${ps.watchBusy.toFixed(1)}; 5 s baseline idle ${ps.baselineIdle.toFixed(1)}, busy ${ps.baselineBusy.toFixed(1)}`,
+    );
     console.log(`a wrong bind alone moves highestCommittedUSN: ${cost.usnMovesOnWrongBind ? 'yes' : 'no'}`);
     console.log('\nLockout → lockout.detected (report reached Latchkey), from the return of the locking bind');
     printTable(

@@ -141,7 +141,7 @@ describe('lockout watch against Samba AD', { timeout: 240_000 }, () => {
       );
       // Locked and expired while nobody watched: lockoutTime is still set, the computed flag is not.
       await lockOut(expired);
-      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
       const fresh = await watch(null);
       assert.ok(!fresh.changes.some((c) => c.account === expired.username), 'an expired lockout is not a lockout');
       assert.ok(!fresh.changes.some((c) => c.account === expiring.username));
