@@ -151,6 +151,24 @@ async function directoryCost(dc: SambaDc, admin: LdapClient, bulk: string[]) {
     cursor = (await provider.watchLockouts({ cursor, waitMs: 0 })).cursor;
     await admin.modify(probe.dn, [replace('lockoutTime', '0')]);
 
+    // Why the delta asks for USN equalities: the same span as a range and as equalities, on the same DC.
+    const usnNow = await highestUsn(service);
+    const span = 8;
+    const timed = async (filter: string) => {
+      const walls: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        await service.search(dc.baseDn, { scope: 'sub', filter, attributes: ['sAMAccountName'] });
+        walls.push(performance.now() - t0);
+      }
+      return stats(walls);
+    };
+    const equalities = Array.from({ length: span }, (_, i) => `(uSNChanged=${usnNow - i})`).join('');
+    const deltaFilters = {
+      range: await timed(`(&${USER_FILTER}(uSNChanged>=${usnNow - span + 1}))`),
+      equalities: await timed(`(&${USER_FILTER}(|${equalities}))`),
+    };
+
     say(`Directory cost: ${IDLE_CYCLES} idle watch cycles, bare searches and reconciles…`);
     const idle = await measureCycles(dcPid, IDLE_CYCLES, watchCycle);
     const bareIdle = await measureCycles(dcPid, 30, bareSearch);
@@ -186,7 +204,7 @@ async function directoryCost(dc: SambaDc, admin: LdapClient, bulk: string[]) {
       baselineIdle: bareIdle.dcCpuMsPerCycle / (BASELINE_INTERVAL_MS / 1000),
       baselineBusy: bareBusy.dcCpuMsPerCycle / (BASELINE_INTERVAL_MS / 1000),
     };
-    return { idle, bareIdle, reconcileIdle, busy, bareBusy, perSecond, usnMovesOnWrongBind };
+    return { idle, bareIdle, reconcileIdle, busy, bareBusy, perSecond, usnMovesOnWrongBind, deltaFilters };
   } finally {
     await service.unbind().catch(() => undefined);
     await provider.close();
@@ -374,6 +392,13 @@ async function run() {
     const ps = cost.perSecond;
     console.log(
       `DC CPU per second of watching (ms/s): watch idle ${ps.watchIdle.toFixed(1)}, busy ${ps.watchBusy.toFixed(1)}; 5 s baseline idle ${ps.baselineIdle.toFixed(1)}, busy ${ps.baselineBusy.toFixed(1)}`,
+    );
+    printTable(
+      [
+        ['delta of 8 USNs as a range (uSNChanged>=N)', cost.deltaFilters.range],
+        ['delta of 8 USNs as equalities (|(uSNChanged=N)…)', cost.deltaFilters.equalities],
+      ],
+      'delta search wall time (ms)',
     );
     console.log(`a wrong bind alone moves highestCommittedUSN: ${cost.usnMovesOnWrongBind ? 'yes' : 'no'}`);
     console.log('\nLockout → lockout.detected (report reached Latchkey), from the return of the locking bind');
