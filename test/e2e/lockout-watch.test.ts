@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Attribute, Change, Client } from 'ldapts';
 import { makeLockoutWatchWorkflowId } from '../../common/domain/workflow-ids';
+import type { LockoutWatchInput } from '../../workflows/lockout-watch/lockout-watch.workflow';
 import { killAgentProcess, spawnAgentProcess, until, type AgentProcess } from '../support/agent-process';
 import { apiClient } from '../support/http';
 import { enrolledDirectoryUser, type Tenant } from '../support/reset-setup';
@@ -192,6 +193,52 @@ describe('lockout watch', { timeout: 600_000 }, () => {
     } finally {
       await setDuration('-600000000').catch(() => undefined);
       await admin.unbind();
+    }
+  });
+
+  it('carries the cursor over continueAsNew: a lockout across runs is reported once', async () => {
+    const watchId = makeLockoutWatchWorkflowId(tenant.clientId);
+    const first = await stack.runtime.temporal.workflow.getHandle(watchId).describe();
+    await stack.runtime.temporal.workflow.getHandle(watchId).terminate('restarted with short runs');
+    const input: LockoutWatchInput = { clientId: tenant.clientId, timing: { waitMs: 1_000, callsPerRun: 2 } };
+    await stack.runtime.temporal.workflow.start('lockoutWatchWorkflow', {
+      workflowId: watchId,
+      taskQueue: stack.runtime.taskQueue,
+      args: [input],
+    });
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    await lockOut(user.upn);
+    await detected(user.userId);
+    await settle();
+    assert.equal((await audited(user.userId, 'lockout.detected')).length, 1);
+    const now = await stack.runtime.temporal.workflow.getHandle(watchId).describe();
+    assert.notEqual(now.runId, first.runId);
+    assert.ok(now.historyLength < 60, `a short history per run (${now.historyLength} events)`);
+  });
+
+  it('backs off when the client has no agent at all, rather than spinning', async () => {
+    const lonely = await createTenant(stack, 'No Agent MSP');
+    const watchId = makeLockoutWatchWorkflowId(lonely.clientId);
+    const input: LockoutWatchInput = {
+      clientId: lonely.clientId,
+      timing: { waitMs: 500, callTimeoutMs: 1_000, firstBackoffMs: 500, maxBackoffMs: 4_000 },
+    };
+    const handle = await stack.runtime.temporal.workflow.start('lockoutWatchWorkflow', {
+      workflowId: watchId,
+      taskQueue: stack.runtime.taskQueue,
+      args: [input],
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 9_000));
+      let calls = 0;
+      const events = (await handle.fetchHistory()).events ?? [];
+      for (const event of events) {
+        if (event.nexusOperationScheduledEventAttributes) calls += 1;
+      }
+      // Without a backoff a 1 s timeout would allow 9 calls; with it (0.5, 1, 2, 4 s) about 4.
+      assert.ok(calls >= 2 && calls <= 5, `${calls} calls in 9 s`);
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
     }
   });
 });
