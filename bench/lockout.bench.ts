@@ -37,6 +37,23 @@ const CHURN_PER_SECOND = 10;
 const TICKS_PER_SECOND = 100;
 const cleanups = new Cleanups();
 
+function rssMbOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** The agent process's CPU per second and resident memory while `work` runs. */
+async function footprint<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuMsPerSecond: number; rssMb: number }> {
+  const cpuBefore = cpuMsOf(pid);
+  const started = performance.now();
+  const result = await work();
+  const cpuMsPerSecond = (cpuMsOf(pid) - cpuBefore) / ((performance.now() - started) / 1000);
+  return { result, cpuMsPerSecond, rssMb: rssMbOf(pid) };
+}
+
 function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -57,7 +74,7 @@ async function populate(dc: SambaDc, admin: LdapClient, count: number): Promise<
   const ou = `OU=Bulk,${dc.baseDn}`;
   await admin.add(ou, { objectClass: ['top', 'organizationalUnit'], ou: 'Bulk' });
   const dns: string[] = [];
-  const lanes = 4;
+  const lanes = 8;
   await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
       for (let i = lane; i < count; i += lanes) {
@@ -370,7 +387,15 @@ async function run() {
     const tenant = await createTenant(stack, 'Lockout Bench MSP');
     const agent = await spawnAgentProcess(stack, tenant, dc);
     cleanups.push(() => killAgentProcess(agent));
-    const measured = await latency(stack, dc, admin, tenant.clientId, tenant.apiKey);
+    const agentPid = agent.child.pid!;
+    say('Agent footprint: 20 s of an idle watch…');
+    const agentIdle = await footprint(agentPid, () => new Promise((resolve) => setTimeout(resolve, 20_000)));
+    const busyRun = await footprint(agentPid, () => latency(stack, dc, admin, tenant.clientId, tenant.apiKey));
+    const measured = busyRun.result;
+    const agentFootprint = {
+      idle: { cpuMsPerSecond: agentIdle.cpuMsPerSecond, rssMb: agentIdle.rssMb },
+      lockouts: { cpuMsPerSecond: busyRun.cpuMsPerSecond, rssMb: busyRun.rssMb },
+    };
 
     console.log(`\nDomain: ${DOMAIN_USERS} users (+ the bench's own), Samba -M single on this machine.\n`);
     console.log('Directory cost per cycle');
@@ -413,10 +438,16 @@ async function run() {
       `counters: ${measured.counters.lockouts} lockouts of enrolled users; missed ${measured.counters.missed}, duplicate ${measured.counters.duplicate}, false ${measured.counters.false}; baseline missed ${measured.baselineMissed}`,
     );
 
+    console.log(
+      `agent process: idle watch ${agentFootprint.idle.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.idle.rssMb.toFixed(0)} MB resident; during the lockouts ${agentFootprint.lockouts.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.lockouts.rssMb.toFixed(0)} MB`,
+    );
     const resultsDir = join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `lockout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ domainUsers: DOMAIN_USERS, rounds: ROUNDS, cost, measured }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify({ domainUsers: DOMAIN_USERS, rounds: ROUNDS, cost, measured, agentFootprint }, null, 2),
+    );
     console.log(`results: ${file}`);
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);
     const { watch, baseline, counters } = measured;
