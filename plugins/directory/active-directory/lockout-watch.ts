@@ -28,9 +28,9 @@ const MAX_USN_EQUALITIES = 256;
 const USN_EQUALITIES_PER_SEARCH = 64;
 /**
  * After a delta search the watch rests this many times as long as the search took before the next one: at most
- * a tenth of the DC's time goes to the watch however busy the domain. It matters on Samba, whose ldb has no range
- * index on uSNChanged, so a delta there costs about a scan of all users (docs/lockout.md); on Windows AD, where
- * the delta is an index range read of a few ms, the rest is shorter than the poll interval and changes nothing.
+ * a tenth of the DC's time goes to the watch however busy the domain. A delta of a few USNs takes a millisecond
+ * or two and the rest is shorter than the poll interval; it matters for the range that a burst falls back to,
+ * which on Samba reads every object (docs/lockout.md), and for a DC that is slow for any other reason.
  */
 const SEARCH_REST_FACTOR = 9;
 /** lockoutDuration is stored as a negative count of 100 ns; this value (and 0) means "until an admin unlocks". */
