@@ -329,10 +329,16 @@ async function latency(stack: TestStack, dc: SambaDc, admin: LdapClient, clientI
   await baseline.stop();
   await service.unbind().catch(() => undefined);
 
-  const rows: Array<{ user_id: string; created_at: Date; detail: { lockedAtMs: number } }> = await stack.database
-    .db('audit_events')
-    .where({ action: 'lockout.detected' })
-    .andWhere('created_at', '>=', startedAt);
+  const found: Array<{ user_id: string; created_at: Date; detail: { lockedAtMs?: number; lockedAt?: string } }> =
+    await stack.database
+      .db('audit_events')
+      .where({ action: 'lockout.detected' })
+      .andWhere('created_at', '>=', startedAt);
+  // The stand-in report writes lockedAtMs; the lockout workflow's report (issue 10 §2) writes lockedAt as ISO text.
+  const rows = found.map((row) => ({
+    ...row,
+    detail: { lockedAtMs: row.detail.lockedAtMs ?? Date.parse(row.detail.lockedAt ?? '') },
+  }));
   const samples: number[] = [];
   let missed = 0;
   let duplicate = 0;

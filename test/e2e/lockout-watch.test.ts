@@ -69,6 +69,10 @@ describe('lockout watch', { timeout: 600_000 }, () => {
     });
   }
 
+  /** The stand-in report writes lockedAtMs; the lockout workflow's report (issue 10 §2) writes lockedAt. */
+  const lockedAtMsOf = (detail: { lockedAtMs?: number; lockedAt?: string }) =>
+    detail.lockedAtMs ?? Date.parse(detail.lockedAt ?? '');
+
   /** Long enough for several watch cycles: a duplicate would have shown up by now. */
   const settle = () => new Promise((resolve) => setTimeout(resolve, 3_000));
 
@@ -110,7 +114,7 @@ describe('lockout watch', { timeout: 600_000 }, () => {
 
     await unlockInAd(user.dn);
     const [cleared] = await detected(user.userId, 'lockout.cleared');
-    assert.equal(cleared.detail.lockedAtMs, row.detail.lockedAtMs, 'the end of that very lockout');
+    assert.equal(lockedAtMsOf(cleared.detail), lockedAtMsOf(row.detail), 'the end of that very lockout');
   });
 
   it('reports nothing for an account that is not an enrolled user of the client', async () => {
