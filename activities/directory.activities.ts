@@ -2,11 +2,17 @@ import type { KeyObject } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import * as nexus from 'nexus-rpc';
 import { clientSubkey } from '../common/crypto/client-keys';
-import { directoryResultProof, openDirectoryCommand, type CommandRefusal } from '../common/crypto/directory-command';
+import {
+  directoryResultProof,
+  lockoutWatchProof,
+  openDirectoryCommand,
+  type CommandRefusal,
+} from '../common/crypto/directory-command';
 import type {
   DirectoryCommand,
   DirectoryCommandResult,
   DirectoryOperation,
+  LockoutWatchCommandResult,
   SignedDirectoryCommand,
 } from '../common/domain/directory-command';
 import { directoryService } from '../common/domain/directory-service';
@@ -37,7 +43,15 @@ export interface DirectoryActivityDeps {
   now?: () => number;
   /** Passed by tests only (the agent's test hooks); production builds these activities without it. */
   testHooks?: DirectoryTestHooks;
+  /** How often a lockout watch asks the directory while it waits, and how often it reconciles in full. */
+  lockoutWatch?: { pollIntervalMs?: number; reconcileIntervalMs?: number };
 }
+
+/**
+ * The longest a watch command may hold the agent: the Nexus request that carries it times out at about 10 s,
+ * and an answer after that would be thrown away and the cycle's directory reads wasted.
+ */
+export const MAX_WATCH_WAIT_MS = 8_000;
 
 /** Fault injection for the tests that kill an agent mid-reset. */
 export interface DirectoryTestHooks {
@@ -134,6 +148,31 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
         return toActivityFailure(error);
       }
     },
+
+    /** Waits for lock changes after the command's cursor; the answer is bound to the command by its proof. */
+    async watchDirectoryLockouts(signed: SignedDirectoryCommand): Promise<LockoutWatchCommandResult> {
+      const { command, secret } = await admit(signed, 'watch-lockouts');
+      const watch = command.watch;
+      if (
+        !watch ||
+        (watch.cursor !== null && typeof watch.cursor !== 'string') ||
+        typeof watch.waitMs !== 'number' ||
+        !Number.isFinite(watch.waitMs)
+      ) {
+        return refuse({ operation: 'watch-lockouts', reason: 'malformed', requestId: command.requestId });
+      }
+      try {
+        const found = await directory.watchLockouts({
+          cursor: watch.cursor,
+          waitMs: Math.min(Math.max(0, watch.waitMs), MAX_WATCH_WAIT_MS),
+          ...deps.lockoutWatch,
+        });
+        const outcome = { cursor: found.cursor, changes: found.changes };
+        return { ...outcome, proof: lockoutWatchProof(clientSubkey(secret, 'agent-result'), signed, outcome) };
+      } catch (error) {
+        return toActivityFailure(error);
+      }
+    },
   };
 }
 
@@ -149,8 +188,8 @@ export type DirectoryActivities = ReturnType<typeof createDirectoryActivities>;
  */
 export function createDirectoryNexusHandler(commands: DirectoryActivities) {
   const operation =
-    (run: (signed: SignedDirectoryCommand) => Promise<DirectoryCommandResult>) =>
-    async (_ctx: nexus.StartOperationContext, signed: SignedDirectoryCommand): Promise<DirectoryCommandResult> => {
+    <R>(run: (signed: SignedDirectoryCommand) => Promise<R>) =>
+    async (_ctx: nexus.StartOperationContext, signed: SignedDirectoryCommand): Promise<R> => {
       try {
         return await run(signed);
       } catch (error) {
@@ -163,5 +202,6 @@ export function createDirectoryNexusHandler(commands: DirectoryActivities) {
   return nexus.serviceHandler(directoryService, {
     resetPassword: operation(commands.resetDirectoryPassword),
     unlock: operation(commands.unlockDirectoryAccount),
+    watchLockouts: operation(commands.watchDirectoryLockouts),
   });
 }

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollment.activities';
 import { createLockoutActivities } from './lockout.activities';
+import { createLockoutWatchActivities } from './lockout-watch.activities';
 import { createMaintenanceActivities } from './maintenance.activities';
 import { createNotifyActivities } from './notify.activities';
 import { createResetActivities } from './reset.activities';
@@ -15,6 +16,7 @@ export function createCentralActivities(deps: ActivityDeps) {
     ...createResetActivities(deps),
     ...createLockoutActivities(deps),
     ...createMaintenanceActivities(deps.stores),
+    ...createLockoutWatchActivities(deps),
   };
 }
 

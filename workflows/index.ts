@@ -3,3 +3,4 @@ export { enrollmentWorkflow } from './enrollment/enrollment.workflow';
 export { passwordResetWorkflow, signedPasswordResetWorkflow } from './password-reset/password-reset.workflow';
 export { purgeRateLimitsWorkflow } from './maintenance/purge-rate-limits.workflow';
 export { accountLockoutWorkflow } from './lockout/account-lockout.workflow';
+export { lockoutWatchWorkflow } from './lockout-watch/lockout-watch.workflow';

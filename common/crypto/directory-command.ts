@@ -4,8 +4,10 @@ import type {
   DirectoryCommand,
   DirectoryCommandResult,
   DirectoryOperation,
+  LockoutWatchCommandResult,
   SignedDirectoryCommand,
 } from '../domain/directory-command';
+import type { LockoutChange } from '../domain/lockout';
 import { constantTimeEqual, deriveKey } from './keys';
 
 // DER wrappers for a raw Ed25519 seed (PKCS#8) and a raw public key (SPKI), RFC 8410.
@@ -99,5 +101,33 @@ export function checkDirectoryResultProof(
 ): boolean {
   return (
     typeof result.proof === 'string' && constantTimeEqual(result.proof, directoryResultProof(resultKey, signed, result))
+  );
+}
+
+/**
+ * Binds a lockout watch's findings and its new cursor to the command it answered: a worker that steals the task
+ * can neither invent a lockout nor hand back a cursor that hides one.
+ */
+export function lockoutWatchProof(
+  resultKey: Buffer,
+  signed: SignedDirectoryCommand,
+  outcome: { cursor: string; changes: LockoutChange[] },
+): string {
+  const changes = outcome.changes.map((c) => [c.account, c.objectGuid, c.locked, c.lockedAtMs, c.unlocksAtMs]);
+  return createHmac('sha256', resultKey)
+    .update(JSON.stringify(['watch-lockouts', signed.command, outcome.cursor, changes]))
+    .digest('base64url');
+}
+
+export function checkLockoutWatchProof(
+  resultKey: Buffer,
+  signed: SignedDirectoryCommand,
+  result: LockoutWatchCommandResult,
+): boolean {
+  return (
+    typeof result?.proof === 'string' &&
+    typeof result.cursor === 'string' &&
+    Array.isArray(result.changes) &&
+    constantTimeEqual(result.proof, lockoutWatchProof(resultKey, signed, result))
   );
 }

@@ -1,8 +1,10 @@
+import type { LockoutChange } from './lockout';
+
 /**
  * What an agent may be told to do to its client's directory. An agent runs nothing else: every directory
  * activity takes a signed command and nothing more.
  */
-export const DIRECTORY_OPERATIONS = ['reset-password', 'unlock'] as const;
+export const DIRECTORY_OPERATIONS = ['reset-password', 'unlock', 'watch-lockouts'] as const;
 export type DirectoryOperation = (typeof DIRECTORY_OPERATIONS)[number];
 
 /** How long an issued command stays valid; a copy replayed after this is refused. */
@@ -38,6 +40,11 @@ export interface DirectoryCommand {
   sealTo?: string;
   /** The sealed password's associated data, `reset:<requestId>`: a sealed value moved to another reset does not open. */
   sealContext?: string;
+  /**
+   * A lockout watch (operation 'watch-lockouts'): where the last one stopped and how long to wait for a change.
+   * Such a command names no account: account is '', objectGuid null, and the password fields are unused.
+   */
+  watch?: { cursor: string | null; waitMs: number };
 }
 
 export interface SignedDirectoryCommand {
@@ -51,5 +58,12 @@ export interface DirectoryCommandResult {
   wasLocked: boolean;
   /** For a command with sealTo: the password the agent set, sealed to the device. Covered by the proof. */
   sealed?: { v: 1; epk: string; iv: string; ct: string };
+  proof: string;
+}
+
+/** What an agent's lockout watch reports back: ids and times only, and proof that one of this client's agents saw it. */
+export interface LockoutWatchCommandResult {
+  cursor: string;
+  changes: LockoutChange[];
   proof: string;
 }

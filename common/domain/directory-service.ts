@@ -1,5 +1,5 @@
 import * as nexus from 'nexus-rpc';
-import type { DirectoryCommandResult, SignedDirectoryCommand } from './directory-command';
+import type { DirectoryCommandResult, LockoutWatchCommandResult, SignedDirectoryCommand } from './directory-command';
 
 /**
  * What an agent serves in its client's own namespace, reached by the central worker through that client's Nexus
@@ -9,6 +9,8 @@ import type { DirectoryCommandResult, SignedDirectoryCommand } from './directory
 export const directoryService = nexus.service('latchkey-directory', {
   resetPassword: nexus.operation<SignedDirectoryCommand, DirectoryCommandResult>(),
   unlock: nexus.operation<SignedDirectoryCommand, DirectoryCommandResult>(),
+  /** A long poll: it answers at the first lock change or when the command's wait ends (docs/lockout.md). */
+  watchLockouts: nexus.operation<SignedDirectoryCommand, LockoutWatchCommandResult>(),
 });
 
 /**

@@ -53,6 +53,8 @@ export const FailureType = {
    * started it, or it already ended. Nothing is signed, sent or written.
    */
   ResetNotAuthorized: 'ResetNotAuthorized',
+  /** A lockout watch run under a workflow id that is not makeLockoutWatchWorkflowId of a client: nothing is signed. */
+  LockoutWatchNotAuthorized: 'LockoutWatchNotAuthorized',
   /** The agent's result does not carry a valid proof from this client's agents: a stolen or forged task. */
   AgentResultRejected: 'AgentResultRejected',
 

@@ -1,3 +1,5 @@
+import type { LockoutChange } from '../../common/domain/lockout';
+
 /**
  * What activities need from a user directory. Every method is idempotent, so an activity may retry any of
  * them; failures are thrown as the classes in ./errors, never as a vendor library's errors.
@@ -26,6 +28,13 @@ export interface DirectoryProvider {
 
   /** Accounts locked right now; a lockout that has already expired on its own is not listed. */
   listLockedAccounts(): Promise<LockedAccount[]>;
+
+  /**
+   * Waits up to `waitMs` for lock states to change after `cursor` (null: none yet), and returns what changed
+   * with the cursor to pass next time. Cheap when nothing changes; its cost follows the changes, not the users.
+   * An unusable cursor is not an error: the watch reconciles and starts a new one.
+   */
+  watchLockouts(request: WatchLockoutsRequest): Promise<WatchLockoutsResult>;
 
   /** Resolves when the directory answers with the configured credentials; throws a DirectoryError otherwise. */
   healthCheck(): Promise<void>;
@@ -101,4 +110,22 @@ export interface LockoutState {
 export interface LockedAccount extends DirectoryUser {
   lockoutTime: Date;
   badPwdCount: number;
+}
+
+export interface WatchLockoutsRequest {
+  /** Opaque to everyone but the provider that wrote it; null for a watch that has none yet. */
+  cursor: string | null;
+  /** How long to wait for a change before returning with none; 0 looks once. */
+  waitMs: number;
+  /** How often the directory is asked while waiting. */
+  pollIntervalMs?: number;
+  /** How old the last full reconcile may get before the next call reconciles again. */
+  reconcileIntervalMs?: number;
+}
+
+export interface WatchLockoutsResult {
+  cursor: string;
+  changes: LockoutChange[];
+  /** What the watch cost the directory, for the figures in docs/lockout.md. */
+  stats: { cycles: number; searches: number; entries: number; reconciled: boolean };
 }

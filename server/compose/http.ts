@@ -14,6 +14,7 @@ import { ActivationService } from '../services/activation.service';
 import { CodecAudit } from '../services/codec-audit';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
+import { lockoutWatchStarter } from '../services/lockout-watch-starter';
 import { ResetService } from '../services/reset.service';
 import { LockoutService } from '../services/lockout.service';
 import type { ResetOutcomes } from '../services/reset-outcomes';
@@ -138,6 +139,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       agentTarget: temporal.taskQueues.agentTargetOf,
       provisionAgentTarget: temporal.provisionAgentTarget,
       logger,
+      startLockoutWatch: lockoutWatchStarter(client, taskQueue),
     },
     pages: {
       enrollment: new EnrollmentService({

@@ -26,6 +26,8 @@ export interface AgentRoutesDeps {
   /** Registers them if missing, so that an agent started before its client's first reset finds its namespace. */
   provisionAgentTarget: (target: AgentTarget) => Promise<void>;
   logger: Logger;
+  /** Starts the client's lockout watch if it is not running (server/services/lockout-watch-starter.ts). */
+  startLockoutWatch?: (clientId: string) => Promise<void>;
 }
 
 const heartbeat = z.object({ version: z.string().min(1).max(64), hostname: z.string().min(1).max(255) }).strict();
@@ -78,6 +80,13 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
         clientId: agent.client_id,
       });
     }
+    // Not awaited: the agent's start must not wait on Temporal, and the next agent start tries again.
+    deps.startLockoutWatch?.(agent.client_id).catch((error: unknown) =>
+      deps.logger.warn("Could not start the client's lockout watch", {
+        clientId: agent.client_id,
+        error: (error as Error).message,
+      }),
+    );
     response.setHeader('Cache-Control', 'no-store');
     response.json({
       agentId: agent.id,

@@ -236,7 +236,13 @@ describe('a reset happens only when Latchkey asked for it', () => {
         { nexusHandler: { namespace: stack.runtime.namespace, endpoint: settings.temporal.endpoint } },
       ),
       taskQueue: settings.temporal.taskQueue,
-      nexusServices: [nexus.serviceHandler(directoryService, { resetPassword: forged, unlock: forged })],
+      nexusServices: [
+        nexus.serviceHandler(directoryService, {
+          resetPassword: forged,
+          unlock: forged,
+          watchLockouts: async () => ({ cursor: '', changes: [], proof: 'forged' }),
+        }),
+      ],
     });
     try {
       const textsBefore = stack.outbox

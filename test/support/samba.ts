@@ -84,6 +84,12 @@ export interface SambaDc {
   bind(name: string, password: string): Promise<void>;
   /** Attributes read as Administrator, first value of each as text. */
   readAttributes(dn: string, attributes: string[]): Promise<Record<string, string | undefined>>;
+  /** `samba-tool domain passwordsettings set`, against the running DC's database. */
+  setLockoutPolicy(policy: { threshold: number; durationMinutes: number }): Promise<void>;
+  /** The samba process, whose /proc/<pid>/stat the benches read for the DC's CPU time. */
+  readonly pid: number | undefined;
+  /** Stops samba and starts it again on the same database, as an admin's restart would. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -166,20 +172,24 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     log(`samba: provisioned ${realm} in ${provisionMs} ms`);
 
     startedAt = Date.now();
-    const output = openSync(join(dir, 'samba.stdout.log'), 'a');
-    // -i (interactive, which implies foreground) rather than -F: Samba then exits when its stdin closes, so a
-    // crashed or killed test process cannot leave a DC running on the address.
-    child = spawn(
-      'samba',
-      ['-s', conf, '-M', 'single', '-i', `--maximum-runtime=${options.maximumRuntimeSeconds ?? 1800}`],
-      {
-        stdio: ['pipe', output, output],
-        detached: true,
-      },
-    );
-    closeSync(output);
-    child.unref();
-    (child.stdin as { unref?: () => void } | null)?.unref?.();
+    const spawnSamba = (): ChildProcess => {
+      const output = openSync(join(dir, 'samba.stdout.log'), 'a');
+      // -i (interactive, which implies foreground) rather than -F: Samba then exits when its stdin closes, so a
+      // crashed or killed test process cannot leave a DC running on the address.
+      const started = spawn(
+        'samba',
+        ['-s', conf, '-M', 'single', '-i', `--maximum-runtime=${options.maximumRuntimeSeconds ?? 1800}`],
+        {
+          stdio: ['pipe', output, output],
+          detached: true,
+        },
+      );
+      closeSync(output);
+      started.unref();
+      (started.stdin as { unref?: () => void } | null)?.unref?.();
+      return started;
+    };
+    child = spawnSamba();
     await claim.record(join(dir, 'run', 'samba.pid'), dir);
 
     const caPath = join(dir, 'private', 'tls', 'ca.pem');
@@ -223,7 +233,10 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     log(`samba: policy, OU and service account ready in ${setupMs} ms`);
 
     const caPem = await readFile(caPath, 'utf8');
-    const adminClient = admin;
+    const adminClient = () => {
+      if (!admin) throw new Error('the DC is not running');
+      return admin;
+    };
     return {
       url,
       baseDn,
@@ -240,7 +253,7 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
         const ou = userOptions.ou ? `${userOptions.ou},${baseDn}` : usersOu;
         const dn = `CN=${escapeDnValue(userOptions.displayName ?? username)},${ou}`;
         const userPrincipalName = `${username}@${realm.toLowerCase()}`;
-        await addUser(adminClient, dn, username, userPrincipalName, password, userOptions);
+        await addUser(adminClient(), dn, username, userPrincipalName, password, userOptions);
         return { dn, username, userPrincipalName };
       },
       async bind(name, password) {
@@ -248,7 +261,7 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
         await client.unbind();
       },
       async readAttributes(dn, attributes) {
-        const { searchEntries } = await adminClient.search(dn, { scope: 'base', attributes });
+        const { searchEntries } = await adminClient().search(dn, { scope: 'base', attributes });
         const entry = searchEntries[0];
         return Object.fromEntries(
           attributes.map((name) => {
@@ -256,6 +269,40 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
             const first = Array.isArray(value) ? value[0] : value;
             return [name, first === undefined ? undefined : first.toString()];
           }),
+        );
+      },
+      async setLockoutPolicy({ threshold, durationMinutes }) {
+        await sambaTool(
+          [
+            'domain',
+            'passwordsettings',
+            'set',
+            '-H',
+            join(dir, 'private', 'sam.ldb'),
+            '-s',
+            conf,
+            `--account-lockout-threshold=${threshold}`,
+            `--account-lockout-duration=${durationMinutes}`,
+            // The observation window may not exceed the duration.
+            `--reset-account-lockout-after=${durationMinutes}`,
+          ],
+          'domain passwordsettings set',
+        );
+      },
+      get pid() {
+        return child?.pid;
+      },
+      async restart() {
+        await admin?.unbind().catch(() => undefined);
+        admin = undefined;
+        if (child) await terminate(child);
+        child = spawnSamba();
+        const next = child;
+        admin = await waitForLdaps(
+          next,
+          () => connectAs(adminDn, adminPassword),
+          dir,
+          options.startTimeoutMs ?? 30_000,
         );
       },
       stop,

@@ -105,6 +105,7 @@ async function startOn(
           .getHandle(makePurgeRateLimitsScheduleId(runtime.internals.taskQueue))
           .delete()
           .catch(() => undefined);
+        await stopLockoutWatches(runtime.internals.temporal, runtime.internals.taskQueue);
         await runtime.stop();
       } finally {
         if (ownsDatabase) await database.drop();
@@ -128,4 +129,22 @@ export async function createTenant(
   const client = await stack.runtime.stores.tenants.createClient(msp.id, `${name} client`, settings);
   if (client === 'duplicate') throw new Error('unexpected duplicate client');
   return { mspId: msp.id, apiKey: key.token, clientId: client.id };
+}
+
+/**
+ * Every agent's start starts its client's lockout watch on this stack's queue; left running, it would keep
+ * calling agents of a test that has ended, on the shared dev server.
+ */
+async function stopLockoutWatches(temporal: TestRuntime['temporal'], taskQueue: string): Promise<void> {
+  try {
+    const query = `WorkflowType = 'lockoutWatchWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+    for await (const execution of temporal.workflow.list({ query })) {
+      await temporal.workflow
+        .getHandle(execution.workflowId)
+        .terminate('test stack stopped')
+        .catch(() => undefined);
+    }
+  } catch {
+    // Visibility may lag or be unavailable; a watch left behind only polls a queue no worker serves.
+  }
 }

@@ -8,6 +8,8 @@ import type {
   SetPasswordResult,
   UnlockOptions,
   UnlockResult,
+  WatchLockoutsRequest,
+  WatchLockoutsResult,
 } from '../directory-provider';
 import {
   AccountChangedError,
@@ -25,6 +27,7 @@ import {
 } from './active-directory.config';
 import { LdapConnection, type CreateLdapClient } from './ldap-connection';
 import { filter } from './ldap-escape';
+import { LockoutWatch } from './lockout-watch';
 import { privilegedGroupIn } from './privileged-groups';
 import {
   BINARY_ATTRIBUTES,
@@ -53,11 +56,13 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
   readonly id: string;
   private readonly config: ActiveDirectoryConfig;
   private readonly connection: LdapConnection;
+  private readonly lockouts: LockoutWatch;
 
   constructor(config: ActiveDirectoryConfigInput, deps: ActiveDirectoryProviderDeps = {}) {
     this.config = parseActiveDirectoryConfig(config);
     this.id = this.config.id;
     this.connection = new LdapConnection(this.config, deps.createClient);
+    this.lockouts = new LockoutWatch(this.connection, this.config.baseDn);
   }
 
   async findUser(username: string): Promise<DirectoryUser | null> {
@@ -119,6 +124,10 @@ export class ActiveDirectoryProvider implements DirectoryProvider {
       const { lockoutTime, badPwdCount } = toLockoutState(entry);
       return user.locked && lockoutTime ? [{ ...user, lockoutTime, badPwdCount }] : [];
     });
+  }
+
+  watchLockouts(request: WatchLockoutsRequest): Promise<WatchLockoutsResult> {
+    return this.lockouts.watch(request);
   }
 
   async healthCheck(): Promise<void> {

@@ -15,6 +15,7 @@ export class LdapConnection {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private closed = false;
+  private bindCount = 0;
 
   constructor(
     private readonly config: ActiveDirectoryConfig,
@@ -41,6 +42,11 @@ export class LdapConnection {
     } catch (error) {
       throw toProviderError(error, this.config.id, fullContext);
     }
+  }
+
+  /** How many times a connection was bound: a change tells a watch that it reconnected since it last looked. */
+  get connections(): number {
+    return this.bindCount;
   }
 
   async close(): Promise<void> {
@@ -85,6 +91,7 @@ export class LdapConnection {
       throw new Error('this directory provider has been closed');
     }
     this.client = client;
+    this.bindCount += 1;
     return client;
   }
 

@@ -10,7 +10,7 @@ import {
   type PasswordPolicyReason,
 } from '../errors';
 
-export type DirectoryOperation = 'bind' | 'search' | 'set-password' | 'unlock' | 'health-check';
+export type DirectoryOperation = 'bind' | 'search' | 'set-password' | 'unlock' | 'health-check' | 'watch-lockouts';
 
 export interface DirectoryErrorContext {
   operation: DirectoryOperation;
@@ -67,6 +67,7 @@ const OPERATION_WORDS: Record<DirectoryOperation, string> = {
   'set-password': 'reset the password (unicodePwd, pwdLastSet, lockoutTime)',
   unlock: 'unlock the account (lockoutTime)',
   'health-check': 'read the directory',
+  'watch-lockouts': 'watch for lockouts (highestCommittedUSN, uSNChanged, lockoutTime)',
 };
 
 /**
