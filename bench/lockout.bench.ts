@@ -9,7 +9,11 @@ import { startTestServices } from '../scripts/lib/test-services';
 import { ActiveDirectoryProvider } from '../plugins/directory/active-directory';
 import { USER_FILTER } from '../plugins/directory/active-directory/user-entry';
 import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
+import { startFakePushService, type FakePushService } from '../test/fakes/fake-push-service';
+import { enrolledAppUser } from '../test/support/app-user';
+import { deviceClient } from '../test/support/device';
 import { apiClient } from '../test/support/http';
+import type { Tenant } from '../test/support/reset-setup';
 import { directoryConfigOf, startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
 import { printTable, stats, type Stats } from './support/stats';
@@ -30,6 +34,8 @@ const ROUNDS = Number(process.env.LOCKOUT_BENCH_ROUNDS ?? 60);
 const IDLE_CYCLES = Number(process.env.LOCKOUT_BENCH_CYCLES ?? 200);
 const LOCKABLE_USERS = 24;
 const CONTROL_USERS = 4;
+const UNLOCK_ROUNDS = Number(process.env.LOCKOUT_BENCH_UNLOCKS ?? 20);
+const DEVICE_PIN = '482915';
 /** Between two lockouts: each user comes round again after LOCKABLE_USERS × this, well past the 5 s baseline poll. */
 const SPACING_MS = 700;
 const BASELINE_INTERVAL_MS = 5_000;
@@ -281,23 +287,18 @@ function baselinePoller(dc: SambaDc, service: LdapClient, pending: Map<string, n
   };
 }
 
-async function latency(stack: TestStack, dc: SambaDc, admin: LdapClient, clientId: string, apiKey: string) {
-  const api = apiClient(stack.url, apiKey);
+async function latency(stack: TestStack, dc: SambaDc, admin: LdapClient, tenant: Tenant, push: FakePushService) {
+  const vapidKey = (await deviceClient(stack.url)('GET', '/config')).body.vapidPublicKey as string;
+  // App users paired through the real pages, each with a web-push subscription at the fake push service: the
+  // clock stops when the lockout's push arrives there, encrypted and VAPID-signed by the real web-push library.
   const lockable: Array<{ userId: string; upn: string; dn: string }> = [];
+  const userOfEndpoint = new Map<string, string>();
   for (let i = 0; i < LOCKABLE_USERS; i++) {
-    const username = `lk${i}${randomUUID().slice(0, 6)}`;
-    const created = await dc.createUser(username, `Lockable!${randomUUID().slice(0, 8)}1`);
-    const user = await api('POST', `/clients/${clientId}/users`, { username, email: `${username}@example.com` });
-    lockable.push({ userId: user.body.id as string, upn: created.userPrincipalName, dn: created.dn });
+    const subscription = push.subscribe({ applicationServerKey: vapidKey });
+    const user = await enrolledAppUser(stack, tenant, dc, { pin: DEVICE_PIN, push: subscription });
+    lockable.push({ userId: user.userId, upn: user.upn, dn: user.dn });
+    userOfEndpoint.set(subscription.endpoint, user.userId);
   }
-  // Enrolled straight in the database: what the watch cares about is the status, not the journey there.
-  await stack.database
-    .db('users')
-    .whereIn(
-      'id',
-      lockable.map((u) => u.userId),
-    )
-    .update({ status: 'enrolled_sms', enrollment_method: 'sms', enrolled_at: new Date() });
   const controls: Array<{ upn: string; dn: string }> = [];
   for (let i = 0; i < CONTROL_USERS; i++) {
     const created = await dc.createUser(`ctl${i}${randomUUID().slice(0, 6)}`, `Control!${randomUUID().slice(0, 8)}1`);
@@ -329,46 +330,96 @@ async function latency(stack: TestStack, dc: SambaDc, admin: LdapClient, clientI
   await baseline.stop();
   await service.unbind().catch(() => undefined);
 
-  const found: Array<{ user_id: string; created_at: Date; detail: { lockedAtMs?: number; lockedAt?: string } }> =
-    await stack.database
-      .db('audit_events')
-      .where({ action: 'lockout.detected' })
-      .andWhere('created_at', '>=', startedAt);
-  // The stand-in report writes lockedAtMs; the lockout workflow's report (issue 10 §2) writes lockedAt as ISO text.
-  const rows = found.map((row) => ({
-    ...row,
-    detail: { lockedAtMs: row.detail.lockedAtMs ?? Date.parse(row.detail.lockedAt ?? '') },
-  }));
+  const detectedRows: Array<{ user_id: string; created_at: Date; detail: { lockedAt?: string } }> = await stack.database
+    .db('audit_events')
+    .where({ action: 'lockout.detected' })
+    .andWhere('created_at', '>=', startedAt);
+  const pushes = push.received
+    .filter((received) => (JSON.parse(received.plaintext) as { t?: string }).t === 'lockout')
+    .map((received) => ({ user_id: userOfEndpoint.get(received.endpoint) ?? null, atMs: received.receivedAtMs }));
+  const detection: number[] = [];
   const samples: number[] = [];
   let missed = 0;
   let duplicate = 0;
-  const matched = new Set<(typeof rows)[number]>();
+  const matched = new Set<(typeof pushes)[number]>();
   for (const [index, lockout] of lockouts.entries()) {
     if (!lockout.userId) continue;
     const next = lockouts.slice(index + 1).find((later) => later.userId === lockout.userId);
-    // Its lockoutTime lies between the first wrong bind (at most a second before) and the next lockout.
-    const mine = rows.filter(
-      (row) =>
-        row.user_id === lockout.userId &&
-        row.detail.lockedAtMs >= lockout.lockedAt - 2_000 &&
-        row.detail.lockedAtMs <= lockout.lockedAt + 50 &&
-        (!next || row.detail.lockedAtMs < next.lockedAt - 2_000),
+    // Its push arrives after the locking bind returned and before the same account's next lockout.
+    const mine = pushes.filter(
+      (received) =>
+        received.user_id === lockout.userId &&
+        received.atMs >= lockout.lockedAt &&
+        (!next || received.atMs < next.lockedAt),
     );
-    for (const row of mine) matched.add(row);
+    for (const received of mine) matched.add(received);
     if (mine.length === 0) missed += 1;
     if (mine.length > 1) duplicate += mine.length - 1;
-    const first = mine.sort((a, b) => +new Date(a.created_at) - +new Date(b.created_at))[0];
-    if (first) samples.push(new Date(first.created_at).getTime() - lockout.lockedAt);
+    const first = mine.sort((x, y) => x.atMs - y.atMs)[0];
+    if (first) samples.push(first.atMs - lockout.lockedAt);
+    const report = detectedRows.find(
+      (row) =>
+        row.user_id === lockout.userId &&
+        Date.parse(row.detail.lockedAt ?? '') >= lockout.lockedAt - 2_000 &&
+        Date.parse(row.detail.lockedAt ?? '') <= lockout.lockedAt + 50,
+    );
+    if (report) detection.push(new Date(report.created_at).getTime() - lockout.lockedAt);
   }
-  // A report that matches no lockout we caused, or any report at all for the control (not enrolled) accounts.
-  const falsePositives = rows.filter((row) => !matched.has(row)).length;
+  // A push that matches no lockout we caused, or any push at all for the control (not enrolled) accounts.
+  const falsePositives = pushes.filter((received) => !matched.has(received)).length;
   const baselineMissed = [...baselinePending.keys()].length;
   return {
     watch: stats(samples),
+    detection: stats(detection),
     baseline: stats(baselineSeen),
     counters: { lockouts: lockouts.filter((l) => l.userId).length, missed, duplicate, false: falsePositives },
     baselineMissed,
   };
+}
+
+/**
+ * Unlock end to end: a fresh app user locked by real wrong binds, the lockout's push received, then the clock runs
+ * from the app's signed, PIN-approved POST …/unlock to a bind with the user's own password that succeeds. Beside
+ * it, the bare lockoutTime=0 write on the same DC. A fresh user each round, since three lockouts in a while turn
+ * Unlock off and recommend a reset.
+ */
+async function unlockLatency(stack: TestStack, dc: SambaDc, admin: LdapClient, tenant: Tenant, push: FakePushService) {
+  const vapidKey = (await deviceClient(stack.url)('GET', '/config')).body.vapidPublicKey as string;
+  const call = deviceClient(stack.url);
+  const unlocks: number[] = [];
+  const bare: number[] = [];
+  say(`Unlock: ${UNLOCK_ROUNDS} app unlocks, each beside a bare lockoutTime=0 write…`);
+  for (let round = 0; round < UNLOCK_ROUNDS; round++) {
+    const subscription = push.subscribe({ applicationServerKey: vapidKey });
+    const user = await enrolledAppUser(stack, tenant, dc, { pin: DEVICE_PIN, push: subscription });
+    await lockOut(dc, user.upn);
+    const notice = await push.waitFor(
+      (received) =>
+        received.endpoint === subscription.endpoint &&
+        (JSON.parse(received.plaintext) as { t?: string }).t === 'lockout',
+      30_000,
+    );
+    const { id } = JSON.parse(notice.plaintext) as { id: string };
+    const challenge = await call('POST', '/challenges', { action: 'unlock', subject: id }, user.device.auth);
+    const signature = await user.device.phone.sign({ action: 'unlock', subject: id, ...challenge.body });
+    const started = performance.now();
+    const answer = await call(
+      'POST',
+      `/lockouts/${id}/unlock`,
+      { challengeId: challenge.body.challengeId, signature, pin: DEVICE_PIN },
+      user.device.auth,
+    );
+    if (answer.status !== 200) throw new Error(`unlock answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    const client = await bound(dc, user.dn, user.password);
+    unlocks.push(performance.now() - started);
+    await client.unbind().catch(() => undefined);
+
+    await lockOut(dc, user.upn);
+    const bareStarted = performance.now();
+    await admin.modify(user.dn, [replace('lockoutTime', '0')]);
+    bare.push(performance.now() - bareStarted);
+  }
+  return { unlock: stats(unlocks), bare: stats(bare) };
 }
 
 async function run() {
@@ -388,7 +439,13 @@ async function run() {
 
     const cost = await directoryCost(dc, admin, bulk);
 
-    const stack = await startTestStack({ logLevel: 'warn', env: { LATCHKEY_LOG_LEVEL: 'warn' } });
+    const push = await startFakePushService();
+    cleanups.push(() => push.close());
+    const stack = await startTestStack({
+      logLevel: 'warn',
+      env: { LATCHKEY_LOG_LEVEL: 'warn', PUSH_PROVIDER: 'web-push', LATCHKEY_WEB_PUSH_ALLOWED_HOSTS: '127.0.0.1' },
+      pushAgent: push.agent({ keepAlive: true }),
+    });
     cleanups.push(() => stack.stop());
     const tenant = await createTenant(stack, 'Lockout Bench MSP');
     const agent = await spawnAgentProcess(stack, tenant, dc);
@@ -396,8 +453,9 @@ async function run() {
     const agentPid = agent.child.pid!;
     say('Agent footprint: 20 s of an idle watch…');
     const agentIdle = await footprint(agentPid, () => new Promise((resolve) => setTimeout(resolve, 20_000)));
-    const busyRun = await footprint(agentPid, () => latency(stack, dc, admin, tenant.clientId, tenant.apiKey));
+    const busyRun = await footprint(agentPid, () => latency(stack, dc, admin, tenant, push));
     const measured = busyRun.result;
+    const unlocked = await unlockLatency(stack, dc, admin, tenant, push);
     const agentFootprint = {
       idle: { cpuMsPerSecond: agentIdle.cpuMsPerSecond, rssMb: agentIdle.rssMb },
       lockouts: { cpuMsPerSecond: busyRun.cpuMsPerSecond, rssMb: busyRun.rssMb },
@@ -432,11 +490,12 @@ async function run() {
       'delta search wall time (ms)',
     );
     console.log(`a wrong bind alone moves highestCommittedUSN: ${cost.usnMovesOnWrongBind ? 'yes' : 'no'}`);
-    console.log('\nLockout → lockout.detected (report reached Latchkey), from the return of the locking bind');
+    console.log('\nLockout → push, from the return of the locking bind');
     printTable(
       [
-        ['watch (USN long poll, 250 ms)', measured.watch],
-        ['baseline: (lockoutTime>=1) every 5 s', measured.baseline],
+        ['push received by the fake push service', measured.watch],
+        ['  of which: report reached Latchkey (lockout.detected)', measured.detection],
+        ['baseline: (lockoutTime>=1) every 5 s, seen', measured.baseline],
       ],
       'latency (ms)',
     );
@@ -444,6 +503,17 @@ async function run() {
       `counters: ${measured.counters.lockouts} lockouts of enrolled users; missed ${measured.counters.missed}, duplicate ${measured.counters.duplicate}, false ${measured.counters.false}; baseline missed ${measured.baselineMissed}`,
     );
 
+    console.log("\nUnlock, from the signed POST …/unlock to a successful bind with the user's password");
+    printTable(
+      [
+        ['app unlock end to end', unlocked.unlock],
+        ['bare lockoutTime=0 write', unlocked.bare],
+      ],
+      'latency (ms)',
+    );
+    console.log(
+      `unlock e2e/bare: p50 ${(unlocked.unlock.p50 / unlocked.bare.p50).toFixed(1)} p99 ${(unlocked.unlock.p99 / unlocked.bare.p99).toFixed(1)}`,
+    );
     console.log(
       `agent process: idle watch ${agentFootprint.idle.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.idle.rssMb.toFixed(0)} MB resident; during the lockouts ${agentFootprint.lockouts.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.lockouts.rssMb.toFixed(0)} MB`,
     );
@@ -452,13 +522,13 @@ async function run() {
     const file = join(resultsDir, `lockout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ domainUsers: DOMAIN_USERS, rounds: ROUNDS, cost, measured, agentFootprint }, null, 2),
+      JSON.stringify({ domainUsers: DOMAIN_USERS, rounds: ROUNDS, cost, measured, unlocked, agentFootprint }, null, 2),
     );
     console.log(`results: ${file}`);
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);
     const { watch, baseline, counters } = measured;
     console.log(
-      `lockout push: p50 ${watch.p50.toFixed(0)} p99 ${watch.p99.toFixed(0)} baseline p99 ${baseline.p99.toFixed(0)} missed ${counters.missed} duplicate ${counters.duplicate} false ${counters.false} (measured to lockout.detected; push received once the lockout workflow lands)`,
+      `lockout push: p50 ${watch.p50.toFixed(0)} p99 ${watch.p99.toFixed(0)} baseline p99 ${baseline.p99.toFixed(0)} missed ${counters.missed} duplicate ${counters.duplicate} false ${counters.false}`,
     );
   } finally {
     await cleanups.run();
