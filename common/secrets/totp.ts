@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** RFC 6238 with the parameters every authenticator app defaults to: HMAC-SHA1, 30-second steps, 6 digits. */
 export const TOTP_STEP_SECONDS = 30;
@@ -73,7 +73,7 @@ export function matchingTotpStep(secretBase32: string, code: string, unixMs: num
   // Every candidate is computed and compared, so the time taken says nothing about which one matched.
   for (const step of [now - 1, now, now + 1]) {
     const expected = Buffer.from(hotp(key, step));
-    if (Buffer.compare(expected, Buffer.from(code)) === 0) matched = step;
+    if (timingSafeEqual(expected, Buffer.from(code))) matched = step;
   }
   return matched;
 }

@@ -77,15 +77,14 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
       error,
     });
 
-  router.use(perIp);
-
   router.get('/sign-in', async (request, response) => {
     const session = await deps.sessions.read(request);
     if (session?.stage === 'active') return void response.redirect(303, '/console');
     response.type('html').send(signInPage(request, response));
   });
 
-  router.post('/sign-in', form, async (request, response) => {
+  // Only the anonymous posts count per address: signed-in technicians of one office share its NAT address.
+  router.post('/sign-in', perIp, form, async (request, response) => {
     deps.csrf.verify(request, null);
     const email = field(request, 'email').trim().slice(0, 320);
     const password = field(request, 'password');
@@ -121,7 +120,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     response.type('html').send(codePage(request, response, response.locals.pending as TechnicianSessionView));
   });
 
-  router.post('/sign-in/code', halfSignedIn, form, async (request, response) => {
+  router.post('/sign-in/code', perIp, halfSignedIn, form, async (request, response) => {
     const session = response.locals.pending as TechnicianSessionView;
     deps.csrf.verify(request, csrfBinding(session));
     try {

@@ -61,6 +61,10 @@ describe('the console in Chromium', () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the ${name} viewport`);
       await screenshot(page, `console-dashboard-${name}`);
+      await page.click('text=Technicians');
+      await page.waitForURL(/\/console\/technicians$/);
+      assert.match(await page.innerText('#technicians'), /dana@northwind\.test/);
+      await screenshot(page, `console-technicians-${name}`);
       await page.click('text=Sign out');
       await page.waitForURL(/\/console\/sign-in$/);
       await page.goto(`${stack.url}/console`);
