@@ -229,6 +229,10 @@ async function technicianCommand(
       console.error('--id must name a technician of that MSP (its id, as technician list shows)');
       return 2;
     }
+    if (outcome === 'last_admin') {
+      console.error("That is the MSP's last active admin technician; create another admin first");
+      return 1;
+    }
     console.log(
       outcome === 'disabled' ? `Technician ${values.id} disabled.` : `Technician ${values.id} was already disabled.`,
     );

@@ -97,15 +97,26 @@ export class TechniciansStore {
     return updated === 1;
   }
 
-  /** Disables the account and ends its sessions at once; false when the MSP has no such technician. */
-  async disable(mspId: string, id: string): Promise<'disabled' | 'already_disabled' | 'not_found'> {
+  /**
+   * Disables the account and ends its sessions at once. The MSP's last active admin is kept, so that someone can
+   * still manage the others; its active admins are locked first, in id order, so two admins disabling each other
+   * at once cannot both succeed.
+   */
+  async disable(mspId: string, id: string): Promise<'disabled' | 'already_disabled' | 'not_found' | 'last_admin'> {
     return this.db.transaction(async (trx) => {
+      const admins: Array<{ id: string }> = await trx('technicians')
+        .where({ msp_id: mspId, role: 'admin' })
+        .whereNull('disabled_at')
+        .orderBy('id')
+        .forUpdate()
+        .select('id');
       const row: TechnicianRecord | undefined = await trx('technicians')
         .where({ msp_id: mspId, id })
         .forUpdate()
         .first(RECORD_COLUMNS);
       if (!row) return 'not_found';
       if (row.disabled_at) return 'already_disabled';
+      if (admins.length === 1 && admins[0]!.id === id) return 'last_admin';
       await trx('technicians').where({ id }).update({ disabled_at: trx.fn.now() });
       await trx('technician_sessions')
         .where({ technician_id: id })

@@ -1,6 +1,6 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Secrets } from '../../common/crypto/secrets';
-import { AuthenticationError, NotFoundError, RateLimitedError } from '../../common/errors';
+import { AuthenticationError, ConflictError, NotFoundError, RateLimitedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { AuditStore } from '../db/audit.store';
 import type { ConsoleDashboardStore } from '../db/console-dashboard.store';
@@ -229,6 +229,8 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     const id = request.params.id as string;
     const outcome = UUID.test(id) ? await deps.accounts.disable(principal.mspId, id, actor) : 'not_found';
     if (outcome === 'not_found') throw new NotFoundError('Technician');
+    if (outcome === 'last_admin')
+      throw new ConflictError("That is the MSP's last active admin; make another technician an admin first");
     response.redirect(303, '/console/technicians');
   });
 

@@ -257,6 +257,16 @@ describe('console sign-in, sessions and role gating', () => {
       assert.equal(audited[0]?.actor, `technician:${helpdeskTech.id}`);
     });
 
+    it("keeps the MSP's last active admin (409)", async () => {
+      const lone = await createTenant(stack, 'Lone IT');
+      const tech = await technician(lone.mspId, 'admin');
+      const browser = await signIn(tech);
+      await browser.get('/console/technicians');
+      const refused = await browser.post(`/console/technicians/${tech.id}/disable`, {});
+      assert.equal(refused.status, 409);
+      assert.match(refused.html, /last active admin/);
+    });
+
     it("shows one MSP's technician nothing of another MSP's (404)", async () => {
       const acmeTarget = await technician(acme.mspId, 'helpdesk');
       const globexAdmin = await signIn(await technician(globex.mspId, 'admin'));
