@@ -153,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     if (command.startsWith('technician ')) {
       const technicians = new TechniciansStore(db);
       const accounts = new TechnicianAccountsService({ technicians, audit, secrets: new Secrets(config.masterKey) });
-      return technicianCommand(command, values, accounts, technicians, role);
+      return await technicianCommand(command, values, accounts, technicians, role);
     }
     if (command === 'api-key list') {
       for (const row of await allKeys(apiKeys, scope)) console.log(describeKey(row));
