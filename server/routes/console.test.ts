@@ -213,6 +213,22 @@ describe('console sign-in, sessions and role gating', () => {
     assert.equal((await half.get('/console/sign-in/code')).location, '/console/sign-in');
   });
 
+  it('keeps the password, the TOTP secret, the code and the cookie out of the database and the logs', async () => {
+    const admin = await technician(acme.mspId, 'admin');
+    const code = codeOf(admin);
+    const browser = await signIn(admin, code);
+    const cookie = browser.cookie('lk_console')!;
+    const db = stack.runtime.db;
+    const tables = ['technicians', 'technician_sessions', 'audit_events', 'rate_limit_buckets'];
+    const dump = JSON.stringify(await Promise.all(tables.map((table) => db(table).select('*'))));
+    const logs = stack.logs.join('\n');
+    for (const secret of [admin.password, admin.totpSecret, cookie]) {
+      assert.ok(!dump.includes(secret), 'not in the database');
+      assert.ok(!logs.includes(secret), 'not in the logs');
+    }
+    assert.ok(!logs.includes(`code=${code}`) && !logs.includes(`"code":"${code}"`), 'the code is not logged');
+  });
+
   describe('roles, through the API permission table', () => {
     it('lets an admin disable a technician and refuses a helpdesk technician (403)', async () => {
       const admin = await signIn(await technician(acme.mspId, 'admin'));
