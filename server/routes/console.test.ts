@@ -86,6 +86,63 @@ describe('console sign-in, sessions and role gating', () => {
     assert.ok(signedIn.some((row) => row.actor === `technician:${admin.id}` && row.msp_id === acme.mspId));
   });
 
+  it('counts resets this week, users locked out now and agents offline, per client', async () => {
+    const tenant = await createTenant(stack, 'Initech IT');
+    const api = apiClient(stack.url, tenant.apiKey);
+    const users: string[] = [];
+    for (const username of ['a', 'b', 'c'])
+      users.push(
+        (
+          (await api('POST', `/clients/${tenant.clientId}/users`, { username, email: `${username}@i.test` })).body as {
+            id: string;
+          }
+        ).id,
+      );
+    const db = stack.runtime.db;
+    await db('users').where({ id: users[0] }).update({ status: 'enrolled_sms' });
+    const reset = (userId: string, createdAt: unknown) => ({
+      id: randomUUID(),
+      user_id: userId,
+      client_id: tenant.clientId,
+      channel: 'sms',
+      requested_by: 'user',
+      status: 'completed',
+      created_at: createdAt,
+    });
+    await db('password_resets').insert([
+      reset(users[0]!, db.fn.now()),
+      reset(users[0]!, db.raw("now() - interval '2 days'")),
+      reset(users[0]!, db.raw("now() - interval '8 days'")),
+    ]);
+    const lockout = (userId: string, status: string) => ({
+      client_id: tenant.clientId,
+      user_id: userId,
+      workflow_id: `lockout-${randomUUID()}`,
+      locked_at: new Date(),
+      status,
+    });
+    await db('lockouts').insert([lockout(users[0]!, 'open'), lockout(users[1]!, 'unlocked')]);
+    const agent = (lastSeen: unknown, revoked: unknown = null) => ({
+      client_id: tenant.clientId,
+      name: 'agent',
+      token_id: randomUUID(),
+      token_hash: 'x',
+      last_seen_at: lastSeen,
+      revoked_at: revoked,
+    });
+    await db('agents').insert([
+      agent(db.fn.now()),
+      agent(db.raw("now() - interval '10 minutes'")),
+      agent(null),
+      agent(null, db.fn.now()),
+    ]);
+    const browser = await signIn(await technician(tenant.mspId, 'read_only'));
+    const page = await browser.get('/console');
+    const row = new RegExp(`data-client-id="${tenant.clientId}"[\\s\\S]*?</tr>`).exec(page.html)![0];
+    const cells = [...row.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((match) => match[1]);
+    assert.deepEqual(cells, ['Initech IT client', '1 / 3', '2', '1', '2 / 3']);
+  });
+
   it('sets the session cookie HttpOnly, SameSite=Lax, and changes its value at the second step', async () => {
     const admin = await technician(acme.mspId, 'admin');
     const browser = new BrowserSession(stack.url);
