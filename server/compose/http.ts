@@ -30,6 +30,8 @@ import { buildDeviceApi } from './devices';
 import { ConsoleSessions } from '../http/console-session';
 import { ConsoleSignInService, DEFAULT_SIGN_IN_LIMITS } from '../services/console-sign-in.service';
 import { TechnicianAccountsService } from '../services/technician-accounts.service';
+import { ConsolePasskeysService } from '../services/console-passkeys.service';
+import { webAuthnSiteOf } from '../services/devices/webauthn';
 
 export interface HttpDeps {
   config: Config;
@@ -203,6 +205,14 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         limits: DEFAULT_SIGN_IN_LIMITS,
       }),
       accounts: new TechnicianAccountsService({ technicians: stores.technicians, audit: stores.audit, secrets }),
+      passkeys: new ConsolePasskeysService({
+        passkeys: stores.technicianPasskeys,
+        technicians: stores.technicians,
+        audit: stores.audit,
+        secrets,
+        site: webAuthnSiteOf(config.publicUrl),
+      }),
+      passkeyRows: (technicianId) => stores.technicianPasskeys.list(technicianId),
       technicians: stores.technicians,
       dashboard: stores.consoleDashboard,
       activation,

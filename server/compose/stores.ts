@@ -19,6 +19,7 @@ import { UsersStore } from '../db/users.store';
 import { TechniciansStore } from '../db/technicians.store';
 import { TechnicianSessionsStore } from '../db/technician-sessions.store';
 import { ConsoleDashboardStore } from '../db/console-dashboard.store';
+import { TechnicianPasskeysStore } from '../db/technician-passkeys.store';
 import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -44,6 +45,7 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     technicians: new TechniciansStore(db),
     technicianSessions: new TechnicianSessionsStore(db),
     consoleDashboard: new ConsoleDashboardStore(db),
+    technicianPasskeys: new TechnicianPasskeysStore(db),
   };
 }
 

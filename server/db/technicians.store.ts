@@ -97,6 +97,10 @@ export class TechniciansStore {
     return updated === 1;
   }
 
+  async signedIn(id: string): Promise<void> {
+    await this.db('technicians').where({ id }).update({ last_sign_in_at: this.db.fn.now() });
+  }
+
   /**
    * Disables the account and ends its sessions at once. The MSP's last active admin is kept, so that someone can
    * still manage the others; its active admins are locked first, in id order, so two admins disabling each other

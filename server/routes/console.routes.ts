@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Secrets } from '../../common/crypto/secrets';
-import { AuthenticationError, ConflictError, NotFoundError, RateLimitedError } from '../../common/errors';
+import { AuthenticationError, ConflictError, InputError, NotFoundError, RateLimitedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { AuditStore } from '../db/audit.store';
 import type { ConsoleDashboardStore } from '../db/console-dashboard.store';
@@ -18,11 +20,19 @@ import type { TechnicianPrincipal } from '../http/request-context';
 import type { ActivationService } from '../services/activation.service';
 import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { TechnicianAccountsService } from '../services/technician-accounts.service';
+import type { ConsolePasskeysService } from '../services/console-passkeys.service';
+
+const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PASSKEY_SCRIPT = readFileSync(join(__dirname, '..', 'views', 'console-passkeys.js'), 'utf8');
+const json = express.json({ limit: '16kb' });
 
 export interface ConsoleRoutesDeps {
   sessions: ConsoleSessions;
   signIn: ConsoleSignInService;
   accounts: TechnicianAccountsService;
+  passkeys: ConsolePasskeysService;
+  passkeyRows: (technicianId: string) => Promise<Array<{ created_at: Date; last_used_at: Date | null }>>;
   technicians: TechniciansStore;
   dashboard: ConsoleDashboardStore;
   activation: ActivationService;
@@ -77,6 +87,15 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
       error,
     });
 
+  // The console's pages may run this origin's scripts (the passkey buttons), and nothing else.
+  router.use((_request, response, next) => {
+    response.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    next();
+  });
+  router.get('/passkeys.js', (_request, response) => {
+    response.type('text/javascript').send(PASSKEY_SCRIPT);
+  });
+
   router.get('/sign-in', async (request, response) => {
     const session = await deps.sessions.read(request);
     if (session?.stage === 'active') return void response.redirect(303, '/console');
@@ -107,6 +126,36 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
         .type('html')
         .send(signInPage(request, response, error.message, email));
     }
+  });
+
+  router.post('/sign-in/passkey/options', perIp, json, async (request, response) => {
+    deps.csrf.verify(request, null);
+    await deps.signIn.refuseIfAddressSpent(addressOf(request));
+    response.json(await deps.passkeys.signInOptions());
+  });
+
+  router.post('/sign-in/passkey', perIp, json, async (request, response) => {
+    deps.csrf.verify(request, null);
+    await deps.signIn.refuseIfAddressSpent(addressOf(request));
+    const credential = (request.body as { credential?: unknown }).credential;
+    const technicianId =
+      credential && typeof credential === 'object'
+        ? await deps.passkeys.signIn(credential as Parameters<ConsolePasskeysService['signIn']>[0])
+        : undefined;
+    if (!technicianId) {
+      await deps.signIn.recordPasskeyFailure(addressOf(request));
+      throw new AuthenticationError('That passkey did not sign you in. Use your password and code instead.');
+    }
+    await deps.sessions.start(response, technicianId, 'active');
+    await deps.technicians.signedIn(technicianId);
+    const technician = await deps.technicians.getRow(technicianId);
+    await deps.audit.record({
+      mspId: technician!.msp_id,
+      actor: `technician:${technicianId}`,
+      action: 'technician.signed_in',
+      detail: { method: 'passkey' },
+    });
+    response.json({ next: '/console' });
   });
 
   const halfSignedIn: RequestHandler = async (request, response, next) => {
@@ -224,6 +273,39 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     );
   });
 
+  router.get('/passkeys', permit('read'), async (request, response) => {
+    const { session } = consoleOf(response);
+    const when = (value: Date | null) => (value ? new Date(value).toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+    const passkeys = (await deps.passkeyRows(session.technicianId)).map((row) => ({
+      added: when(row.created_at),
+      lastUsed: when(row.last_used_at),
+    }));
+    response
+      .type('html')
+      .send(deps.render('console-passkeys', { title: 'Passkeys', ...chrome(request, response), passkeys }));
+  });
+
+  // Any role may add a passkey for themselves: it grants nothing their password and code do not.
+  router.post('/passkeys/options', permit('read'), json, withCsrf, async (_request, response) => {
+    const { session } = consoleOf(response);
+    response.json(await deps.passkeys.registrationOptions(session, session.sessionId));
+  });
+
+  router.post('/passkeys', permit('read'), json, withCsrf, async (request, response) => {
+    const { session } = consoleOf(response);
+    const credential = (request.body as { credential?: unknown }).credential;
+    const added =
+      credential && typeof credential === 'object'
+        ? await deps.passkeys.register(
+            session,
+            session.sessionId,
+            credential as Parameters<ConsolePasskeysService['register']>[2],
+          )
+        : false;
+    if (!added) throw new InputError('That passkey could not be added. Try again.');
+    response.json({ next: '/console/passkeys' });
+  });
+
   router.post('/technicians/:id/disable', permit('technicians.manage'), form, withCsrf, async (request, response) => {
     const { principal, actor } = consoleOf(response);
     const id = request.params.id as string;
@@ -259,11 +341,16 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
   );
 
   // Console errors are pages, with the same status the API would give; only our own errors carry a message.
-  const consoleError: ErrorRequestHandler = (error, _request, response, next) => {
+  const consoleError: ErrorRequestHandler = (error, request, response, next) => {
     if (response.headersSent) return next(error);
     const described = describeError(error);
     if (described.status >= 500) deps.logger.error('Console request failed', { error: String(error) });
     if (error instanceof RateLimitedError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    // The passkey endpoints are called by the page's script, which reads JSON.
+    if (request.is('application/json')) {
+      response.status(described.status).json({ error: { code: described.code, message: described.message } });
+      return;
+    }
     response
       .status(described.status)
       .type('html')

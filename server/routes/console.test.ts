@@ -370,6 +370,46 @@ describe('console sign-in, sessions and role gating', () => {
     });
   });
 
+  it('refuses a passkey sign-in with a forged or replayed assertion (401), or without the CSRF token (403)', async () => {
+    const browser = new BrowserSession(stack.url);
+    await browser.get('/console/sign-in');
+    const csrf = browser.csrf();
+    const send = (path: string, body: unknown) =>
+      fetch(`${stack.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: `lk_csrf=${browser.cookie('lk_csrf')!}` },
+        body: JSON.stringify(body),
+      });
+    const options = await send('/console/sign-in/passkey/options', { _csrf: csrf });
+    assert.equal(options.status, 200);
+    const { challenge } = (await options.json()) as { challenge: string };
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({ type: 'webauthn.get', challenge, origin: 'http://localhost' }),
+    ).toString('base64url');
+    const forged = {
+      id: 'AAAA',
+      rawId: 'AAAA',
+      type: 'public-key',
+      response: { clientDataJSON, authenticatorData: 'AAAA', signature: 'AAAA' },
+      clientExtensionResults: {},
+    };
+    const refused = await send('/console/sign-in/passkey', { _csrf: csrf, credential: forged });
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+    assert.equal(refused.headers.getSetCookie().filter((c) => c.startsWith('lk_console')).length, 0);
+    // The challenge was spent by the first try.
+    assert.equal(
+      await stack.runtime
+        .db('console_passkey_challenges')
+        .count('* as n')
+        .first()
+        .then((r) => Number(r!.n)),
+      0,
+    );
+    assert.equal((await send('/console/sign-in/passkey', { credential: forged })).status, 403);
+    assert.equal((await send('/console/sign-in/passkey/options', {})).status, 403);
+  });
+
   describe('wrong-guess limits', () => {
     it('locks an account after 5 wrong passwords, even for the right one', async () => {
       const admin = await technician(acme.mspId, 'admin');

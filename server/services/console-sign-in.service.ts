@@ -49,8 +49,9 @@ export class ConsoleSignInService {
     ];
   }
 
-  private async refuseIfSpent(email: string, address: string): Promise<void> {
-    for (const { subject, limit } of this.subjects(email, address)) {
+  private async refuseIfSpent(email: string | undefined, address: string): Promise<void> {
+    const subjects = this.subjects(email ?? '', address);
+    for (const { subject, limit } of email === undefined ? subjects.slice(1) : subjects) {
       const verdict = await this.deps.rateLimits.peek(subject, limit, this.deps.limits.windowMs);
       if (!verdict.allowed)
         throw new RateLimitedError(
@@ -70,6 +71,16 @@ export class ConsoleSignInService {
         action: 'technician.sign_in_refused',
         detail: { reason },
       });
+  }
+
+  /** For a passkey sign-in, which names no account until it is verified: the address's allowance only. */
+  async refuseIfAddressSpent(address: string): Promise<void> {
+    await this.refuseIfSpent(undefined, address);
+  }
+
+  async recordPasskeyFailure(address: string): Promise<void> {
+    const [, byAddress] = this.subjects('', address);
+    await this.deps.rateLimits.hit(byAddress!.subject, byAddress!.limit, this.deps.limits.windowMs);
   }
 
   async checkPassword(email: string, password: string, address: string): Promise<PasswordCheck> {

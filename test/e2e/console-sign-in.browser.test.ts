@@ -6,6 +6,7 @@ import { TechnicianAccountsService } from '../../server/services/technician-acco
 import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
 import { apiClient } from '../support/http';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { freePort } from '../../scripts/lib/free-port';
 
 describe('the console in Chromium', () => {
   let stack: TestStack;
@@ -70,6 +71,75 @@ describe('the console in Chromium', () => {
       await page.goto(`${stack.url}/console`);
       assert.match(page.url(), /\/console\/sign-in$/);
       await context.close();
+    }
+  });
+
+  it('adds a passkey once signed in, and then signs in with it alone', async () => {
+    // WebAuthn binds a passkey to the page's origin: the browser must use the public URL itself.
+    const port = await freePort();
+    const publicUrl = `http://localhost:${port}`;
+    const site = await startTestStack({
+      role: 'api',
+      env: { LATCHKEY_HTTP_PORT: String(port), LATCHKEY_PUBLIC_URL: publicUrl },
+    });
+    try {
+      const tenant = await createTenant(site, 'Passkey IT');
+      const accounts = new TechnicianAccountsService({
+        technicians: site.runtime.stores.technicians,
+        audit: site.runtime.stores.audit,
+        secrets: site.runtime.secrets,
+      });
+      const created = await accounts.create(
+        { mspId: tenant.mspId, email: 'pat@passkey.test', role: 'helpdesk' },
+        'test',
+      );
+      if (created === 'duplicate') throw new Error('duplicate');
+      const context = await chromium.newContext({ viewport: VIEWPORTS.laptop });
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable', { enableUI: false });
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      await page.goto(`${publicUrl}/console/sign-in`);
+      await page.fill('#email', created.technician.email);
+      await page.fill('#password', created.password);
+      await page.click('button[type=submit]');
+      await page.waitForURL(/\/console\/sign-in\/code$/);
+      await page.fill('#code', totpAt(created.totpSecret, Date.now()));
+      await page.click('button[type=submit]');
+      await page.waitForURL(/\/console$/);
+      await page.click('text=Passkeys');
+      await page.waitForURL(/\/console\/passkeys$/);
+      await page.click('button[data-passkey=add]');
+      await page.waitForSelector('ul#passkeys li');
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.equal(credentials.length, 1);
+      await screenshot(page, 'console-passkeys');
+      await page.click('text=Sign out');
+      await page.waitForURL(/\/console\/sign-in$/);
+
+      await page.click('button[data-passkey=sign-in]');
+      await page.waitForURL(/\/console$/);
+      assert.match(await page.innerText('header'), /helpdesk/);
+      const audited = await site.runtime
+        .db('audit_events')
+        .where({ action: 'technician.signed_in', actor: `technician:${created.technician.id}` })
+        .select('detail');
+      assert.deepEqual(audited.map((row) => (row.detail as { method: string }).method).sort(), [
+        'passkey',
+        'password_totp',
+      ]);
+      await context.close();
+    } finally {
+      await site.stop();
     }
   });
 });

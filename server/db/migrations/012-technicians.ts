@@ -5,6 +5,8 @@ import type { Knex } from 'knex';
  * the API keys' roles. The password is an scrypt hash, the TOTP secret is sealed with the field cipher, and
  * `totp_last_step` is the last time step a code was accepted for, so no code works twice. A session row is
  * named by the keyed hash of the cookie's random value; `stage` is `password` between the two sign-in steps.
+ * A technician may add passkeys (WebAuthn, user verification required); a passkey sign-in's challenge is kept
+ * as a keyed hash, single-use and short-lived, since it is issued before anyone is known.
  */
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('technicians', (t) => {
@@ -39,9 +41,26 @@ export async function up(db: Knex): Promise<void> {
   await db.raw(
     `ALTER TABLE technician_sessions ADD CONSTRAINT technician_sessions_stage_check CHECK (stage IN ('password', 'active'))`,
   );
+  await db.schema.createTable('technician_passkeys', (t) => {
+    t.uuid('id').primary().defaultTo(db.raw('gen_random_uuid()'));
+    t.uuid('technician_id').notNullable().references('technicians.id').onDelete('CASCADE');
+    t.text('credential_id').notNullable().unique();
+    /** COSE public key, base64url. */
+    t.text('public_key').notNullable();
+    t.bigInteger('counter').notNullable().defaultTo(0);
+    t.specificType('transports', 'text[]').notNullable().defaultTo('{}');
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
+    t.timestamp('last_used_at', { useTz: true }).nullable();
+  });
+  await db.schema.createTable('console_passkey_challenges', (t) => {
+    t.text('challenge_hash').primary();
+    t.timestamp('expires_at', { useTz: true }).notNullable();
+  });
 }
 
 export async function down(db: Knex): Promise<void> {
+  await db.schema.dropTable('console_passkey_challenges');
+  await db.schema.dropTable('technician_passkeys');
   await db.schema.dropTable('technician_sessions');
   await db.schema.dropTable('technicians');
 }
