@@ -45,6 +45,7 @@ export const AUDIT_ACTIONS = [
   'technician.signed_in',
   'technician.sign_in_refused',
   'technician.signed_out',
+  'technician.passkey_added',
   'pairing.issued',
   'pairing.redeemed',
   'device.registered',
