@@ -67,9 +67,10 @@ export class ConsoleSignInService {
     if (technician)
       await this.deps.audit.record({
         mspId: technician.msp_id,
-        actor: `technician:${technician.id}`,
+        // Whoever typed it is not known to be the technician: the account is named in the detail instead.
+        actor: 'anonymous',
         action: 'technician.sign_in_refused',
-        detail: { reason },
+        detail: { technicianId: technician.id, reason },
       });
   }
 
