@@ -11,6 +11,9 @@ import { connectDatabase } from '../server/db/connect';
 import { migrateToLatest } from '../server/db/migrate';
 import { TenantsStore } from '../server/db/tenants.store';
 import { ensureDevSecrets } from './lib/dev-secrets';
+import { TechniciansStore, type TechnicianRecord } from '../server/db/technicians.store';
+import { TechnicianAccountsService } from '../server/services/technician-accounts.service';
+import { printTechnicianCredentials } from './lib/technician-credentials';
 
 const USAGE = `Latchkey admin CLI
 
@@ -24,11 +27,27 @@ const USAGE = `Latchkey admin CLI
       Lists the MSP's API keys: id, role, scope, name, expiry, last use, revocation. Never a secret.
   npm run latchkey -- api-key revoke --msp <mspId> --id <apiKeyId>
       Revokes a key at once. The MSP's last usable MSP-wide admin key is kept: issue another first.
+  npm run latchkey -- technician create --msp <mspId> --email <email> [--name <display name>]
+                                      [--role admin|helpdesk|read_only]
+      Adds a console technician (admin unless --role says otherwise) and prints, once, a generated password
+      and the TOTP secret (otpauth:// URI and QR code) for their authenticator app.
+  npm run latchkey -- technician list --msp <mspId>
+      Lists the MSP's technicians: id, role, email, last sign-in, status. Never a secret.
+  npm run latchkey -- technician disable --msp <mspId> --id <technicianId>
+      Disables a technician and ends their console sessions at once.
 
 Uses DATABASE_URL, or the embedded database in LATCHKEY_DATA_DIR (stop npm start first: PGlite allows one
 process at a time).`;
 
-const COMMANDS = ['msp create', 'api-key create', 'api-key list', 'api-key revoke'];
+const COMMANDS = [
+  'msp create',
+  'api-key create',
+  'api-key list',
+  'api-key revoke',
+  'technician create',
+  'technician list',
+  'technician disable',
+];
 /** Who the audit log names for what the CLI did: whoever can run it holds the database already. */
 const CLI_ACTOR = 'cli';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       role: { type: 'string' },
       expires: { type: 'string' },
       id: { type: 'string' },
+      email: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -82,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!values.name && command.endsWith('create')) {
+  if (!values.name && command.endsWith('create') && command !== 'technician create') {
     console.error('--name is required');
     return 2;
   }
@@ -130,6 +150,11 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const scope = { mspId: values.msp, clientId: null };
+    if (command.startsWith('technician ')) {
+      const technicians = new TechniciansStore(db);
+      const accounts = new TechnicianAccountsService({ technicians, audit, secrets: new Secrets(config.masterKey) });
+      return await technicianCommand(command, values, accounts, technicians, role);
+    }
     if (command === 'api-key list') {
       for (const row of await allKeys(apiKeys, scope)) console.log(describeKey(row));
       return 0;
@@ -172,6 +197,59 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await db.destroy();
   }
+}
+
+function describeTechnician(row: TechnicianRecord): string {
+  return [
+    row.id,
+    row.role,
+    row.email,
+    JSON.stringify(row.display_name),
+    `last sign-in ${iso(row.last_sign_in_at)}`,
+    row.disabled_at ? `disabled ${iso(row.disabled_at)}` : 'active',
+  ].join('  ');
+}
+
+async function technicianCommand(
+  command: string,
+  values: { msp?: string; email?: string; name?: string; id?: string },
+  accounts: TechnicianAccountsService,
+  technicians: TechniciansStore,
+  role: ApiKeyRole,
+): Promise<number> {
+  const mspId = values.msp!;
+  if (command === 'technician list') {
+    for (const row of await technicians.list(mspId)) console.log(describeTechnician(row));
+    return 0;
+  }
+  if (command === 'technician disable') {
+    const outcome =
+      values.id && UUID.test(values.id) ? await accounts.disable(mspId, values.id, CLI_ACTOR) : 'not_found';
+    if (outcome === 'not_found') {
+      console.error('--id must name a technician of that MSP (its id, as technician list shows)');
+      return 2;
+    }
+    if (outcome === 'last_admin') {
+      console.error("That is the MSP's last active admin technician; create another admin first");
+      return 1;
+    }
+    console.log(
+      outcome === 'disabled' ? `Technician ${values.id} disabled.` : `Technician ${values.id} was already disabled.`,
+    );
+    return 0;
+  }
+  const email = values.email?.trim() ?? '';
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) {
+    console.error('--email must be an email address');
+    return 2;
+  }
+  const created = await accounts.create({ mspId, email, displayName: values.name, role }, CLI_ACTOR);
+  if (created === 'duplicate') {
+    console.error('A technician with that email exists already (an email names one technician across all MSPs)');
+    return 1;
+  }
+  console.log(await printTechnicianCredentials(created));
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -9,6 +9,7 @@ import { startCentral } from '../server/roles';
 import type { LatchkeyRuntime } from '../server/runtime';
 import { ensureDevSecrets } from './lib/dev-secrets';
 import { ensureDevTenant } from './lib/dev-tenant';
+import { ensureDevTechnician } from './lib/dev-technician';
 import { say } from './lib/say';
 import { ensureTemporalCli } from './lib/temporal-cli';
 import { startDevServer } from './lib/temporal-dev-server';
@@ -113,6 +114,7 @@ async function main() {
 
 async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: string, secretsFile: string) {
   const tenant = await ensureDevTenant(runtime, dataDir);
+  const technician = await ensureDevTechnician(runtime, dataDir);
   const { config } = runtime;
   const lines = [
     '',
@@ -122,6 +124,7 @@ async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: str
     ...(runtime.outbox && config.http.loopbackOnly ? [`  Outbox (dev email/SMS) ${config.publicUrl}/outbox`] : []),
     `  Temporal Web UI     ${config.temporal.uiUrl}   (namespace ${runtime.namespace})`,
     `  Codec login for UI  ${config.publicUrl}/codec/login   (token: LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secretsFile)})`,
+    `  Console             ${config.publicUrl}/console   (sign-in: ${relative(root, technician.credentialsFile)}${technician.created ? ', new: password and TOTP secret for a Demo admin' : ''})`,
     `  Health              ${config.publicUrl}/healthz`,
     `  Dev API key         ${relative(root, tenant.keyFile)}${tenant.created ? '  (new: a Demo MSP and Demo Client were created)' : ''}`,
     '',

@@ -5,6 +5,7 @@ import { deviceApiRoutes, type DeviceApiRoutesDeps } from './routes/api/device';
 import { pairingPageRoutes, type PairingPageRoutesDeps } from './routes/pages/pairing.routes';
 import { agentRoutes, type AgentRoutesDeps } from './routes/agent.routes';
 import { codecRoutes, type CodecRoutesDeps } from './routes/codec.routes';
+import { consoleRoutes, type ConsoleRoutesDeps } from './routes/console.routes';
 import { outboxRoutes } from './routes/outbox.routes';
 import { twilioSmsRoutes, type TwilioSmsRoutesDeps } from './routes/webhooks/twilio-sms.routes';
 import type { InboundSmsService } from './services/inbound-sms.service';
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** The "This wasn't me" link of the owner's enrollment notice. */
   disown: DisownPageRoutesDeps;
   codec: CodecRoutesDeps;
+  /** The MSP console for technicians (/console). */
+  console: ConsoleRoutesDeps;
   /** The app's device API (/api/device/v1) and the done page's pairing endpoints. */
   devices: { api: DeviceApiRoutesDeps; pages: PairingPageRoutesDeps };
   /** Present when some messages go to the in-memory outbox instead of a vendor. */
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/device/v1', deviceApiRoutes(deps.devices.api));
   app.use('/api/v1', apiRoutes(deps.api));
   app.use('/codec', codecRoutes(deps.codec));
+  app.use('/console', consoleRoutes(deps.console));
   app.use('/agent/v1', agentRoutes(deps.agent));
   const inbound = deps.inboundSms;
   if (inbound.via === 'twilio') {

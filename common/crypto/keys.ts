@@ -24,7 +24,9 @@ export type KeyPurpose =
   | 'device-pin'
   | 'pairing-match'
   | 'push-target-encryption'
-  | 'directory-command-signing';
+  | 'directory-command-signing'
+  | 'technician-totp'
+  | 'console-session';
 
 export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `latchkey:${purpose}`, 32));

@@ -28,6 +28,11 @@ import { DisownService } from '../services/disown.service';
 import { buildMspAlerter } from './alerts';
 import type { CentralTemporal } from './temporal';
 import { buildDeviceApi } from './devices';
+import { ConsoleSessions } from '../http/console-session';
+import { ConsoleSignInService, DEFAULT_SIGN_IN_LIMITS } from '../services/console-sign-in.service';
+import { TechnicianAccountsService } from '../services/technician-accounts.service';
+import { ConsolePasskeysService } from '../services/console-passkeys.service';
+import { webAuthnSiteOf } from '../services/devices/webauthn';
 
 export interface HttpDeps {
   config: Config;
@@ -189,6 +194,35 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       loginFailuresPerHour: config.codecAdmin.loginFailuresPerHour,
       rateLimits: stores.rateLimits,
       audit: new CodecAudit({ audit: stores.audit }),
+      render: renderPage,
+      logger,
+    },
+    console: {
+      sessions: new ConsoleSessions(stores.technicianSessions, secrets, secureCookies),
+      signIn: new ConsoleSignInService({
+        technicians: stores.technicians,
+        rateLimits: stores.rateLimits,
+        audit: stores.audit,
+        secrets,
+        limits: DEFAULT_SIGN_IN_LIMITS,
+      }),
+      accounts: new TechnicianAccountsService({ technicians: stores.technicians, audit: stores.audit, secrets }),
+      passkeys: new ConsolePasskeysService({
+        passkeys: stores.technicianPasskeys,
+        technicians: stores.technicians,
+        audit: stores.audit,
+        secrets,
+        site: webAuthnSiteOf(config.publicUrl),
+      }),
+      passkeyRows: (technicianId) => stores.technicianPasskeys.list(technicianId),
+      technicians: stores.technicians,
+      dashboard: stores.consoleDashboard,
+      activation,
+      audit: stores.audit,
+      csrf,
+      secrets,
+      rateLimits: stores.rateLimits,
+      requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
       render: renderPage,
       logger,
     },

@@ -16,6 +16,10 @@ import { RateLimitStore } from '../db/rate-limit.store';
 import { TenantsStore } from '../db/tenants.store';
 import { TwilioMessagesStore } from '../db/twilio-messages.store';
 import { UsersStore } from '../db/users.store';
+import { TechniciansStore } from '../db/technicians.store';
+import { TechnicianSessionsStore } from '../db/technician-sessions.store';
+import { ConsoleDashboardStore } from '../db/console-dashboard.store';
+import { TechnicianPasskeysStore } from '../db/technician-passkeys.store';
 import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -38,6 +42,10 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     devices: new DevicesStore(db),
     pairingTokens: new PairingTokensStore(db),
     deviceChallenges: new DeviceChallengesStore(db),
+    technicians: new TechniciansStore(db),
+    technicianSessions: new TechnicianSessionsStore(db),
+    consoleDashboard: new ConsoleDashboardStore(db),
+    technicianPasskeys: new TechnicianPasskeysStore(db),
   };
 }
 

@@ -10,6 +10,7 @@ import * as smsResetGuards from './migrations/008-sms-reset-guards';
 import * as appDevices from './migrations/009-app-devices';
 import * as lockouts from './migrations/010-lockouts';
 import * as apiKeyRoles from './migrations/011-api-key-roles';
+import * as technicians from './migrations/012-technicians';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['009-app-devices', appDevices],
   ['010-lockouts', lockouts],
   ['011-api-key-roles', apiKeyRoles],
+  ['012-technicians', technicians],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { ApiKeyRole } from '../../common/domain/api-key-roles';
 import { ForbiddenError } from '../../common/errors';
-import { principalOf, type ApiPrincipal } from './request-context';
+import { principalOf, type Principal } from './request-context';
 
 interface Permission {
   /** The roles that may do it. */
@@ -40,13 +40,26 @@ export const API_PERMISSIONS = {
   'api_keys.revoke': { roles: ADMIN, mspWideOnly: true, what: 'revoke other API keys' },
   /** Taking one's own access away grants nothing, so any key may; the last MSP-wide admin key is kept (409). */
   'api_keys.revoke_self': { roles: ANY, mspWideOnly: false, what: 'revoke itself' },
+  /** The console only: technicians are MSP-wide, so only the role decides. */
+  'technicians.manage': { roles: ADMIN, mspWideOnly: true, what: 'add or disable technicians' },
 } as const satisfies Record<string, Permission>;
 
 export type ApiAction = keyof typeof API_PERMISSIONS;
 
-/** Throws the 403 that says which role, or which kind of key, the action needs; returns if the key may. */
-export function assertPermitted(principal: ApiPrincipal, action: ApiAction): void {
+/**
+ * Throws the 403 that says which role, or which kind of key, the action needs; returns if the key or technician
+ * may. The console and the API both ask here, so a role means the same in both.
+ */
+export function assertPermitted(principal: Principal, action: ApiAction): void {
   const permission: Permission = API_PERMISSIONS[action];
+  if ('technicianId' in principal) {
+    if (!permission.roles.includes(principal.role))
+      throw new ForbiddenError(
+        `Only a technician with the ${permission.roles.join(' or ')} role may ${permission.what}; your role is ${principal.role}`,
+        'role_required',
+      );
+    return;
+  }
   if (!permission.roles.includes(principal.role)) {
     throw new ForbiddenError(
       `Only an API key with the ${permission.roles.join(' or ')} role may ${permission.what}; this key's role is ${principal.role}`,

@@ -5,6 +5,8 @@ import { apiClient, BrowserSession, rawRequest } from '../../test/support/http';
 import { activateNewUser } from '../../test/support/enrollment-flow';
 import { createTenant, startTestStack, type TestStack } from '../../test/support/stack';
 import { testEnv } from '../../test/support/env';
+import { totpAt } from '../../common/secrets/totp';
+import { TechnicianAccountsService } from '../services/technician-accounts.service';
 
 const HSTS = 'max-age=31536000';
 
@@ -92,6 +94,43 @@ describe('headers on an https public URL (F17, F18)', () => {
     assert.equal(tossed.status, 401);
     const own = await fetch(`${stack.url}/enroll`, { headers: { cookie: `__Host-lk_enroll=${session}` } });
     assert.equal(own.status, 200);
+  });
+
+  it("names the console's session cookie __Host-, Secure, HttpOnly and for path /", async () => {
+    const accounts = new TechnicianAccountsService({
+      technicians: stack.runtime.stores.technicians,
+      audit: stack.runtime.stores.audit,
+      secrets: stack.runtime.secrets,
+    });
+    const created = await accounts.create(
+      { mspId: tenant.mspId, email: 'https-admin@msp.test', role: 'admin' },
+      'test',
+    );
+    if (created === 'duplicate') throw new Error('duplicate');
+    const browser = new BrowserSession(stack.url);
+    await browser.get('/console/sign-in');
+    const first = await browser.post('/console/sign-in', {
+      email: created.technician.email,
+      password: created.password,
+    });
+    assert.equal(first.status, 303, first.html);
+    await browser.get('/console/sign-in/code');
+    const second = await browser.post('/console/sign-in/code', { code: totpAt(created.totpSecret, Date.now()) });
+    assert.equal(second.location, '/console');
+    for (const header of [...first.setCookies, ...second.setCookies].filter((h) => h.includes('lk_console'))) {
+      assert.match(header, /^__Host-lk_console=/);
+      assert.match(header, /; Path=\/(;|$)/);
+      assert.match(header, /; Secure/);
+      assert.match(header, /; HttpOnly/);
+      assert.match(header, /; SameSite=Lax/);
+      assert.doesNotMatch(header, /Domain=/i);
+    }
+    const session = browser.cookie('__Host-lk_console')!;
+    const tossed = await fetch(`${stack.url}/console`, {
+      headers: { cookie: `lk_console=${session}` },
+      redirect: 'manual',
+    });
+    assert.equal(tossed.headers.get('location'), '/console/sign-in', 'the unprefixed name opens nothing');
   });
 });
 
