@@ -67,7 +67,6 @@ export interface UsersPort {
   bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'>;
 }
 
-
 /** An enrollment row with its user's standing: what the activities check before they act on an enrollment. */
 export interface EnrollmentRecord extends EnrollmentRef {
   workflowId: string;
