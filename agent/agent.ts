@@ -78,6 +78,7 @@ export async function startAgent(
             clientId: settings.clientId,
             commandKey: config.commandKey,
             generationSecret: (generation) => keys.get(generation),
+            lockoutWatch: { pollIntervalMs: config.lockoutPollMs },
             reportRefusal: async (report) => {
               logger.warn(
                 'Refused a directory command: not signed for this agent, expired, or under a key generation it cannot get',

@@ -14,6 +14,9 @@ import {
 import { readProviderConfig, variablesOf } from '../plugins/provider-config';
 import { directoryKind, type DirectoryConfig } from '../plugins/registry';
 
+/** 500 ms keeps an idle agent near 1 % of a core with a lockout's push p99 well under 2 s (docs/lockout.md). */
+export const DEFAULT_LOCKOUT_POLL_MS = 500;
+
 /**
  * Everything an agent needs locally: how to reach Latchkey (outbound only), its credential, the key it pins
  * for Latchkey's commands, where Temporal is, and how to reach the client's directory, whose variables its
@@ -42,6 +45,9 @@ const agentVariables = {
   }),
   LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().min(1),
   LATCHKEY_AGENT_NAME: z.string().default(hostname()),
+  // How often the lockout watch reads the DC's highestCommittedUSN while nothing changes: the floor of the
+  // detection latency, and nearly all of an idle agent's CPU.
+  LATCHKEY_AGENT_LOCKOUT_POLL_MS: z.coerce.number().int().min(50).max(5_000).default(DEFAULT_LOCKOUT_POLL_MS),
   LATCHKEY_LOG_LEVEL: logLevel('info'),
 };
 
@@ -52,6 +58,7 @@ function toAgentSettings(e: z.output<z.ZodObject<typeof agentVariables>>) {
     commandKey: e.LATCHKEY_AGENT_COMMAND_KEY,
     temporalAddress: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS,
     name: e.LATCHKEY_AGENT_NAME,
+    lockoutPollMs: e.LATCHKEY_AGENT_LOCKOUT_POLL_MS,
     logLevel: e.LATCHKEY_LOG_LEVEL,
   };
 }

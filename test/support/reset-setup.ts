@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../agent/agent';
-import type { AgentConfig } from '../../agent/config';
+import { DEFAULT_LOCKOUT_POLL_MS, type AgentConfig } from '../../agent/config';
 import { parseCommandPublicKey } from '../../common/crypto/directory-command';
 import { createLogger, type Logger } from '../../common/logger';
 import { parseActiveDirectoryConfig } from '../../plugins/directory/active-directory';
@@ -67,6 +67,7 @@ export function agentConfigFor(
     token,
     name: `test-agent-${randomUUID().slice(0, 6)}`,
     logLevel: 'warn',
+    lockoutPollMs: DEFAULT_LOCKOUT_POLL_MS,
     temporalAddress: stack.runtime.config.temporal.address,
     commandKey: parseCommandPublicKey(commandPublicKey),
     // The dev server listens on loopback, where plain gRPC is allowed.
