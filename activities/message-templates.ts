@@ -13,6 +13,7 @@ const TEMPLATE_NAMES = [
   'sms-reset-password',
   'sms-reset-failed',
   'sms-reset-neutral',
+  'sms-reset-unavailable',
   'sms-pair-link',
   'sms-pair-neutral',
   'sms-help',

@@ -77,6 +77,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     rateLimits: stores.rateLimits,
     audit: stores.audit,
     passwordResets: stores.passwordResets,
+    agents: stores.agents,
     directoryTimeouts: deps.directoryTimeouts,
     eager: deps.eager,
   });

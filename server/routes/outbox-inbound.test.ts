@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { BrowserSession } from '../../test/support/http';
 import { enrollForSms, outboxInbox } from '../../test/support/sms-enrollment';
 import { startTestStack, type TestStack } from '../../test/support/stack';
+import { createTenantWithLiveAgent } from '../../test/support/reset-setup';
 import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 
 /** The development path: with SMS going to the outbox, a form on /outbox/inbound stands in for a phone. */
@@ -29,7 +30,10 @@ describe('texting the service number from the outbox (SMS in outbox mode)', () =
 
   it('answers HELP on the page and in the outbox, and starts a reset for RESET', async () => {
     const phone = '+14155552681';
-    const { userId, tenant } = await enrollForSms(stack, outboxInbox(stack), { phone });
+    const { userId, tenant } = await enrollForSms(stack, outboxInbox(stack), {
+      phone,
+      tenant: await createTenantWithLiveAgent(stack, 'Outbox MSP'),
+    });
     const browser = new BrowserSession(stack.url);
     const form = await browser.get('/outbox/inbound');
     assert.equal(form.status, 200);

@@ -6,7 +6,7 @@ import type { AuditAction } from '../../common/domain/audit-actions';
 import { resolveClientPolicy } from '../../common/domain/client-policy';
 import { constantTimeEqual } from '../../common/crypto/keys';
 import type { Secrets } from '../../common/crypto/secrets';
-import { InputError } from '../../common/errors';
+import { AgentOfflineError, InputError } from '../../common/errors';
 import { errorFields, type Logger } from '../../common/logger';
 import type { AuditStore } from '../db/audit.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
@@ -107,9 +107,13 @@ export class InboundSmsService {
           app: owners.some((owner) => owner.enrollment_method === 'app'),
         });
       }
-      case 'reset':
-        if (lookup) await this.reset(lookup, command.pin);
+      case 'reset': {
+        const outcome = lookup ? await this.reset(lookup, command.pin) : undefined;
+        // The one reply that differs: the number's own holder, whose PIN was right, hears at once that nothing can
+        // be changed now, rather than waiting for a password that will not come.
+        if (outcome === 'agent_offline') return this.deps.render('sms-reset-unavailable', {});
         return this.deps.render('sms-reset-neutral', {});
+      }
       case 'unlock':
         if (lookup) await this.unlock(lookup, command.pin);
         return this.deps.render('sms-unlock-neutral', {});
@@ -152,7 +156,7 @@ export class InboundSmsService {
     for (const userId of changed) await this.audit(userId, optedOut ? 'sms.opted_out' : 'sms.opted_in');
   }
 
-  private async reset(lookup: string, pin: string | null): Promise<void> {
+  private async reset(lookup: string, pin: string | null): Promise<'agent_offline' | undefined> {
     const owners = await this.deps.users.findEnrolledByPhone(lookup);
     if (owners.length === 0) return;
     if (owners.length > 1) {
@@ -163,7 +167,10 @@ export class InboundSmsService {
     const owner = owners[0]!;
     if (requiresPin(owner)) {
       const refusal = await this.checkPin(owner, pin);
-      if (refusal) return this.reject(owner, refusal);
+      if (refusal) {
+        await this.reject(owner, refusal);
+        return undefined;
+      }
     }
     try {
       const started = await this.deps.resets.start({
@@ -176,6 +183,7 @@ export class InboundSmsService {
         await this.deps.lockouts?.noteReset(owner.id, { actor: ACTOR, channel: 'sms' }, started.resetId);
       }
     } catch (error) {
+      if (error instanceof AgentOfflineError) return 'agent_offline';
       // The reply stays neutral even now, or a failure would tell the sender an account exists.
       this.deps.logger.error('Could not start an SMS password reset', { userId: owner.id, ...errorFields(error) });
     }

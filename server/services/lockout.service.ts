@@ -9,12 +9,13 @@ import {
 } from '../../common/domain/lockout-outcome';
 import type { ResetChannel } from '../../common/domain/reset';
 import { HOUR_MS } from '../../common/duration';
-import { AgentOfflineError, ConflictError, NotFoundError, RateLimitedError } from '../../common/errors';
+import { ConflictError, NotFoundError, RateLimitedError } from '../../common/errors';
 import type { AgentRow } from '../db/agents.store';
 import type { AuditStore } from '../db/audit.store';
 import type { LockoutRow, LockoutsStore } from '../db/lockouts.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
+import { AGENT_LIVE_MS, requireLiveAgent } from './agent-liveness';
 import type { ResetService, ResetStart } from './reset.service';
 import { callTemporal, toDomainError } from './temporal-calls';
 
@@ -40,8 +41,6 @@ export class ResetRecommendedError extends ConflictError {
   }
 }
 
-const DEFAULT_AGENT_LIVE_MS = 90_000;
-
 /**
  * The server's half of an unlock or a reset chosen for a lockout: it checks what can be answered at once (the
  * lockout is open and the caller's, the unlock budget, a live agent), then hands the verified request to the
@@ -52,7 +51,7 @@ export class LockoutService {
   private readonly agentLiveMs: number;
 
   constructor(private readonly deps: LockoutServiceDeps) {
-    this.agentLiveMs = deps.agentLiveMs ?? DEFAULT_AGENT_LIVE_MS;
+    this.agentLiveMs = deps.agentLiveMs ?? AGENT_LIVE_MS;
   }
 
   /** The user's open lockouts for the app's "pending" list; fetching them acknowledges the push. */
@@ -81,13 +80,8 @@ export class LockoutService {
   }
 
   /** Throws AgentOfflineError when none of the client's agents has been heard from lately. */
-  async requireLiveAgent(clientId: string): Promise<void> {
-    const cutoff = Date.now() - this.agentLiveMs;
-    const agents = await this.deps.agents.list(clientId);
-    const live = agents.some(
-      (agent) => !agent.revoked_at && agent.last_seen_at && agent.last_seen_at.getTime() >= cutoff,
-    );
-    if (!live) throw new AgentOfflineError();
+  requireLiveAgent(clientId: string): Promise<void> {
+    return requireLiveAgent(this.deps.agents, clientId, this.agentLiveMs);
   }
 
   async unlock(request: {

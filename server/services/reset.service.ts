@@ -10,7 +10,9 @@ import {
   type PasswordResetResult,
 } from '../../workflows/password-reset/password-reset.workflow';
 import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
+import type { AgentsStore } from '../db/agents.store';
 import type { AuditStore } from '../db/audit.store';
+import { requireLiveAgent } from './agent-liveness';
 import type { PasswordResetsStore } from '../db/password-resets.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore, UserWithOrg } from '../db/tenants.store';
@@ -26,6 +28,8 @@ export interface ResetServiceDeps {
   rateLimits: RateLimitStore;
   audit: AuditStore;
   passwordResets: PasswordResetsStore;
+  /** A reset for a client none of whose agents is live is refused at once (AgentOfflineError), not left to time out. */
+  agents: Pick<AgentsStore, 'list'>;
   directoryTimeouts?: PasswordResetInput['directory'];
   /** Set when this process also runs the central worker, which then runs the resets it starts. */
   eager?: { outcomes: ResetOutcomes };
@@ -81,6 +85,36 @@ export class ResetService {
     }
   }
 
+  /** Recorded and audited as refused, then thrown: the caller answers 503 agent_offline. */
+  private async refuseWithoutAgent(
+    request: ResetRequest,
+    resetId: string,
+    audit: (
+      actor: string,
+      action: 'reset.requested' | 'reset.refused',
+      detail: Record<string, string>,
+    ) => Promise<void>,
+  ): Promise<void> {
+    try {
+      await requireLiveAgent(this.deps.agents, request.clientId);
+    } catch (error) {
+      await audit(request.requestedBy, 'reset.requested', { resetId, channel: request.channel });
+      await Promise.all([
+        audit('system', 'reset.refused', { reason: 'agent_offline' }),
+        this.deps.passwordResets.record({
+          resetId,
+          userId: request.userId,
+          clientId: request.clientId,
+          channel: request.channel,
+          requestedBy: request.requestedBy,
+          status: 'refused',
+          failureCode: 'agent_offline',
+        }),
+      ]);
+      throw error;
+    }
+  }
+
   /** With `listen`, the reset's outcome is also awaited in this process, when its worker runs here. */
   private async begin(
     request: ResetRequest,
@@ -97,6 +131,7 @@ export class ResetService {
     }
     const policy = resolveClientPolicy(found.clientSettings);
     const enrolled = ENROLLED_STATUSES.includes(found.user.status) && !!found.user.phoneEncrypted;
+    if (enrolled) await this.refuseWithoutAgent(request, resetId, audit);
     const verdict = enrolled
       ? await this.deps.rateLimits.hit(`reset-user:${request.userId}`, policy.resetsPerHour, HOUR_MS)
       : undefined;

@@ -6,6 +6,7 @@ import { agentCodecKeys } from '../../common/temporal/codec-keys';
 import { EncryptionCodec, refusalOf } from '../../common/temporal/encryption-codec';
 import { activateNewUser, reachCodeStep } from '../support/enrollment-flow';
 import { apiClient } from '../support/http';
+import { liveAgentHeartbeat } from '../support/reset-setup';
 import { decodeHistoryPayloads } from '../support/secret-search';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 import { connectAttacker, settledDump, type Attacker } from '../support/temporal-attacker';
@@ -118,6 +119,13 @@ describe('client key generations: revocation rotates, old work still opens, new 
       oldConfig.clientKeys.generations.map((g) => [g.generation, Buffer.from(g.secret, 'base64')]),
     );
 
+    // The agent reports in once, as a running one would, so that the client has a live agent and its resets start.
+    const beat = await fetch(`${stack.url}/agent/v1/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.body.token as string}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 'test', hostname: 'rotation' }),
+    });
+    assert.ok(beat.status < 300, `heartbeat answered ${beat.status}`);
     // A reset running across the rotation: started now, its agent input sealed with the old generation.
     const running = api()('POST', `/clients/${tenant.clientId}/users/${userId}/reset-password`);
     const { payload: beforeInput, runId: firstRun } = await inputToAgent(workflowId);
@@ -150,6 +158,8 @@ describe('client key generations: revocation rotates, old work still opens, new 
       .getHandle(workflowId, firstRun)
       .result()
       .catch(() => undefined);
+    // With its only agent revoked the client would be refused at once (agent_offline); another agent reports in.
+    const stopBeating = await liveAgentHeartbeat(stack, tenant);
     const later = api()('POST', `/clients/${tenant.clientId}/users/${userId}/reset-password`);
     const { payload: afterInput } = await inputToAgent(workflowId, firstRun);
     assert.equal(keyIdOf(afterInput), `client.${tenant.clientId}.${oldGeneration + 1}`);
@@ -174,6 +184,7 @@ describe('client key generations: revocation rotates, old work still opens, new 
     const [opened] = await agentHolding(freshHolds).decode([afterInput], contextOf(workflowId));
     assert.match(Buffer.from(opened!.data!).toString(), /\\?"nonce\\?"/);
     await later;
+    stopBeating();
   });
 
   it('rotates on request with an MSP-wide key, audited; another MSP cannot even see the client', async () => {

@@ -8,7 +8,7 @@ import { parseActiveDirectoryConfig } from '../../plugins/directory/active-direc
 import { directoryConfigOf, type SambaDc } from './samba';
 import { linkIn, passwordIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
-import { type createTenant, type TestStack } from './stack';
+import { createTenant, type TestStack } from './stack';
 
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
@@ -99,6 +99,40 @@ export async function startTestAgent(
     : undefined;
   const agent = await startAgent(agentConfigFor(stack, dc, issued.body, overrides), logger, testHooks);
   return Object.assign(agent, { token: issued.body.token as string });
+}
+
+/**
+ * An agent credential that keeps sending heartbeats, as a running agent does, for tests that start resets but do
+ * not need the directory step to finish: the client then has a live agent, so resets are not refused at once as
+ * agent_offline. Stops with the process (the timer is unref'd) or when the returned function is called.
+ */
+export async function liveAgentHeartbeat(stack: TestStack, tenant: Tenant): Promise<() => void> {
+  const api = apiClient(stack.url, tenant.apiKey);
+  const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'heartbeat only' });
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const beat = async () => {
+    const response = await fetch(`${stack.url}/agent/v1/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.body.token as string}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 'test', hostname: 'heartbeat-only' }),
+    });
+    assert.ok(response.status < 300, `heartbeat answered ${response.status}`);
+  };
+  await beat();
+  const timer = setInterval(() => void beat().catch(() => undefined), 30_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A tenant whose client has a live agent (heartbeats only): its resets start instead of being refused as agent_offline. */
+export async function createTenantWithLiveAgent(
+  stack: TestStack,
+  name?: string,
+  settings?: Parameters<typeof createTenant>[2],
+): Promise<Tenant> {
+  const tenant = await createTenant(stack, name, settings);
+  await liveAgentHeartbeat(stack, tenant);
+  return tenant;
 }
 
 /** The temporary password from the first reset SMS to `phone` that is not in `seen`. */

@@ -8,7 +8,8 @@ import { activateNewUser } from '../../../test/support/enrollment-flow';
 import { launchBrowser, screenshot, VIEWPORTS } from '../../../test/support/browser';
 import { apiClient, BrowserSession } from '../../../test/support/http';
 import { enrollForSms, reachMethodStep, twilioInbox, type SmsInbox } from '../../../test/support/sms-enrollment';
-import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
+import { startTestStack, type TestStack } from '../../../test/support/stack';
+import { createTenantWithLiveAgent, liveAgentHeartbeat, type Tenant } from '../../../test/support/reset-setup';
 
 const AUTH_TOKEN = 'sms-guards-webhook-token';
 const ALERTS = 'noc@msp.example.com';
@@ -17,8 +18,6 @@ const NEUTRAL =
 const twiml = (message: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${message}</Message></Response>`;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-
-type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
 /** Screenshots a page as served, at phone and laptop sizes, for a person to look at (test/support/browser.ts). */
 async function lookAt(html: string, name: string): Promise<void> {
@@ -39,6 +38,7 @@ async function lookAt(html: string, name: string): Promise<void> {
  * What keeps SMS RESET from being single-factor, replayable or a toll-fraud pump (issue 8 §2), each tried against
  * the running stack: the webhook as Twilio's fake signs it, real PostgreSQL and Temporal, mail in the outbox.
  */
+
 describe('SMS RESET guards', () => {
   let twilio: FakeTwilio;
   let stack: TestStack;
@@ -97,10 +97,11 @@ describe('SMS RESET guards', () => {
   describe('a PIN by default', () => {
     it("asks a new client's users for a PIN at the SMS step, and refuses RESET without it", async () => {
       // Created through the API with no settings: what an MSP gets today.
-      const msp = await createTenant(stack, 'Default PIN MSP');
+      const msp = await createTenantWithLiveAgent(stack, 'Default PIN MSP');
       const created = await apiClient(stack.url, msp.apiKey)('POST', '/clients', { name: 'Brand new client' });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const fresh: Tenant = { ...msp, clientId: created.body.id };
+      await liveAgentHeartbeat(stack, fresh);
 
       const phone = nextPhone();
       const { methodPage, browser, userId } = await reachMethodStep(stack, inbox, { phone, tenant: fresh });
@@ -121,7 +122,7 @@ describe('SMS RESET guards', () => {
     });
 
     it('lets a client turn the PIN off through its policy', async () => {
-      const tenant = await createTenant(stack, 'PIN off MSP', {});
+      const tenant = await createTenantWithLiveAgent(stack, 'PIN off MSP', {});
       const patched = await apiClient(stack.url, tenant.apiKey)('PATCH', `/clients/${tenant.clientId}`, {
         settings: { requireSmsPin: false },
       });
@@ -138,7 +139,7 @@ describe('SMS RESET guards', () => {
     const pin = '48210937';
 
     it('locks SMS RESET after five wrong PINs in a row by default, and emails the owner and the MSP', async () => {
-      const tenant = await createTenant(stack, 'Lock default MSP', {});
+      const tenant = await createTenantWithLiveAgent(stack, 'Lock default MSP', {});
       const phone = nextPhone();
       const { userId, email } = await enrollForSms(stack, inbox, { phone, tenant, pin });
       for (let guess = 0; guess < 4; guess++) await text(phone, `RESET 5555${1000 + guess}`);
@@ -158,7 +159,10 @@ describe('SMS RESET guards', () => {
     });
 
     it('refuses even the right PIN while locked, until a technician lifts the lock or the lock time passes', async () => {
-      const tenant = await createTenant(stack, 'Lock MSP', { smsPinMaxFailures: 2, smsPinLockMinutes: 60 });
+      const tenant = await createTenantWithLiveAgent(stack, 'Lock MSP', {
+        smsPinMaxFailures: 2,
+        smsPinLockMinutes: 60,
+      });
       const api = apiClient(stack.url, tenant.apiKey);
       const phone = nextPhone();
       const { userId } = await enrollForSms(stack, inbox, { phone, tenant, pin });
@@ -195,8 +199,8 @@ describe('SMS RESET guards', () => {
     });
 
     it("answers a lock lift for another client's user with 404", async () => {
-      const owner = await createTenant(stack, 'Owner MSP');
-      const stranger = await createTenant(stack, 'Stranger MSP');
+      const owner = await createTenantWithLiveAgent(stack, 'Owner MSP');
+      const stranger = await createTenantWithLiveAgent(stack, 'Stranger MSP');
       const { userId } = await activateNewUser(stack, owner);
       const response = await apiClient(stack.url, stranger.apiKey)(
         'POST',
@@ -208,7 +212,7 @@ describe('SMS RESET guards', () => {
 
   describe('webhook replays', () => {
     it('answers a repeated MessageSid with an empty Response and acts on it only once', async () => {
-      const tenant = await createTenant(stack, 'Replay MSP');
+      const tenant = await createTenantWithLiveAgent(stack, 'Replay MSP');
       const phone = nextPhone();
       const { userId } = await enrollForSms(stack, inbox, { phone, tenant });
       const reset = withSid('SM0123456789abcdef0123456789abcdef');
@@ -228,7 +232,7 @@ describe('SMS RESET guards', () => {
     });
 
     it('refuses a signed webhook for another Twilio account or another number with 403, and one without a MessageSid with 400', async () => {
-      const tenant = await createTenant(stack, 'Misaddressed MSP');
+      const tenant = await createTenantWithLiveAgent(stack, 'Misaddressed MSP');
       const phone = nextPhone();
       const { userId } = await enrollForSms(stack, inbox, { phone, tenant });
       const otherAccount = await text(phone, 'RESET', { params: { AccountSid: 'AC99999999999999999999999999999999' } });
@@ -246,7 +250,7 @@ describe('SMS RESET guards', () => {
   });
 
   it('refuses a technician reset of a user who texted STOP with a 409 that says why, writing nothing', async () => {
-    const tenant = await createTenant(stack, 'Opted out MSP');
+    const tenant = await createTenantWithLiveAgent(stack, 'Opted out MSP');
     const phone = nextPhone();
     const { userId } = await enrollForSms(stack, inbox, { phone, tenant });
     await text(phone, 'STOP');
@@ -275,7 +279,7 @@ describe('SMS RESET guards', () => {
     it("refuses at the phone step a number from a country the client's list leaves out, and texts it nothing", async () => {
       const uk = '+447400123456';
       const before = twilio.messages.length;
-      const instance = await activateNewUser(stack, await createTenant(stack, 'US and Canada MSP'));
+      const instance = await activateNewUser(stack, await createTenantWithLiveAgent(stack, 'US and Canada MSP'));
       const browser = new BrowserSession(stack.url);
       await browser.get(instance.link);
       await browser.submit(instance.link, {});
@@ -285,7 +289,7 @@ describe('SMS RESET guards', () => {
       await lookAt(refused.html, 'phone-country-refused');
 
       // A client's own list replaces the instance's: this one allows only the UK.
-      const ukOnly = await createTenant(stack, 'UK MSP', { requireSmsPin: false, smsCountries: ['GB'] });
+      const ukOnly = await createTenantWithLiveAgent(stack, 'UK MSP', { requireSmsPin: false, smsCountries: ['GB'] });
       const ukUser = await activateNewUser(stack, ukOnly);
       const ukBrowser = new BrowserSession(stack.url);
       await ukBrowser.get(ukUser.link);
@@ -300,7 +304,7 @@ describe('SMS RESET guards', () => {
     });
 
     it("stops texting a client's users once its daily SMS ceiling is reached, and alerts the MSP once", async () => {
-      const tenant = await createTenant(stack, 'Ceiling MSP', { requireSmsPin: false, smsPerDay: 2 });
+      const tenant = await createTenantWithLiveAgent(stack, 'Ceiling MSP', { requireSmsPin: false, smsPerDay: 2 });
       // A code and the enrollment confirmation: the two texts of the day.
       const phone = nextPhone();
       const confirmation = twilio.waitForMessage((m) => m.to === phone && /RESET/.test(m.body), 10_000);

@@ -6,6 +6,7 @@ import { apiClient } from '../../../test/support/http';
 import { containsSecret, decodeHistoryPayloads, dumpDatabase } from '../../../test/support/secret-search';
 import { enrollForSms, reachMethodStep, twilioInbox, type SmsInbox } from '../../../test/support/sms-enrollment';
 import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
+import { createTenantWithLiveAgent, type Tenant } from '../../../test/support/reset-setup';
 import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../../common/domain/workflow-ids';
 import type { AuditAction } from '../../../common/domain/audit-actions';
 
@@ -20,12 +21,13 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
  * The webhook as Twilio calls it: signed by the fake over the configured public URL (http://localhost/...),
  * while the request itself goes to the port the stack listens on, as it would through a reverse proxy.
  */
+
 describe('Twilio inbound-SMS webhook', () => {
   let twilio: FakeTwilio;
   let stack: TestStack;
   let inbox: SmsInbox;
-  let tenant: Awaited<ReturnType<typeof createTenant>>;
-  let pinTenant: Awaited<ReturnType<typeof createTenant>>;
+  let tenant: Tenant;
+  let pinTenant: Tenant;
   let phones = 2600;
   const nextPhone = () => `+1415555${++phones}`;
 
@@ -68,8 +70,8 @@ describe('Twilio inbound-SMS webhook', () => {
       },
     });
     inbox = twilioInbox(twilio);
-    tenant = await createTenant(stack, 'Inbound MSP');
-    pinTenant = await createTenant(stack, 'Inbound PIN MSP');
+    tenant = await createTenantWithLiveAgent(stack, 'Inbound MSP');
+    pinTenant = await createTenantWithLiveAgent(stack, 'Inbound PIN MSP');
     const patched = await apiClient(stack.url, pinTenant.apiKey)('PATCH', `/clients/${pinTenant.clientId}`, {
       // Enough wrong PINs in a row to reach the hourly budget before the lock (twilio-sms.guards.test.ts tries that).
       settings: { requireSmsPin: true, smsPinMaxFailures: 10 },
@@ -162,6 +164,36 @@ describe('Twilio inbound-SMS webhook', () => {
       .describe();
     assert.equal(described.type, 'signedPasswordResetWorkflow');
     assert.equal(described.status.name, 'RUNNING');
+  });
+
+  it('answers RESET and a technician reset at once when the client has no live agent: nothing starts', async () => {
+    const lonely = await createTenant(stack, 'No agent MSP');
+    const phone = nextPhone();
+    const { userId } = await enrollForSms(stack, inbox, { phone, tenant: lonely });
+    const started = Date.now();
+    const texted = await text(phone, 'RESET');
+    assert.equal(
+      texted.body,
+      twiml(
+        "Your company's network cannot be reached right now, so your password was not changed. Try again later, or contact your IT provider.",
+      ),
+    );
+    const asked = await apiClient(stack.url, lonely.apiKey)(
+      'POST',
+      `/clients/${lonely.clientId}/users/${userId}/reset-password`,
+    );
+    assert.equal(asked.status, 503, JSON.stringify(asked.body));
+    assert.equal(asked.body.error.code, 'agent_offline');
+    assert.ok(Date.now() - started < 5_000, 'answered at once, not after the directory step timed out');
+    await assert.rejects(
+      stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(lonely.clientId, userId)).describe(),
+      { name: 'WorkflowNotFoundError' },
+    );
+    const rows = await stack.database.db('password_resets').where({ user_id: userId }).select('status', 'failure_code');
+    assert.deepEqual(rows, [
+      { status: 'refused', failure_code: 'agent_offline' },
+      { status: 'refused', failure_code: 'agent_offline' },
+    ]);
   });
 
   it('answers other words with a short hint', async () => {
