@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
+import { makeLockoutWatchWorkflowId } from '../common/domain/workflow-ids';
 import { say } from '../scripts/lib/say';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { startTestServices } from '../scripts/lib/test-services';
@@ -478,9 +479,18 @@ async function run() {
     const busyRun = await footprint(agentPid, () => latency(stack, dc, admin, tenant, push));
     const measured = busyRun.result;
     const unlocked = await unlockLatency(stack, dc, admin, tenant, push);
+    // The same agent doing nothing: its client's watch ended, only the Temporal worker's own polling left. The
+    // pause lets a long poll already running on the agent run out first.
+    say('Agent footprint: the watch terminated, 20 s of the agent doing nothing…');
+    await stack.runtime.temporal.workflow
+      .getHandle(makeLockoutWatchWorkflowId(tenant.clientId))
+      .terminate('bench: the agent without a watch');
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const agentNoWatch = await footprint(agentPid, () => new Promise((resolve) => setTimeout(resolve, 20_000)));
     const agentFootprint = {
       idle: { cpuMsPerSecond: agentIdle.cpuMsPerSecond, rssMb: agentIdle.rssMb },
       lockouts: { cpuMsPerSecond: busyRun.cpuMsPerSecond, rssMb: busyRun.rssMb },
+      noWatch: { cpuMsPerSecond: agentNoWatch.cpuMsPerSecond, rssMb: agentNoWatch.rssMb },
     };
 
     console.log(
@@ -539,7 +549,7 @@ async function run() {
       `unlock e2e/bare: p50 ${(unlocked.unlock.p50 / unlocked.bare.p50).toFixed(1)} p99 ${(unlocked.unlock.p99 / unlocked.bare.p99).toFixed(1)}`,
     );
     console.log(
-      `agent process: idle watch ${agentFootprint.idle.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.idle.rssMb.toFixed(0)} MB resident; during the lockouts ${agentFootprint.lockouts.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.lockouts.rssMb.toFixed(0)} MB`,
+      `agent process: idle watch ${agentFootprint.idle.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.idle.rssMb.toFixed(0)} MB resident; during the lockouts ${agentFootprint.lockouts.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.lockouts.rssMb.toFixed(0)} MB; no watch ${agentFootprint.noWatch.cpuMsPerSecond.toFixed(1)} ms CPU/s, ${agentFootprint.noWatch.rssMb.toFixed(0)} MB`,
     );
     const resultsDir = join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });
