@@ -4,7 +4,7 @@ Run by bench/support/samba-domain-cache.ts with Debian's python3 (the samba bind
     bulk-users.py <smb.conf> <sam.ldb> <parent DN> <count>
 Creates the parent OU when missing. One transaction per batch of BULK_USERS_BATCH adds (500); BULK_USERS_FROM
 starts the names at another number. Each add still costs more as the domain grows (ldb copies its in-memory
-index lists on every add), so this is faster than LDAP adds but not linear; see docs/lockout.md.
+index lists on every add): faster here than the earlier LDAP-add figures, but not linear; see docs/lockout.md.
 """
 import os
 import sys
