@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,20 @@ export interface StartSambaDcOptions {
   maximumRuntimeSeconds?: number;
   startTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * A tar made by `saveSnapshot`: the DC starts from that directory (already provisioned, set up and filled)
+   * instead of provisioning a new one. For benches only: the snapshot holds fixed passwords and keys.
+   */
+  restoreFrom?: string;
+}
+
+/** Written into a snapshot beside Samba's files: what a restore needs to know about the saved domain. */
+interface SnapshotInfo {
+  dir: string;
+  ip: string;
+  realm: string;
+  hostName: string;
+  adminPassword: string;
 }
 
 export interface CreateUserOptions {
@@ -90,6 +104,10 @@ export interface SambaDc {
   readonly pid: number | undefined;
   /** Stops samba and starts it again on the same database, as an admin's restart would. */
   restart(): Promise<void>;
+  /** Runs `work` with samba stopped (for offline writes to its database), then starts it again. */
+  whileStopped<T>(work: () => Promise<T>): Promise<T>;
+  /** Saves the whole DC directory, samba stopped meanwhile, as a tar that `restoreFrom` starts from. */
+  saveSnapshot(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,20 +131,23 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
   }
   await ensureSambaInstalled(log);
 
-  const realm = (options.realm ?? 'LATCHKEY.TEST').toUpperCase();
+  const claim = await claimAddress(options.ips ?? SPARE_LOOPBACK_ADDRESSES, log);
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-samba-'));
+  const conf = join(dir, 'etc', 'smb.conf');
+  const restored = options.restoreFrom
+    ? await restoreSnapshot(options.restoreFrom, dir, conf, claim.ip, log)
+    : undefined;
+
+  const realm = (restored?.realm ?? options.realm ?? 'LATCHKEY.TEST').toUpperCase();
   const netbiosDomain = options.netbiosDomain ?? 'LATCHKEY';
-  const hostName = options.hostName ?? 'dc1';
-  const adminPassword = options.adminPassword ?? 'Adm1n!Latchkey-Test';
+  const hostName = restored?.hostName ?? options.hostName ?? 'dc1';
+  const adminPassword = restored?.adminPassword ?? options.adminPassword ?? 'Adm1n!Latchkey-Test';
   const baseDn = realm
     .toLowerCase()
     .split('.')
     .map((part) => `DC=${part}`)
     .join(',');
   const serverName = `${hostName.toUpperCase()}.${realm.toLowerCase()}`;
-
-  const claim = await claimAddress(options.ips ?? SPARE_LOOPBACK_ADDRESSES, log);
-  const dir = await mkdtemp(join(tmpdir(), 'latchkey-samba-'));
-  const conf = join(dir, 'etc', 'smb.conf');
   let child: ChildProcess | undefined;
   let admin: Client | undefined;
 
@@ -142,34 +163,36 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
   try {
     let startedAt = Date.now();
     const empty = join(dir, 'empty.conf');
-    await writeFile(empty, '');
-    await sambaTool(
-      [
-        'domain',
+    if (!restored) await writeFile(empty, '');
+    if (!restored)
+      await sambaTool(
+        [
+          'domain',
+          'provision',
+          '-s',
+          empty,
+          `--targetdir=${dir}`,
+          `--realm=${realm}`,
+          `--domain=${netbiosDomain}`,
+          '--server-role=dc',
+          '--dns-backend=NONE',
+          `--host-name=${hostName}`,
+          `--host-ip=${claim.ip}`,
+          `--adminpass=${adminPassword}`,
+          // A bare IP would listen on nothing; the /8 is what makes Samba bind the address.
+          `--option=interfaces=${claim.ip}/8`,
+          '--option=bind interfaces only=yes',
+          '--option=server services=ldap',
+          `--option=log file=${join(dir, 'samba.log')}`,
+          `--option=pid directory=${join(dir, 'run')}`,
+        ],
         'provision',
-        '-s',
-        empty,
-        `--targetdir=${dir}`,
-        `--realm=${realm}`,
-        `--domain=${netbiosDomain}`,
-        '--server-role=dc',
-        '--dns-backend=NONE',
-        `--host-name=${hostName}`,
-        `--host-ip=${claim.ip}`,
-        `--adminpass=${adminPassword}`,
-        // A bare IP would listen on nothing; the /8 is what makes Samba bind the address.
-        `--option=interfaces=${claim.ip}/8`,
-        '--option=bind interfaces only=yes',
-        '--option=server services=ldap',
-        `--option=log file=${join(dir, 'samba.log')}`,
-        `--option=pid directory=${join(dir, 'run')}`,
-      ],
-      'provision',
-    );
+      );
     // provision drops this option from the smb.conf it writes, so it goes in afterwards.
-    await addGlobalOption(conf, 'old password allowed period', String(options.oldPasswordAllowedMinutes ?? 0));
+    if (!restored)
+      await addGlobalOption(conf, 'old password allowed period', String(options.oldPasswordAllowedMinutes ?? 0));
     const provisionMs = Date.now() - startedAt;
-    log(`samba: provisioned ${realm} in ${provisionMs} ms`);
+    log(`samba: ${restored ? 'restored' : 'provisioned'} ${realm} in ${provisionMs} ms`);
 
     startedAt = Date.now();
     const spawnSamba = (): ChildProcess => {
@@ -219,19 +242,40 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     const usersOu = `OU=Staff,${baseDn}`;
     const serviceAccount = { dn: `CN=svc-latchkey,CN=Users,${baseDn}`, password: 'Svc!Latchkey-Test-1' };
     await setDomainPolicy(admin, baseDn, options.lockoutThreshold ?? 3);
-    await admin.add(usersOu, { objectClass: ['top', 'organizationalUnit'], ou: 'Staff' });
-    await addUser(
-      admin,
-      serviceAccount.dn,
-      'svc-latchkey',
-      `svc-latchkey@${realm.toLowerCase()}`,
-      serviceAccount.password,
-      {},
-    );
-    await delegateResetRights(admin, conf, dir, usersOu, serviceAccount.dn);
+    // A restored directory already has the OU, the service account and its rights.
+    if (!restored) {
+      await admin.add(usersOu, { objectClass: ['top', 'organizationalUnit'], ou: 'Staff' });
+      await addUser(
+        admin,
+        serviceAccount.dn,
+        'svc-latchkey',
+        `svc-latchkey@${realm.toLowerCase()}`,
+        serviceAccount.password,
+        {},
+      );
+      await delegateResetRights(admin, conf, dir, usersOu, serviceAccount.dn);
+    }
     const setupMs = Date.now() - startedAt;
     log(`samba: policy, OU and service account ready in ${setupMs} ms`);
 
+    const whileStopped = async <T>(work: () => Promise<T>): Promise<T> => {
+      await admin?.unbind().catch(() => undefined);
+      admin = undefined;
+      if (child) await terminate(child);
+      child = undefined;
+      try {
+        return await work();
+      } finally {
+        child = spawnSamba();
+        const next = child;
+        admin = await waitForLdaps(
+          next,
+          () => connectAs(adminDn, adminPassword),
+          dir,
+          options.startTimeoutMs ?? 30_000,
+        );
+      }
+    };
     const caPem = await readFile(caPath, 'utf8');
     const adminClient = () => {
       if (!admin) throw new Error('the DC is not running');
@@ -293,17 +337,30 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
         return child?.pid;
       },
       async restart() {
-        await admin?.unbind().catch(() => undefined);
-        admin = undefined;
-        if (child) await terminate(child);
-        child = spawnSamba();
-        const next = child;
-        admin = await waitForLdaps(
-          next,
-          () => connectAs(adminDn, adminPassword),
-          dir,
-          options.startTimeoutMs ?? 30_000,
-        );
+        await whileStopped(async () => undefined);
+      },
+      whileStopped,
+      async saveSnapshot(file) {
+        await whileStopped(async () => {
+          const info: SnapshotInfo = { dir, ip: claim.ip, realm, hostName, adminPassword };
+          await writeFile(join(dir, SNAPSHOT_INFO), JSON.stringify(info));
+          const partial = `${file}.partial`;
+          // Samba keeps NT ACLs in xattrs; the pid and log files belong to this run only.
+          await run('tar', [
+            '--xattrs',
+            '--xattrs-include=*',
+            '--acls',
+            '--exclude=./run',
+            '--exclude=./samba.log',
+            '--exclude=./samba.stdout.log',
+            '-cf',
+            partial,
+            '-C',
+            dir,
+            '.',
+          ]);
+          await rename(partial, file);
+        });
       },
       stop,
     };
@@ -313,6 +370,28 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     if (tail) log(`samba: last output:\n${tail.split('\n').slice(-20).join('\n')}`);
     throw error;
   }
+}
+
+const SNAPSHOT_INFO = 'latchkey-snapshot.json';
+
+/**
+ * Unpacks a snapshot into `dir` and points its smb.conf at the new directory and address. The database holds no
+ * absolute path or address of its own (provisioned with --dns-backend=NONE), only smb.conf does.
+ */
+async function restoreSnapshot(
+  file: string,
+  dir: string,
+  conf: string,
+  ip: string,
+  log: (line: string) => void,
+): Promise<SnapshotInfo> {
+  const startedAt = Date.now();
+  await run('tar', ['--xattrs', '--xattrs-include=*', '--acls', '-xf', file, '-C', dir]);
+  const info = JSON.parse(await readFile(join(dir, SNAPSHOT_INFO), 'utf8')) as SnapshotInfo;
+  const text = await readFile(conf, 'utf8');
+  await writeFile(conf, text.split(info.dir).join(dir).split(info.ip).join(ip));
+  log(`samba: unpacked ${file} in ${Date.now() - startedAt} ms`);
+  return info;
 }
 
 async function addGlobalOption(conf: string, name: string, value: string): Promise<void> {
