@@ -221,6 +221,13 @@ describe('a reset happens only when Latchkey asked for it', () => {
       (response) =>
         response.json() as Promise<{ temporal: { namespace: string; taskQueue: string; endpoint: string } }>,
     );
+    // The credential reports in, so that the client counts as having a live agent and the reset is attempted.
+    const beat = await fetch(`${stack.url}/agent/v1/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 'forger', hostname: 'forger' }),
+    });
+    assert.ok(beat.status < 300, `heartbeat answered ${beat.status}`);
     // It polls the client's own namespace, where the agent would, and seals its answers with the client's own key,
     // as an agent would: only the result proof can tell it apart.
     const newestC = await stack.runtime.stores.clientKeys.current(tenantC.clientId);
