@@ -1,13 +1,8 @@
-import { Router } from 'express';
-import { ConflictError, RateLimitedError } from '../../../../common/errors';
+import { Router, type Request } from 'express';
 import type { LockoutRow } from '../../../db/lockouts.store';
-import type { DeviceRow } from '../../../db/devices.store';
 import { deviceOf } from '../../../http/device-auth';
-import { parseInput } from '../../../http/validate';
 import type { DeviceApiRoutesDeps } from './deps';
-import { resetBody } from './device-schemas';
-
-const requester = (device: DeviceRow) => `device:${device.id}`;
+import { requireActiveDevice, requester, throwIfRefused, verifiedDevice } from './verified-action';
 
 /** What the app shows of a lockout: when, whether it still holds, and whether Unlock is offered at all. */
 function present(row: LockoutRow) {
@@ -31,72 +26,47 @@ export function deviceLockoutsRoutes(deps: DeviceApiRoutesDeps): Router {
   const lockouts = deps.lockouts;
   if (!lockouts) return router;
 
-  const activeDevice = (device: DeviceRow) => {
-    if (device.status !== 'active') throw new ConflictError('This phone is not active yet: finish pairing first');
-  };
-
   router.get('/lockouts/pending', deps.requireDevice, async (request, response) => {
     const device = deviceOf(request);
-    activeDevice(device);
+    requireActiveDevice(device);
     response.json({ items: (await lockouts.pendingFor(device.user_id)).map(present) });
   });
 
   router.get('/lockouts/:lockoutId', deps.requireDevice, async (request, response) => {
     const device = deviceOf(request);
-    activeDevice(device);
+    requireActiveDevice(device);
     response.json(present(await lockouts.viewFor(device.user_id, String(request.params.lockoutId))));
   });
 
-  router.post('/lockouts/:lockoutId/unlock', deps.requireDevice, async (request, response) => {
-    const device = deviceOf(request);
-    activeDevice(device);
-    const body = parseInput(resetBody, request.body ?? {});
-    const row = await lockouts.viewFor(device.user_id, String(request.params.lockoutId));
-    await deps.actions.verifyDeviceAction({
-      device,
-      challengeId: body.challengeId,
-      action: 'unlock',
-      subject: row.id,
-      signature: body.signature,
-      webauthn: body.webauthn as never,
-      pin: body.pin,
+  /** The lockout in the path, as this device's user may see it, and verified for `action` on it. */
+  const verifiedOnLockout = async (request: Request, action: 'unlock' | 'reset') => {
+    const verified = await verifiedDevice(deps, request, action, async (device) => {
+      return (await lockouts.viewFor(device.user_id, String(request.params.lockoutId))).id;
     });
+    return { device: verified.device, id: verified.subject! };
+  };
+
+  router.post('/lockouts/:lockoutId/unlock', deps.requireDevice, async (request, response) => {
+    const { device, id } = await verifiedOnLockout(request, 'unlock');
     const result = await lockouts.unlock({
       userId: device.user_id,
-      lockoutId: row.id,
+      lockoutId: id,
       by: { actor: requester(device), channel: 'app' },
     });
-    if (result.status === 'unlocked') response.json({ lockoutId: row.id, status: 'unlocked' });
-    else response.status(502).json({ lockoutId: row.id, status: 'failed', code: result.code, message: result.message });
+    if (result.status === 'unlocked') response.json({ lockoutId: id, status: 'unlocked' });
+    else response.status(502).json({ lockoutId: id, status: 'failed', code: result.code, message: result.message });
   });
 
   router.post('/lockouts/:lockoutId/reset', deps.requireDevice, async (request, response) => {
-    const device = deviceOf(request);
-    activeDevice(device);
-    const body = parseInput(resetBody, request.body ?? {});
-    const row = await lockouts.viewFor(device.user_id, String(request.params.lockoutId));
-    await deps.actions.verifyDeviceAction({
-      device,
-      challengeId: body.challengeId,
-      action: 'reset',
-      subject: row.id,
-      signature: body.signature,
-      webauthn: body.webauthn as never,
-      pin: body.pin,
-    });
+    const { device, id } = await verifiedOnLockout(request, 'reset');
     const started = await lockouts.chooseReset({
       userId: device.user_id,
       clientId: device.client_id,
-      lockoutId: row.id,
+      lockoutId: id,
       by: { actor: requester(device), channel: 'app' },
       channel: 'app',
     });
-    if (started.outcome === 'refused') {
-      if (started.result.reason === 'rate_limited') {
-        throw new RateLimitedError('Too many resets were asked for this account.', started.retryAfterSeconds ?? 3600);
-      }
-      throw new ConflictError('This account is no longer set up for resets. Contact your IT provider.');
-    }
+    throwIfRefused(started);
     response.status(202).json({ resetId: started.resetId });
   });
 

@@ -3,18 +3,15 @@ import { isSealedSecret } from '../../../../common/crypto/device-seal';
 import { resolveClientPolicy } from '../../../../common/domain/client-policy';
 import type { AppResetStage } from '../../../../common/domain/device';
 import { resetFailureMessage } from './reset-failure-message';
-import { ConflictError, NotFoundError, RateLimitedError } from '../../../../common/errors';
+import { NotFoundError } from '../../../../common/errors';
 import type { AppResetRow } from '../../../db/password-resets.store';
 import type { DeviceRow } from '../../../db/devices.store';
 import { deviceOf } from '../../../http/device-auth';
-import { parseInput } from '../../../http/validate';
 import type { DeviceApiRoutesDeps } from './deps';
-import { resetBody } from './device-schemas';
+import { requester, throwIfRefused, verifiedDevice } from './verified-action';
 
 /** How long the sealed password stays fetchable after the app first read it: a killed app may ask again. */
 const PICKUP_GRACE_MS = 60_000;
-
-const requester = (device: DeviceRow) => `device:${device.id}`;
 
 /** Only the device the password is sealed to, or, before it is assigned, the device that asked, may see a reset. */
 function visibleTo(row: AppResetRow | undefined, device: DeviceRow): row is AppResetRow {
@@ -34,30 +31,14 @@ export function deviceResetsRoutes(deps: DeviceApiRoutesDeps): Router {
   if (!resets) return router;
 
   router.post('/resets', deps.requireDevice, async (request, response) => {
-    const device = deviceOf(request);
-    const body = parseInput(resetBody, request.body ?? {});
-    if (device.status !== 'active') throw new ConflictError('This phone is not active yet: finish pairing first');
-    await deps.actions.verifyDeviceAction({
-      device,
-      challengeId: body.challengeId,
-      action: 'reset',
-      subject: null,
-      signature: body.signature,
-      webauthn: body.webauthn as never,
-      pin: body.pin,
-    });
+    const { device } = await verifiedDevice(deps, request, 'reset');
     const started = await resets.resets.start({
       userId: device.user_id,
       clientId: device.client_id,
       channel: 'app',
       requestedBy: requester(device),
     });
-    if (started.outcome === 'refused') {
-      if (started.result.reason === 'rate_limited') {
-        throw new RateLimitedError('Too many resets were asked for this account.', started.retryAfterSeconds ?? 3600);
-      }
-      throw new ConflictError('This account is no longer set up for resets. Contact your IT provider.');
-    }
+    throwIfRefused(started);
     await deps.lockouts?.noteReset(device.user_id, { actor: requester(device), channel: 'app' }, started.resetId);
     response.status(202).json({ resetId: started.resetId });
   });
