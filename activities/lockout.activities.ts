@@ -2,7 +2,6 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { clientSubkey } from '../common/crypto/client-keys';
 import { checkDirectoryResultProof, signDirectoryCommand } from '../common/crypto/directory-command';
-import { FieldCipher } from '../common/crypto/field-cipher';
 import { resolveClientPolicy } from '../common/domain/client-policy';
 import {
   COMMAND_LIFETIME_MS,
@@ -10,7 +9,6 @@ import {
   type DirectoryCommandResult,
   type SignedDirectoryCommand,
 } from '../common/domain/directory-command';
-import type { PushTarget } from '../common/domain/device';
 import { FailureType } from '../common/domain/failure-types';
 import type { LockoutChange, LockoutReportActivities } from '../common/domain/lockout';
 import {
@@ -23,13 +21,13 @@ import { ENROLLED_STATUSES } from '../common/domain/statuses';
 import { clientIdOfWorkflowId, makeLockoutWorkflowId } from '../common/domain/workflow-ids';
 import { createClientSmsBudget } from './client-sms-budget';
 import type { ActivityDeps } from './deps';
+import { createDevicePush } from './device-push';
 import type { LockoutRecord, UserContext } from './ports';
 import type { IssuedCommand } from './reset.activities';
 import { sendSms, sendTemplatedEmail } from './send-message';
 
 /** A lockout is worth waking the phone for only while it lasts; the app finds it on open anyway. */
 const LOCKOUT_PUSH_TTL_SECONDS = 15 * 60;
-const PUSH_TARGET_COLUMN = 'app_devices.push_target_encrypted';
 
 const OUTCOME_TEXT: Record<LockoutEnding, string> = {
   unlocked: 'It was unlocked',
@@ -60,7 +58,7 @@ function callerWorkflowId(): string | undefined {
 export function createLockoutActivities(deps: ActivityDeps) {
   const { stores, secrets, render, commands } = deps;
   const publicKey = createPublicKey(commands.signingKey);
-  const pushTargets = new FieldCipher(secrets.key('push-target-encryption'));
+  const pushToDevice = createDevicePush(deps);
   const budget = createClientSmsBudget({
     rateLimits: stores.rateLimits,
     alerts: deps.alerts,
@@ -90,27 +88,14 @@ export function createLockoutActivities(deps: ActivityDeps) {
   async function pushLockout(userId: string, lockoutId: string): Promise<boolean> {
     if (!deps.push) return false;
     const device = await stores.devices.activeDeviceOf(userId);
-    if (!device?.pushTargetEncrypted) return false;
-    let target: PushTarget;
-    try {
-      target = JSON.parse(pushTargets.decrypt(device.pushTargetEncrypted, PUSH_TARGET_COLUMN)) as PushTarget;
-    } catch {
-      return false;
-    }
-    if (!deps.push.targets.includes(target.kind)) return false;
-    try {
-      await deps.push.send({
-        target,
-        event: { type: 'lockout', id: lockoutId },
-        urgency: 'high',
-        ttlSeconds: LOCKOUT_PUSH_TTL_SECONDS,
-        topic: 'lockout',
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'PushTargetGone') await stores.devices.forgetPushTarget(device.id);
-      return false;
-    }
+    if (!device) return false;
+    const outcome = await pushToDevice(device, {
+      event: { type: 'lockout', id: lockoutId },
+      urgency: 'high',
+      ttlSeconds: LOCKOUT_PUSH_TTL_SECONDS,
+      topic: 'lockout',
+    });
+    return outcome === 'sent';
   }
 
   /**

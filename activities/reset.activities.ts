@@ -17,10 +17,9 @@ import { generatePassword } from '../common/secrets/password-generator';
 import { within } from '../common/within';
 import type { ActivityDeps } from './deps';
 import { isSealedSecret } from '../common/crypto/device-seal';
-import { FieldCipher } from '../common/crypto/field-cipher';
-import type { PushTarget } from '../common/domain/device';
 import type { DeviceRecord, UserContext } from './ports';
 import { createClientSmsBudget } from './client-sms-budget';
+import { createDevicePush } from './device-push';
 import { sendSms, sendTemplatedEmail } from './send-message';
 
 /** What the workflow hands over; every other fact is read from the database, never taken from the input. */
@@ -46,7 +45,6 @@ const NOTICE_TRY_MS = 3_000;
 /** A waiting password is worth waking the phone for, and stale after the few minutes a user waits on screen. */
 const RESET_PUSH_TTL_SECONDS = 10 * 60;
 /** The column a push target is sealed into: the field cipher's associated data. */
-const PUSH_TARGET_COLUMN = 'app_devices.push_target_encrypted';
 
 function refuse(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -61,7 +59,7 @@ function refuse(type: FailureType, message: string): never {
 export function createResetActivities(deps: ActivityDeps) {
   const { stores, secrets, render, commands } = deps;
   const publicKey = createPublicKey(commands.signingKey);
-  const pushTargets = new FieldCipher(secrets.key('push-target-encryption'));
+  const pushToDevice = createDevicePush(deps);
   const budget = createClientSmsBudget({
     rateLimits: stores.rateLimits,
     alerts: deps.alerts,
@@ -119,31 +117,14 @@ export function createResetActivities(deps: ActivityDeps) {
 
   /** Tells the device its password waits; the app also finds it on open, so a lost push costs only the alert. */
   async function pushResetReady(device: DeviceRecord, resetId: string): Promise<void> {
-    if (!deps.push || !device.pushTargetEncrypted) return;
-    let target: PushTarget;
-    try {
-      target = JSON.parse(pushTargets.decrypt(device.pushTargetEncrypted, PUSH_TARGET_COLUMN)) as PushTarget;
-    } catch {
-      Context.current().log.warn('A device push target could not be opened', { deviceId: device.id });
-      return;
-    }
-    if (!deps.push.targets.includes(target.kind)) return;
-    try {
-      await deps.push.send({
-        target,
-        event: { type: 'reset_ready', id: resetId },
-        urgency: 'high',
-        ttlSeconds: RESET_PUSH_TTL_SECONDS,
-        topic: 'reset-ready',
-      });
-    } catch (error) {
-      if (error instanceof Error && error.name === 'PushTargetGone') await stores.devices.forgetPushTarget(device.id);
-      else
-        Context.current().log.warn('The reset push could not be sent', {
-          resetId,
-          error: error instanceof Error ? error.name : 'unknown',
-        });
-    }
+    const outcome = await pushToDevice(device, {
+      event: { type: 'reset_ready', id: resetId },
+      urgency: 'high',
+      ttlSeconds: RESET_PUSH_TTL_SECONDS,
+      topic: 'reset-ready',
+    });
+    if (outcome === 'unreadable' || outcome === 'failed')
+      Context.current().log.warn('The reset push could not be sent', { resetId, deviceId: device.id, outcome });
   }
 
   /** Our own signature, checked again: the command came back through Temporal, which we do not trust. */
