@@ -12,7 +12,7 @@ import { deliverPush, openPhone, shownNotifications, tapNotification, waitForScr
 import type { RunningAgent } from '../../agent/agent';
 import type { LockoutChange } from '../../common/domain/lockout';
 import type { AccountLockoutResult } from '../../common/domain/lockout-outcome';
-import { makeLockoutWorkflowId } from '../../common/domain/workflow-ids';
+import { makeLockoutWatchWorkflowId, makeLockoutWorkflowId } from '../../common/domain/workflow-ids';
 import { accountLockoutWorkflow, lockoutUnlockUpdate } from '../../workflows/lockout/account-lockout.workflow';
 import { HOUR_MS } from '../../common/duration';
 import { ActiveDirectoryProvider } from '../../plugins/directory/active-directory';
@@ -187,6 +187,12 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
   });
 
   it('a lockout workflow started by anyone but the report finds no lockout: nothing is sent, signed or unlocked', async () => {
+    // The client's real watch would report this real lockout itself and start the genuine workflow; stopped here,
+    // the forged one is the only workflow for it.
+    await stack.runtime.temporal.workflow
+      .getHandle(makeLockoutWatchWorkflowId(tenant.clientId))
+      .terminate('the forged-workflow test')
+      .catch(() => undefined);
     const user = await person(tenant, 'sms');
     await lockOut(user);
     const change = await changeOf(user.username);
