@@ -10,17 +10,16 @@ import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TechnicianSessionView } from '../db/technician-sessions.store';
 import type { TechniciansStore } from '../db/technicians.store';
 import { addressBucketOf } from '../http/address-bucket';
-import { assertPermitted, type ApiAction } from '../http/api-permissions';
 import type { ConsoleSessions } from '../http/console-session';
 import type { Csrf } from '../http/csrf';
 import { describeError } from '../http/error-response';
 import { limitPerIp } from '../http/ip-rate-limit';
 import type { RenderPage } from '../http/page-renderer';
-import type { TechnicianPrincipal } from '../http/request-context';
 import type { ActivationService } from '../services/activation.service';
 import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { TechnicianAccountsService } from '../services/technician-accounts.service';
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
+import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
 
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -45,17 +44,9 @@ export interface ConsoleRoutesDeps {
   logger: Logger;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const form = express.urlencoded({ extended: false, limit: '2kb' });
 const field = (request: Request, name: string) =>
   typeof request.body?.[name] === 'string' ? (request.body[name] as string) : '';
-
-interface ConsoleLocals {
-  session: TechnicianSessionView;
-  principal: TechnicianPrincipal;
-  actor: string;
-}
-const consoleOf = (response: Response) => response.locals.console as ConsoleLocals;
 
 /**
  * The MSP console: sign-in (password, then a TOTP code), and pages over the same services and the same
@@ -71,7 +62,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     bucket: 'console',
   });
   const addressOf = (request: Request) => addressBucketOf(request.ip);
-  const csrfBinding = (session: TechnicianSessionView) => ({ consoleSessionId: session.sessionId });
+  const csrfBinding = csrfBindingOf;
 
   const signInPage = (request: Request, response: Response, error?: string, email = '') =>
     deps.render('console-sign-in', {
@@ -222,25 +213,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     next();
   });
 
-  /** The permission table's verdict for a console action, checked before anything is read or parsed. */
-  const permit =
-    (action: ApiAction): RequestHandler =>
-    (_request, response, next) => {
-      assertPermitted(consoleOf(response).principal, action);
-      next();
-    };
-  const withCsrf: RequestHandler = (request, response, next) => {
-    deps.csrf.verify(request, csrfBinding(consoleOf(response).session));
-    next();
-  };
-  const chrome = (request: Request, response: Response) => {
-    const { session } = consoleOf(response);
-    return {
-      wide: true,
-      csrf: deps.csrf.issue(request, response, csrfBinding(session)),
-      technician: { displayName: session.displayName, role: session.role },
-    };
-  };
+  const { permit, withCsrf, chrome } = consoleKit(deps.csrf);
 
   router.post('/sign-out', form, withCsrf, async (_request, response) => {
     const { session, actor } = consoleOf(response);
