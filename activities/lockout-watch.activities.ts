@@ -1,7 +1,7 @@
-import { randomUUID, createPublicKey, verify } from 'node:crypto';
+import { randomUUID, createPublicKey } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { clientSubkey } from '../common/crypto/client-keys';
-import { checkLockoutWatchProof, signDirectoryCommand } from '../common/crypto/directory-command';
+import { checkLockoutWatchProof, readOwnCommand, signDirectoryCommand } from '../common/crypto/directory-command';
 import {
   COMMAND_LIFETIME_MS,
   type DirectoryCommand,
@@ -59,11 +59,7 @@ export function createLockoutWatchActivities(deps: ActivityDeps) {
 
   /** Our own command, read back after checking our own signature: it came through Temporal. */
   function ourCommand(signed: SignedDirectoryCommand, clientId: string): DirectoryCommand | undefined {
-    const genuine =
-      typeof signed?.command === 'string' &&
-      typeof signed.signature === 'string' &&
-      verify(null, Buffer.from(signed.command), publicKey, Buffer.from(signed.signature, 'base64url'));
-    const command = genuine ? (JSON.parse(signed.command) as DirectoryCommand) : undefined;
+    const command = readOwnCommand(publicKey, signed);
     return command?.clientId === clientId && command.operation === 'watch-lockouts' ? command : undefined;
   }
 

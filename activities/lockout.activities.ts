@@ -1,7 +1,7 @@
-import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { clientSubkey } from '../common/crypto/client-keys';
-import { checkDirectoryResultProof, signDirectoryCommand } from '../common/crypto/directory-command';
+import { checkDirectoryResultProof, readOwnCommand, signDirectoryCommand } from '../common/crypto/directory-command';
 import { resolveClientPolicy } from '../common/domain/client-policy';
 import {
   COMMAND_LIFETIME_MS,
@@ -283,11 +283,7 @@ export function createLockoutActivities(deps: ActivityDeps) {
     }): Promise<void> {
       const { lockout, found } = await authorised();
       const { signed } = input;
-      const genuine =
-        typeof signed?.command === 'string' &&
-        typeof signed.signature === 'string' &&
-        verify(null, Buffer.from(signed.command), publicKey, Buffer.from(signed.signature, 'base64url'));
-      const command = genuine ? (JSON.parse(signed.command) as DirectoryCommand) : undefined;
+      const command = readOwnCommand(publicKey, signed);
       if (!command || command.requestId !== lockout.id || command.operation !== 'unlock') {
         refuse(FailureType.AgentResultRejected, 'the directory command is not the one issued for this lockout');
       }

@@ -1,7 +1,7 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { clientSubkey } from '../common/crypto/client-keys';
-import { checkDirectoryResultProof, signDirectoryCommand } from '../common/crypto/directory-command';
+import { checkDirectoryResultProof, readOwnCommand, signDirectoryCommand } from '../common/crypto/directory-command';
 import {
   COMMAND_LIFETIME_MS,
   type DirectoryCommand,
@@ -129,11 +129,7 @@ export function createResetActivities(deps: ActivityDeps) {
 
   /** Our own signature, checked again: the command came back through Temporal, which we do not trust. */
   function commandOf(signed: SignedDirectoryCommand, pending: PendingReset): DirectoryCommand {
-    const genuine =
-      typeof signed?.command === 'string' &&
-      typeof signed.signature === 'string' &&
-      verify(null, Buffer.from(signed.command), publicKey, Buffer.from(signed.signature, 'base64url'));
-    const command = genuine ? (JSON.parse(signed.command) as DirectoryCommand) : undefined;
+    const command = readOwnCommand(publicKey, signed);
     if (!command || command.requestId !== pending.resetId || command.clientId !== pending.clientId) {
       refuse(FailureType.AgentResultRejected, 'the directory command is not the one issued for this reset');
     }

@@ -53,10 +53,7 @@ export function openDirectoryCommand(
   expected: { clientId: string; operation: DirectoryOperation; now: number },
 ): { ok: true; command: DirectoryCommand } | { ok: false; reason: CommandRefusal } {
   if (!isSigned(signed)) return { ok: false, reason: 'malformed' };
-  const signature = Buffer.from(signed.signature, 'base64url');
-  if (signature.length !== 64 || !verify(null, Buffer.from(signed.command), publicKey, signature)) {
-    return { ok: false, reason: 'bad_signature' };
-  }
+  if (!signatureHolds(publicKey, signed)) return { ok: false, reason: 'bad_signature' };
   let command: DirectoryCommand;
   try {
     command = JSON.parse(signed.command) as DirectoryCommand;
@@ -68,6 +65,25 @@ export function openDirectoryCommand(
   if (command.operation !== expected.operation) return { ok: false, reason: 'wrong_operation' };
   if (!(command.expiresAt > expected.now)) return { ok: false, reason: 'expired' };
   return { ok: true, command };
+}
+
+/**
+ * The central side's check of a command that came back to it through Temporal, which it does not trust: the
+ * command it signed itself, read back only when its own signature holds over these bytes. The caller then checks
+ * that it is the command for this very request.
+ */
+export function readOwnCommand(publicKey: KeyObject, signed: unknown): DirectoryCommand | undefined {
+  if (!isSigned(signed) || !signatureHolds(publicKey, signed)) return undefined;
+  try {
+    return JSON.parse(signed.command) as DirectoryCommand;
+  } catch {
+    return undefined;
+  }
+}
+
+function signatureHolds(publicKey: KeyObject, signed: SignedDirectoryCommand): boolean {
+  const signature = Buffer.from(signed.signature, 'base64url');
+  return signature.length === 64 && verify(null, Buffer.from(signed.command), publicKey, signature);
 }
 
 function isSigned(value: unknown): value is SignedDirectoryCommand {
