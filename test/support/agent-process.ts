@@ -55,6 +55,8 @@ export async function spawnAgentProcess(
   tenant: Tenant,
   dc: SambaDc,
   faults: AgentFaults = {},
+  /** Extra arguments for node itself, e.g. `--cpu-prof` for a bench that profiles the agent. */
+  nodeArgs: string[] = [],
 ): Promise<AgentProcess> {
   const api = apiClient(stack.url, tenant.apiKey);
   const issued = await api('POST', `/clients/${tenant.clientId}/agents`, {
@@ -85,7 +87,7 @@ export async function spawnAgentProcess(
     entry = 'test/support/agent-main.ts';
     env.LATCHKEY_TEST_AGENT_PAUSE_AFTER_WRITE_MS = String(faults.pauseAfterWriteMs);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: join(__dirname, '..', '..'),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
