@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { agentEnvironmentVariables, loadAgentConfig } from './config';
+import { CONFIG_PATH_VARIABLE } from './config-file';
 import { configProblems } from '../test/support/config-problems';
 import { commandPublicKeyText, commandSigningKey } from '../common/crypto/directory-command';
 
@@ -99,7 +100,9 @@ describe('loadAgentConfig', () => {
 
   it('is fully described by agent/README.md', () => {
     const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
-    const missing = agentEnvironmentVariables.filter((name) => !readme.includes(`\`${name}\``));
+    const missing = [...agentEnvironmentVariables, CONFIG_PATH_VARIABLE].filter(
+      (name) => !readme.includes(`\`${name}\``),
+    );
     assert.deepEqual(missing, []);
   });
 });

@@ -12,7 +12,7 @@ import {
   type TemporalTransport,
 } from '../common/temporal/connection';
 import { readProviderConfig, variablesOf } from '../plugins/provider-config';
-import { directoryKind, type DirectoryConfig } from '../plugins/registry';
+import { directoryKind, type DirectoryConfig } from '../plugins/directory-registry';
 
 /**
  * 250 ms: a lockout's push p50 about 0.2 s. 500 ms doubled that and saved no measurable CPU, since an idle agent's
