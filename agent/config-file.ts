@@ -21,7 +21,7 @@ export interface AgentEnvironment {
 
 /**
  * The agent's settings: its config file (a JSON object keyed by the same names as the environment variables, so
- * that agent/README.md's one table describes both) with the environment over it, so an env-only setup, as
+ * that agent/package/README.md's one table describes both) with the environment over it, so an env-only setup, as
  * `npm run agent` and containers use, keeps working and one value can be overridden for a single run.
  */
 export function agentEnvironment(

@@ -98,8 +98,8 @@ describe('loadAgentConfig', () => {
     );
   });
 
-  it('is fully described by agent/README.md', () => {
-    const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
+  it("is fully described by the package's README, which ships with the agent", () => {
+    const readme = readFileSync(join(__dirname, 'package', 'README.md'), 'utf8');
     const missing = [...agentEnvironmentVariables, CONFIG_PATH_VARIABLE].filter(
       (name) => !readme.includes(`\`${name}\``),
     );

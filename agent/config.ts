@@ -71,7 +71,7 @@ export type AgentConfig = ReturnType<typeof toAgentSettings> & {
   temporalTransport: TemporalTransport;
 };
 
-/** Every variable the agent reads; a test keeps agent/README.md documenting them all. */
+/** Every variable the agent reads; a test keeps agent/package/README.md documenting them all. */
 export const agentEnvironmentVariables: readonly string[] = [
   ...Object.keys(agentVariables),
   ...Object.keys(temporalTransportVariables),

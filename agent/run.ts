@@ -3,6 +3,13 @@ import { createLogger } from '../common/logger';
 import { startAgent, type AgentTestHooks } from './agent';
 import { agentEnvironmentVariables, loadAgentConfig } from './config';
 import { agentEnvironment } from './config-file';
+import { AgentTokenRejectedError } from './registration';
+
+/**
+ * The exit code of a failure that restarting would only repeat (sysexits' EX_CONFIG): a config problem or a
+ * rejected token. The systemd unit does not restart on it (RestartPreventExitStatus=78); anything else exits 1.
+ */
+export const EXIT_NEEDS_ATTENTION = 78;
 
 export interface RunOptions {
   /** `--config`; without it LATCHKEY_AGENT_CONFIG, then the default path if that file exists, then env only. */
@@ -11,13 +18,14 @@ export interface RunOptions {
   testHooks?: AgentTestHooks;
 }
 
-/** Settles the process: exit 0 when `work` ends, 1 with a one-paragraph reason (never a stack trace) when it fails. */
+/** Settles the process: exit 0 when `work` ends, else a one-paragraph reason (never a stack trace) and its code. */
 export function exitWhenDone(work: Promise<unknown>): void {
   work.then(
     () => process.exit(0),
     (error: unknown) => {
       console.error(error instanceof ConfigError ? error.message : `latchkey-agent: ${(error as Error).message}`);
-      process.exit(1);
+      const final = error instanceof ConfigError || error instanceof AgentTokenRejectedError;
+      process.exit(final ? EXIT_NEEDS_ATTENTION : 1);
     },
   );
 }
