@@ -1,13 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import {
-  CENTRAL_ONLY_PACKAGES,
-  lockedSubtree,
-  lockedVersion,
-  requiredPackages,
-  type Lockfile,
-} from './lib/agent-package';
+import { CENTRAL_ONLY_PACKAGES, lockedVersion, requiredPackages, type Lockfile } from './lib/agent-package';
 import { say } from './lib/say';
 
 /** Files of agent/package/ that ship as they are, and where they go in the package. */
@@ -29,9 +23,9 @@ function run(command: string, args: string[], cwd: string): string {
 /**
  * `npm run build:agent`: the agent as an npm package an MSP installs on a client's server with nothing else of
  * this repository. Compiles agent/main.ts and what it imports with tsc into dist/agent-package (no tsx at run
- * time), writes a package.json whose dependencies are what that code requires, pinned to the lockfile, and an
- * npm-shrinkwrap.json that pins everything below them too, adds the README, a sample config and the service
- * files, and packs it into dist/latchkey-agent-<version>.tgz. Prints the tarball's path last.
+ * time), writes a package.json whose dependencies are what that code requires, pinned to the lockfile's versions,
+ * adds the README, a sample config and the service files, and packs it into dist/latchkey-agent-<version>.tgz.
+ * Prints the tarball's path last.
  */
 export function buildAgentPackage(root: string): string {
   const started = Date.now();
@@ -71,20 +65,6 @@ export function buildAgentPackage(root: string): string {
     dependencies,
   };
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  const packages = lockedSubtree(lock, required);
-  const shrinkwrap = {
-    name: manifest.name,
-    version,
-    lockfileVersion: 3,
-    requires: true,
-    packages: {
-      '': { name: manifest.name, version, license, dependencies, bin: manifest.bin, engines },
-      ...packages,
-    },
-  };
-  writeFileSync(join(out, 'npm-shrinkwrap.json'), `${JSON.stringify(shrinkwrap, null, 2)}\n`);
-  step(`Pinned ${Object.keys(packages).length} packages in npm-shrinkwrap.json, from package-lock.json`);
-
   for (const [from, to] of SHIPPED) {
     mkdirSync(join(out, to, '..'), { recursive: true });
     copyFileSync(join(root, 'agent', 'package', from), join(out, to));

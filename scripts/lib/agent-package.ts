@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * What goes into the agent's package.json and npm-shrinkwrap.json, worked out from what tsc emitted and from the
- * repository's lockfile, so that neither can drift from the code: scripts/build-agent-package.ts writes them.
+ * What goes into the agent's package.json, worked out from what tsc emitted and from the repository's lockfile, so
+ * that it cannot drift from the code: scripts/build-agent-package.ts writes it.
  */
 
 /** Packages that belong to the central server: finding one in the agent means an import pulled the server in. */
@@ -40,69 +40,17 @@ export function requiredPackages(folder: string): string[] {
   return [...found].sort();
 }
 
-interface LockEntry {
-  version?: string;
-  dev?: boolean;
-  devOptional?: boolean;
-  optional?: boolean;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  [field: string]: unknown;
-}
-
 export interface Lockfile {
-  packages: Record<string, LockEntry>;
+  packages: Record<string, { version?: string }>;
 }
 
-/** Where npm finds `name` for the package installed at `from`: its own node_modules, then each parent's. */
-function resolveInLock(lock: Lockfile, from: string, name: string): string | undefined {
-  let base = from;
-  for (;;) {
-    const candidate = `${base ? `${base}/` : ''}node_modules/${name}`;
-    if (lock.packages[candidate]) return candidate;
-    if (!base) return undefined;
-    const cut = base.lastIndexOf('/node_modules/');
-    base = cut === -1 ? '' : base.slice(0, cut);
-  }
-}
-
-/** The version the repository's lockfile installed, which is the one the tests ran against. */
+/**
+ * The version the repository's lockfile installed, which is the one the tests ran against. Only the agent's direct
+ * dependencies can be pinned this way: npm ignores an npm-shrinkwrap.json inside a tarball it installs as a
+ * dependency (npm/cli#5349, #7977; tried with npm 11), so what lies below them resolves within their own ranges.
+ */
 export function lockedVersion(lock: Lockfile, name: string): string {
   const version = lock.packages[`node_modules/${name}`]?.version;
   if (!version) throw new Error(`${name} is required by the agent but is not in package-lock.json`);
   return version;
-}
-
-/**
- * The part of the repository's lockfile the agent's dependencies reach, at the same paths: an installed agent
- * gets exactly the transitive versions the tests ran against. Dev flags are dropped, since in the agent nothing
- * is a dev dependency.
- */
-export function lockedSubtree(lock: Lockfile, roots: readonly string[]): Record<string, LockEntry> {
-  const out: Record<string, LockEntry> = {};
-  const queue: Array<{ from: string; name: string; optional: boolean }> = roots.map((name) => ({
-    from: '',
-    name,
-    optional: false,
-  }));
-  while (queue.length > 0) {
-    const { from, name, optional } = queue.shift()!;
-    const path = resolveInLock(lock, from, name);
-    if (!path) {
-      if (optional) continue;
-      throw new Error(`${name} (needed by ${from || 'the agent'}) is not in package-lock.json`);
-    }
-    if (out[path]) continue;
-    const { dev: _dev, devOptional, ...entry } = lock.packages[path]!;
-    out[path] = devOptional ? { ...entry, optional: true } : entry;
-    const next = (deps: Record<string, string> | undefined, isOptional: (dep: string) => boolean) => {
-      for (const dep of Object.keys(deps ?? {})) queue.push({ from: path, name: dep, optional: isOptional(dep) });
-    };
-    next(entry.dependencies, () => false);
-    next(entry.optionalDependencies, () => true);
-    next(entry.peerDependencies, (dep) => entry.peerDependenciesMeta?.[dep]?.optional === true);
-  }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
