@@ -9,14 +9,14 @@ import { agentCodecKeys } from '../common/temporal/codec-keys';
 import { nativeConnectionOptions } from '../common/temporal/connection';
 import { createDataConverter } from '../common/temporal/data-converter';
 import { installSdkLogger } from '../common/temporal/sdk-logger';
-import { createDirectoryProvider } from '../plugins/registry';
-import { version } from '../package.json';
+import { createDirectoryProvider } from '../plugins/directory-registry';
+import { LATCHKEY_VERSION } from '../common/version';
 import type { AgentConfig } from './config';
 import { AgentKeys } from './agent-keys';
 import { fetchAgentSettings, reportCommandRefusal, sendHeartbeat } from './registration';
 
 /** Reported in every heartbeat, so the MSP sees which agents still run an old release. */
-export const AGENT_VERSION: string = version;
+export const AGENT_VERSION: string = LATCHKEY_VERSION;
 
 /** Knobs only tests turn (fault injection); no setting in the agent's config reaches them. */
 export type AgentTestHooks = DirectoryTestHooks;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { agentEnvironmentVariables, loadAgentConfig } from './config';
+import { CONFIG_PATH_VARIABLE } from './config-file';
 import { configProblems } from '../test/support/config-problems';
 import { commandPublicKeyText, commandSigningKey } from '../common/crypto/directory-command';
 
@@ -97,9 +98,11 @@ describe('loadAgentConfig', () => {
     );
   });
 
-  it('is fully described by agent/README.md', () => {
-    const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
-    const missing = agentEnvironmentVariables.filter((name) => !readme.includes(`\`${name}\``));
+  it("is fully described by the package's README, which ships with the agent", () => {
+    const readme = readFileSync(join(__dirname, 'package', 'README.md'), 'utf8');
+    const missing = [...agentEnvironmentVariables, CONFIG_PATH_VARIABLE].filter(
+      (name) => !readme.includes(`\`${name}\``),
+    );
     assert.deepEqual(missing, []);
   });
 });

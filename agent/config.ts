@@ -12,7 +12,7 @@ import {
   type TemporalTransport,
 } from '../common/temporal/connection';
 import { readProviderConfig, variablesOf } from '../plugins/provider-config';
-import { directoryKind, type DirectoryConfig } from '../plugins/registry';
+import { directoryKind, type DirectoryConfig } from '../plugins/directory-registry';
 
 /**
  * 250 ms: a lockout's push p50 about 0.2 s. 500 ms doubled that and saved no measurable CPU, since an idle agent's
@@ -71,7 +71,7 @@ export type AgentConfig = ReturnType<typeof toAgentSettings> & {
   temporalTransport: TemporalTransport;
 };
 
-/** Every variable the agent reads; a test keeps agent/README.md documenting them all. */
+/** Every variable the agent reads; a test keeps agent/package/README.md documenting them all. */
 export const agentEnvironmentVariables: readonly string[] = [
   ...Object.keys(agentVariables),
   ...Object.keys(temporalTransportVariables),

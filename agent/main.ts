@@ -1,3 +1,4 @@
-import { runAgentProcess } from './run';
+#!/usr/bin/env node
+import { runAgentCli } from './cli';
 
-runAgentProcess();
+runAgentCli(process.argv.slice(2));

@@ -1,11 +1,9 @@
 import { ConfigError } from '../common/errors';
 import type { Outbox } from './dev-outbox/outbox';
-import type { DirectoryProvider } from './directory/directory-provider';
-import { ActiveDirectoryProvider, activeDirectoryEnv } from './directory/active-directory';
 import { emailSettings } from './email/email.config';
 import { OutboxEmailProvider, outboxEmailEnv } from './email/outbox';
 import { SmtpEmailProvider, smtpEnv } from './email/smtp';
-import { kindSettings, providerKind, type ConfigOf } from './provider-config';
+import { providerKind, type ConfigOf } from './provider-config';
 import { smsSettings } from './sms/sms.config';
 import { OutboxSmsProvider, outboxSmsEnv } from './sms/outbox';
 import { TwilioSmsProvider, twilioEnv } from './sms/twilio';
@@ -18,7 +16,8 @@ import { WebPushProvider, defaultVapidSubject, loadOrCreateVapidKeys, webPushEnv
 import { FcmPushProvider } from './push/fcm';
 
 /**
- * Every provider of every kind. A new provider is its folder plus, here, its config in the kind's list and one
+ * Every provider of every central kind (directory providers run on the agent: plugins/directory-registry.ts).
+ * A new provider is its folder plus, here, its config in the kind's list and one
  * `case` in the kind's switch; the config union is derived from the list, so the compiler asks for the case.
  */
 export const emailKind = providerKind({
@@ -35,13 +34,6 @@ export const smsKind = providerKind({
   fallback: 'outbox',
 });
 
-export const directoryKind = providerKind({
-  selector: 'DIRECTORY_PROVIDER',
-  settings: kindSettings({}, () => ({})),
-  providers: [activeDirectoryEnv],
-  fallback: 'active-directory',
-});
-
 /** PUSH_PROVIDER picks how Web Push goes out; FCM joins either when LATCHKEY_FCM_SERVICE_ACCOUNT_FILE is set. */
 export const pushKind = providerKind({
   selector: 'PUSH_PROVIDER',
@@ -52,7 +44,6 @@ export const pushKind = providerKind({
 
 export type EmailConfig = ConfigOf<typeof emailKind>;
 export type SmsConfig = ConfigOf<typeof smsKind>;
-export type DirectoryConfig = ConfigOf<typeof directoryKind>;
 export type PushConfig = ConfigOf<typeof pushKind>;
 
 export interface RegistryDeps {
@@ -100,17 +91,6 @@ export function createSmsProvider(config: SmsConfig, deps: RegistryDeps): SmsPro
       return new TwilioSmsProvider(config);
     default:
       return assertNever(config);
-  }
-}
-
-/** Directory providers run on a client's agent, next to the directory, never centrally. */
-export function createDirectoryProvider(config: DirectoryConfig): DirectoryProvider {
-  switch (config.provider) {
-    case 'active-directory':
-      return new ActiveDirectoryProvider(config);
-    default:
-      // With one directory provider `config` itself does not narrow to never; its discriminant does.
-      return assertNever(config.provider);
   }
 }
 

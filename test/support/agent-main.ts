@@ -6,6 +6,6 @@ import { runAgentProcess } from '../../agent/run';
  * production environment can turn the fault on.
  */
 const pauseMs = Number(process.env.LATCHKEY_TEST_AGENT_PAUSE_AFTER_WRITE_MS ?? 0);
-runAgentProcess(
-  pauseMs > 0 ? { afterPasswordWrite: () => new Promise((resolve) => setTimeout(resolve, pauseMs)) } : {},
-);
+runAgentProcess({
+  testHooks: pauseMs > 0 ? { afterPasswordWrite: () => new Promise((resolve) => setTimeout(resolve, pauseMs)) } : {},
+});

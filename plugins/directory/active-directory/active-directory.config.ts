@@ -79,7 +79,7 @@ export function parseActiveDirectoryConfig(input: ActiveDirectoryConfigInput): A
   );
 }
 
-/** How an agent reads its directory from its environment (see agent/README.md). */
+/** How an agent reads its directory from its environment (see agent/package/README.md). */
 export const activeDirectoryEnv = providerEnv({
   provider: 'active-directory',
   variables: {

@@ -6,6 +6,7 @@ import { apiClient, BrowserSession } from '../../../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../../../test/support/stack';
 import { makeEnrollmentWorkflowId } from '../../../common/domain/workflow-ids';
 import { buildOpenApiDocument } from './openapi';
+import { LATCHKEY_VERSION } from '../../../common/version';
 
 describe('MSP API', () => {
   let stack: TestStack;
@@ -290,6 +291,50 @@ describe('MSP API', () => {
         listed.body.items.map((c: { id: string }) => c.id),
         [tenant.clientId],
       );
+    });
+  });
+
+  describe('agents', () => {
+    it('shows which agents run an older release than the server, and which one that is', async () => {
+      const tenant = await createTenant(stack, 'Versions MSP');
+      const api = apiClient(stack.url, tenant.apiKey);
+      const issue = async (name: string) => {
+        const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name });
+        assert.equal(issued.status, 201, JSON.stringify(issued.body));
+        return issued.body as { id: string; token: string };
+      };
+      const heartbeat = async (token: string, version: string) => {
+        const response = await fetch(`${stack.url}/agent/v1/heartbeat`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ version, hostname: 'dc01' }),
+        });
+        assert.equal(response.status, 204);
+      };
+      const [old, current, silent, custom] = [
+        await issue('old'),
+        await issue('current'),
+        await issue('silent'),
+        await issue('custom'),
+      ];
+      await heartbeat(old.token, '0.0.9');
+      await heartbeat(current.token, LATCHKEY_VERSION);
+      await heartbeat(custom.token, 'my-own-build');
+      const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
+      assert.equal(listed.status, 200);
+      const byId = new Map(listed.body.items.map((a: { id: string }) => [a.id, a]));
+      const view = (id: string) => {
+        const { version, outdated, serverVersion } = byId.get(id) as Record<string, unknown>;
+        return { version, outdated, serverVersion };
+      };
+      assert.deepEqual(view(old.id), { version: '0.0.9', outdated: true, serverVersion: LATCHKEY_VERSION });
+      assert.deepEqual(view(current.id), {
+        version: LATCHKEY_VERSION,
+        outdated: false,
+        serverVersion: LATCHKEY_VERSION,
+      });
+      assert.deepEqual(view(silent.id), { version: null, outdated: null, serverVersion: LATCHKEY_VERSION });
+      assert.deepEqual(view(custom.id), { version: 'my-own-build', outdated: null, serverVersion: LATCHKEY_VERSION });
     });
   });
 

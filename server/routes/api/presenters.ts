@@ -1,4 +1,6 @@
 import type { AgentRow } from '../../db/agents.store';
+import { LATCHKEY_VERSION } from '../../../common/version';
+import { isOlderRelease } from '../../services/release-order';
 import type { ApiKeyRecord } from '../../db/api-keys.store';
 import type { AuditRow } from '../../db/audit.store';
 import type { DeviceRow } from '../../db/devices.store';
@@ -58,6 +60,8 @@ export function presentAgent(row: AgentRow, now = Date.now()): z.input<typeof ag
     name: row.name,
     status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < ONLINE_WITHIN_MS ? 'online' : 'offline',
     version: row.version,
+    outdated: isOlderRelease(row.version, LATCHKEY_VERSION),
+    serverVersion: LATCHKEY_VERSION,
     hostname: row.hostname,
     lastSeenAt: lastSeen?.toISOString() ?? null,
     createdAt: new Date(row.created_at).toISOString(),

@@ -84,7 +84,12 @@ export const agent = z
     id: uuid,
     name: z.string(),
     status: z.enum(AGENT_STATUSES).describe('online when the agent checked in within 90 s'),
-    version: z.string().nullable(),
+    version: z.string().nullable().describe('The release the agent reported in its last heartbeat'),
+    outdated: z
+      .boolean()
+      .nullable()
+      .describe('true when the agent runs an older release than the server; null until it reports a release number'),
+    serverVersion: z.string().describe("The server's release, which an upgraded agent reports"),
     hostname: z.string().nullable(),
     lastSeenAt: timestamp.nullable(),
     createdAt: timestamp,
