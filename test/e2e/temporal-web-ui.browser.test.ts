@@ -88,6 +88,11 @@ describe('decoded workflows in the Temporal Web UI, from a console sign-in', () 
     const context = await chromium.newContext({ viewport: VIEWPORTS.laptop });
     const page = await context.newPage();
     await signIn(page, technician);
+    for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(viewport);
+      await screenshot(page, `console-workflows-link-${name}`);
+    }
+    await page.setViewportSize(VIEWPORTS.laptop);
     // Step 1: the console's link to the Web UI, which opens in a tab of its own.
     const [list] = await Promise.all([context.waitForEvent('page'), page.click('#temporal-workflows')]);
     await list.waitForLoadState();
