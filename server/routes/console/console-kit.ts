@@ -32,8 +32,6 @@ export interface ConsoleKit {
     /** The Web UI's workflow list, for the roles whose sign-in decodes payloads there; absent for the others. */
     workflowsUrl?: string;
   };
-  /** Whether the signed-in technician's role reads decoded workflows in the Temporal Web UI. */
-  mayDecode(response: Response): boolean;
 }
 
 export const csrfBindingOf = (session: TechnicianSessionView) => ({ consoleSessionId: session.sessionId });
@@ -49,7 +47,6 @@ export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit 
     }
   };
   return {
-    mayDecode,
     permit: (action) => (_request, response, next) => {
       assertPermitted(consoleOf(response).principal, action);
       next();
