@@ -11,8 +11,9 @@ import { ensureDevSecrets } from './lib/dev-secrets';
 import { ensureDevTenant } from './lib/dev-tenant';
 import { ensureDevTechnician } from './lib/dev-technician';
 import { say } from './lib/say';
-import { ensureTemporalCli } from './lib/temporal-cli';
+import { ensureTemporalCli, ensureTemporalUiServer } from './lib/temporal-cli';
 import { startDevServer } from './lib/temporal-dev-server';
+import { startWebUi } from './lib/temporal-web-ui';
 import { Cleanups } from './lib/cleanups';
 
 function portIsFree(host: string, port: number): Promise<boolean> {
@@ -24,8 +25,8 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * `npm start`: the whole product on one machine with no configuration. It starts the Temporal dev server (with
- * its Web UI, persisting to the data folder), then the central process in its `all` role (server/main.ts: the
+ * `npm start`: the whole product on one machine with no configuration. It starts the Temporal dev server
+ * (persisting to the data folder) and its Web UI, then the central process in its `all` role (server/main.ts: the
  * HTTP server and the central worker in this process, as PGlite needs), and prints where everything is. Ctrl-C stops it all; the next start resumes where this one left off.
  */
 async function main() {
@@ -67,18 +68,18 @@ async function main() {
         }
       }
       const cliPath = await ensureTemporalCli(settings.cli, say);
+      const uiServerPath = await ensureTemporalUiServer(settings.ui, say);
       say(`Starting the Temporal dev server (data in ${relative(root, join(dataDir, dev.dbFile))})…`);
       const publicUrl = (env.LATCHKEY_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+      const namespace = env.TEMPORAL_NAMESPACE ?? settings.namespace;
       const temporal = await startDevServer({
         cliPath,
         ip: dev.ip,
         grpcPort: dev.grpcPort,
-        uiPort: dev.uiPort,
         dbFile: join(dataDir, dev.dbFile),
-        namespace: env.TEMPORAL_NAMESPACE ?? settings.namespace,
+        namespace,
         logLevel: dev.logLevel,
         dynamicConfig: dev.dynamicConfig,
-        codecEndpoint: `${publicUrl}/codec`,
         logFile: join(dataDir, 'temporal.log'),
       });
       cleanups.push(() => temporal.stop());
@@ -91,8 +92,26 @@ async function main() {
         );
         stop(1);
       });
+      const ui = await startWebUi({
+        binPath: uiServerPath,
+        temporalAddress: temporal.address,
+        ip: dev.ip,
+        port: dev.uiPort,
+        namespace,
+        codecEndpoint: `${publicUrl}/codec`,
+        configDir: join(dataDir, 'temporal-ui'),
+        logFile: join(dataDir, 'temporal-ui.log'),
+      });
+      cleanups.push(() => ui.stop());
+      ui.process.once('exit', (code, signal) => {
+        if (stopping || code === 0 || signal) return;
+        say(
+          `The Temporal Web UI exited unexpectedly (code ${code}); see ${relative(root, join(dataDir, 'temporal-ui.log'))}.`,
+        );
+        stop(1);
+      });
       env.TEMPORAL_ADDRESS = temporal.address;
-      env.TEMPORAL_UI_URL ??= temporal.uiUrl;
+      env.TEMPORAL_UI_URL ??= ui.url;
     }
 
     const config = loadConfig(env);
@@ -123,7 +142,8 @@ async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: str
     `  API reference       ${config.publicUrl}/api/v1/openapi.json`,
     ...(runtime.outbox && config.http.loopbackOnly ? [`  Outbox (dev email/SMS) ${config.publicUrl}/outbox`] : []),
     `  Temporal Web UI     ${config.temporal.uiUrl}   (namespace ${runtime.namespace})`,
-    `  Codec login for UI  ${config.publicUrl}/codec/login   (token: LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secretsFile)})`,
+    `  Decoded in the UI   for console technicians (admin, helpdesk) while signed in: docs/temporal-codec.md`,
+    `  Codec for the CLI   ${config.publicUrl}/codec   (Bearer LATCHKEY_CODEC_ADMIN_TOKEN in ${relative(root, secretsFile)})`,
     `  Console             ${config.publicUrl}/console   (sign-in: ${relative(root, technician.credentialsFile)}${technician.created ? ', new: password and TOTP secret for a Demo admin' : ''})`,
     `  Health              ${config.publicUrl}/healthz`,
     `  Dev API key         ${relative(root, tenant.keyFile)}${tenant.created ? '  (new: a Demo MSP and Demo Client were created)' : ''}`,

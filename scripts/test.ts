@@ -9,11 +9,13 @@ import { dropStaleTestDatabases } from './lib/postgres';
 import { startTestServices } from './lib/test-services';
 import { say } from './lib/say';
 import { runStaticChecks } from './lib/static-checks';
-import { ensureTemporalServer } from './lib/temporal-cli';
+import { ensureTemporalServer, ensureTemporalUiServer } from './lib/temporal-cli';
 import { loadTemporalSettings } from '../common/temporal/settings';
 
 /** Test files that run the full Temporal server (TLS, an authorizer) rather than the dev server. */
 const FULL_SERVER_TESTS = ['temporal-tls', 'temporal-authz'];
+/** Test files that open the standalone Temporal Web UI in a browser. */
+const WEB_UI_TESTS = ['temporal-web-ui'];
 
 /**
  * `npm test`: runs the static checks (format, lint, layer rules, types), makes sure every real service the tests
@@ -53,6 +55,9 @@ async function run(): Promise<number> {
     // it through this variable.
     if (files.some((file) => FULL_SERVER_TESTS.some((name) => file.includes(name)))) {
       process.env.TEMPORAL_SERVER_PATH = await ensureTemporalServer(loadTemporalSettings().server, say);
+    }
+    if (files.some((file) => WEB_UI_TESTS.some((name) => file.includes(name)))) {
+      process.env.TEMPORAL_UI_SERVER_PATH = await ensureTemporalUiServer(loadTemporalSettings().ui, say);
     }
     say(`Setup took ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test file(s).`);
 

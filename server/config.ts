@@ -62,7 +62,6 @@ const serverVariables = {
   LATCHKEY_MASTER_KEY: key('LATCHKEY_MASTER_KEY', '32 random bytes, base64'),
   LATCHKEY_CODEC_KEYS: keyRing('LATCHKEY_CODEC_KEYS', '"keyId:base64key", newest first'),
   LATCHKEY_CODEC_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
-  LATCHKEY_CODEC_SESSION_TTL: duration('8h'),
   LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR: positiveInt(10),
   LATCHKEY_DEFAULT_PHONE_REGION: z
     .string()
@@ -137,7 +136,6 @@ function toServerSettings(e: ServerVariables) {
     codecKeys: e.LATCHKEY_CODEC_KEYS,
     codecAdminToken: e.LATCHKEY_CODEC_ADMIN_TOKEN,
     codecAdmin: {
-      sessionTtlMs: e.LATCHKEY_CODEC_SESSION_TTL,
       loginFailuresPerHour: e.LATCHKEY_CODEC_LOGIN_FAILURES_PER_HOUR,
     },
     defaultPhoneRegion: e.LATCHKEY_DEFAULT_PHONE_REGION,

@@ -26,6 +26,7 @@ const settingsSchema = z
       .strict(),
     cli: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
     server: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
+    ui: z.object({ module: z.string().min(1), version: z.string().regex(/^v\d+\.\d+\.\d+$/) }).strict(),
     devServer: z
       .object({
         ip: z.string().min(1),

@@ -72,6 +72,27 @@ export async function ensureTemporalServer(server: TemporalSettings['server'], s
   return cached;
 }
 
+export function cachedUiServerPath(version: string): string {
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cacheRoot, 'latchkey', 'temporal-ui', version, 'server');
+}
+
+/**
+ * The standalone Temporal Web UI server, whose config (unlike the CLI's embedded UI) can make the browser send
+ * credentials to the codec endpoint: TEMPORAL_UI_SERVER_PATH, else the per-user cache, else built once with
+ * `go install` like the CLI (about a minute).
+ */
+export async function ensureTemporalUiServer(ui: TemporalSettings['ui'], say: Say): Promise<string> {
+  const explicit = process.env.TEMPORAL_UI_SERVER_PATH;
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_UI_SERVER_PATH=${explicit} is not an executable file`);
+    return explicit;
+  }
+  const cached = cachedUiServerPath(ui.version);
+  if (!isExecutable(cached)) await goInstall(ui, cached, 'the Temporal Web UI', 'set TEMPORAL_UI_SERVER_PATH', say);
+  return cached;
+}
+
 /** Builds `module@version` into the folder of `target`, reporting progress, since a cold build takes minutes. */
 async function goInstall(
   pkg: { module: string; version: string },

@@ -8,20 +8,16 @@ export interface DevServerOptions {
   cliPath: string;
   ip: string;
   grpcPort: number;
-  /** Omit for a headless server (tests). */
-  uiPort?: number;
   /** Omit for an in-memory server. */
   dbFile?: string;
   namespace: string;
   logLevel: string;
   dynamicConfig: TemporalSettings['devServer']['dynamicConfig'];
-  codecEndpoint?: string;
   logFile?: string;
 }
 
 export interface DevServer {
   address: string;
-  uiUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -39,10 +35,10 @@ export function devServerArgs(options: DevServerOptions): string[] {
     '--log-level',
     options.logLevel,
   ];
-  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
-  else args.push('--headless');
+  // Always headless: the Web UI that `npm start` shows is the standalone one (temporal-web-ui.ts), which can be told
+  // to send the browser's credentials to the codec endpoint; the embedded one cannot.
+  args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
-  if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const [key, value] of Object.entries(options.dynamicConfig)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
@@ -117,14 +113,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return {
-    address,
-    uiUrl: options.uiPort
-      ? `http://${options.ip === '127.0.0.1' ? 'localhost' : options.ip}:${options.uiPort}`
-      : undefined,
-    process: child,
-    stop,
-  };
+  return { address, process: child, stop };
 }
 
 /** A headless, in-memory dev server on a free port, configured from temporal.yaml: what tests and benchmarks use. */

@@ -12,6 +12,7 @@ import { EnrollmentSessions } from '../http/enrollment-session';
 import { loadPageRenderer } from '../http/page-renderer';
 import { ActivationService } from '../services/activation.service';
 import { CodecAudit } from '../services/codec-audit';
+import { CodecMspScope } from '../services/codec-msp-scope';
 import { EnrollmentService } from '../services/enrollment.service';
 import { InboundSmsService } from '../services/inbound-sms.service';
 import { lockoutWatchStarter } from '../services/lockout-watch-starter';
@@ -29,6 +30,7 @@ import { buildMspAlerter } from './alerts';
 import type { CentralTemporal } from './temporal';
 import { buildDeviceApi } from './devices';
 import { ConsoleSessions } from '../http/console-session';
+import { temporalUiLinks } from '../http/temporal-ui-links';
 import { ConsoleSignInService, DEFAULT_SIGN_IN_LIMITS } from '../services/console-sign-in.service';
 import { TechnicianAccountsService } from '../services/technician-accounts.service';
 import { ConsolePasskeysService } from '../services/console-passkeys.service';
@@ -93,6 +95,9 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
   const renderPage = loadPageRenderer();
   const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const sessions = new EnrollmentSessions(secrets, secureCookies);
+  const temporalUi = temporalUiLinks(config.temporal.uiUrl, temporal.namespace);
+  // One instance for the console and /codec: the Web UI reads decoded workflows through the console sign-in.
+  const consoleSessions = new ConsoleSessions(stores.technicianSessions, secrets, secureCookies);
   const devices = buildDeviceApi({
     config,
     db: deps.db,
@@ -129,8 +134,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       resets,
       lockouts,
       lockoutsStore: stores.lockouts,
-      lockoutWorkflowUrl: (workflowId: string) =>
-        `${config.temporal.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+      lockoutWorkflowUrl: temporalUi.workflow,
       secrets,
       publicUrl: config.publicUrl,
       commandPublicKey,
@@ -189,17 +193,22 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       namespace: temporal.namespace,
       adminToken: config.codecAdminToken,
       uiOrigin: new URL(config.temporal.uiUrl).origin,
+      consoleSessions,
+      scope: new CodecMspScope({
+        clientOfUser: async (userId) => (await stores.users.getById(userId))?.client_id,
+        clientIsMsps: async (mspId, clientId) =>
+          !!(await stores.tenants.getClient({ mspId, clientId: null }, clientId)),
+        clientOfNexusEndpoint: temporal.clientOfNexusEndpoint,
+      }),
       secrets,
-      secureCookies,
-      sessionTtlMs: config.codecAdmin.sessionTtlMs,
       loginFailuresPerHour: config.codecAdmin.loginFailuresPerHour,
       rateLimits: stores.rateLimits,
-      audit: new CodecAudit({ audit: stores.audit }),
-      render: renderPage,
+      audit: new CodecAudit({ audit: stores.audit, clientOfNexusEndpoint: temporal.clientOfNexusEndpoint }),
       logger,
     },
     console: {
-      sessions: new ConsoleSessions(stores.technicianSessions, secrets, secureCookies),
+      sessions: consoleSessions,
+      temporalUi,
       signIn: new ConsoleSignInService({
         technicians: stores.technicians,
         rateLimits: stores.rateLimits,

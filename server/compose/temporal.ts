@@ -81,7 +81,16 @@ export async function buildTemporal(
       }, settings.retentionMs)
     : async () => undefined;
   cleanups.push('close the provisioning connection', async () => provisioning?.close());
-  return { connection, namespace, dataConverter, displayCodec, client, taskQueues, provisionAgentTarget };
+  return {
+    connection,
+    namespace,
+    dataConverter,
+    displayCodec,
+    clientOfNexusEndpoint: codecOptions.nexusCaller.clientOfEndpoint,
+    client,
+    taskQueues,
+    provisionAgentTarget,
+  };
 }
 
 export type CentralTemporal = Awaited<ReturnType<typeof buildTemporal>>;

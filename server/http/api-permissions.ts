@@ -42,6 +42,12 @@ export const API_PERMISSIONS = {
   'api_keys.revoke_self': { roles: ANY, mspWideOnly: false, what: 'revoke itself' },
   /** The console only: technicians are MSP-wide, so only the role decides. */
   'technicians.manage': { roles: ADMIN, mspWideOnly: true, what: 'add or disable technicians' },
+  /**
+   * A console sign-in at /codec (the Temporal Web UI), for the MSP's own workflows only. Not read-only: a
+   * workflow's decoded payloads hold more than the API shows (phone numbers, verification state), and the roles
+   * that act on users are the ones that need to see why a reset or an unlock went as it did.
+   */
+  'workflows.decode': { roles: HELPDESK, mspWideOnly: true, what: 'read decoded workflows in the Temporal Web UI' },
 } as const satisfies Record<string, Permission>;
 
 export type ApiAction = keyof typeof API_PERMISSIONS;

@@ -33,7 +33,7 @@ describe('the Host check: DNS rebinding gets a 421 (F9)', () => {
       'localhost.evil.example',
       '127.0.0.1.nip.io',
     ]) {
-      for (const path of ['/outbox/messages.json', '/outbox', '/api/v1/openapi.json', '/enroll', '/codec/login']) {
+      for (const path of ['/outbox/messages.json', '/outbox', '/api/v1/openapi.json', '/enroll', '/codec/decode']) {
         const response = await rawRequest(`${stack.url}${path}`, { headers: { host } });
         assert.equal(response.status, 421, `${host} ${path}`);
         assert.ok(!response.body.includes('482913'), `${host} ${path} leaked the outbox`);

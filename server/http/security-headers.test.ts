@@ -29,7 +29,7 @@ async function everyKindOfResponse(stack: TestStack, apiKey: string, clientId: s
     'an API error (401)': (await fetch(`${url}/api/v1/clients`)).headers,
     'a link page (404)': (await fetch(`${url}/activate/${'x'.repeat(43)}`)).headers,
     'an enrollment page (401)': (await fetch(`${url}/enroll`)).headers,
-    'the codec login page': (await fetch(`${url}/codec/login`)).headers,
+    'the codec refusal (401)': (await fetch(`${url}/codec/decode`, { method: 'POST' })).headers,
     'the codec decode answer': (
       await fetch(`${url}/codec/decode`, {
         method: 'POST',
@@ -75,14 +75,9 @@ describe('headers on an https public URL (F17, F18)', () => {
     const landing = await browser.get(link);
     const started = await browser.post(link, {});
     assert.equal(started.status, 303);
-    const codecLogin = await fetch(`${stack.url}/codec/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: stack.config.codecAdminToken! }).toString(),
-    });
-    const setCookies = [...landing.setCookies, ...started.setCookies, ...codecLogin.headers.getSetCookie()];
+    const setCookies = [...landing.setCookies, ...started.setCookies];
     const names = setCookies.map((header) => header.split('=')[0]).sort();
-    assert.deepEqual(names, ['__Host-lk_codec', '__Host-lk_csrf', '__Host-lk_enroll']);
+    assert.deepEqual(names, ['__Host-lk_csrf', '__Host-lk_enroll']);
     for (const header of setCookies) {
       assert.match(header, /; Path=\/(;|$)/, header.split('=')[0]);
       assert.match(header, /; Secure/, header.split('=')[0]);

@@ -1,21 +1,22 @@
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import { ValueError, type Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { Secrets } from '../../common/crypto/secrets';
 import { constantTimeEqual } from '../../common/crypto/keys';
 import { HOUR_MS } from '../../common/duration';
-import { AuthenticationError, InputError, RateLimitedError } from '../../common/errors';
+import { AuthenticationError, InputError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { sealedForOf } from '../../common/temporal/encryption-codec';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import { addressBucketOf } from '../http/address-bucket';
 import { bearerToken } from '../http/bearer-token';
-import { CodecAdminSessions } from '../http/codec-admin-session';
-import { describeError, jsonErrorHandler } from '../http/error-response';
+import { assertPermitted } from '../http/api-permissions';
+import type { ConsoleSessions } from '../http/console-session';
+import { jsonErrorHandler } from '../http/error-response';
 import { FailedLoginThrottle } from '../http/failed-login-throttle';
-import type { RenderPage } from '../http/page-renderer';
 import { parseInput } from '../http/validate';
 import type { CodecAdmin, CodecAudit } from '../services/codec-audit';
+import type { CodecMspScope } from '../services/codec-msp-scope';
 
 const payloadsBody = z.object({
   payloads: z
@@ -46,35 +47,34 @@ export interface CodecRoutesDeps {
   codec: DisplayDecoder;
   /** The one namespace whose payloads this endpoint opens. */
   namespace: string;
-  /** Without a token the endpoint stays off: decrypted history is for admins only. */
+  /** The CLI's way in, for the instance's operator: any payload of the namespace. Unset: no token is accepted. */
   adminToken?: string;
-  /** The Temporal Web UI's origin, allowed by CORS to call /decode with the admin's cookie. */
+  /** The Temporal Web UI's origin, allowed by CORS to call /decode with the technician's console cookie. */
   uiOrigin: string;
+  /** Technicians read the Web UI through their console sign-in, which the UI sends along (includeCredentials). */
+  consoleSessions: ConsoleSessions;
+  /** Which payloads a technician's MSP may open. */
+  scope: CodecMspScope;
   secrets: Secrets;
-  secureCookies: boolean;
-  /** How long a sign-in lasts, checked by the server (LATCHKEY_CODEC_SESSION_TTL). */
-  sessionTtlMs: number;
-  /** Wrong tokens allowed per address in an hour, at /codec/login and as a Bearer header alike. */
+  /** Wrong admin tokens allowed per address in an hour. */
   loginFailuresPerHour: number;
   rateLimits: RateLimitStore;
   audit: CodecAudit;
-  /** The login form and its answers are pages, like the enrollment pages. */
-  render: RenderPage;
   logger: Logger;
 }
 
+/** Who is reading: the operator with the admin token (every payload), or a technician (their MSP's only). */
+type CodecReader = CodecAdmin & { mspId?: string };
+
 /**
  * A codec server for the Temporal Web UI and CLI: POST /codec/decode turns encrypted payloads back into
- * readable ones. It is decode-only: an encode endpoint would let whoever holds an admin session seal forged
- * payloads that workers accept. Admins authenticate with the codec admin token, either as a Bearer header (CLI) or through
- * /codec/login, which sets a cookie that the Web UI sends when "include cross-origin credentials" is on.
+ * readable ones. It is decode-only: an encode endpoint would let whoever reads it seal forged payloads that
+ * workers accept. The Web UI's browser sends the technician's console cookie (admin and helpdesk roles), which
+ * opens that MSP's workflows; the CLI sends the codec admin token as a Bearer header, which opens any.
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = Router();
   const adminToken = deps.adminToken;
-  const sessions = adminToken
-    ? new CodecAdminSessions(deps.secrets, adminToken, deps.sessionTtlMs, deps.secureCookies)
-    : undefined;
   const throttle = new FailedLoginThrottle({
     store: deps.rateLimits,
     secrets: deps.secrets,
@@ -84,18 +84,24 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   });
   const addressOf = (request: Request) => addressBucketOf(request.ip);
 
-  /** The admin behind a request, or undefined. A wrong Bearer token counts against its address. */
-  async function adminOf(request: Request): Promise<CodecAdmin | undefined> {
-    if (!adminToken || !sessions) return undefined;
+  /** The reader behind a request, or undefined. A wrong Bearer token counts against its address. */
+  async function readerOf(request: Request): Promise<CodecReader | undefined> {
     const token = bearerToken(request);
     if (token !== undefined) {
       await throttle.refuseIfSpent(request);
-      if (constantTimeEqual(token, adminToken)) return { actor: 'codec-token', address: addressOf(request) };
+      if (adminToken && constantTimeEqual(token, adminToken))
+        return { actor: 'codec-token', address: addressOf(request) };
       await throttle.recordFailure(request);
       return undefined;
     }
-    const sessionId = sessions.read(request);
-    return sessionId ? { actor: `codec-session:${sessionId}`, address: addressOf(request) } : undefined;
+    const session = await deps.consoleSessions.read(request);
+    if (!session || session.stage !== 'active') return undefined;
+    // A read-only technician is told which role it takes (403), not asked to sign in again.
+    assertPermitted(
+      { mspId: session.mspId, clientId: null, technicianId: session.technicianId, role: session.role },
+      'workflows.decode',
+    );
+    return { actor: `technician:${session.technicianId}`, address: addressOf(request), mspId: session.mspId };
   }
 
   router.use((request, response, next) => {
@@ -111,92 +117,48 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     next();
   });
 
-  const loginPage = (error?: string) =>
-    deps.render('codec-login', {
-      title: 'Temporal codec sign-in',
-      hours: Math.round((deps.sessionTtlMs / HOUR_MS) * 10) / 10,
-      error,
-    });
-
-  router.get('/login', (_request, response) => {
-    response.type('html').send(loginPage());
-  });
-
-  // The throttle runs before the (2 kB) form is read: a spent address gets nothing compared, or even parsed.
-  const loginThrottle: RequestHandler = async (request, _response, next) => {
-    if (!adminToken)
-      throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
-    await throttle.refuseIfSpent(request);
-    next();
-  };
-
-  // A wrong or throttled sign-in is shown on the form, with its reason (and Retry-After), rather than as JSON.
-  const loginRefused: ErrorRequestHandler = (error, _request, response, next) => {
-    const described = describeError(error);
-    if (described.status >= 500 || response.headersSent) return next(error);
-    if (error instanceof RateLimitedError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
-    response.status(described.status).type('html').send(loginPage(described.message));
-  };
-
-  router.post(
-    '/login',
-    loginThrottle,
-    express.urlencoded({ extended: false, limit: '2kb' }),
-    async (request, response) => {
-      const token = typeof request.body?.token === 'string' ? (request.body.token as string) : '';
-      if (!adminToken || !sessions || !constantTimeEqual(token, adminToken)) {
-        await throttle.recordFailure(request);
-        deps.logger.warn('Codec login refused: wrong admin token', { address: addressOf(request) });
-        throw new AuthenticationError('That codec admin token is not right');
-      }
-      const { sessionId, expiresAt } = sessions.start(response);
-      await deps.audit.signedIn({ actor: `codec-session:${sessionId}`, address: addressOf(request) }, expiresAt);
-      response.type('html').send(
-        deps.render('message', {
-          title: 'Signed in',
-          heading: 'Signed in',
-          message: `Until ${expiresAt.toUTCString()}. The Temporal Web UI can now decode payloads through this codec endpoint.`,
-          hint: 'Turn on "Include cross-origin credentials" in the Web UI\'s Data Encoder settings so that it sends this sign-in.',
-        }),
-      );
-    },
-  );
-  router.use('/login', loginRefused);
-
   // Authenticated before the body is parsed, so that anonymous callers cannot make it read 8 MB of JSON (F20).
-  const admin: RequestHandler = async (request, response, next) => {
-    if (!adminToken)
-      throw new AuthenticationError('The codec endpoint is disabled: set LATCHKEY_CODEC_ADMIN_TOKEN to enable it');
-    const who = await adminOf(request);
+  const reader: RequestHandler = async (request, response, next) => {
+    const who = await readerOf(request);
     if (!who)
       throw new AuthenticationError(
-        'Sign in at /codec/login (a sign-in ends after its lifetime, or when the admin token changes) or send ' +
+        'Sign in to the Latchkey console (as an admin or helpdesk technician) in this browser, or send ' +
           '"Authorization: Bearer <codec admin token>"',
       );
-    response.locals.codecAdmin = who;
+    response.locals.codecReader = who;
     next();
   };
 
-  router.post('/decode', admin, express.json({ limit: '8mb' }), async (request, response) => {
+  router.post('/decode', reader, express.json({ limit: '8mb' }), async (request, response) => {
+    const who = response.locals.codecReader as CodecReader;
     const namespace = request.get('x-namespace');
     if (namespace !== undefined && namespace !== deps.namespace)
       throw new InputError(`This codec endpoint serves namespace ${deps.namespace} only`);
     const body = parseInput(payloadsBody, request.body);
     const payloads = body.payloads.map(toPayload);
-    let decoded: Payload[];
+    const sealings = payloads.map(sealedForOf);
+    // A technician's request opens only what their MSP's workflows sealed; the rest goes back as it came, still
+    // sealed, so the Web UI shows it as encrypted rather than failing the whole event.
+    const mayOpen = who.mspId ? await deps.scope.mayOpen(who.mspId, sealings) : payloads.map(() => true);
+    const opening = payloads.filter((_payload, index) => mayOpen[index]);
+    let opened: Payload[];
     try {
-      decoded = await deps.codec.decodeForDisplay(payloads, deps.namespace);
+      opened = opening.length > 0 ? await deps.codec.decodeForDisplay(opening, deps.namespace) : [];
     } catch (error) {
       // A payload it will not open is the caller's input, not a server fault; the reason names no key material.
       if (error instanceof ValueError) throw new InputError(`Cannot decode: ${error.message}`);
       throw error;
     }
     // Every payload opened, so the binding each one names is the one its AAD proved. Audited before answering.
-    await deps.audit.decoded(response.locals.codecAdmin as CodecAdmin, payloads.map(sealedForOf));
-    response.json({ payloads: decoded.map(toWire) });
+    await deps.audit.decoded(
+      who,
+      sealings.filter((_sealing, index) => mayOpen[index]),
+    );
+    let next = 0;
+    response.json({ payloads: payloads.map((payload, index) => toWire(mayOpen[index] ? opened[next++]! : payload)) });
   });
 
-  router.post('/:operation', admin, (_request, response) => {
+  router.post('/:operation', reader, (_request, response) => {
     response
       .status(404)
       .json({ error: { code: 'not_found', message: 'This codec endpoint only decodes: /codec/decode' } });

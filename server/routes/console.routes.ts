@@ -15,6 +15,7 @@ import type { Csrf } from '../http/csrf';
 import { describeError } from '../http/error-response';
 import { limitPerIp } from '../http/ip-rate-limit';
 import type { RenderPage } from '../http/page-renderer';
+import type { TemporalUiLinks } from '../http/temporal-ui-links';
 import type { ActivationService } from '../services/activation.service';
 import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { TechnicianAccountsService } from '../services/technician-accounts.service';
@@ -28,6 +29,8 @@ const json = express.json({ limit: '16kb' });
 
 export interface ConsoleRoutesDeps {
   sessions: ConsoleSessions;
+  /** Where the console links into the Temporal Web UI, which shows decoded payloads to the roles that may read them. */
+  temporalUi: TemporalUiLinks;
   signIn: ConsoleSignInService;
   accounts: TechnicianAccountsService;
   passkeys: ConsolePasskeysService;
@@ -213,7 +216,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     next();
   });
 
-  const { permit, withCsrf, chrome } = consoleKit(deps.csrf);
+  const { permit, withCsrf, chrome } = consoleKit(deps.csrf, deps.temporalUi);
 
   router.post('/sign-out', form, withCsrf, async (_request, response) => {
     const { session, actor } = consoleOf(response);

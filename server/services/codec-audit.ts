@@ -2,9 +2,9 @@ import type { PayloadSealedFor } from '../../common/temporal/encryption-codec';
 import { parseEnrollmentWorkflowId, parsePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore, CodecDecodeEvent } from '../db/audit.store';
 
-/** Who holds the codec endpoint's attention: one signed-in browser, or a caller presenting the token itself. */
+/** Who reads through the codec endpoint: a technician signed in to the console, or a caller with the token. */
 export interface CodecAdmin {
-  /** `codec-session:<id>` or `codec-token`: the audit log's actor. */
+  /** `technician:<id>` or `codec-token`: the audit log's actor. */
   actor: string;
   /** The address the request came from, as the per-IP limits see it. */
   address: string;
@@ -32,7 +32,14 @@ const describe = (sealedFor: PayloadSealedFor): Record<string, string> => {
 };
 
 /** The user (and client) a workflow is about, read from its id, so that their MSP sees the decode in its log. */
-function subjectOf(sealedFor: PayloadSealedFor): { userId?: string; clientId?: string } {
+function subjectOf(
+  sealedFor: PayloadSealedFor,
+  clientOfNexusEndpoint: (endpoint: string) => string | undefined,
+): { userId?: string; clientId?: string } {
+  if (sealedFor.binding === 'nexus-endpoint') {
+    const clientId = clientOfNexusEndpoint(sealedFor.endpoint);
+    return clientId ? { clientId } : {};
+  }
   if (sealedFor.binding !== 'workflow') return {};
   const reset = parsePasswordResetWorkflowId(sealedFor.workflowId);
   if (reset) return reset;
@@ -47,16 +54,15 @@ function subjectOf(sealedFor: PayloadSealedFor): { userId?: string; clientId?: s
 export class CodecAudit {
   private readonly recent = new Map<string, { until: number; written: Promise<void> }>();
 
-  constructor(private readonly deps: { audit: AuditStore; windowMs?: number; now?: () => number }) {}
-
-  async signedIn(admin: CodecAdmin, expiresAt: Date): Promise<void> {
-    await this.deps.audit.record({
-      mspId: null,
-      actor: admin.actor,
-      action: 'codec.signed_in',
-      detail: { address: admin.address, expiresAt: expiresAt.toISOString() },
-    });
-  }
+  constructor(
+    private readonly deps: {
+      audit: AuditStore;
+      /** An agent's answer names its client only through the endpoint it came by. */
+      clientOfNexusEndpoint?: (endpoint: string) => string | undefined;
+      windowMs?: number;
+      now?: () => number;
+    },
+  ) {}
 
   /** Records the decode of payloads sealed for `sealedFor`, once per window for each distinct sealing. */
   async decoded(admin: CodecAdmin, sealedFor: PayloadSealedFor[]): Promise<void> {
@@ -77,7 +83,7 @@ export class CodecAudit {
       }
       if (freshKeys.includes(key)) continue;
       freshKeys.push(key);
-      fresh.push({ ...subjectOf(sealed), detail });
+      fresh.push({ ...subjectOf(sealed, this.deps.clientOfNexusEndpoint ?? (() => undefined)), detail });
     }
     if (fresh.length > 0) {
       const written = this.deps.audit.recordCodecDecodes(admin.actor, fresh);

@@ -1,8 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { TechnicianSessionView } from '../../db/technician-sessions.store';
+import { ForbiddenError } from '../../../common/errors';
 import { assertPermitted, type ApiAction } from '../../http/api-permissions';
 import type { Csrf } from '../../http/csrf';
 import type { TechnicianPrincipal } from '../../http/request-context';
+import type { TemporalUiLinks } from '../../http/temporal-ui-links';
 
 /** What the sign-in gate leaves on `response.locals.console` for every signed-in console request. */
 export interface ConsoleLocals {
@@ -27,12 +29,23 @@ export interface ConsoleKit {
     wide: true;
     csrf: string;
     technician: { displayName: string; role: string };
+    /** The Web UI's workflow list, for the roles whose sign-in decodes payloads there; absent for the others. */
+    workflowsUrl?: string;
   };
 }
 
 export const csrfBindingOf = (session: TechnicianSessionView) => ({ consoleSessionId: session.sessionId });
 
-export function consoleKit(csrf: Csrf): ConsoleKit {
+export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit {
+  const mayDecode = (response: Response) => {
+    try {
+      assertPermitted(consoleOf(response).principal, 'workflows.decode');
+      return true;
+    } catch (error) {
+      if (error instanceof ForbiddenError) return false;
+      throw error;
+    }
+  };
   return {
     permit: (action) => (_request, response, next) => {
       assertPermitted(consoleOf(response).principal, action);
@@ -48,6 +61,7 @@ export function consoleKit(csrf: Csrf): ConsoleKit {
         wide: true,
         csrf: csrf.issue(request, response, csrfBindingOf(session)),
         technician: { displayName: session.displayName, role: session.role },
+        workflowsUrl: mayDecode(response) ? temporalUi.workflows : undefined,
       };
     },
   };
