@@ -23,9 +23,14 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-export function cachedCliPath(version: string): string {
+/** Where a built binary is kept per user, outside the repository, so every clone on the machine reuses it. */
+function cachedBinaryPath(folder: string, version: string, file: string): string {
   const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'latchkey', 'temporal-cli', version, 'temporal');
+  return join(cacheRoot, 'latchkey', folder, version, file);
+}
+
+export function cachedCliPath(version: string): string {
+  return cachedBinaryPath('temporal-cli', version, 'temporal');
 }
 
 function findGo(): string | undefined {
@@ -52,45 +57,44 @@ export async function ensureTemporalCli(cli: TemporalSettings['cli'], say: Say):
   return cached;
 }
 
-export function cachedServerPath(version: string): string {
-  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'latchkey', 'temporal-server', version, 'server');
-}
-
 /**
- * The full Temporal server, for the tests that need TLS and client certificates: TEMPORAL_SERVER_PATH, else the
- * per-user cache, else built once with `go install` like the CLI.
+ * A Go-built Temporal binary other than the CLI: the path in `envVar`, else the per-user cache, else built once
+ * with `go install` into that cache, like the CLI.
  */
-export async function ensureTemporalServer(server: TemporalSettings['server'], say: Say): Promise<string> {
-  const explicit = process.env.TEMPORAL_SERVER_PATH;
+async function ensureGoBinary(
+  pkg: { module: string; version: string },
+  where: { envVar: string; cacheFolder: string; label: string },
+  say: Say,
+): Promise<string> {
+  const explicit = process.env[where.envVar];
   if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_SERVER_PATH=${explicit} is not an executable file`);
+    if (!isExecutable(explicit)) throw new Error(`${where.envVar}=${explicit} is not an executable file`);
     return explicit;
   }
-  const cached = cachedServerPath(server.version);
-  if (!isExecutable(cached)) await goInstall(server, cached, 'the Temporal server', 'set TEMPORAL_SERVER_PATH', say);
+  const cached = cachedBinaryPath(where.cacheFolder, pkg.version, 'server');
+  if (!isExecutable(cached)) await goInstall(pkg, cached, where.label, `set ${where.envVar}`, say);
   return cached;
 }
 
-export function cachedUiServerPath(version: string): string {
-  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'latchkey', 'temporal-ui', version, 'server');
+/** The full Temporal server, for the tests that need TLS and client certificates. */
+export function ensureTemporalServer(server: TemporalSettings['server'], say: Say): Promise<string> {
+  return ensureGoBinary(
+    server,
+    { envVar: 'TEMPORAL_SERVER_PATH', cacheFolder: 'temporal-server', label: 'the Temporal server' },
+    say,
+  );
 }
 
 /**
  * The standalone Temporal Web UI server, whose config (unlike the CLI's embedded UI) can make the browser send
- * credentials to the codec endpoint: TEMPORAL_UI_SERVER_PATH, else the per-user cache, else built once with
- * `go install` like the CLI (about a minute).
+ * credentials to the codec endpoint (about a minute to build).
  */
-export async function ensureTemporalUiServer(ui: TemporalSettings['ui'], say: Say): Promise<string> {
-  const explicit = process.env.TEMPORAL_UI_SERVER_PATH;
-  if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_UI_SERVER_PATH=${explicit} is not an executable file`);
-    return explicit;
-  }
-  const cached = cachedUiServerPath(ui.version);
-  if (!isExecutable(cached)) await goInstall(ui, cached, 'the Temporal Web UI', 'set TEMPORAL_UI_SERVER_PATH', say);
-  return cached;
+export function ensureTemporalUiServer(ui: TemporalSettings['ui'], say: Say): Promise<string> {
+  return ensureGoBinary(
+    ui,
+    { envVar: 'TEMPORAL_UI_SERVER_PATH', cacheFolder: 'temporal-ui', label: 'the Temporal Web UI' },
+    say,
+  );
 }
 
 /** Builds `module@version` into the folder of `target`, reporting progress, since a cold build takes minutes. */
