@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { loadTemporalSettings, type TemporalSettings } from '../../common/temporal/settings';
+import { keepTail, logOutput, stopChild } from './child-process';
 import { freePort } from './free-port';
 
 export interface DevServerOptions {
@@ -46,16 +46,6 @@ export function devServerArgs(options: DevServerOptions): string[] {
 }
 
 /** The last lines a process printed, so that a server which dies at start can say why. */
-function keepTail(child: ChildProcess, maxChars = 2_000): () => string {
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-maxChars);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return () => tail.trim();
-}
-
 async function waitUntilServing(
   address: string,
   child: ChildProcess,
@@ -88,25 +78,9 @@ async function waitUntilServing(
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = keepTail(child);
-  if (options.logFile) {
-    const log = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-  } else {
-    child.stdout!.resume();
-    child.stderr!.resume();
-  }
+  logOutput(child, options.logFile);
   const address = `${options.ip}:${options.grpcPort}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(killer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = () => stopChild(child, 10_000);
   try {
     await waitUntilServing(address, child, 60_000, output);
   } catch (error) {

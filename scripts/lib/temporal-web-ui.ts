@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { keepTail, logOutput, stopChild } from './child-process';
 
 export interface WebUiOptions {
   /** The ui-server binary (ensureTemporalUiServer). */
@@ -75,31 +76,13 @@ export async function startWebUi(options: WebUiOptions): Promise<WebUi> {
   const child = spawn(options.binPath, ['--root', options.configDir, '--config', '.', 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-2000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  if (options.logFile) {
-    const log = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-  }
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => {
-        clearTimeout(killer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  const output = keepTail(child);
+  logOutput(child, options.logFile);
+  const stop = () => stopChild(child, 5_000);
   // The address a person types and the cookie's site: `localhost`, as the codec endpoint is (docs/temporal-codec.md).
   const url = `http://${options.ip === '127.0.0.1' ? 'localhost' : options.ip}:${options.port}`;
   try {
-    await waitUntilServing(`http://${options.ip}:${options.port}`, child, 30_000, () => tail.trim());
+    await waitUntilServing(`http://${options.ip}:${options.port}`, child, 30_000, output);
   } catch (error) {
     await stop();
     throw error;

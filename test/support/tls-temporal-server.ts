@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { keepTail, stopChild } from '../../scripts/lib/child-process';
 import { freePort } from '../../scripts/lib/free-port';
 import { say } from '../../scripts/lib/say';
 
@@ -244,24 +245,13 @@ export async function startTlsTemporalServer(options: TlsTemporalServerOptions =
   const child: ChildProcess = spawn(binary, startArguments(root, options.authorization !== undefined), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const output = keepTail(child, 4_000);
   const address = `127.0.0.1:${namedPorts(ports).frontend}`;
   const started = Date.now();
   const kind = options.authorization ? 'mTLS and the JWT authorizer' : 'mTLS';
   say(`Starting the Temporal server (${kind}) on ${address}…`);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await stopChild(child, 10_000);
     await rm(root, { recursive: true, force: true });
   };
 
@@ -274,7 +264,7 @@ export async function startTlsTemporalServer(options: TlsTemporalServerOptions =
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`the Temporal server exited with code ${child.exitCode} while starting:\n${output}`);
+      throw new Error(`the Temporal server exited with code ${child.exitCode} while starting:\n${output()}`);
     }
     try {
       const connection = await Connection.connect({
@@ -294,7 +284,7 @@ export async function startTlsTemporalServer(options: TlsTemporalServerOptions =
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`the Temporal server did not answer over TLS within 90 s (${String(error)}):\n${output}`);
+        throw new Error(`the Temporal server did not answer over TLS within 90 s (${String(error)}):\n${output()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
