@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CENTRAL_ONLY_PACKAGES } from '../../scripts/lib/agent-package';
 import { apiClient } from '../support/http';
-import { until } from '../support/agent-process';
+import { untilFirstHeartbeat } from '../support/agent-process';
 import { enrolledDirectoryUser, passwordTextedTo } from '../support/reset-setup';
 import { directoryConfigOf, startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
@@ -214,21 +214,7 @@ describe('the agent package, installed on its own', () => {
       agent.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
 
-      const listed = await until(
-        'the installed agent to send its first heartbeat',
-        60_000,
-        async () => {
-          if (agent.exitCode !== null)
-            throw Object.assign(new Error(`agent exited with ${agent.exitCode}:\n${output}`), { final: true });
-          const agents = await api('GET', `/clients/${tenant.clientId}/agents`);
-          return agents.body.items.find(
-            (a: { id: string; lastSeenAt: string | null }) => a.id === issued.body.id && a.lastSeenAt,
-          );
-        },
-        250,
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}\nagent output:\n${output}`);
-      });
+      const listed = await untilFirstHeartbeat(api, tenant.clientId, issued.body.id, agent, () => output, 60_000);
       assert.deepEqual(
         { status: listed.status, version: listed.version, outdated: listed.outdated, hostname: listed.hostname },
         { status: 'online', version: rootVersion, outdated: false, hostname: 'packaged-dc01' },

@@ -30,6 +30,35 @@ export async function until<T>(
   );
 }
 
+/**
+ * Waits until the API lists this agent as heard from, and returns its listing; an agent process that exits first
+ * fails at once, and the failure carries what it printed.
+ */
+export async function untilFirstHeartbeat(
+  api: ReturnType<typeof apiClient>,
+  clientId: string,
+  agentId: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  return until(
+    `agent ${agentId} to send its first heartbeat`,
+    timeoutMs,
+    async () => {
+      if (child.exitCode !== null)
+        throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output()}`), { final: true });
+      const listed = await api('GET', `/clients/${clientId}/agents`);
+      return (listed.body.items as Array<{ id: string; lastSeenAt: string | null }>).find(
+        (a) => a.id === agentId && a.lastSeenAt,
+      );
+    },
+    200,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\nagent output:\n${output()}`);
+  });
+}
+
 /** An agent as its own OS process, as it runs on a client's server, so that it can be killed for real. */
 export interface AgentProcess {
   agentId: string;
@@ -106,23 +135,7 @@ export async function spawnAgentProcess(
   const agent: AgentProcess = { agentId: issued.body.id, child, output: () => output, exited };
   try {
     // The first heartbeat comes after the worker is built, just before it starts polling.
-    await until(
-      `agent ${agent.agentId} to start`,
-      30_000,
-      async () => {
-        if (child.exitCode !== null)
-          throw Object.assign(new Error(`agent exited with ${child.exitCode}:\n${output}`), { final: true });
-        const listed = await api('GET', `/clients/${tenant.clientId}/agents`);
-        return listed.body.items.find(
-          (a: { id: string; lastSeenAt: string | null }) => a.id === agent.agentId && a.lastSeenAt,
-        )
-          ? true
-          : undefined;
-      },
-      200,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\nagent output:\n${output}`);
-    });
+    await untilFirstHeartbeat(api, tenant.clientId, agent.agentId, child, () => output, 30_000);
   } catch (error) {
     await killAgentProcess(agent);
     throw error;
