@@ -1,6 +1,6 @@
 import type { PayloadSealedFor } from '../../common/temporal/encryption-codec';
-import { parseEnrollmentWorkflowId, parsePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { AuditStore, CodecDecodeEvent } from '../db/audit.store';
+import { subjectOfSealing } from './codec-sealing-subject';
 
 /** Who reads through the codec endpoint: a technician signed in to the console, or a caller with the token. */
 export interface CodecAdmin {
@@ -30,22 +30,6 @@ const describe = (sealedFor: PayloadSealedFor): Record<string, string> => {
       return {};
   }
 };
-
-/** The user (and client) a workflow is about, read from its id, so that their MSP sees the decode in its log. */
-function subjectOf(
-  sealedFor: PayloadSealedFor,
-  clientOfNexusEndpoint: (endpoint: string) => string | undefined,
-): { userId?: string; clientId?: string } {
-  if (sealedFor.binding === 'nexus-endpoint') {
-    const clientId = clientOfNexusEndpoint(sealedFor.endpoint);
-    return clientId ? { clientId } : {};
-  }
-  if (sealedFor.binding !== 'workflow') return {};
-  const reset = parsePasswordResetWorkflowId(sealedFor.workflowId);
-  if (reset) return reset;
-  const userId = parseEnrollmentWorkflowId(sealedFor.workflowId);
-  return userId ? { userId } : {};
-}
 
 /**
  * The codec endpoint's audit trail: every sign-in, and which workflows' payloads each admin had decoded, never
@@ -83,7 +67,7 @@ export class CodecAudit {
       }
       if (freshKeys.includes(key)) continue;
       freshKeys.push(key);
-      fresh.push({ ...subjectOf(sealed, this.deps.clientOfNexusEndpoint ?? (() => undefined)), detail });
+      fresh.push({ ...subjectOfSealing(sealed, this.deps.clientOfNexusEndpoint ?? (() => undefined)), detail });
     }
     if (fresh.length > 0) {
       const written = this.deps.audit.recordCodecDecodes(admin.actor, fresh);

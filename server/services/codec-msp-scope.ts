@@ -1,5 +1,5 @@
-import { clientIdOfWorkflowId, parseEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import type { PayloadSealedFor } from '../../common/temporal/encryption-codec';
+import { subjectOfSealing } from './codec-sealing-subject';
 
 export interface CodecMspScopeDeps {
   /** The client a user belongs to; the user may be gone. */
@@ -21,13 +21,11 @@ export interface CodecMspScopeDeps {
 export class CodecMspScope {
   constructor(private readonly deps: CodecMspScopeDeps) {}
 
-  /** The client that a sealing belongs to, if any: what both the scope check and the audit row need. */
+  /** The client that a sealing belongs to, if any; an enrollment's is its user's. */
   async clientOf(sealedFor: PayloadSealedFor): Promise<string | undefined> {
-    if (sealedFor.binding === 'nexus-endpoint') return this.deps.clientOfNexusEndpoint(sealedFor.endpoint);
-    if (sealedFor.binding !== 'workflow') return undefined;
-    const userId = parseEnrollmentWorkflowId(sealedFor.workflowId);
-    if (userId) return this.deps.clientOfUser(userId);
-    return clientIdOfWorkflowId(sealedFor.workflowId);
+    const subject = subjectOfSealing(sealedFor, this.deps.clientOfNexusEndpoint);
+    if (subject.clientId) return subject.clientId;
+    return subject.userId ? this.deps.clientOfUser(subject.userId) : undefined;
   }
 
   /** For each sealing, whether the MSP may open it; each distinct one is looked up once. */
