@@ -3,6 +3,7 @@ import type { Secrets } from '../../common/crypto/secrets';
 import { randomToken } from '../../common/crypto/keys';
 import type { SessionStage, TechnicianSessionView, TechnicianSessionsStore } from '../db/technician-sessions.store';
 import { cookieName, readCookie } from './cookies';
+import type { TechnicianPrincipal } from './request-context';
 
 export const CONSOLE_IDLE_MS = 30 * 60_000;
 export const CONSOLE_ABSOLUTE_MS = 12 * 3_600_000;
@@ -14,6 +15,14 @@ export const CONSOLE_SECOND_STEP_MS = 5 * 60_000;
  * so a database dump yields no usable cookie, and signing out (or disabling the account) ends it at once. The
  * server enforces both lifetimes, whatever the browser keeps: 30 minutes idle, 12 hours in all.
  */
+/** A signed-in technician acts MSP-wide, with their role: the principal the permission table judges. */
+export const technicianPrincipalOf = (session: TechnicianSessionView): TechnicianPrincipal => ({
+  mspId: session.mspId,
+  clientId: null,
+  technicianId: session.technicianId,
+  role: session.role,
+});
+
 export class ConsoleSessions {
   private readonly cookie: string;
 

@@ -11,7 +11,7 @@ import type { RateLimitStore } from '../db/rate-limit.store';
 import { addressBucketOf } from '../http/address-bucket';
 import { bearerToken } from '../http/bearer-token';
 import { assertPermitted } from '../http/api-permissions';
-import type { ConsoleSessions } from '../http/console-session';
+import { technicianPrincipalOf, type ConsoleSessions } from '../http/console-session';
 import { jsonErrorHandler } from '../http/error-response';
 import { FailedLoginThrottle } from '../http/failed-login-throttle';
 import { parseInput } from '../http/validate';
@@ -97,10 +97,7 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
     const session = await deps.consoleSessions.read(request);
     if (!session || session.stage !== 'active') return undefined;
     // A read-only technician is told which role it takes (403), not asked to sign in again.
-    assertPermitted(
-      { mspId: session.mspId, clientId: null, technicianId: session.technicianId, role: session.role },
-      'workflows.decode',
-    );
+    assertPermitted(technicianPrincipalOf(session), 'workflows.decode');
     return { actor: `technician:${session.technicianId}`, address: addressOf(request), mspId: session.mspId };
   }
 

@@ -10,7 +10,7 @@ import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TechnicianSessionView } from '../db/technician-sessions.store';
 import type { TechniciansStore } from '../db/technicians.store';
 import { addressBucketOf } from '../http/address-bucket';
-import type { ConsoleSessions } from '../http/console-session';
+import { technicianPrincipalOf, type ConsoleSessions } from '../http/console-session';
 import type { Csrf } from '../http/csrf';
 import { describeError } from '../http/error-response';
 import { limitPerIp } from '../http/ip-rate-limit';
@@ -207,7 +207,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     }
     const locals: ConsoleLocals = {
       session,
-      principal: { mspId: session.mspId, clientId: null, technicianId: session.technicianId, role: session.role },
+      principal: technicianPrincipalOf(session),
       actor: `technician:${session.technicianId}`,
     };
     response.locals.console = locals;
