@@ -249,6 +249,21 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
       render: renderPage,
       logger,
+      client: {
+        tenants: stores.tenants,
+        users: stores.users,
+        lockouts: stores.lockouts,
+        agents: stores.agents,
+        activation,
+        userImport,
+        policy,
+        agentCredentials,
+        agentSetup: {
+          serverUrl: config.publicUrl,
+          temporalAddress: config.agentTemporalAddress ?? config.temporal.address,
+          commandPublicKey,
+        },
+      },
     },
     devices: {
       api: devices,

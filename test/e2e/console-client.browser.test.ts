@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
+import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { createTechnician, currentCode } from '../support/technician';
+
+const GOOD_CSV = [
+  'username,email,displayName',
+  'ann,ann@northwind.test,Ann Archer',
+  'bob,bob@northwind.test,Bob Baker',
+  'cy,cy@northwind.test,Cy Cole',
+  'dee,dee@northwind.test,',
+].join('\n');
+const BAD_CSV = [
+  'username,email,displayName',
+  'ann,ann@northwind.test,Ann',
+  'b:b,bob@northwind.test,',
+  'cy,not-mail,Cy',
+].join('\n');
+
+describe("the console's client page in Chromium", () => {
+  let stack: TestStack;
+  let chromium: Browser;
+  let tenant: Awaited<ReturnType<typeof createTenant>>;
+  before(async () => {
+    stack = await startTestStack();
+    chromium = await launchBrowser();
+    tenant = await createTenant(stack, 'Northwind IT');
+    // Two agents, so the list shows both healths and the outdated flag.
+    const db = stack.runtime.db;
+    await db('agents').insert([
+      {
+        client_id: tenant.clientId,
+        name: 'dc01',
+        token_id: 'tok-dc01',
+        token_hash: 'x',
+        version: '0.0.1',
+        hostname: 'dc01.northwind.local',
+        last_seen_at: new Date(),
+      },
+      {
+        client_id: tenant.clientId,
+        name: 'dc02',
+        token_id: 'tok-dc02',
+        token_hash: 'x',
+        version: null,
+        hostname: null,
+        last_seen_at: null,
+      },
+    ]);
+  });
+  after(async () => {
+    await chromium?.close();
+    await stack?.stop();
+  });
+
+  const noSidewaysScroll = async (page: Page, what: string) => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
+  };
+
+  it('imports a CSV (first with errors), filters, and activates a selection, at laptop and phone sizes', async () => {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      const technician = await createTechnician(stack, tenant.mspId, 'admin', `Dana ${size}`);
+      const context = await chromium.newContext({ viewport });
+      const page = await context.newPage();
+      await page.goto(`${stack.url}/console/sign-in`);
+      await page.fill('#email', technician.email);
+      await page.fill('#password', technician.password);
+      await page.click('button[type=submit]');
+      await page.waitForURL(/\/code$/);
+      await page.fill('#code', currentCode(technician));
+      await page.click('button[type=submit]');
+      await page.waitForURL(/\/console$/);
+      await page.click(`tr[data-client-id="${tenant.clientId}"] a`);
+      await page.waitForURL(new RegExp(`/console/clients/${tenant.clientId}$`));
+
+      // A file with mistakes: every one is listed by row and column, and nobody is imported.
+      await page.setInputFiles('#csv-file', { name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(BAD_CSV) });
+      await page.click('#import button[type=submit]');
+      await page.waitForSelector('#import-errors');
+      const errors = await page.innerText('#import-errors');
+      assert.match(errors, /Row 3[\s\S]*username[\s\S]*Active Directory/);
+      assert.match(errors, /Row 4[\s\S]*email[\s\S]*must be an email address/);
+      await noSidewaysScroll(page, 'the import errors');
+      await screenshot(page, `console-client-import-errors-${size}`);
+
+      if (size === 'laptop') {
+        await page.setInputFiles('#csv-file', {
+          name: 'users.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from(GOOD_CSV),
+        });
+        await page.click('#import button[type=submit]');
+        await page.waitForSelector('text=Imported 4 user(s)');
+        assert.equal(await page.locator('#users-table tbody tr').count(), 4);
+
+        // Filter to two of them by search, select both, and activate them in one go.
+        await page.fill('#q', 'b');
+        await page.click('#users form[role=search] button');
+        await page.waitForURL(/q=b/);
+        const names = await page.locator('#users-table tbody tr td:nth-child(2)').allInnerTexts();
+        assert.deepEqual(names.sort(), ['Bob Baker']);
+        await page.fill('#q', '');
+        await page.selectOption('#status', 'inactive');
+        await page.click('#users form[role=search] button');
+        await page.waitForURL(/status=inactive/);
+        assert.equal(await page.locator('#users-table tbody tr').count(), 4);
+        await page.check('input[aria-label="Select ann"]');
+        await page.check('input[aria-label="Select cy"]');
+        await page.selectOption('#bulk-action', 'activate');
+        await page.click('#bulk button[type=submit]');
+        await page.waitForSelector('#outcomes');
+        assert.match(
+          await page.innerText('#outcomes'),
+          /Ann Archer \(ann\)\s+Activation email sent[\s\S]*Cy Cole \(cy\)\s+Activation email sent/,
+        );
+        await screenshot(page, `console-client-activated-${size}`);
+        await page.click('text=Back to Northwind IT client');
+        await page.selectOption('#status', 'invited');
+        await page.click('#users form[role=search] button');
+        await page.waitForURL(/status=invited/);
+        const invited = await page.locator('#users-table tbody tr td:nth-child(3)').allInnerTexts();
+        assert.deepEqual(invited.map((text) => text.replace(/^Username\s*/, '')).sort(), ['ann', 'cy']);
+        const audited = await stack.runtime
+          .db('audit_events')
+          .where({ action: 'user.activated', actor: `technician:${technician.id}` });
+        assert.equal(audited.length, 2);
+        await page.goto(`${stack.url}/console/clients/${tenant.clientId}`);
+      }
+      await noSidewaysScroll(page, 'the client page');
+      await screenshot(page, `console-client-${size}`);
+
+      // An agent credential, shown once with its install steps.
+      await page.fill('#agent-name', `dc-${size}`);
+      await page.click('#agents button[type=submit]');
+      await page.waitForSelector('#agent-token');
+      assert.match(await page.innerText('#agent-token'), /^lka_/);
+      assert.match(await page.innerText('#agent-config'), /"LATCHKEY_AGENT_TOKEN": "lka_/);
+      await noSidewaysScroll(page, 'the credential page');
+      await screenshot(page, `console-client-agent-credential-${size}`);
+      await context.close();
+    }
+  });
+});
