@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
+import { join } from 'node:path';
+import { launchBrowser, screenshot, SCREENSHOTS, VIEWPORTS } from '../support/browser';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 import { createTechnician, currentCode } from '../support/technician';
 
@@ -55,6 +56,10 @@ describe("the console's client page in Chromium", () => {
     await stack?.stop();
   });
 
+  /** One section of the page on its own, to be looked at closely: a full phone page is too long to read at once. */
+  const section = (page: Page, id: string, name: string) =>
+    page.locator(`#${id}`).screenshot({ path: join(SCREENSHOTS, `${name}-${page.viewportSize()!.width}.png`) });
+
   const noSidewaysScroll = async (page: Page, what: string) => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
@@ -85,6 +90,7 @@ describe("the console's client page in Chromium", () => {
       assert.match(errors, /Row 4[\s\S]*email[\s\S]*must be an email address/);
       await noSidewaysScroll(page, 'the import errors');
       await screenshot(page, `console-client-import-errors-${size}`);
+      await section(page, 'import', 'console-client-section-import-errors');
 
       if (size === 'laptop') {
         await page.setInputFiles('#csv-file', {
@@ -131,10 +137,11 @@ describe("the console's client page in Chromium", () => {
       }
       await noSidewaysScroll(page, 'the client page');
       await screenshot(page, `console-client-${size}`);
+      for (const id of ['users', 'policy', 'agents']) await section(page, id, `console-client-section-${id}`);
 
       // An agent credential, shown once with its install steps.
       await page.fill('#agent-name', `dc-${size}`);
-      await page.click('#agents button[type=submit]');
+      await page.click('#agents form.issue button');
       await page.waitForSelector('#agent-token');
       assert.match(await page.innerText('#agent-token'), /^lka_/);
       assert.match(await page.innerText('#agent-config'), /"LATCHKEY_AGENT_TOKEN": "lka_/);
