@@ -66,7 +66,9 @@ describe("the console's client page in Chromium", () => {
   };
 
   it('imports a CSV (first with errors), filters, and activates a selection, at laptop and phone sizes', async () => {
-    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+    // The laptop first: it imports the users, whom the phone then shows too.
+    for (const size of ['laptop', 'phone'] as const) {
+      const viewport = VIEWPORTS[size];
       const technician = await createTechnician(stack, tenant.mspId, 'admin', `Dana ${size}`);
       const context = await chromium.newContext({ viewport });
       const page = await context.newPage();
@@ -118,10 +120,9 @@ describe("the console's client page in Chromium", () => {
         await page.selectOption('#bulk-action', 'activate');
         await page.click('#bulk button[type=submit]');
         await page.waitForSelector('#outcomes');
-        assert.match(
-          await page.innerText('#outcomes'),
-          /Ann Archer \(ann\)\s+Activation email sent[\s\S]*Cy Cole \(cy\)\s+Activation email sent/,
-        );
+        const outcomes = await page.innerText('#outcomes');
+        assert.match(outcomes, /Ann Archer \(ann\)\s+Activation email sent/);
+        assert.match(outcomes, /Cy Cole \(cy\)\s+Activation email sent/);
         await screenshot(page, `console-client-activated-${size}`);
         await page.click('text=Back to Northwind IT client');
         await page.selectOption('#status', 'invited');

@@ -78,7 +78,7 @@ const defaultOf = (key: SettingKey): string => {
   if (key === 'displayName') return "the client's name";
   const value = (DEFAULT_CLIENT_POLICY as unknown as Record<string, unknown>)[key];
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  return value === undefined ? 'the instance’s setting' : String(value);
+  return value === undefined ? 'instance setting' : String(value);
 };
 
 /**
