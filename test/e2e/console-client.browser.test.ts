@@ -24,6 +24,8 @@ describe("the console's client page in Chromium", () => {
   let stack: TestStack;
   let chromium: Browser;
   let tenant: Awaited<ReturnType<typeof createTenant>>;
+  /** The read-only technician's session, signed in once and carried to the phone-sized context. */
+  let cookies: Awaited<ReturnType<Awaited<ReturnType<Browser['newContext']>>['cookies']>> = [];
   before(async () => {
     stack = await startTestStack();
     chromium = await launchBrowser();
@@ -148,6 +150,33 @@ describe("the console's client page in Chromium", () => {
       assert.match(await page.innerText('#agent-config'), /"LATCHKEY_AGENT_TOKEN": "lka_/);
       await noSidewaysScroll(page, 'the credential page');
       await screenshot(page, `console-client-agent-credential-${size}`);
+      await context.close();
+    }
+  });
+
+  it('shows a read-only technician the users, policy and agents without a single button to act', async () => {
+    const technician = await createTechnician(stack, tenant.mspId, 'read_only', 'Rhea Reader');
+    for (const size of ['laptop', 'phone'] as const) {
+      const context = await chromium.newContext({ viewport: VIEWPORTS[size] });
+      const page = await context.newPage();
+      if (size === 'laptop') {
+        await page.goto(`${stack.url}/console/sign-in`);
+        await page.fill('#email', technician.email);
+        await page.fill('#password', technician.password);
+        await page.click('button[type=submit]');
+        await page.waitForURL(/\/code$/);
+        await page.fill('#code', currentCode(technician));
+        await page.click('button[type=submit]');
+        await page.waitForURL(/\/console$/);
+        cookies = await context.cookies();
+      } else await context.addCookies(cookies);
+      await page.goto(`${stack.url}/console/clients/${tenant.clientId}`);
+      assert.equal(await page.locator('#users-table tbody tr').count(), 4);
+      assert.equal(await page.locator('main button:not(.secondary)').count(), 1, 'only the filter button');
+      assert.equal(await page.locator('input[type=checkbox], #import, #bulk, #policy form, #agents form').count(), 0);
+      assert.match(await page.innerText('#policy'), /Only an admin may change the policy/);
+      await noSidewaysScroll(page, 'the read-only client page');
+      await screenshot(page, `console-client-read-only-${size}`);
       await context.close();
     }
   });
