@@ -57,6 +57,8 @@ const FIELDS: readonly FieldSpec[] = [
 
 export interface PolicyFieldView extends FieldSpec {
   value: string;
+  /** The value as a reader sees it (yes/no rather than true/false). */
+  display: string;
   /** What applies when the field is left blank. */
   defaultText: string;
   isBoolean: boolean;
@@ -95,6 +97,7 @@ export function policyFieldsOf(
     return {
       ...field,
       value,
+      display: field.kind === 'boolean' && value !== '' ? (value === 'true' ? 'yes' : 'no') : value,
       defaultText,
       isBoolean: field.kind === 'boolean',
       isNumber: field.kind === 'number',
