@@ -362,5 +362,9 @@ describe("the console's client page", () => {
       assert.equal((await admin.post(page(path), fields, { csrf: null })).status, 403, path);
     }
     assert.equal((await stack.runtime.db('agents').where({ name: 'csrf' })).length, 0);
+    const [agent] = await stack.runtime.stores.agents.issue(acme.clientId, 'kept').then((issued) => [issued.agent]);
+    await admin.get(page());
+    assert.equal((await admin.post(page(`/agents/${agent!.id}/revoke`), {}, { csrf: null })).status, 403);
+    assert.equal((await stack.runtime.db('agents').where({ id: agent!.id }).first()).revoked_at, null);
   });
 });
