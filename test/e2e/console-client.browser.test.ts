@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
 import { launchBrowser, screenshot, SCREENSHOTS, VIEWPORTS } from '../support/browser';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { createTechnician, currentCode } from '../support/technician';
+import { createTechnician, signInInPage } from '../support/technician';
 
 const GOOD_CSV = [
   'username,email,displayName',
@@ -74,14 +74,7 @@ describe("the console's client page in Chromium", () => {
       const technician = await createTechnician(stack, tenant.mspId, 'admin', `Dana ${size}`);
       const context = await chromium.newContext({ viewport });
       const page = await context.newPage();
-      await page.goto(`${stack.url}/console/sign-in`);
-      await page.fill('#email', technician.email);
-      await page.fill('#password', technician.password);
-      await page.click('button[type=submit]');
-      await page.waitForURL(/\/code$/);
-      await page.fill('#code', currentCode(technician));
-      await page.click('button[type=submit]');
-      await page.waitForURL(/\/console$/);
+      await signInInPage(page, stack.url, technician);
       await page.click(`tr[data-client-id="${tenant.clientId}"] a`);
       await page.waitForURL(new RegExp(`/console/clients/${tenant.clientId}$`));
 
@@ -160,14 +153,7 @@ describe("the console's client page in Chromium", () => {
       const context = await chromium.newContext({ viewport: VIEWPORTS[size] });
       const page = await context.newPage();
       if (size === 'laptop') {
-        await page.goto(`${stack.url}/console/sign-in`);
-        await page.fill('#email', technician.email);
-        await page.fill('#password', technician.password);
-        await page.click('button[type=submit]');
-        await page.waitForURL(/\/code$/);
-        await page.fill('#code', currentCode(technician));
-        await page.click('button[type=submit]');
-        await page.waitForURL(/\/console$/);
+        await signInInPage(page, stack.url, technician);
         cookies = await context.cookies();
       } else await context.addCookies(cookies);
       await page.goto(`${stack.url}/console/clients/${tenant.clientId}`);
