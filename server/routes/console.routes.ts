@@ -21,6 +21,7 @@ import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { TechnicianAccountsService } from '../services/technician-accounts.service';
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
+import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
 
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -45,6 +46,8 @@ export interface ConsoleRoutesDeps {
   requestsPerIpPerMinute: number;
   render: RenderPage;
   logger: Logger;
+  /** The client page's stores and services (server/routes/console/client.routes.ts). */
+  client: ConsoleClientDeps;
 }
 
 const form = express.urlencoded({ extended: false, limit: '2kb' });
@@ -315,6 +318,8 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
       );
     },
   );
+
+  router.use(consoleClientRoutes({ ...deps.client, kit: consoleKit(deps.csrf, deps.temporalUi), render: deps.render }));
 
   // Console errors are pages, with the same status the API would give; only our own errors carry a message.
   const consoleError: ErrorRequestHandler = (error, request, response, next) => {

@@ -36,16 +36,19 @@ export interface ConsoleKit {
 
 export const csrfBindingOf = (session: TechnicianSessionView) => ({ consoleSessionId: session.sessionId });
 
+/** Whether the signed-in technician may do `action`: a page shows only the buttons its reader may press. */
+export function mayDo(response: Response, action: ApiAction): boolean {
+  try {
+    assertPermitted(consoleOf(response).principal, action);
+    return true;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
+}
+
 export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit {
-  const mayDecode = (response: Response) => {
-    try {
-      assertPermitted(consoleOf(response).principal, 'workflows.decode');
-      return true;
-    } catch (error) {
-      if (error instanceof ForbiddenError) return false;
-      throw error;
-    }
-  };
+  const mayDecode = (response: Response) => mayDo(response, 'workflows.decode');
   return {
     permit: (action) => (_request, response, next) => {
       assertPermitted(consoleOf(response).principal, action);
