@@ -35,6 +35,7 @@ import { ConsoleSignInService, DEFAULT_SIGN_IN_LIMITS } from '../services/consol
 import { TechnicianAccountsService } from '../services/technician-accounts.service';
 import { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { webAuthnSiteOf } from '../services/devices/webauthn';
+import { buildConsoleSso } from './console-sso';
 
 export interface HttpDeps {
   config: Config;
@@ -225,6 +226,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         site: webAuthnSiteOf(config.publicUrl),
       }),
       passkeyRows: (technicianId) => stores.technicianPasskeys.list(technicianId),
+      sso: buildConsoleSso({ config, stores, secrets, logger }),
       technicians: stores.technicians,
       dashboard: stores.consoleDashboard,
       activation,
