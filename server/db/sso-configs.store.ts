@@ -74,6 +74,8 @@ export class SsoConfigsStore {
 
   /** Turns single sign-on off for the MSP; its domains go with it. */
   async remove(mspId: string): Promise<boolean> {
-    return (await this.db('msp_sso_configs').where({ msp_id: mspId }).delete()) === 1;
+    // By the rows returned, not the count: PGlite counts the cascaded domain rows too.
+    const removed = await this.db('msp_sso_configs').where({ msp_id: mspId }).delete().returning('msp_id');
+    return removed.length === 1;
   }
 }
