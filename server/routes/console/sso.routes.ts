@@ -58,7 +58,7 @@ const REFUSALS: Record<SsoRefusal, { status: number; message: string }> = {
 };
 
 /**
- * Single sign-on, anonymous (mounted at /console/sign-in/sso): the email form, the redirect to the MSP's
+ * Single sign-on, anonymous (mounted at /console/sign-in/sso): the email form, the hand-off to the MSP's
  * identity provider, and its callback. The `state` goes in a cookie as well as the request, so a callback
  * pasted into another browser (login CSRF) is refused.
  */
@@ -94,7 +94,10 @@ export function ssoSignInRoutes(deps: SsoRoutesDeps): Router {
       return;
     }
     response.cookie(stateCookie, started.state, { ...cookieOptions, maxAge: SSO_ATTEMPT_TTL_MS });
-    response.redirect(303, started.url);
+    // Not a 303: the console's CSP (form-action 'self') also covers where a form post redirects, and browsers
+    // block the hop to the provider. A Refresh is a navigation of its own, and the link is there if it is ignored.
+    response.setHeader('Refresh', `0; url=${started.url}`);
+    response.type('html').send(deps.render('console-sso-continue', { title: 'Single sign-on', url: started.url }));
   });
 
   router.get('/callback', deps.perIp, async (request, response) => {
