@@ -11,7 +11,10 @@ export interface TestIdpClient {
 
 export interface TestIdpAccount {
   email: string;
-  emailVerified: boolean;
+  /** Undefined leaves the claim out of the id_token, as Entra ID does for work accounts. */
+  emailVerified: boolean | undefined;
+  /** More claims in the id_token, such as Entra's `xms_edov`. */
+  extraClaims?: Record<string, unknown>;
 }
 
 /** Rewrites the id_token the token endpoint hands out: its claims, and the key it is signed with. */
@@ -88,10 +91,15 @@ export async function startTestIdp(
       if (!account) return undefined;
       return {
         accountId: id,
-        claims: async () => ({ sub: id, email: account.email, email_verified: account.emailVerified }),
+        claims: async () => ({
+          sub: id,
+          email: account.email,
+          ...(account.emailVerified === undefined ? {} : { email_verified: account.emailVerified }),
+          ...account.extraClaims,
+        }),
       };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'] },
     // As Entra ID and Google do: the email is in the id_token itself, not only at userinfo.
     conformIdTokenClaims: false,
     jwks: { keys: [{ ...(privateKey.export({ format: 'jwk' }) as object), kid, alg: 'RS256', use: 'sig' }] },

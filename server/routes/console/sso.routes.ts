@@ -110,15 +110,7 @@ export function ssoSignInRoutes(deps: SsoRoutesDeps): Router {
       response
         .status(refusal.status)
         .type('html')
-        .send(
-          deps.render('message', {
-            title: 'Single sign-on',
-            heading: 'Not signed in',
-            message: refusal.message,
-            isError: true,
-            hint: 'Back to sign-in: /console/sign-in',
-          }),
-        );
+        .send(deps.render('console-sso-refused', { title: 'Single sign-on', message: refusal.message }));
       return;
     }
     await deps.sessions.start(response, outcome.technicianId, 'active');

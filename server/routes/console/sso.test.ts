@@ -35,11 +35,17 @@ describe('console single sign-on against a real OIDC provider', () => {
   });
 
   /** A technician of the MSP with an email in `domain`, and the IdP account for the same email. */
-  const technicianAt = async (mspId: string, domain: string, emailVerified = true) => {
+  const technicianAt = async (
+    mspId: string,
+    domain: string,
+    /** 'absent' leaves `email_verified` out of the id_token. */
+    emailVerified: boolean | 'absent' = true,
+    extraClaims?: Record<string, unknown>,
+  ) => {
     const technician = await createTechnician(stack, mspId, 'helpdesk');
     const email = `${technician.email.split('@')[0]}@${domain}`;
     await stack.runtime.db('technicians').where({ id: technician.id }).update({ email });
-    idp.addAccount({ email, emailVerified });
+    idp.addAccount({ email, emailVerified: emailVerified === 'absent' ? undefined : emailVerified, extraClaims });
     return { ...technician, email };
   };
 
@@ -198,6 +204,20 @@ describe('console single sign-on against a real OIDC provider', () => {
     assert.match(back.html, /did not confirm your email/);
     const [refusal] = await refusals(acme.mspId);
     assert.equal(refusal.detail.reason, 'email_not_verified');
+  });
+
+  it('takes Entra ID’s xms_edov for a verified email only when the id_token has no email_verified', async () => {
+    const entra = await technicianAt(acme.mspId, 'acme.test', 'absent', { xms_edov: true });
+    const accepted = await ssoSignIn(entra.email);
+    assert.equal(accepted.back.status, 303, accepted.back.html);
+    const neither = await technicianAt(acme.mspId, 'acme.test', 'absent');
+    assert.equal((await ssoSignIn(neither.email)).back.status, 403);
+    const saysNo = await technicianAt(acme.mspId, 'acme.test', false, { xms_edov: true });
+    assert.equal((await ssoSignIn(saysNo.email)).back.status, 403);
+    const stringly = await technicianAt(acme.mspId, 'acme.test', 'absent', { xms_edov: 'true' });
+    assert.equal((await ssoSignIn(stringly.email)).back.status, 403);
+    const reasons = (await refusals(acme.mspId)).slice(0, 3).map((row) => row.detail.reason);
+    assert.deepEqual(reasons, ['email_not_verified', 'email_not_verified', 'email_not_verified']);
   });
 
   it('does not let a technician of another MSP in, nor an email outside the MSP’s domains', async () => {

@@ -102,7 +102,8 @@ export async function finishAuthorization(
   return {
     subject: claims.sub,
     email: typeof claims.email === 'string' ? claims.email : undefined,
-    // Only a literal true: some providers send the string "true", which says nothing about who checked it.
-    emailVerified: claims.email_verified === true,
+    // Only a boolean true. Entra ID never sends email_verified for work accounts; its optional claim xms_edov
+    // (the email's domain is one the tenant has verified) stands in for it, and only when email_verified is absent.
+    emailVerified: claims.email_verified === true || (claims.email_verified === undefined && claims.xms_edov === true),
   };
 }
