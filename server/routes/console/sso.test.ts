@@ -79,7 +79,7 @@ describe('console single sign-on against a real OIDC provider', () => {
       .orderBy('created_at', 'desc')
       .select('actor', 'detail');
 
-  it('signs an existing technician in through their MSP’s provider, with a full session audited as oidc', async () => {
+  it("signs an existing technician in through their MSP's provider, with a full session audited as oidc", async () => {
     const tech = await technicianAt(acme.mspId, 'acme.test');
     const browser = new BrowserSession(stack.url);
     await browser.get('/console/sign-in/sso');
@@ -206,7 +206,7 @@ describe('console single sign-on against a real OIDC provider', () => {
     assert.equal(refusal.detail.reason, 'email_not_verified');
   });
 
-  it('takes Entra ID’s xms_edov for a verified email only when the id_token has no email_verified', async () => {
+  it("takes Entra ID's xms_edov for a verified email only when the id_token has no email_verified", async () => {
     const entra = await technicianAt(acme.mspId, 'acme.test', 'absent', { xms_edov: true });
     const accepted = await ssoSignIn(entra.email);
     assert.equal(accepted.back.status, 303, accepted.back.html);
@@ -220,7 +220,7 @@ describe('console single sign-on against a real OIDC provider', () => {
     assert.deepEqual(reasons, ['email_not_verified', 'email_not_verified', 'email_not_verified']);
   });
 
-  it('does not let a technician of another MSP in, nor an email outside the MSP’s domains', async () => {
+  it("does not let a technician of another MSP in, nor an email outside the MSP's domains", async () => {
     // Globex's technician, whose email happens to be in Acme's domain: Acme's provider vouches for it, but the
     // account is Globex's, and Acme's sign-in must not reach it.
     const theirs = await technicianAt(globex.mspId, 'acme.test');
