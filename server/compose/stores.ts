@@ -20,6 +20,8 @@ import { TechniciansStore } from '../db/technicians.store';
 import { TechnicianSessionsStore } from '../db/technician-sessions.store';
 import { ConsoleDashboardStore } from '../db/console-dashboard.store';
 import { TechnicianPasskeysStore } from '../db/technician-passkeys.store';
+import { SsoConfigsStore } from '../db/sso-configs.store';
+import { SsoAttemptsStore } from '../db/sso-attempts.store';
 import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -46,6 +48,8 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     technicianSessions: new TechnicianSessionsStore(db),
     consoleDashboard: new ConsoleDashboardStore(db),
     technicianPasskeys: new TechnicianPasskeysStore(db),
+    ssoConfigs: new SsoConfigsStore(db),
+    ssoAttempts: new SsoAttemptsStore(db),
   };
 }
 

@@ -22,6 +22,7 @@ import type { TechnicianAccountsService } from '../services/technician-accounts.
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
 import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
+import { ssoSettingsRoutes, ssoSignInRoutes, type SsoRoutesDeps } from './console/sso.routes';
 
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -48,6 +49,8 @@ export interface ConsoleRoutesDeps {
   logger: Logger;
   /** The client page's stores and services (server/routes/console/client.routes.ts). */
   client: ConsoleClientDeps;
+  /** Single sign-on through each MSP's own OIDC provider. */
+  sso: Pick<SsoRoutesDeps, 'signIn' | 'settings' | 'publicUrl' | 'https'>;
 }
 
 const form = express.urlencoded({ extended: false, limit: '2kb' });
@@ -155,6 +158,17 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     response.json({ next: '/console' });
   });
 
+  const sso: SsoRoutesDeps = {
+    ...deps.sso,
+    sessions: deps.sessions,
+    technicians: deps.technicians,
+    audit: deps.audit,
+    csrf: deps.csrf,
+    render: deps.render,
+    perIp,
+  };
+  router.use('/sign-in/sso', ssoSignInRoutes(sso));
+
   const halfSignedIn: RequestHandler = async (request, response, next) => {
     const session = await deps.sessions.read(request);
     if (!session || session.stage !== 'password') return void response.redirect(303, '/console/sign-in');
@@ -219,7 +233,10 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     next();
   });
 
-  const { permit, withCsrf, chrome } = consoleKit(deps.csrf, deps.temporalUi);
+  const kit = consoleKit(deps.csrf, deps.temporalUi);
+  const { permit, withCsrf, chrome } = kit;
+
+  router.use('/sso', ssoSettingsRoutes(sso, kit));
 
   router.post('/sign-out', form, withCsrf, async (_request, response) => {
     const { session, actor } = consoleOf(response);
