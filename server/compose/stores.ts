@@ -20,6 +20,7 @@ import { TechniciansStore } from '../db/technicians.store';
 import { TechnicianSessionsStore } from '../db/technician-sessions.store';
 import { ConsoleDashboardStore } from '../db/console-dashboard.store';
 import { TechnicianPasskeysStore } from '../db/technician-passkeys.store';
+import { UserHistoryStore } from '../db/user-history.store';
 import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -46,6 +47,7 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     technicianSessions: new TechnicianSessionsStore(db),
     consoleDashboard: new ConsoleDashboardStore(db),
     technicianPasskeys: new TechnicianPasskeysStore(db),
+    userHistory: new UserHistoryStore(db),
   };
 }
 

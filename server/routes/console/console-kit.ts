@@ -36,16 +36,21 @@ export interface ConsoleKit {
 
 export const csrfBindingOf = (session: TechnicianSessionView) => ({ consoleSessionId: session.sessionId });
 
+/**
+ * The permission table's verdict as a yes or no, for what a page offers: a button the role may not press is not
+ * shown (and its post is refused by `permit` all the same).
+ */
+export function permits(response: Response, action: ApiAction): boolean {
+  try {
+    assertPermitted(consoleOf(response).principal, action);
+    return true;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
+}
+
 export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit {
-  const mayDecode = (response: Response) => {
-    try {
-      assertPermitted(consoleOf(response).principal, 'workflows.decode');
-      return true;
-    } catch (error) {
-      if (error instanceof ForbiddenError) return false;
-      throw error;
-    }
-  };
   return {
     permit: (action) => (_request, response, next) => {
       assertPermitted(consoleOf(response).principal, action);
@@ -61,7 +66,7 @@ export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit 
         wide: true,
         csrf: csrf.issue(request, response, csrfBindingOf(session)),
         technician: { displayName: session.displayName, role: session.role },
-        workflowsUrl: mayDecode(response) ? temporalUi.workflows : undefined,
+        workflowsUrl: permits(response, 'workflows.decode') ? temporalUi.workflows : undefined,
       };
     },
   };
