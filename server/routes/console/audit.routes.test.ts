@@ -108,7 +108,10 @@ describe("the console's audit log: filters, paging and the CSV export, for the t
     const first = await reader.get(`/console/audit?client=${pagedClientId}`);
     const firstMarkers = markersOf(first.html);
     assert.equal(firstMarkers.length, 50);
-    const older = /id="older" href="([^"]+)"/.exec(first.html)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    const older = /id="older" href="([^"]+)"/
+      .exec(first.html)?.[1]
+      ?.replace(/&amp;/g, '&')
+      .replace(/&#x3D;/g, '=');
     assert.ok(older, 'an Older entries link');
     assert.match(older, new RegExp(`client=${pagedClientId}`));
     const second = markersOf((await reader.get(older)).html);
