@@ -6,6 +6,7 @@ import type { TechniciansStore } from '../../db/technicians.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { csvLine } from '../../http/csv-cells';
 import type { RenderPage } from '../../http/page-renderer';
+import { actorNamer } from './actor-names';
 import { auditQueryString, parseAuditQuery } from './audit-filter';
 import { AUDIT_WORDS } from './audit-words';
 import { consoleTime } from './console-time';
@@ -33,12 +34,6 @@ export function consoleAuditRoutes(deps: ConsoleAuditRoutesDeps, kit: ConsoleKit
   const router = Router();
   const { permit, chrome } = kit;
 
-  /** Technicians by their audit actor, so the log reads "Dana Tech" rather than an id. */
-  const actorNames = async (mspId: string) =>
-    new Map<string, string>(
-      (await deps.technicians.list(mspId)).map((tech) => [`technician:${tech.id}`, tech.display_name]),
-    );
-
   const filtersOf = async (request: Request, response: Response) => {
     const { principal } = consoleOf(response);
     const parsed = parseAuditQuery(request.query as Record<string, unknown>);
@@ -49,13 +44,12 @@ export function consoleAuditRoutes(deps: ConsoleAuditRoutesDeps, kit: ConsoleKit
 
   router.get('/audit', permit('read'), async (request, response) => {
     const { principal, query, filter } = await filtersOf(request, response);
-    const [page, clients, actors, names] = await Promise.all([
+    const [page, clients, actors, nameOf] = await Promise.all([
       deps.audit.listNamed(principal, filter, { limit: PAGE_SIZE, cursor: query.cursor }),
       deps.tenants.listClients(principal, { limit: 200 }),
       deps.audit.actorsOf(principal.mspId),
-      actorNames(principal.mspId),
+      actorNamer(deps.technicians, principal.mspId),
     ]);
-    const nameOf = (actor: string) => names.get(actor) ?? actor;
     response.type('html').send(
       deps.render('console-audit', {
         title: 'Audit log',
@@ -91,7 +85,7 @@ export function consoleAuditRoutes(deps: ConsoleAuditRoutesDeps, kit: ConsoleKit
 
   router.get('/audit.csv', permit('read'), async (request, response) => {
     const { principal, filter } = await filtersOf(request, response);
-    const names = await actorNames(principal.mspId);
+    const nameOf = await actorNamer(deps.technicians, principal.mspId);
     const line = (row: NamedAuditRow) =>
       csvLine([
         new Date(row.created_at).toISOString(),
@@ -100,7 +94,7 @@ export function consoleAuditRoutes(deps: ConsoleAuditRoutesDeps, kit: ConsoleKit
         row.username,
         row.user_id,
         row.actor,
-        names.get(row.actor) ?? '',
+        nameOf(row.actor),
         row.action,
         JSON.stringify(row.detail ?? {}),
       ]);

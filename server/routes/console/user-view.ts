@@ -7,10 +7,12 @@ import type { DevicesStore } from '../../db/devices.store';
 import type { LockoutsStore } from '../../db/lockouts.store';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { Scope } from '../../db/scope';
+import type { TechniciansStore } from '../../db/technicians.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import type { UserHistoryEntry, UserHistoryStore } from '../../db/user-history.store';
 import type { TemporalUiLinks } from '../../http/temporal-ui-links';
 import { presentUser } from '../api/presenters';
+import { actorNamer } from './actor-names';
 import { AUDIT_WORDS, stepKindOf } from './audit-words';
 import { consoleTime } from './console-time';
 import { UUID } from './console-kit';
@@ -21,6 +23,7 @@ export interface UserViewDeps {
   devices: Pick<DevicesStore, 'ofUser'>;
   passwordResets: Pick<PasswordResetsStore, 'latestOf'>;
   userHistory: Pick<UserHistoryStore, 'of'>;
+  technicians: Pick<TechniciansStore, 'list'>;
   secrets: Secrets;
   temporalUi: TemporalUiLinks;
 }
@@ -103,11 +106,12 @@ export async function loadUserView(
   const found = await deps.tenants.userWithOrg(ids.userId, { scope, clientId: ids.clientId });
   if (!found) throw new NotFoundError('User');
   const { user } = found;
-  const [lockout, devices, reset, history] = await Promise.all([
+  const [lockout, devices, reset, history, nameOf] = await Promise.all([
     deps.lockoutsStore.openOf(user.id),
     deps.devices.ofUser(user.id),
     deps.passwordResets.latestOf(user.id),
     deps.userHistory.of(user.id),
+    actorNamer(deps.technicians, scope.mspId),
   ]);
   const link = (workflowId: string | null | undefined) =>
     mayDecode && workflowId ? deps.temporalUi.workflow(workflowId) : undefined;
@@ -177,7 +181,7 @@ export async function loadUserView(
       when: consoleTime(step.at)!,
       label: AUDIT_WORDS[step.action] ?? step.action,
       kind: stepKindOf(step.action),
-      actor: step.actor,
+      actor: nameOf(step.actor),
       workflowUrl: link(workflowOf(step)),
     })),
   };
