@@ -60,7 +60,8 @@ export function consoleUserRoutes(deps: ConsoleUserRoutesDeps, kit: ConsoleKit):
 
   router.get(base, permit('read'), async (request, response) => {
     const view = await viewOf(request, response);
-    const done = typeof request.query.done === 'string' ? DONE[request.query.done] : undefined;
+    const { done: doneKey } = request.query;
+    const done = typeof doneKey === 'string' && Object.hasOwn(DONE, doneKey) ? DONE[doneKey] : undefined;
     const { clientId, userId } = idsOf(request);
     response.type('html').send(
       deps.render('console-user', {
