@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { makeLockoutWatchWorkflowId } from '../common/domain/workflow-ids';
 import { say } from '../scripts/lib/say';
+import { buildAgentPackage } from '../scripts/build-agent-package';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { startTestServices } from '../scripts/lib/test-services';
 import { ActiveDirectoryProvider } from '../plugins/directory/active-directory';
@@ -34,7 +35,7 @@ import { printTable, stats, type Stats } from './support/stats';
  *
  * Knobs: LOCKOUT_BENCH_USERS (domain size, default 5000), LOCKOUT_BENCH_ROUNDS (lockouts, default 60; the issue
  * asks for 200), LOCKOUT_BENCH_CYCLES (idle watch cycles, default 200), LOCKOUT_BENCH_FOOTPRINT_SECONDS (each window
- * of the agent's footprint, default 60).
+ * of the agent's footprint, default 60), LOCKOUT_BENCH_AGENT (`compiled`, the default, or `source` for tsx).
  */
 const DOMAIN_USERS = Number(process.env.LOCKOUT_BENCH_USERS ?? 5000);
 const ROUNDS = Number(process.env.LOCKOUT_BENCH_ROUNDS ?? 60);
@@ -47,7 +48,18 @@ const UNLOCK_ROUNDS = Number(process.env.LOCKOUT_BENCH_UNLOCKS ?? 20);
 /** Each of the agent's footprint windows (idle, churn, no watch); the issue's per-hour figure wants 3600. */
 const FOOTPRINT_SECONDS = Number(process.env.LOCKOUT_BENCH_FOOTPRINT_SECONDS ?? 60);
 const AGENT_WARMUP_MS = 20_000;
-const AGENT_ENTRY_DESCRIPTION = 'node --import tsx agent/main.ts';
+/** The production form by default: the agent as `npm run build:agent` compiles it, run by plain node. */
+const AGENT_FORM = process.env.LOCKOUT_BENCH_AGENT === 'source' ? 'source' : 'compiled';
+const AGENT_ENTRY_DESCRIPTION =
+  AGENT_FORM === 'compiled'
+    ? 'node dist/agent-package/agent/main.js, compiled by npm run build:agent'
+    : 'node --import tsx agent/main.ts';
+/** Builds the agent package as an MSP would get it and returns its entry point, run in place from dist/. */
+function compiledAgentMain(): string {
+  const root = join(__dirname, '..');
+  buildAgentPackage(root);
+  return join(root, 'dist', 'agent-package', 'agent', 'main.js');
+}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const DEVICE_PIN = '482915';
 /** Between two lockouts: each user comes round again after LOCKABLE_USERS × this, well past the 5 s baseline poll. */
@@ -454,7 +466,8 @@ async function run() {
     });
     cleanups.push(() => stack.stop());
     const tenant = await createTenant(stack, 'Lockout Bench MSP');
-    const agent = await spawnAgentProcess(stack, tenant, dc);
+    const compiledMain = AGENT_FORM === 'compiled' ? compiledAgentMain() : undefined;
+    const agent = await spawnAgentProcess(stack, tenant, dc, {}, { compiledMain });
     cleanups.push(() => killAgentProcess(agent));
     const agentPid = agent.child.pid!;
     // The agent's start (module loading, JIT, the first reconcile) is not part of what it costs to run.

@@ -1,20 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { join, relative, resolve } from 'node:path';
+import { buildWorkflowBundle } from './lib/workflow-bundle';
 
 /**
  * `npm run build:workflow-bundle [-- <file>]`: bundles workflows/ once, ahead of time (default
  * dist/workflow-bundle.js). Start the worker with `server/main.ts --role=worker --workflow-bundle=<file>` and
  * it loads this file instead of running webpack at start-up, so every replica runs byte-identical workflow code.
+ * `npm run build` makes one too, beside the compiled central process.
  */
 async function main() {
-  const root = join(__dirname, '..');
-  const out = resolve(process.argv[2] ?? join(root, 'dist', 'workflow-bundle.js'));
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, code);
+  const out = resolve(process.argv[2] ?? join(__dirname, '..', 'dist', 'workflow-bundle.js'));
+  const { bytes } = await buildWorkflowBundle(out);
   console.log(
-    `[latchkey] Wrote the workflow bundle to ${relative(process.cwd(), out)} (${Math.round(code.length / 1024)} KiB).`,
+    `[latchkey] Wrote the workflow bundle to ${relative(process.cwd(), out)} (${Math.round(bytes / 1024)} KiB).`,
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * Records the histories that the replay test replays. Run it with `npm run fixtures:record` after an intended
  * change to the workflow, review the diff, and commit the JSON files. It drives real enrollments through the
- * pages against the real stack, so the histories are the ones production would write. It leaves the `v<N>-*`
+ * pages, resets and a lockout against the real stack, so the histories are the ones production would write. It leaves the `v<N>-*`
  * histories alone: recorded by earlier versions of the workflows, they can no longer be recorded, and replaying
  * them is what keeps those versions' running workflows safe.
  */
@@ -11,10 +11,15 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { pairFromDonePage } from '../test/support/device';
 import { activateNewUser, codeIn, reachCodeStep } from '../test/support/enrollment-flow';
-import { startTestStack, createTenant } from '../test/support/stack';
-import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
-import { startSambaDc } from '../test/support/samba';
-import { enrolledDirectoryUser, startTestAgent } from '../test/support/reset-setup';
+import { startTestStack, createTenant, type TestStack } from '../test/support/stack';
+import { until } from '../test/support/agent-process';
+import {
+  makeEnrollmentWorkflowId,
+  makeLockoutWatchWorkflowId,
+  makePasswordResetWorkflowId,
+} from '../common/domain/workflow-ids';
+import { startSambaDc, type SambaDc } from '../test/support/samba';
+import { enrolledDirectoryUser, startTestAgent, type Tenant } from '../test/support/reset-setup';
 import {
   FIXTURE_CLIENT_KEYS_FILE,
   FIXTURE_CODEC_KEYS,
@@ -46,6 +51,12 @@ async function record() {
     const handle = stack.runtime.temporal.workflow.getHandle(workflowId);
     const result = (await handle.result()) as Record<string, unknown>;
     for (const [key, value] of Object.entries(expected)) assert.equal(result[key], value, `${name}: ${key}`);
+    recorded.push([name, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 1)]);
+  };
+  // The watch never ends (it continues as new): its history so far is what a worker picking it up would replay.
+  const saveRunning = async (name: string, workflowId: string) => {
+    const handle = stack.runtime.temporal.workflow.getHandle(workflowId);
+    assert.equal((await handle.describe()).status.name, 'RUNNING', `${name}: still running`);
     recorded.push([name, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 1)]);
   };
   try {
@@ -101,6 +112,7 @@ async function record() {
           status: 'failed',
           code: 'protected_account',
         });
+        await recordLockout(stack, tenant, dc, save, saveRunning);
         for (const key of await stack.runtime.stores.clientKeys.forAgent(tenant.clientId)) {
           clientKeys.push({
             clientId: key.clientId,
@@ -126,6 +138,40 @@ async function record() {
   } finally {
     await stack.stop();
   }
+}
+
+type Save = (name: string, workflowId: string, expected: Record<string, string>) => Promise<void>;
+
+/**
+ * A real lockout: three wrong binds against the threshold-3 policy, seen by the client's watch on the agent, and
+ * ended by a technician's unlock. Records that lockout's workflow and the watch that reported it.
+ */
+async function recordLockout(
+  stack: TestStack,
+  tenant: Tenant,
+  dc: SambaDc,
+  save: Save,
+  saveRunning: (name: string, workflowId: string) => Promise<void>,
+) {
+  await dc.setLockoutPolicy({ threshold: 3, durationMinutes: 1 });
+  const user = await enrolledDirectoryUser(stack, tenant, dc);
+  const watchId = makeLockoutWatchWorkflowId(tenant.clientId);
+  await until(
+    'the watch to run',
+    30_000,
+    async () =>
+      (await stack.runtime.temporal.workflow.getHandle(watchId).describe()).status.name === 'RUNNING' || undefined,
+  );
+  for (let attempt = 1; attempt <= 3; attempt++) await assert.rejects(dc.bind(user.upn, `Wrong-${attempt}-Pass#1`));
+  const lockout = await until('the watch to report the lockout', 60_000, async () => {
+    const row = await stack.database.db('lockouts').where({ user_id: user.userId }).first();
+    return row as { workflow_id: string } | undefined;
+  });
+  const unlocked = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/unlock`);
+  assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
+  const workflowId = lockout.workflow_id;
+  await save('lockout-unlocked-by-technician', workflowId, { ending: 'unlocked' });
+  await saveRunning('lockout-watch-after-a-lockout', watchId);
 }
 
 record().catch((error) => {

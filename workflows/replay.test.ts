@@ -11,10 +11,10 @@ import { fixtureClientKeys, fixtureKeyRing, fixtureMasterKey } from './__fixture
 const FIXTURES = join(__dirname, '__fixtures__');
 
 /**
- * Replays committed histories of real enrollments against the current workflow code. A change that would make
+ * Replays committed histories of real enrollments, resets and lockouts against the current workflow code. A change that would make
  * running workflows non-deterministic (reordered activities, a removed timer) fails here, before it ships.
  */
-describe('workflow replay (enrollment and password reset)', () => {
+describe('workflow replay (enrollment, password reset, lockout and its watch)', () => {
   const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.history.json'));
   // `v<N>-*`: recorded by earlier versions of the workflows and kept (v1: before signed commands, with payloads not
   // yet bound to their workflow; v2: signed resets under the retired passwordResetWorkflow type; v3: enrollments

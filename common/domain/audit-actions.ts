@@ -63,5 +63,7 @@ export const AUDIT_ACTIONS = [
   'lockout.unlocked',
   'lockout.reset_chosen',
   'lockout.ended',
+  // A technician or key asked for the activation email again (the email itself is `activation.resent`, by system).
+  'user.activation_resent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -35,6 +35,9 @@ import { ConsoleSignInService, DEFAULT_SIGN_IN_LIMITS } from '../services/consol
 import { TechnicianAccountsService } from '../services/technician-accounts.service';
 import { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { webAuthnSiteOf } from '../services/devices/webauthn';
+import { AgentCredentialsService } from '../services/agent-credentials.service';
+import { ClientPolicyService } from '../services/client-policy.service';
+import { UserImportService } from '../services/user-import.service';
 
 export interface HttpDeps {
   config: Config;
@@ -92,6 +95,14 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     audit: stores.audit,
     resets,
   });
+  // One of each for the API and the console, so that both write users, policy and agents by the same rules.
+  const userImport = new UserImportService({ users: stores.users, audit: stores.audit });
+  const policy = new ClientPolicyService({ tenants: stores.tenants, audit: stores.audit });
+  const agentCredentials = new AgentCredentialsService({
+    agents: stores.agents,
+    audit: stores.audit,
+    clientKeys: stores.clientKeys,
+  });
   const renderPage = loadPageRenderer();
   const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const sessions = new EnrollmentSessions(secrets, secureCookies);
@@ -131,6 +142,9 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     api: {
       ...stores,
       activation,
+      userImport,
+      policy,
+      agentCredentials,
       resets,
       lockouts,
       lockoutsStore: stores.lockouts,
@@ -244,6 +258,21 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       requestsPerIpPerMinute: config.limits.requestsPerIpPerMinute,
       render: renderPage,
       logger,
+      client: {
+        tenants: stores.tenants,
+        users: stores.users,
+        lockouts: stores.lockouts,
+        agents: stores.agents,
+        activation,
+        userImport,
+        policy,
+        agentCredentials,
+        agentSetup: {
+          serverUrl: config.publicUrl,
+          temporalAddress: config.agentTemporalAddress ?? config.temporal.address,
+          commandPublicKey,
+        },
+      },
     },
     devices: {
       api: devices,

@@ -88,6 +88,16 @@ export interface PhoneOwner {
   client_settings: ClientSettings;
 }
 
+/** What a list of a client's users may be narrowed to; every part is optional and they combine with AND. */
+export interface UserFilter {
+  status?: UserStatus;
+  method?: EnrollmentMethod;
+  /** True: only users with an open lockout; false: only those without. */
+  locked?: boolean;
+  /** A piece of the username, email or display name, case-insensitive. */
+  search?: string;
+}
+
 export interface ImportConflict {
   index: number;
   username: string;
@@ -117,14 +127,28 @@ export class UsersStore {
     return this.scoped(scope, clientId).select('users.*').whereIn('users.id', userIds);
   }
 
-  async list(
-    scope: Scope,
-    clientId: string,
-    status: UserStatus | undefined,
-    page: PageRequest,
-  ): Promise<Page<UserRow>> {
+  async list(scope: Scope, clientId: string, filter: UserFilter, page: PageRequest): Promise<Page<UserRow>> {
     const query = this.scoped(scope, clientId).select('users.*');
-    if (status) query.andWhere('users.status', status);
+    if (filter.status) query.andWhere('users.status', filter.status);
+    if (filter.method) query.andWhere('users.enrollment_method', filter.method);
+    if (filter.locked !== undefined) {
+      const open = this.db('lockouts')
+        .select(1)
+        .whereRaw('lockouts.user_id = users.id')
+        .andWhere('lockouts.status', 'open');
+      if (filter.locked) query.whereExists(open);
+      else query.whereNotExists(open);
+    }
+    if (filter.search) {
+      // The technician's words are matched literally: % and _ would otherwise be LIKE's wildcards.
+      const pattern = `%${filter.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      query.andWhere((match) =>
+        match
+          .whereILike('users.username', pattern)
+          .orWhereILike('users.email', pattern)
+          .orWhereILike('users.display_name', pattern),
+      );
+    }
     return pageBy<UserRow>(query, 'users', page);
   }
 

@@ -23,6 +23,7 @@ import type { TechnicianAccountsService } from '../services/technician-accounts.
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { consoleAuditRoutes, type ConsoleAuditRoutesDeps } from './console/audit.routes';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
+import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
 import { consoleUserRoutes, type ConsoleUserRoutesDeps } from './console/user.routes';
 
 const CONSOLE_CSP =
@@ -49,6 +50,8 @@ export interface ConsoleRoutesDeps extends ConsoleUserRoutesDeps, ConsoleAuditRo
   requestsPerIpPerMinute: number;
   render: RenderPage;
   logger: Logger;
+  /** The client page's stores and services (server/routes/console/client.routes.ts). */
+  client: ConsoleClientDeps;
 }
 
 const form = express.urlencoded({ extended: false, limit: '2kb' });
@@ -299,6 +302,8 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
 
   router.use(consoleUserRoutes(deps, kit));
   router.use(consoleAuditRoutes(deps, kit));
+
+  router.use(consoleClientRoutes({ ...deps.client, kit, render: deps.render }));
 
   // Console errors are pages, with the same status the API would give; only our own errors carry a message.
   const consoleError: ErrorRequestHandler = (error, request, response, next) => {

@@ -131,6 +131,13 @@ export class ActivationService {
     await this.countResend(scope, user, actor);
     const handle = this.deps.temporal.workflow.getHandle(makeEnrollmentWorkflowId(user.id));
     await callTemporal(() => handle.executeUpdate(resendActivationUpdate));
+    await this.deps.audit.record({
+      mspId: scope.mspId,
+      clientId: user.client_id,
+      userId: user.id,
+      actor,
+      action: 'user.activation_resent',
+    });
     return { userId, outcome: 'activated' };
   }
 

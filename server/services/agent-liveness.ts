@@ -1,7 +1,7 @@
 import { AgentOfflineError } from '../../common/errors';
 import type { AgentsStore } from '../db/agents.store';
 
-/** How recent a heartbeat must be for an agent to count as live: as the agents API shows "online". */
+/** How recent a heartbeat must be for an agent to count as live (three missed beats at 30 s): the API and the console show it "online". */
 export const AGENT_LIVE_MS = 90_000;
 
 /**

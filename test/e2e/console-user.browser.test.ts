@@ -3,14 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningAgent } from '../../agent/agent';
-import { totpAt } from '../../common/secrets/totp';
 import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
 import { linkIn, reachCodeStep } from '../support/enrollment-flow';
 import { apiClient } from '../support/http';
 import { passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { createTechnician, type TestTechnician } from '../support/technician';
+import { createTechnician, signInInPage, type TestTechnician } from '../support/technician';
 
 /**
  * The user page in Chromium, on the real stack: a helpdesk technician activates a user and watches the enrollment
@@ -24,7 +23,6 @@ describe('the console user page and audit log in Chromium', () => {
   let agent: RunningAgent;
   let chromium: Browser;
   let tech: TestTechnician;
-  let step = -1;
 
   before(async () => {
     dc = await startSambaDc();
@@ -44,18 +42,11 @@ describe('the console user page and audit log in Chromium', () => {
 
   const shot = (page: Page, name: string) => screenshot(page, name);
 
-  /** Signs in through the pages; each sign-in takes a later TOTP step than the last, as a code is accepted once. */
-  const signIn = async (viewport: (typeof VIEWPORTS)[keyof typeof VIEWPORTS]) => {
+  /** A code is accepted once, so the phone's sign-in is a second technician's (of the same MSP and role). */
+  const signIn = async (who: TestTechnician, viewport: (typeof VIEWPORTS)[keyof typeof VIEWPORTS]) => {
     const context = await chromium.newContext({ viewport });
     const page = await context.newPage();
-    await page.goto(`${stack.url}/console/sign-in`);
-    await page.fill('#email', tech.email);
-    await page.fill('#password', tech.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/console\/sign-in\/code$/);
-    await page.fill('#code', totpAt(tech.totpSecret, Date.now() + step++ * 30_000));
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/console$/);
+    await signInInPage(page, stack.url, who);
     return { context, page };
   };
 
@@ -76,7 +67,7 @@ describe('the console user page and audit log in Chromium', () => {
     assert.equal(created.status, 201);
     const userPath = `/console/clients/${tenant.clientId}/users/${created.body.id as string}`;
 
-    const { context, page } = await signIn(VIEWPORTS.laptop);
+    const { context, page } = await signIn(tech, VIEWPORTS.laptop);
     await page.goto(`${stack.url}${userPath}`);
     assert.equal(await page.textContent('[data-live=status]'), 'Not activated');
     await page.click('form[data-action=activate] button');
@@ -142,7 +133,10 @@ describe('the console user page and audit log in Chromium', () => {
     await shot(page, 'console-audit');
     await context.close();
 
-    const phoneView = await signIn(VIEWPORTS.phone);
+    const phoneView = await signIn(
+      await createTechnician(stack, tenant.mspId, 'helpdesk', 'Pat Phone'),
+      VIEWPORTS.phone,
+    );
     await phoneView.page.goto(`${stack.url}${userPath}`);
     await noSidewaysScroll(phoneView.page, 'the user page on a phone');
     await shot(phoneView.page, 'console-user');

@@ -143,6 +143,16 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
     return stack.runtime.lockoutReport!.reportLockoutChanges({ clientId: owner.clientId, changes });
   }
 
+  /**
+   * Ends the client's real watch, so that the test's own report is the only one: a watch that saw the lockout first
+   * would start the workflow itself, and the test's report would only join it.
+   */
+  const stopWatchOf = (owner: Tenant) =>
+    stack.runtime.temporal.workflow
+      .getHandle(makeLockoutWatchWorkflowId(owner.clientId))
+      .terminate('the test reports lockouts itself')
+      .catch(() => undefined);
+
   const workflowOf = (owner: Tenant, userId: string, change: LockoutChange) =>
     stack.runtime.temporal.workflow.getHandle(makeLockoutWorkflowId(owner.clientId, userId, change.lockedAtMs));
 
@@ -189,10 +199,7 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
   it('a lockout workflow started by anyone but the report finds no lockout: nothing is sent, signed or unlocked', async () => {
     // The client's real watch would report this real lockout itself and start the genuine workflow; stopped here,
     // the forged one is the only workflow for it.
-    await stack.runtime.temporal.workflow
-      .getHandle(makeLockoutWatchWorkflowId(tenant.clientId))
-      .terminate('the forged-workflow test')
-      .catch(() => undefined);
+    await stopWatchOf(tenant);
     const user = await person(tenant, 'sms');
     await lockOut(user);
     const change = await changeOf(user.username);
@@ -259,6 +266,7 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
   });
 
   it('with the PIN policy, UNLOCK alone does nothing and UNLOCK <PIN> unlocks, with the same neutral reply', async () => {
+    await stopWatchOf(pinTenant);
     const user = await person(pinTenant, 'sms', { pin: SMS_PIN });
     await lockOut(user);
     const change = await changeOf(user.username);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildCentral, CENTRAL_BUNDLE } from '../../scripts/build-central';
 import { Secrets } from '../../common/crypto/secrets';
 import { ApiKeysStore } from '../../server/db/api-keys.store';
 import { TenantsStore } from '../../server/db/tenants.store';
@@ -15,11 +18,13 @@ import { testEnv } from '../support/env';
 import { vendorFakesEnv } from '../support/vendor-fakes-env';
 
 /**
- * The deployment that docs/architecture.md promises: an API process and a worker process, each
- * `server/main.ts` with its own role, sharing only PostgreSQL and Temporal. Messages go out through real
+ * The deployment that docs/architecture.md promises: an API process and a worker process, each the compiled
+ * `server/main.ts` (npm run build) with its own role, sharing only PostgreSQL and Temporal. Messages go out through real
  * protocols (SMTP to a loopback receiver, the twilio SDK to a fake of Twilio), because the in-memory outbox
  * would live in the worker process, out of the test's reach.
  */
+const ROOT = join(__dirname, '..', '..');
+
 describe('an API process and a worker process, apart', () => {
   const masterKey = key32();
   let database: TestDatabase;
@@ -48,12 +53,14 @@ describe('an API process and a worker process, apart', () => {
     database = await createTestDatabase();
     smtp = await startSmtpReceiver();
     twilio = await startFakeTwilio({ accountSid: 'AC00000000000000000000000000000002', authToken: 'fake-auth-token' });
+    // Production's form (npm run build): compiled by tsc, with the workflows bundled ahead of time.
+    await buildCentral(ROOT);
     const env = envFor();
     // The worker first: it migrates the schema, so the API process then finds it current.
-    worker = spawnCentralProcess('worker', env);
+    worker = spawnCentralProcess('worker', env, 'compiled');
     const health = await worker.waitForLog('Central worker running', 120_000);
     assert.deepEqual(health.health, { database: 'ok', temporal: 'ok', worker: 'ok' });
-    api = spawnCentralProcess('api', env);
+    api = spawnCentralProcess('api', env, 'compiled');
     url = (await api.waitForLog('HTTP server listening', 60_000)).url as string;
   });
 
@@ -70,6 +77,14 @@ describe('an API process and a worker process, apart', () => {
     assert.doesNotMatch(api.output(), /Central worker running/);
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
+  });
+
+  it('runs the compiled build: the worker loads the prebuilt bundle, which seals workflow failures', async () => {
+    assert.doesNotMatch(worker.output(), /Workflow bundle created/, 'no bundling at start-up');
+    // The sandbox takes its failure converter from the bundle: without it, workflow failures would leave in clear.
+    const bundle = readFileSync(join(ROOT, CENTRAL_BUNDLE), 'utf8');
+    assert.match(bundle, /__temporal_custom_failure_converter/);
+    assert.match(bundle, /encodeCommonAttributes: true/);
   });
 
   it('enrolls a user: activation through the API, email and texts from the worker', async () => {

@@ -84,8 +84,12 @@ export async function spawnAgentProcess(
   tenant: Tenant,
   dc: SambaDc,
   faults: AgentFaults = {},
-  /** Extra arguments for node itself, e.g. `--cpu-prof` for a bench that profiles the agent. */
-  nodeArgs: string[] = [],
+  form: {
+    /** Extra arguments for node itself, e.g. `--cpu-prof` for a bench that profiles the agent. */
+    nodeArgs?: string[];
+    /** The agent compiled by tsc (dist/agent-package/agent/main.js), run by plain node as production runs it. */
+    compiledMain?: string;
+  } = {},
 ): Promise<AgentProcess> {
   const api = apiClient(stack.url, tenant.apiKey);
   const issued = await api('POST', `/clients/${tenant.clientId}/agents`, {
@@ -111,12 +115,14 @@ export async function spawnAgentProcess(
     AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
   };
   // The shipped entry point unless a fault is wanted: only the test-only one reads the fault variable.
-  let entry = 'agent/main.ts';
+  let entry = ['--import', 'tsx', 'agent/main.ts'];
   if (faults.pauseAfterWriteMs) {
-    entry = 'test/support/agent-main.ts';
+    entry = ['--import', 'tsx', 'test/support/agent-main.ts'];
     env.LATCHKEY_TEST_AGENT_PAUSE_AFTER_WRITE_MS = String(faults.pauseAfterWriteMs);
+  } else if (form.compiledMain) {
+    entry = [form.compiledMain];
   }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...(form.nodeArgs ?? []), ...entry], {
     cwd: join(__dirname, '..', '..'),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Role } from '../../server/runtime';
+import { CENTRAL_BUNDLE, CENTRAL_MAIN } from '../../scripts/build-central';
 
-/** One `server/main.ts --role=<role>` as its own OS process, as a deployment runs it. */
+/** One central process with its `--role=<role>`, as its own OS process, as a deployment runs it. */
 export interface CentralProcess {
   role: Role;
   child: ChildProcess;
@@ -21,8 +22,22 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function spawnCentralProcess(role: Role, env: Record<string, string>): CentralProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', `--role=${role}`], {
+/**
+ * `source` runs server/main.ts under tsx, as `npm start` does; `compiled` runs what `npm run build` made, with its
+ * prebuilt workflow bundle, as production does (`npm run start:prod`).
+ */
+export type CentralForm = 'source' | 'compiled';
+
+export function spawnCentralProcess(
+  role: Role,
+  env: Record<string, string>,
+  form: CentralForm = 'source',
+): CentralProcess {
+  const entry =
+    form === 'compiled'
+      ? [CENTRAL_MAIN, `--role=${role}`, `--workflow-bundle=${CENTRAL_BUNDLE}`]
+      : ['--import', 'tsx', 'server/main.ts', `--role=${role}`];
+  const child = spawn(process.execPath, entry, {
     cwd: join(__dirname, '..', '..'),
     // Only what the process is meant to see: nothing of this test runner's own settings.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },

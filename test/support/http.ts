@@ -96,10 +96,15 @@ export class BrowserSession {
   /** `headers` adds what a browser would send, e.g. `Sec-Fetch-Site` or `Origin` for a post from another page. */
   async post(
     path: string,
-    fields: Record<string, string>,
+    fields: Record<string, string | string[]>,
     options: { csrf?: string | null; headers?: Record<string, string> } = {},
   ) {
-    const form = new URLSearchParams(fields);
+    // A list is a field sent once per value, as a form's checked boxes of one name are.
+    const form = new URLSearchParams(
+      Object.entries(fields).flatMap(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).map((one) => [name, one]),
+      ),
+    );
     const csrf = options.csrf === undefined ? this.csrf() : options.csrf;
     if (csrf !== null) form.set('_csrf', csrf);
     const response = await fetch(`${this.baseUrl}${path}`, {
@@ -121,6 +126,26 @@ export class BrowserSession {
       location: response.headers.get('location'),
       setCookies: response.headers.getSetCookie(),
     };
+  }
+
+  /** Posts a multipart form (one with a file input), with the last page's CSRF token unless `csrf` says otherwise. */
+  async postMultipart(path: string, fields: Record<string, string | Blob>, options: { csrf?: string | null } = {}) {
+    const form = new FormData();
+    const csrf = options.csrf === undefined ? this.csrf() : options.csrf;
+    if (csrf !== null) form.set('_csrf', csrf);
+    for (const [name, value] of Object.entries(fields)) {
+      if (typeof value === 'string') form.set(name, value);
+      else form.set(name, value, 'users.csv');
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { ...this.headers, cookie: this.cookieHeader() },
+      body: form,
+      redirect: 'manual',
+    });
+    this.remember(response);
+    this.lastHtml = await response.text();
+    return { status: response.status, html: this.lastHtml, location: response.headers.get('location') };
   }
 
   /** Posts a form and, on a 303, loads the page it points to, as a browser would. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
 import type { ApiKeyRole } from '../../common/domain/api-key-roles';
 import { totpAt } from '../../common/secrets/totp';
 import { TechnicianAccountsService } from '../../server/services/technician-accounts.service';
@@ -46,4 +47,16 @@ export async function signInToConsole(stack: TestStack, technician: TestTechnici
   assert.equal(second.status, 303, second.html);
   assert.equal(second.location, '/console');
   return browser;
+}
+
+/** Signs in to the console in a real browser page, with the password and a code, and waits for the dashboard. */
+export async function signInInPage(page: Page, baseUrl: string, technician: TestTechnician): Promise<void> {
+  await page.goto(`${baseUrl}/console/sign-in`);
+  await page.fill('#email', technician.email);
+  await page.fill('#password', technician.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/console\/sign-in\/code$/);
+  await page.fill('#code', currentCode(technician));
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/console$/);
 }

@@ -268,7 +268,9 @@ describe('enrollment workflow, on the dev server with in-memory activities', { c
           'the ended workflow takes no update',
         );
       },
-      { stepTimeoutMs: 2_000 },
+      // Each step before the pairing must also finish within it: short enough to wait for, long enough for a
+      // loaded machine's update round trips (2 s expired the code step once, with the load average at 14).
+      { stepTimeoutMs: 6_000 },
     );
     assert.equal(fake.userStatuses.at(-1), 'expired');
     assert.equal(fake.actions.at(-1), 'enrollment.expired');

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { NotFoundError } from '../../../common/errors';
 import type { AgentsStore } from '../../db/agents.store';
 import type { AuditStore } from '../../db/audit.store';
+import type { AgentCredentialsService } from '../../services/agent-credentials.service';
 import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { permit } from '../../http/api-permissions';
@@ -16,6 +17,7 @@ export interface AgentsRoutesDeps {
   tenants: TenantsStore;
   audit: AuditStore;
   clientKeys: Pick<ClientKeysStore, 'rotate'>;
+  agentCredentials: AgentCredentialsService;
   /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;
 }
@@ -32,14 +34,7 @@ export function agentsRoutes(deps: AgentsRoutesDeps): Router {
   router.post('/clients/:clientId/agents', permit('agents.issue'), async (request, response) => {
     const client = await clientInScope(request);
     const body = parseInput(newAgent, request.body);
-    const { agent, token } = await deps.agents.issue(client.id, body.name);
-    await deps.audit.record({
-      mspId: client.msp_id,
-      clientId: client.id,
-      actor: actorOf(request),
-      action: 'agent.created',
-      detail: { agentId: agent.id },
-    });
+    const { agent, token } = await deps.agentCredentials.issue(client, body.name, actorOf(request));
     response.setHeader('Cache-Control', 'no-store');
     response.status(201).json({ ...presentAgent(agent), token, commandPublicKey: deps.commandPublicKey });
   });
@@ -52,24 +47,9 @@ export function agentsRoutes(deps: AgentsRoutesDeps): Router {
   router.post('/clients/:clientId/agents/:agentId/revoke', permit('agents.revoke'), async (request, response) => {
     const client = await clientInScope(request);
     const agentId = parseInput(uuid, request.params.agentId, 'path.agentId');
-    const agent = await deps.agents.get(client.id, agentId);
+    const agent = await deps.agentCredentials.revoke(client, agentId, actorOf(request));
     if (!agent) throw new NotFoundError('Agent');
-    let keyGeneration: number | undefined;
-    // The revoked agent keeps the generation it holds; a new one, in the same transaction, is what makes that
-    // secret open nothing issued from now on.
-    const revoked = await deps.agents.revoke(client.id, agentId, async (trx) => {
-      keyGeneration = (await deps.clientKeys.rotate(client.id, 'agent-revoked', trx)).generation;
-    });
-    if (revoked) {
-      await deps.audit.record({
-        mspId: client.msp_id,
-        clientId: client.id,
-        actor: actorOf(request),
-        action: 'agent.revoked',
-        detail: { agentId, keyGeneration: keyGeneration ?? null },
-      });
-    }
-    response.json(presentAgent((await deps.agents.get(client.id, agentId))!));
+    response.json(presentAgent(agent));
   });
 
   router.post('/clients/:clientId/rotate-keys', permit('client_keys.rotate'), async (request, response) => {

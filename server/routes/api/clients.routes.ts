@@ -1,25 +1,16 @@
 import { Router } from 'express';
-import { clientSettingsSchema, type ClientSettings } from '../../../common/domain/client-policy';
 import { ConflictError } from '../../../common/errors';
-import type { AuditStore, AuditValue } from '../../db/audit.store';
+import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
+import type { ClientPolicyService } from '../../services/client-policy.service';
 import { clientInScope } from './client-scope';
 import { presentClient } from './presenters';
 import { newClient, pageQuery, updateClient } from './schemas';
 
-const POLICY_KEYS = new Set(Object.keys(clientSettingsSchema.shape));
-
-/** Only the settings the policy schema knows, so nothing else a row's settings might one day hold reaches the log. */
-function policyOf(settings: ClientSettings): Record<string, AuditValue> {
-  return Object.fromEntries(
-    Object.entries(settings).filter(([key, value]) => POLICY_KEYS.has(key) && value !== undefined),
-  ) as Record<string, AuditValue>;
-}
-
-export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }): Router {
+export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore; policy: ClientPolicyService }): Router {
   const router = Router();
 
   router.post('/clients', permit('clients.create'), async (request, response) => {
@@ -49,14 +40,8 @@ export function clientsRoutes(deps: { tenants: TenantsStore; audit: AuditStore }
   router.patch('/clients/:clientId', permit('clients.change_policy'), async (request, response) => {
     const client = await clientInScope(deps.tenants, request);
     const body = parseInput(updateClient, request.body);
-    const updated = await deps.tenants.updateSettings(client.id, { ...client.settings, ...body.settings });
-    await deps.audit.record({
-      mspId: client.msp_id,
-      clientId: client.id,
-      actor: actorOf(request),
-      action: 'client.settings_changed',
-      detail: { before: policyOf(client.settings), after: policyOf(updated.settings) },
-    });
+    // A PATCH changes only the settings it names; the rest of the client's policy stays as it was.
+    const updated = await deps.policy.replace(client, { ...client.settings, ...body.settings }, actorOf(request));
     response.json(presentClient(updated));
   });
 

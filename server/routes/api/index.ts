@@ -18,6 +18,8 @@ import type { ClientKeysStore } from '../../db/client-keys.store';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { ResetService } from '../../services/reset.service';
 import type { LockoutService } from '../../services/lockout.service';
+import type { AgentCredentialsService } from '../../services/agent-credentials.service';
+import type { ClientPolicyService } from '../../services/client-policy.service';
 
 export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 'deviceNotices'> {
   apiKeys: ApiKeysStore;
@@ -27,6 +29,8 @@ export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 
   devices: DevicesStore;
   resets: ResetService;
   lockouts: LockoutService;
+  policy: ClientPolicyService;
+  agentCredentials: AgentCredentialsService;
   publicUrl: string;
   /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;

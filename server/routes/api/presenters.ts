@@ -1,6 +1,7 @@
 import type { AgentRow } from '../../db/agents.store';
 import { LATCHKEY_VERSION } from '../../../common/version';
 import { isOlderRelease } from '../../services/release-order';
+import { AGENT_LIVE_MS } from '../../services/agent-liveness';
 import type { ApiKeyRecord } from '../../db/api-keys.store';
 import type { AuditRow } from '../../db/audit.store';
 import type { DeviceRow } from '../../db/devices.store';
@@ -50,15 +51,12 @@ export function presentAuditEvent(row: AuditRow): z.input<typeof auditEvent> {
   };
 }
 
-/** An agent that has sent no heartbeat for this long (three missed beats at 30 s) is shown offline. */
-const ONLINE_WITHIN_MS = 90_000;
-
 export function presentAgent(row: AgentRow, now = Date.now()): z.input<typeof agent> {
   const lastSeen = row.last_seen_at ? new Date(row.last_seen_at) : null;
   return {
     id: row.id,
     name: row.name,
-    status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < ONLINE_WITHIN_MS ? 'online' : 'offline',
+    status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < AGENT_LIVE_MS ? 'online' : 'offline',
     version: row.version,
     outdated: isOlderRelease(row.version, LATCHKEY_VERSION),
     serverVersion: LATCHKEY_VERSION,

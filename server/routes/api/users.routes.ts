@@ -8,6 +8,7 @@ import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ActivationService } from '../../services/activation.service';
+import type { UserImportService } from '../../services/user-import.service';
 import { clientInScope as requireClient } from './client-scope';
 import { presentUser } from './presenters';
 import type { LockoutService } from '../../services/lockout.service';
@@ -23,6 +24,7 @@ export interface UsersRoutesDeps {
   users: UsersStore;
   audit: AuditStore;
   activation: ActivationService;
+  userImport: UserImportService;
   secrets: Secrets;
 }
 
@@ -59,20 +61,10 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
 
   async function createUsers(request: Request, entries: Parameters<UsersStore['insertMany']>[1]) {
     const client = await clientInScope(request);
-    const result = await deps.users.insertMany(client.id, entries);
+    const result = await deps.userImport.create(principalOf(request), client.id, entries, actorOf(request));
     if ('conflicts' in result) {
       throw new ConflictError(`${result.conflicts.length} user(s) conflict; nothing was imported`, result.conflicts);
     }
-    const principal = principalOf(request);
-    await deps.audit.recordMany(
-      result.created.map((user) => ({
-        mspId: principal.mspId,
-        clientId: client.id,
-        userId: user.id,
-        actor: actorOf(request),
-        action: 'user.created' as const,
-      })),
-    );
     return result.created;
   }
 
@@ -91,7 +83,7 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
   router.get('/clients/:clientId/users', permit('read'), async (request, response) => {
     const client = await clientInScope(request);
     const query = parseInput(listUsersQuery, request.query, 'query');
-    const page = await deps.users.list(principalOf(request), client.id, query.status, query);
+    const page = await deps.users.list(principalOf(request), client.id, { status: query.status }, query);
     const locked = await deps.lockoutsStore.openOfMany(page.items.map((user) => user.id));
     response.json({ items: page.items.map((user) => present(user, locked.get(user.id))), nextCursor: page.nextCursor });
   });

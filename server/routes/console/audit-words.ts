@@ -12,6 +12,7 @@ export const AUDIT_WORDS: Record<AuditAction, string> = {
   'user.created': 'User added',
   'user.activated': 'Activated',
   'user.deactivated': 'Deactivated',
+  'user.activation_resent': 'Activation resend asked for',
   'activation.email_sent': 'Activation email sent',
   'activation.resent': 'Activation email resent',
   'enrollment.link_opened': 'Opened the activation link',

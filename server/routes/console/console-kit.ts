@@ -36,11 +36,8 @@ export interface ConsoleKit {
 
 export const csrfBindingOf = (session: TechnicianSessionView) => ({ consoleSessionId: session.sessionId });
 
-/**
- * The permission table's verdict as a yes or no, for what a page offers: a button the role may not press is not
- * shown (and its post is refused by `permit` all the same).
- */
-export function permits(response: Response, action: ApiAction): boolean {
+/** Whether the signed-in technician may do `action`: a page shows only the buttons its reader may press. */
+export function mayDo(response: Response, action: ApiAction): boolean {
   try {
     assertPermitted(consoleOf(response).principal, action);
     return true;
@@ -51,6 +48,7 @@ export function permits(response: Response, action: ApiAction): boolean {
 }
 
 export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit {
+  const mayDecode = (response: Response) => mayDo(response, 'workflows.decode');
   return {
     permit: (action) => (_request, response, next) => {
       assertPermitted(consoleOf(response).principal, action);
@@ -66,7 +64,7 @@ export function consoleKit(csrf: Csrf, temporalUi: TemporalUiLinks): ConsoleKit 
         wide: true,
         csrf: csrf.issue(request, response, csrfBindingOf(session)),
         technician: { displayName: session.displayName, role: session.role },
-        workflowsUrl: permits(response, 'workflows.decode') ? temporalUi.workflows : undefined,
+        workflowsUrl: mayDecode(response) ? temporalUi.workflows : undefined,
       };
     },
   };

@@ -154,6 +154,10 @@ describe("the console's user page: standing, timeline, live status and buttons, 
     const resent = await helpdesk.post(`${pathOf(userId)}/resend`, {});
     assert.equal(resent.status, 303, resent.html);
     assert.equal(resent.location, `${pathOf(userId)}?done=resent`);
+    assert.equal(
+      (await auditBy(ids.helpdesk, 'user.activation_resent')).filter((row) => row.user_id === userId).length,
+      1,
+    );
   });
 
   it('lets an admin activate too (the permission table’s helpdesk-or-admin)', async () => {

@@ -11,7 +11,7 @@ import { revokeDeviceForTechnician } from '../../services/devices/device-revocat
 import type { LockoutService } from '../../services/lockout.service';
 import type { ResetService } from '../../services/reset.service';
 import { assertResetCanReach } from '../../services/technician-reset';
-import { consoleOf, permits, UUID, type ConsoleKit } from './console-kit';
+import { consoleOf, mayDo, UUID, type ConsoleKit } from './console-kit';
 import { loadUserView, type UserViewDeps } from './user-view';
 
 const STATUS_SCRIPT = readFileSync(join(__dirname, '..', '..', 'views', 'console-user.js'), 'utf8');
@@ -48,7 +48,7 @@ export function consoleUserRoutes(deps: ConsoleUserRoutesDeps, kit: ConsoleKit):
   const base = '/clients/:clientId/users/:userId';
   const idsOf = (request: Request) => request.params as { clientId: string; userId: string };
   const viewOf = (request: Request, response: Response) =>
-    loadUserView(deps, consoleOf(response).principal, idsOf(request), permits(response, 'workflows.decode'));
+    loadUserView(deps, consoleOf(response).principal, idsOf(request), mayDo(response, 'workflows.decode'));
   const backTo = (request: Request, response: Response, done: keyof typeof DONE) => {
     const { clientId, userId } = idsOf(request);
     response.redirect(303, `/console/clients/${clientId}/users/${userId}?done=${done}`);
@@ -69,7 +69,7 @@ export function consoleUserRoutes(deps: ConsoleUserRoutesDeps, kit: ConsoleKit):
         ...chrome(request, response),
         ...view,
         done,
-        canOperate: permits(response, 'users.operate'),
+        canOperate: mayDo(response, 'users.operate'),
         path: `/console/clients/${clientId}/users/${userId}`,
       }),
     );
