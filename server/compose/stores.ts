@@ -22,6 +22,7 @@ import { ConsoleDashboardStore } from '../db/console-dashboard.store';
 import { TechnicianPasskeysStore } from '../db/technician-passkeys.store';
 import { SsoConfigsStore } from '../db/sso-configs.store';
 import { SsoAttemptsStore } from '../db/sso-attempts.store';
+import { UserHistoryStore } from '../db/user-history.store';
 import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -50,6 +51,7 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     technicianPasskeys: new TechnicianPasskeysStore(db),
     ssoConfigs: new SsoConfigsStore(db),
     ssoAttempts: new SsoAttemptsStore(db),
+    userHistory: new UserHistoryStore(db),
   };
 }
 

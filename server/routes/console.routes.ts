@@ -9,6 +9,7 @@ import type { ConsoleDashboardStore } from '../db/console-dashboard.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TechnicianSessionView } from '../db/technician-sessions.store';
 import type { TechniciansStore } from '../db/technicians.store';
+import type { TenantsStore } from '../db/tenants.store';
 import { addressBucketOf } from '../http/address-bucket';
 import { technicianPrincipalOf, type ConsoleSessions } from '../http/console-session';
 import type { Csrf } from '../http/csrf';
@@ -20,16 +21,18 @@ import type { ActivationService } from '../services/activation.service';
 import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { TechnicianAccountsService } from '../services/technician-accounts.service';
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
+import { consoleAuditRoutes, type ConsoleAuditRoutesDeps } from './console/audit.routes';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
 import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
 import { ssoSettingsRoutes, ssoSignInRoutes, type SsoRoutesDeps } from './console/sso.routes';
+import { consoleUserRoutes, type ConsoleUserRoutesDeps } from './console/user.routes';
 
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const PASSKEY_SCRIPT = readFileSync(join(__dirname, '..', 'views', 'console-passkeys.js'), 'utf8');
 const json = express.json({ limit: '16kb' });
 
-export interface ConsoleRoutesDeps {
+export interface ConsoleRoutesDeps extends ConsoleUserRoutesDeps, ConsoleAuditRoutesDeps {
   sessions: ConsoleSessions;
   /** Where the console links into the Temporal Web UI, which shows decoded payloads to the roles that may read them. */
   temporalUi: TemporalUiLinks;
@@ -38,6 +41,7 @@ export interface ConsoleRoutesDeps {
   passkeys: ConsolePasskeysService;
   passkeyRows: (technicianId: string) => Promise<Array<{ created_at: Date; last_used_at: Date | null }>>;
   technicians: TechniciansStore;
+  tenants: TenantsStore;
   dashboard: ConsoleDashboardStore;
   activation: ActivationService;
   audit: AuditStore;
@@ -312,31 +316,10 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     response.redirect(303, '/console/technicians');
   });
 
-  router.post(
-    '/clients/:clientId/users/:userId/activate',
-    permit('users.operate'),
-    form,
-    withCsrf,
-    async (request, response) => {
-      const { principal, actor } = consoleOf(response);
-      const { clientId, userId } = request.params as { clientId: string; userId: string };
-      if (!UUID.test(clientId) || !UUID.test(userId)) throw new NotFoundError('User');
-      const result = await deps.activation.activateOne(principal, clientId, userId, actor);
-      response.type('html').send(
-        deps.render('message', {
-          title: 'Activation',
-          heading: result.outcome === 'already_enrolled' ? 'Already enrolled' : 'Activation sent',
-          message:
-            result.outcome === 'already_enrolled'
-              ? 'This user has already enrolled.'
-              : 'The user has been emailed a link to enroll.',
-          hint: 'Back to the dashboard: /console',
-        }),
-      );
-    },
-  );
+  router.use(consoleUserRoutes(deps, kit));
+  router.use(consoleAuditRoutes(deps, kit));
 
-  router.use(consoleClientRoutes({ ...deps.client, kit: consoleKit(deps.csrf, deps.temporalUi), render: deps.render }));
+  router.use(consoleClientRoutes({ ...deps.client, kit, render: deps.render }));
 
   // Console errors are pages, with the same status the API would give; only our own errors carry a message.
   const consoleError: ErrorRequestHandler = (error, request, response, next) => {
