@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
-import { launchBrowser, screenshot, SCREENSHOTS, VIEWPORTS } from '../support/browser';
+import {
+  assertNoSidewaysScroll as noSidewaysScroll,
+  launchBrowser,
+  screenshot,
+  SCREENSHOTS,
+  VIEWPORTS,
+} from '../support/browser';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
 import { createTechnician, signInInPage } from '../support/technician';
 
@@ -61,11 +67,6 @@ describe("the console's client page in Chromium", () => {
   /** One section of the page on its own, to be looked at closely: a full phone page is too long to read at once. */
   const section = (page: Page, id: string, name: string) =>
     page.locator(`#${id}`).screenshot({ path: join(SCREENSHOTS, `${name}-${page.viewportSize()!.width}.png`) });
-
-  const noSidewaysScroll = async (page: Page, what: string) => {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
-  };
 
   it('imports a CSV (first with errors), filters, and activates a selection, at laptop and phone sizes', async () => {
     // The laptop first: it imports the users, whom the phone then shows too.

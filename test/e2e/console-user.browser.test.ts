@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningAgent } from '../../agent/agent';
-import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
+import { assertNoSidewaysScroll as noSidewaysScroll, launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
 import { linkIn, reachCodeStep } from '../support/enrollment-flow';
 import { apiClient } from '../support/http';
 import { passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { createTechnician, signInInPage, type TestTechnician } from '../support/technician';
+import { createTechnician, openSignedInPage, type TestTechnician } from '../support/technician';
 
 /**
  * The user page in Chromium, on the real stack: a helpdesk technician activates a user and watches the enrollment
@@ -43,17 +43,8 @@ describe('the console user page and audit log in Chromium', () => {
   const shot = (page: Page, name: string) => screenshot(page, name);
 
   /** A code is accepted once, so the phone's sign-in is a second technician's (of the same MSP and role). */
-  const signIn = async (who: TestTechnician, viewport: (typeof VIEWPORTS)[keyof typeof VIEWPORTS]) => {
-    const context = await chromium.newContext({ viewport });
-    const page = await context.newPage();
-    await signInInPage(page, stack.url, who);
-    return { context, page };
-  };
-
-  const noSidewaysScroll = async (page: Page, what: string) => {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
-  };
+  const signIn = (who: TestTechnician, viewport: (typeof VIEWPORTS)[keyof typeof VIEWPORTS]) =>
+    openSignedInPage(chromium, stack.url, who, viewport);
 
   it('activates, follows the enrollment live, resets on Samba and follows the reset live, then reads the audit log', async () => {
     const username = `nw${randomUUID().replace(/-/g, '').slice(0, 10)}`;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -48,4 +49,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = join(SCREENSHOTS, `${name}-${size ? `${size.width}x${size.height}` : 'page'}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** Fails the test when the page is wider than its viewport: a page that scrolls sideways is broken on a phone. */
+export async function assertNoSidewaysScroll(page: Page, what: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ApiKeyRole } from '../../common/domain/api-key-roles';
 import { totpAt } from '../../common/secrets/totp';
 import { TechnicianAccountsService } from '../../server/services/technician-accounts.service';
@@ -59,4 +59,17 @@ export async function signInInPage(page: Page, baseUrl: string, technician: Test
   await page.fill('#code', currentCode(technician));
   await page.click('button[type=submit]');
   await page.waitForURL(/\/console$/);
+}
+
+/** A new browser context at `viewport`, signed in to the console as `technician`, on the dashboard. */
+export async function openSignedInPage(
+  browser: Browser,
+  baseUrl: string,
+  technician: TestTechnician,
+  viewport: { width: number; height: number },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await signInInPage(page, baseUrl, technician);
+  return { context, page };
 }
