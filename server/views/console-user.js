@@ -52,11 +52,19 @@
     set('method', view.user.methodLabel);
     set('enrolled', view.user.enrolledText || 'not yet');
     set('reset', view.reset ? view.reset.label + ' · ' + view.reset.at : 'none');
+    // The phone is confirmed during the enrollment this page follows, so it changes here too.
+    var phone = set('phone', view.user.phoneHint || 'none on file');
+    if (phone && view.user.smsOptedOut) {
+      phone.appendChild(document.createTextNode(' '));
+      phone.appendChild(element('span', 'texted STOP', 'pill bad'));
+    }
     var lockout = document.querySelector('[data-live="lockout"]');
     if (lockout) {
       lockout.textContent = '';
-      if (view.lockout) lockout.appendChild(element('span', 'since ' + view.lockout.since, 'bad'));
-      else lockout.textContent = 'no';
+      if (view.lockout) {
+        lockout.appendChild(element('span', 'since ' + view.lockout.since, 'bad'));
+        if (view.lockout.resetRecommended) lockout.appendChild(document.createTextNode(' (reset recommended)'));
+      } else lockout.textContent = 'no';
     }
     Object.keys(view.actions).forEach(function (name) {
       var target = document.querySelector('[data-action="' + (name === 'any' ? 'none' : name) + '"]');

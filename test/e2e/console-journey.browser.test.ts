@@ -132,6 +132,7 @@ describe('the console journey in Chromium: sign in, import, activate, watch, res
     );
     assert.equal(await notReloaded(page), true, 'the status changed without a reload');
     assert.equal(await page.textContent('[data-live=method]'), 'Text (SMS)');
+    assert.equal(await page.textContent('[data-live=phone]'), '••••77', 'the confirmed phone, by its last two digits');
     assert.ok(await page.isVisible('form[data-action=reset]'), 'Reset appears once the user is enrolled');
     assert.ok(await page.isHidden('[data-live=watching]'), 'and the page stops following');
     assert.match(await page.innerText('#timeline'), /Enrolled/);
