@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningAgent } from '../../agent/agent';
-import { assertNoSidewaysScroll, launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { assertNoSidewaysScroll, screenshot, VIEWPORTS } from '../support/browser';
 import { codeIn, linkIn } from '../support/enrollment-flow';
-import { passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
-import { startSambaDc, type SambaDc } from '../support/samba';
-import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { createTechnician, openSignedInPage, type TestTechnician } from '../support/technician';
+import { passwordTextedTo } from '../support/reset-setup';
+import { openSignedInPage } from '../support/technician';
+import { startConsoleResetStack, type ConsoleResetStack } from '../support/console-reset-stack';
 
 /**
  * Issue 11's console sentence, in order, as a technician does it in Chromium, through the pages only: sign in
@@ -18,29 +16,10 @@ import { createTechnician, openSignedInPage, type TestTechnician } from '../supp
  * On the real stack, with a real agent writing to a real Samba DC.
  */
 describe('the console journey in Chromium: sign in, import, activate, watch, reset, audit', () => {
-  let dc: SambaDc;
-  let stack: TestStack;
-  let tenant: Tenant;
-  let agent: RunningAgent;
-  let chromium: Browser;
-  let tech: TestTechnician;
-
-  before(async () => {
-    dc = await startSambaDc();
-    stack = await startTestStack();
-    tenant = await createTenant(stack, 'Northwind IT');
-    // A pause after the directory write keeps the reset running long enough to be seen in progress.
-    agent = await startTestAgent(stack, tenant, dc, { pauseAfterWriteMs: 4_000 });
-    // An admin: importing creates users, which only an admin may do.
-    tech = await createTechnician(stack, tenant.mspId, 'admin', 'Dana Admin');
-    chromium = await launchBrowser();
-  });
-  after(async () => {
-    await chromium?.close();
-    await agent?.stop();
-    await stack?.stop();
-    await dc?.stop();
-  });
+  let started: ConsoleResetStack | undefined;
+  // An admin: importing creates users, which only an admin may do.
+  before(async () => (started = await startConsoleResetStack({ role: 'admin', displayName: 'Dana Admin' })));
+  after(() => started?.stop());
 
   let step = 0;
   /**
@@ -64,6 +43,7 @@ describe('the console journey in Chromium: sign in, import, activate, watch, res
     page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
 
   it('follows one user from a CSV import to a reset that binds on Samba, and finds each step in the audit log', async () => {
+    const { dc, stack, tenant, chromium, tech } = started!;
     const username = `nw${randomUUID().replace(/-/g, '').slice(0, 10)}`;
     const email = `${username}@example.com`;
     await dc.createUser(username, `Initial#${randomUUID().slice(0, 8)}A1`, { mail: email });

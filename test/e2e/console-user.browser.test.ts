@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningAgent } from '../../agent/agent';
-import { assertNoSidewaysScroll as noSidewaysScroll, launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
+import { assertNoSidewaysScroll as noSidewaysScroll, screenshot, VIEWPORTS } from '../support/browser';
 import { linkIn, reachCodeStep } from '../support/enrollment-flow';
 import { apiClient } from '../support/http';
-import { passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
-import { startSambaDc, type SambaDc } from '../support/samba';
-import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { passwordTextedTo, type Tenant } from '../support/reset-setup';
+import type { SambaDc } from '../support/samba';
+import type { TestStack } from '../support/stack';
 import { createTechnician, openSignedInPage, type TestTechnician } from '../support/technician';
+import { startConsoleResetStack, type ConsoleResetStack } from '../support/console-reset-stack';
 
 /**
  * The user page in Chromium, on the real stack: a helpdesk technician activates a user and watches the enrollment
@@ -20,25 +20,15 @@ describe('the console user page and audit log in Chromium', () => {
   let dc: SambaDc;
   let stack: TestStack;
   let tenant: Tenant;
-  let agent: RunningAgent;
   let chromium: Browser;
   let tech: TestTechnician;
+  let started: ConsoleResetStack | undefined;
 
   before(async () => {
-    dc = await startSambaDc();
-    stack = await startTestStack();
-    tenant = await createTenant(stack, 'Northwind IT');
-    // A pause after the directory write keeps the reset running long enough to be seen in progress.
-    agent = await startTestAgent(stack, tenant, dc, { pauseAfterWriteMs: 4_000 });
-    tech = await createTechnician(stack, tenant.mspId, 'helpdesk', 'Dana Desk');
-    chromium = await launchBrowser();
+    started = await startConsoleResetStack({ role: 'helpdesk', displayName: 'Dana Desk' });
+    ({ dc, stack, tenant, chromium, tech } = started);
   });
-  after(async () => {
-    await chromium?.close();
-    await agent?.stop();
-    await stack?.stop();
-    await dc?.stop();
-  });
+  after(() => started?.stop());
 
   const shot = (page: Page, name: string) => screenshot(page, name);
 
