@@ -4,3 +4,4 @@ export { passwordResetWorkflow, signedPasswordResetWorkflow } from './password-r
 export { purgeRateLimitsWorkflow } from './maintenance/purge-rate-limits.workflow';
 export { accountLockoutWorkflow } from './lockout/account-lockout.workflow';
 export { lockoutWatchWorkflow } from './lockout-watch/lockout-watch.workflow';
+export { agentHealthWatchWorkflow } from './agent-health/agent-health-watch.workflow';

@@ -59,6 +59,11 @@ export function makePurgeRateLimitsScheduleId(taskQueue: string): string {
   return `${taskQueue}:purge-rate-limits`;
 }
 
+/** One agent health watch per central task queue, for the same reason as the purge schedule. */
+export function makeAgentHealthWatchWorkflowId(taskQueue: string): string {
+  return `${taskQueue}:agent-health-watch`;
+}
+
 /** The server names a scheduled run `<action's workflow id>-<nominal time, RFC 3339 UTC>`. */
 const SCHEDULED_RUN_PATTERN = /^(.+:purge-rate-limits)-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 

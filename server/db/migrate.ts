@@ -11,6 +11,7 @@ import * as appDevices from './migrations/009-app-devices';
 import * as lockouts from './migrations/010-lockouts';
 import * as apiKeyRoles from './migrations/011-api-key-roles';
 import * as technicians from './migrations/012-technicians';
+import * as agentHealth from './migrations/013-agent-health';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['010-lockouts', lockouts],
   ['011-api-key-roles', apiKeyRoles],
   ['012-technicians', technicians],
+  ['013-agent-health', agentHealth],
 ];
 
 const source: Knex.MigrationSource<string> = {

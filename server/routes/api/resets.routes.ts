@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ConflictError, NotFoundError } from '../../../common/errors';
+import { asTechnicianRefusal, ConflictError, NotFoundError } from '../../../common/errors';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { ENROLLED_STATUSES } from '../../../common/domain/statuses';
@@ -40,10 +40,9 @@ export function resetsRoutes(deps: {
         'The user texted STOP to the service number, so texts to them are blocked and the new password could not reach them. Ask them to text START to the service number, then try again.',
       );
     }
-    const result = await deps.resets.startAndWait(
-      { userId, clientId, channel: 'technician', requestedBy: actorOf(request), known },
-      WAIT_MS,
-    );
+    const result = await deps.resets
+      .startAndWait({ userId, clientId, channel: 'technician', requestedBy: actorOf(request), known }, WAIT_MS)
+      .catch(asTechnicianRefusal);
     if (!result)
       return void response.status(202).json({
         status: 'running',
