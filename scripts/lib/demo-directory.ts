@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { DEFAULT_LOCKOUT_POLL_MS } from '../../agent/config';
@@ -112,7 +113,8 @@ export async function startDemoDirectory(options: {
       {
         serverUrl: runtime.url!,
         token: credential.token,
-        name: AGENT_NAME,
+        // What the agent reports as its host, as an installed agent does.
+        name: hostname(),
         logLevel: 'warn',
         lockoutPollMs: DEFAULT_LOCKOUT_POLL_MS,
         temporalAddress: runtime.config.agentTemporalAddress ?? runtime.config.temporal.address,
