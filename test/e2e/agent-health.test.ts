@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSmtpReceiver, type ReceivedEmail, type SmtpReceiver } from '../fakes/smtp-receiver';
 import { apiClient } from '../support/http';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { smtpReceiverEnv } from '../support/vendor-fakes-env';
 
 const ALERTS_TO = 'noc@msp.example';
 
@@ -21,10 +22,7 @@ describe('agent health', () => {
     smtp = await startSmtpReceiver();
     stack = await startTestStack({
       env: {
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: smtp.host,
-        SMTP_PORT: String(smtp.port),
-        SMTP_REQUIRE_TLS: 'false',
+        ...smtpReceiverEnv(smtp),
         LATCHKEY_ALERT_EMAIL: ALERTS_TO,
         // Offline after 2.5 s without a beat; the watch checks once a second.
         LATCHKEY_AGENT_HEARTBEAT_INTERVAL: '1s',
