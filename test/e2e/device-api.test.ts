@@ -248,6 +248,22 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
     assert.equal((await call('GET', '/devices/me', undefined, auth)).status, 403);
   });
 
+  it("answers an app reset at once with agent_offline when the client has no live agent, in the user's words", async () => {
+    const user = await newUser();
+    const { phone, auth } = await pairWithPin(user);
+    const issued = await challenge(auth);
+    const signature = await phone.sign({ action: 'reset', ...issued });
+    const started = Date.now();
+    const refused = await call('POST', '/resets', { challengeId: issued.challengeId, signature, pin: PIN }, auth);
+    assert.ok(Date.now() - started < 5_000, 'answered at once, not after the directory step timed out');
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'agent_offline');
+    assert.match(
+      refused.body.error.message,
+      /^Your company's password reset service is offline.*Contact your IT provider\.$/,
+    );
+  });
+
   it("keeps one user's device from answering another device's challenge or reading its events", async () => {
     const tenant = await createTenant(stack, `Shared MSP ${++counter}`);
     const alice = await pairWithPin(await newUser(tenant));
