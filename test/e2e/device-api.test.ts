@@ -251,6 +251,18 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
   it("answers an app reset at once with agent_offline when the client has no live agent, in the user's words", async () => {
     const user = await newUser();
     const { phone, auth } = await pairWithPin(user);
+    // Enrolled as the enrollment workflow leaves a user who chose the app; this client has no agent at all.
+    const { users } = stack.runtime.stores;
+    assert.ok(await users.transition(user.userId, ['inactive'], 'enrolling'));
+    const phoneNumber = '+14155550142';
+    assert.ok(
+      await users.markEnrolled(user.userId, {
+        method: 'app',
+        phoneEncrypted: stack.runtime.secrets.phoneCipher.encrypt(phoneNumber, 'users.phone_encrypted'),
+        phoneLookup: stack.runtime.secrets.hash('phone-lookup', phoneNumber),
+        smsPinHash: null,
+      }),
+    );
     const issued = await challenge(auth);
     const signature = await phone.sign({ action: 'reset', ...issued });
     const started = Date.now();
