@@ -262,6 +262,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         userImport,
         policy,
         agentCredentials,
+        agentHeartbeatIntervalMs: config.agents.heartbeatIntervalMs,
         agentSetup: {
           serverUrl: config.publicUrl,
           temporalAddress: config.agentTemporalAddress ?? config.temporal.address,
