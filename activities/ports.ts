@@ -109,6 +109,11 @@ export interface RateLimitPort {
   purgeBefore(cutoff: Date): Promise<number>;
 }
 
+export interface TechnicianSessionsPort {
+  /** Deletes the console sessions ended, or last seen, before `cutoff`; returns how many. */
+  purgeBefore(cutoff: Date): Promise<number>;
+}
+
 export interface PasswordResetsPort {
   /**
    * A reset that Latchkey asked for, with where it stands and the user it is for; undefined for an id it never
@@ -273,6 +278,7 @@ export interface CentralStores extends TransactionalStores {
   lockouts: LockoutsPort;
   lockoutUsers: LockoutUsersPort;
   rateLimits: RateLimitPort;
+  technicianSessions: TechnicianSessionsPort;
   passwordResets: PasswordResetsPort;
   pairingTokens: PairingTokensPort;
 }

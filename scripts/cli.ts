@@ -14,6 +14,8 @@ import { ensureDevSecrets } from './lib/dev-secrets';
 import { TechniciansStore, type TechnicianRecord } from '../server/db/technicians.store';
 import { TechnicianAccountsService } from '../server/services/technician-accounts.service';
 import { printTechnicianCredentials } from './lib/technician-credentials';
+import { SsoConfigsStore } from '../server/db/sso-configs.store';
+import { SsoSettingsService } from '../server/services/sso/sso-settings.service';
 
 const USAGE = `Latchkey admin CLI
 
@@ -35,6 +37,15 @@ const USAGE = `Latchkey admin CLI
       Lists the MSP's technicians: id, role, email, last sign-in, status. Never a secret.
   npm run latchkey -- technician disable --msp <mspId> --id <technicianId>
       Disables a technician and ends their console sessions at once.
+  printf %s "$CLIENT_SECRET" | npm run latchkey -- sso set --msp <mspId> --issuer <issuer URL>
+                                                        --client-id <client id> --domains <domain>[,<domain>…]
+      Turns on single sign-on to the console through the MSP's OIDC provider, for technicians whose email is in
+      those domains (each domain names one MSP). The client secret is read from standard input, never from the
+      command line, and stored sealed. The issuer's discovery document is fetched first, as a check.
+  npm run latchkey -- sso show --msp <mspId>
+      Shows the MSP's single sign-on settings. Never the secret.
+  npm run latchkey -- sso remove --msp <mspId>
+      Turns single sign-on off; technicians sign in with a password and code, or a passkey.
 
 Uses DATABASE_URL, or the embedded database in LATCHKEY_DATA_DIR (stop npm start first: PGlite allows one
 process at a time).`;
@@ -47,6 +58,9 @@ const COMMANDS = [
   'technician create',
   'technician list',
   'technician disable',
+  'sso set',
+  'sso show',
+  'sso remove',
 ];
 /** Who the audit log names for what the CLI did: whoever can run it holds the database already. */
 const CLI_ACTOR = 'cli';
@@ -94,6 +108,9 @@ async function main(argv: string[]): Promise<number> {
       expires: { type: 'string' },
       id: { type: 'string' },
       email: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      domains: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -150,6 +167,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const scope = { mspId: values.msp, clientId: null };
+    if (command.startsWith('sso ')) {
+      const settings = new SsoSettingsService({
+        configs: new SsoConfigsStore(db),
+        audit,
+        secrets: new Secrets(config.masterKey),
+      });
+      return await ssoCommand(command, values, settings);
+    }
     if (command.startsWith('technician ')) {
       const technicians = new TechniciansStore(db);
       const accounts = new TechnicianAccountsService({ technicians, audit, secrets: new Secrets(config.masterKey) });
@@ -249,6 +274,66 @@ async function technicianCommand(
     return 1;
   }
   console.log(await printTechnicianCredentials(created));
+  return 0;
+}
+
+async function readSecretFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) console.error('Paste the client secret, then press Enter and Ctrl-D:');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, '');
+}
+
+async function ssoCommand(
+  command: string,
+  values: { msp?: string; issuer?: string; 'client-id'?: string; domains?: string },
+  settings: SsoSettingsService,
+): Promise<number> {
+  const mspId = values.msp!;
+  if (command === 'sso show') {
+    const shown = await settings.describe(mspId);
+    if (!shown) console.log('Single sign-on is off for this MSP.');
+    else
+      console.log(
+        [
+          `issuer     ${shown.issuer}`,
+          `client id  ${shown.clientId}`,
+          'secret     set (sealed; never shown)',
+          `domains    ${shown.domains.join(', ')}`,
+          `changed    ${iso(shown.updatedAt)}`,
+        ].join('\n'),
+      );
+    return 0;
+  }
+  if (command === 'sso remove') {
+    console.log(
+      (await settings.remove(mspId, CLI_ACTOR)) ? 'Single sign-on turned off.' : 'Single sign-on was already off.',
+    );
+    return 0;
+  }
+  if (!values.issuer || !values['client-id'] || !values.domains) {
+    console.error('--issuer, --client-id and --domains are required');
+    return 2;
+  }
+  const outcome = await settings.save(
+    mspId,
+    {
+      issuer: values.issuer,
+      clientId: values['client-id'],
+      clientSecret: await readSecretFromStdin(),
+      domains: values.domains.split(','),
+    },
+    CLI_ACTOR,
+  );
+  if (outcome.status === 'invalid') {
+    console.error(`Not saved: ${outcome.problem}.`);
+    return 2;
+  }
+  if (outcome.status === 'domain_taken') {
+    console.error(`Not saved: another MSP signs in with ${outcome.domains.join(', ')} (a domain names one MSP).`);
+    return 1;
+  }
+  console.log('Single sign-on is on. Technicians still need an account here: sso does not create any.');
   return 0;
 }
 

@@ -1,43 +1,86 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { makeAgentHealthWatchWorkflowId, makePurgeRateLimitsScheduleId } from '../common/domain/workflow-ids';
+import {
+  makeAgentHealthWatchWorkflowId,
+  makePurgeConsoleSessionsScheduleId,
+  makePurgeRateLimitsScheduleId,
+} from '../common/domain/workflow-ids';
 import type { Logger } from '../common/logger';
 import type { agentHealthWatchWorkflow } from '../workflows/agent-health/agent-health-watch.workflow';
+import type { purgeConsoleSessionsWorkflow } from '../workflows/maintenance/purge-console-sessions.workflow';
 import type { purgeRateLimitsWorkflow } from '../workflows/maintenance/purge-rate-limits.workflow';
 import { RATE_LIMIT_RETENTION_MS } from './db/rate-limit.store';
+import { CONSOLE_SESSION_RETENTION_MS } from './db/technician-sessions.store';
 
-function purgeRateLimitsSchedule(taskQueue: string) {
+type MaintenanceSchedule = Omit<ScheduleOptions, 'scheduleId'>;
+
+/** An hourly purge; one that is late or still running makes the next one pointless, not urgent. */
+function hourly(action: MaintenanceSchedule['action']): MaintenanceSchedule {
   return {
     spec: { intervals: [{ every: '1h' }] },
-    action: {
-      type: 'startWorkflow' as const,
-      workflowType: 'purgeRateLimitsWorkflow',
-      workflowId: makePurgeRateLimitsScheduleId(taskQueue),
-      taskQueue,
-      args: [{ retentionMs: RATE_LIMIT_RETENTION_MS }] satisfies Parameters<typeof purgeRateLimitsWorkflow>,
-    },
-    policies: {
-      // A purge that is late or still running makes the next one pointless, not urgent.
-      overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: '10m',
-    },
-  } satisfies Omit<ScheduleOptions, 'scheduleId'>;
+    action,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' },
+  };
 }
 
+const purgeRateLimitsSchedule = (taskQueue: string) =>
+  hourly({
+    type: 'startWorkflow',
+    workflowType: 'purgeRateLimitsWorkflow',
+    workflowId: makePurgeRateLimitsScheduleId(taskQueue),
+    taskQueue,
+    args: [{ retentionMs: RATE_LIMIT_RETENTION_MS }] satisfies Parameters<typeof purgeRateLimitsWorkflow>,
+  });
+
+const purgeConsoleSessionsSchedule = (taskQueue: string) =>
+  hourly({
+    type: 'startWorkflow',
+    workflowType: 'purgeConsoleSessionsWorkflow',
+    workflowId: makePurgeConsoleSessionsScheduleId(taskQueue),
+    taskQueue,
+    args: [{ retentionMs: CONSOLE_SESSION_RETENTION_MS }] satisfies Parameters<typeof purgeConsoleSessionsWorkflow>,
+  });
+
 /**
- * Creates the hourly rate-limit purge, or, when it already exists (a restart, another replica), rewrites its
- * spec and action to this version's, keeping its state so that a schedule an operator paused stays paused.
+ * Creates the schedule, or, when it already exists (a restart, another replica), rewrites its spec and action to
+ * this version's, keeping its state so that a schedule an operator paused stays paused.
  */
-export async function ensurePurgeRateLimitsSchedule(temporal: Client, taskQueue: string, logger: Logger) {
-  const scheduleId = makePurgeRateLimitsScheduleId(taskQueue);
-  const schedule = purgeRateLimitsSchedule(taskQueue);
+async function ensureSchedule(
+  temporal: Client,
+  scheduleId: string,
+  schedule: MaintenanceSchedule,
+  what: string,
+  logger: Logger,
+) {
   try {
     await temporal.schedule.create({ scheduleId, ...schedule });
-    logger.info('Created the rate-limit purge schedule', { scheduleId });
+    logger.info(`Created the ${what} schedule`, { scheduleId });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     await temporal.schedule.getHandle(scheduleId).update((previous) => ({ ...schedule, state: previous.state }));
-    logger.debug('Updated the rate-limit purge schedule', { scheduleId });
+    logger.debug(`Updated the ${what} schedule`, { scheduleId });
   }
+}
+
+/** The hourly rate-limit purge. */
+export async function ensurePurgeRateLimitsSchedule(temporal: Client, taskQueue: string, logger: Logger) {
+  await ensureSchedule(
+    temporal,
+    makePurgeRateLimitsScheduleId(taskQueue),
+    purgeRateLimitsSchedule(taskQueue),
+    'rate-limit purge',
+    logger,
+  );
+}
+
+/** The hourly purge of ended and expired console sessions. */
+export async function ensurePurgeConsoleSessionsSchedule(temporal: Client, taskQueue: string, logger: Logger) {
+  await ensureSchedule(
+    temporal,
+    makePurgeConsoleSessionsScheduleId(taskQueue),
+    purgeConsoleSessionsSchedule(taskQueue),
+    'console-session purge',
+    logger,
+  );
 }
 
 /**

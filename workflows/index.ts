@@ -2,6 +2,7 @@
 export { enrollmentWorkflow } from './enrollment/enrollment.workflow';
 export { passwordResetWorkflow, signedPasswordResetWorkflow } from './password-reset/password-reset.workflow';
 export { purgeRateLimitsWorkflow } from './maintenance/purge-rate-limits.workflow';
+export { purgeConsoleSessionsWorkflow } from './maintenance/purge-console-sessions.workflow';
 export { accountLockoutWorkflow } from './lockout/account-lockout.workflow';
 export { lockoutWatchWorkflow } from './lockout-watch/lockout-watch.workflow';
 export { agentHealthWatchWorkflow } from './agent-health/agent-health-watch.workflow';

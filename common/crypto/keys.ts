@@ -26,7 +26,10 @@ export type KeyPurpose =
   | 'push-target-encryption'
   | 'directory-command-signing'
   | 'technician-totp'
-  | 'console-session';
+  | 'console-session'
+  | 'sso-client-secret'
+  | 'console-sso-state'
+  | 'console-sso-verifier';
 
 export function deriveKey(masterKey: Buffer, purpose: KeyPurpose | `codec-client:${string}`): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `latchkey:${purpose}`, 32));

@@ -46,6 +46,8 @@ export const AUDIT_ACTIONS = [
   'technician.sign_in_refused',
   'technician.signed_out',
   'technician.passkey_added',
+  'sso.configured',
+  'sso.removed',
   'pairing.issued',
   'pairing.redeemed',
   'device.registered',

@@ -22,9 +22,9 @@ export const LOCKOUT_UNLOCK_UPDATE = 'lockoutUnlock';
 
 /** Who asked for an unlock, or chose a reset, as the audit log names them. */
 export interface LockoutActor {
-  /** "device:<id>", "sms", "api-key:<id>". */
+  /** "device:<id>", "sms", "api-key:<id>", "technician:<id>". */
   actor: string;
-  channel: 'app' | 'sms' | 'api';
+  channel: 'app' | 'sms' | 'api' | 'console';
 }
 
 export interface LockoutUnlockResult {

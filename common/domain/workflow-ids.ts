@@ -64,8 +64,13 @@ export function makeAgentHealthWatchWorkflowId(taskQueue: string): string {
   return `${taskQueue}:agent-health-watch`;
 }
 
+/** The console-session purge's schedule, one per central task queue as the rate-limit purge's. */
+export function makePurgeConsoleSessionsScheduleId(taskQueue: string): string {
+  return `${taskQueue}:purge-console-sessions`;
+}
+
 /** The server names a scheduled run `<action's workflow id>-<nominal time, RFC 3339 UTC>`. */
-const SCHEDULED_RUN_PATTERN = /^(.+:purge-rate-limits)-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const SCHEDULED_RUN_PATTERN = /^(.+:purge-(?:rate-limits|console-sessions))-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /**
  * The workflow id a payload of this workflow is bound to. For a run that one of our schedules started, it is the

@@ -38,6 +38,7 @@ import { webAuthnSiteOf } from '../services/devices/webauthn';
 import { AgentCredentialsService } from '../services/agent-credentials.service';
 import { ClientPolicyService } from '../services/client-policy.service';
 import { UserImportService } from '../services/user-import.service';
+import { buildConsoleSso } from './console-sso';
 
 export interface HttpDeps {
   config: Config;
@@ -243,9 +244,19 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
         site: webAuthnSiteOf(config.publicUrl),
       }),
       passkeyRows: (technicianId) => stores.technicianPasskeys.list(technicianId),
+      sso: buildConsoleSso({ config, stores, secrets, logger }),
       technicians: stores.technicians,
       dashboard: stores.consoleDashboard,
       activation,
+      // The user page's reads and buttons: the API's own stores and services.
+      tenants: stores.tenants,
+      lockoutsStore: stores.lockouts,
+      devices: stores.devices,
+      passwordResets: stores.passwordResets,
+      userHistory: stores.userHistory,
+      resets,
+      lockouts,
+      deviceNotices: devices.notices,
       audit: stores.audit,
       csrf,
       secrets,

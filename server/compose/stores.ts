@@ -21,6 +21,9 @@ import { TechniciansStore } from '../db/technicians.store';
 import { TechnicianSessionsStore } from '../db/technician-sessions.store';
 import { ConsoleDashboardStore } from '../db/console-dashboard.store';
 import { TechnicianPasskeysStore } from '../db/technician-passkeys.store';
+import { SsoConfigsStore } from '../db/sso-configs.store';
+import { SsoAttemptsStore } from '../db/sso-attempts.store';
+import { UserHistoryStore } from '../db/user-history.store';
 import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -48,6 +51,9 @@ function createStores(db: Database, secrets: Secrets, config: Pick<Config, 'mast
     technicianSessions: new TechnicianSessionsStore(db),
     consoleDashboard: new ConsoleDashboardStore(db, config.agents.heartbeatIntervalMs),
     technicianPasskeys: new TechnicianPasskeysStore(db),
+    ssoConfigs: new SsoConfigsStore(db),
+    ssoAttempts: new SsoAttemptsStore(db),
+    userHistory: new UserHistoryStore(db),
   };
 }
 

@@ -9,7 +9,11 @@ import type { Logger } from '../../common/logger';
 import type { Database } from '../db/connect';
 import { createTransact } from '../db/transact';
 import { commandSigningKey } from '../../common/crypto/directory-command';
-import { ensureAgentHealthWatch, ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
+import {
+  ensureAgentHealthWatch,
+  ensurePurgeConsoleSessionsSchedule,
+  ensurePurgeRateLimitsSchedule,
+} from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
 import { buildMspAlerter } from './alerts';
 import type { CleanupStack } from './cleanup-stack';
@@ -89,6 +93,7 @@ export async function buildWorker(
   // The central worker owns the maintenance schedules; it is what runs their workflows. After the cleanup is
   // registered, so that a failure here still shuts the worker down.
   await ensurePurgeRateLimitsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
+  await ensurePurgeConsoleSessionsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
   await ensureAgentHealthWatch(temporal.client, temporal.taskQueues.central, deps.logger);
   return { worker, stopped, lockoutReport: lockoutReport! };
 }

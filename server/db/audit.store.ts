@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { AuditAction } from '../../common/domain/audit-actions';
 import type { Database } from './connect';
 import { pageBy, type Page, type PageRequest } from './paging';
@@ -27,6 +28,23 @@ export interface AuditRow {
   action: AuditAction;
   detail: Record<string, unknown>;
   created_at: Date;
+}
+
+/** Which events a listing keeps; every field narrows it, and none widens it past the caller's scope. */
+export interface AuditFilter {
+  clientId?: string;
+  userId?: string;
+  action?: string;
+  actor?: string;
+  /** Events at or after this time. */
+  since?: Date;
+  /** Events before this time. */
+  before?: Date;
+}
+
+export interface NamedAuditRow extends AuditRow {
+  client_name: string | null;
+  username: string | null;
 }
 
 /** A decode through /codec: the user and client its workflow names, if any, and what was decoded (no contents). */
@@ -110,16 +128,42 @@ export class AuditStore {
     );
   }
 
-  async list(
-    scope: Scope,
-    filter: { clientId?: string; userId?: string; action?: string },
-    page: PageRequest,
-  ): Promise<Page<AuditRow>> {
-    const query = this.db('audit_events').select('*').where({ msp_id: scope.mspId });
-    if (scope.clientId) query.andWhere({ client_id: scope.clientId });
-    if (filter.clientId) query.andWhere({ client_id: filter.clientId });
-    if (filter.userId) query.andWhere({ user_id: filter.userId });
-    if (filter.action) query.andWhere({ action: filter.action });
-    return pageBy<AuditRow>(query, 'audit_events', page, 'integer');
+  async list(scope: Scope, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
+    return pageBy<AuditRow>(this.filtered(scope, filter).select('audit_events.*'), 'audit_events', page, 'integer');
+  }
+
+  /**
+   * The console's audit log: newest first, each row with its client's name and its user's username, which an
+   * export would otherwise show only as ids.
+   */
+  async listNamed(scope: Scope, filter: AuditFilter, page: PageRequest): Promise<Page<NamedAuditRow>> {
+    const query = this.filtered(scope, filter)
+      .leftJoin('clients', 'clients.id', 'audit_events.client_id')
+      .leftJoin('users', 'users.id', 'audit_events.user_id')
+      .select('audit_events.*', 'clients.name as client_name', 'users.username as username');
+    return pageBy<NamedAuditRow>(query, 'audit_events', page, 'integer', 'newest');
+  }
+
+  /** The distinct actors of the MSP's log, newest first, for the console's actor filter. */
+  async actorsOf(mspId: string, limit = 200): Promise<string[]> {
+    const rows: { actor: string }[] = await this.db('audit_events')
+      .where({ msp_id: mspId })
+      .groupBy('actor')
+      .orderByRaw('max(created_at) desc')
+      .limit(limit)
+      .select('actor');
+    return rows.map((row) => row.actor);
+  }
+
+  private filtered(scope: Scope, filter: AuditFilter): Knex.QueryBuilder {
+    const query = this.db('audit_events').where('audit_events.msp_id', scope.mspId);
+    if (scope.clientId) query.andWhere('audit_events.client_id', scope.clientId);
+    if (filter.clientId) query.andWhere('audit_events.client_id', filter.clientId);
+    if (filter.userId) query.andWhere('audit_events.user_id', filter.userId);
+    if (filter.action) query.andWhere('audit_events.action', filter.action);
+    if (filter.actor) query.andWhere('audit_events.actor', filter.actor);
+    if (filter.since) query.andWhere('audit_events.created_at', '>=', filter.since);
+    if (filter.before) query.andWhere('audit_events.created_at', '<', filter.before);
+    return query;
   }
 }

@@ -12,6 +12,8 @@ import * as lockouts from './migrations/010-lockouts';
 import * as apiKeyRoles from './migrations/011-api-key-roles';
 import * as technicians from './migrations/012-technicians';
 import * as agentHealth from './migrations/013-agent-health';
+import * as auditEventIndexes from './migrations/015-audit-event-indexes';
+import * as mspSso from './migrations/016-msp-sso';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -33,6 +35,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['011-api-key-roles', apiKeyRoles],
   ['012-technicians', technicians],
   ['013-agent-health', agentHealth],
+  ['015-audit-event-indexes', auditEventIndexes],
+  ['016-msp-sso', mspSso],
 ];
 
 const source: Knex.MigrationSource<string> = {

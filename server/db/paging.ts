@@ -55,19 +55,27 @@ function encodeCursor(position: Position): string {
 
 /**
  * Keyset paging on (created_at, id): stable while rows are being added, unlike OFFSET, which skips or repeats
- * rows when a bulk import lands between two page reads.
+ * rows when a bulk import lands between two page reads. `newest` pages from the latest row back (the console's
+ * audit log); a cursor holds only a position, so it pages on in the order the first page was asked for.
  */
 export async function pageBy<Row extends { id: string | number; created_at: Date }>(
   query: Knex.QueryBuilder,
   table: string,
   request: PageRequest,
   idKind: IdKind = 'uuid',
+  order: 'oldest' | 'newest' = 'oldest',
 ): Promise<Page<Row>> {
   if (request.cursor) {
     const { createdAt, id } = decodeCursor(request.cursor, idKind);
-    query.whereRaw(`(${table}.created_at, ${table}.id) > (?, ?)`, [createdAt, id]);
+    query.whereRaw(`(${table}.created_at, ${table}.id) ${order === 'newest' ? '<' : '>'} (?, ?)`, [createdAt, id]);
   }
-  const rows = (await query.orderBy([`${table}.created_at`, `${table}.id`]).limit(request.limit + 1)) as Row[];
+  const direction = order === 'newest' ? 'desc' : 'asc';
+  const rows = (await query
+    .orderBy([
+      { column: `${table}.created_at`, order: direction },
+      { column: `${table}.id`, order: direction },
+    ])
+    .limit(request.limit + 1)) as Row[];
   const items = rows.slice(0, request.limit);
   const last = items[items.length - 1];
   return {

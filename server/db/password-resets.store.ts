@@ -217,6 +217,11 @@ export class PasswordResetsStore {
     return row?.id;
   }
 
+  /** The user's newest reset, pending or ended: what the console's user page says of resets. */
+  async latestOf(userId: string): Promise<PasswordResetRow | undefined> {
+    return this.db('password_resets').where({ user_id: userId }).orderBy('created_at', 'desc').first();
+  }
+
   /** A request that joined a reset already running: the running one's row tells the story. */
   async discard(resetId: string): Promise<void> {
     await this.db('password_resets').where({ id: resetId, status: 'pending' }).delete();

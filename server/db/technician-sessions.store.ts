@@ -1,5 +1,12 @@
 import type { ApiKeyRole } from '../../common/domain/api-key-roles';
+import { DAY_MS } from '../../common/duration';
 import type { Database } from './connect';
+
+/**
+ * How long an ended or idle session's row is kept before the hourly purge deletes it. Far beyond the 30-minute
+ * idle timeout, so that a row the purge deletes is one that could not sign anyone in any more.
+ */
+export const CONSOLE_SESSION_RETENTION_MS = DAY_MS;
 
 export type SessionStage = 'password' | 'active';
 
@@ -83,7 +90,7 @@ export class TechnicianSessionsStore {
       .update({ ended_at: this.db.fn.now() });
   }
 
-  /** Ended and long-expired sessions; the rows say nothing useful after a day. */
+  /** Ended and long-expired sessions; the rows say nothing useful after a day. An hourly schedule calls it. */
   async purgeBefore(cutoff: Date): Promise<number> {
     return this.db('technician_sessions')
       .where((where) => where.where('last_seen_at', '<', cutoff).orWhere('ended_at', '<', cutoff))

@@ -9,6 +9,7 @@ import type { ConsoleDashboardStore } from '../db/console-dashboard.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TechnicianSessionView } from '../db/technician-sessions.store';
 import type { TechniciansStore } from '../db/technicians.store';
+import type { TenantsStore } from '../db/tenants.store';
 import { addressBucketOf } from '../http/address-bucket';
 import { technicianPrincipalOf, type ConsoleSessions } from '../http/console-session';
 import type { Csrf } from '../http/csrf';
@@ -22,15 +23,18 @@ import type { TechnicianAccountsService } from '../services/technician-accounts.
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { isOlderRelease } from '../services/release-order';
 import { LATCHKEY_VERSION } from '../../common/version';
+import { consoleAuditRoutes, type ConsoleAuditRoutesDeps } from './console/audit.routes';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
 import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
+import { ssoSettingsRoutes, ssoSignInRoutes, type SsoRoutesDeps } from './console/sso.routes';
+import { consoleUserRoutes, type ConsoleUserRoutesDeps } from './console/user.routes';
 
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const PASSKEY_SCRIPT = readFileSync(join(__dirname, '..', 'views', 'console-passkeys.js'), 'utf8');
 const json = express.json({ limit: '16kb' });
 
-export interface ConsoleRoutesDeps {
+export interface ConsoleRoutesDeps extends ConsoleUserRoutesDeps, ConsoleAuditRoutesDeps {
   sessions: ConsoleSessions;
   /** Where the console links into the Temporal Web UI, which shows decoded payloads to the roles that may read them. */
   temporalUi: TemporalUiLinks;
@@ -39,6 +43,7 @@ export interface ConsoleRoutesDeps {
   passkeys: ConsolePasskeysService;
   passkeyRows: (technicianId: string) => Promise<Array<{ created_at: Date; last_used_at: Date | null }>>;
   technicians: TechniciansStore;
+  tenants: TenantsStore;
   dashboard: ConsoleDashboardStore;
   activation: ActivationService;
   audit: AuditStore;
@@ -50,6 +55,8 @@ export interface ConsoleRoutesDeps {
   logger: Logger;
   /** The client page's stores and services (server/routes/console/client.routes.ts). */
   client: ConsoleClientDeps;
+  /** Single sign-on through each MSP's own OIDC provider. */
+  sso: Pick<SsoRoutesDeps, 'signIn' | 'settings' | 'publicUrl' | 'https'>;
 }
 
 const form = express.urlencoded({ extended: false, limit: '2kb' });
@@ -157,6 +164,17 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     response.json({ next: '/console' });
   });
 
+  const sso: SsoRoutesDeps = {
+    ...deps.sso,
+    sessions: deps.sessions,
+    technicians: deps.technicians,
+    audit: deps.audit,
+    csrf: deps.csrf,
+    render: deps.render,
+    perIp,
+  };
+  router.use('/sign-in/sso', ssoSignInRoutes(sso));
+
   const halfSignedIn: RequestHandler = async (request, response, next) => {
     const session = await deps.sessions.read(request);
     if (!session || session.stage !== 'password') return void response.redirect(303, '/console/sign-in');
@@ -221,7 +239,10 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     next();
   });
 
-  const { permit, withCsrf, chrome } = consoleKit(deps.csrf, deps.temporalUi);
+  const kit = consoleKit(deps.csrf, deps.temporalUi);
+  const { permit, withCsrf, chrome } = kit;
+
+  router.use('/sso', ssoSettingsRoutes(sso, kit));
 
   router.post('/sign-out', form, withCsrf, async (_request, response) => {
     const { session, actor } = consoleOf(response);
@@ -310,31 +331,10 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
     response.redirect(303, '/console/technicians');
   });
 
-  router.post(
-    '/clients/:clientId/users/:userId/activate',
-    permit('users.operate'),
-    form,
-    withCsrf,
-    async (request, response) => {
-      const { principal, actor } = consoleOf(response);
-      const { clientId, userId } = request.params as { clientId: string; userId: string };
-      if (!UUID.test(clientId) || !UUID.test(userId)) throw new NotFoundError('User');
-      const result = await deps.activation.activateOne(principal, clientId, userId, actor);
-      response.type('html').send(
-        deps.render('message', {
-          title: 'Activation',
-          heading: result.outcome === 'already_enrolled' ? 'Already enrolled' : 'Activation sent',
-          message:
-            result.outcome === 'already_enrolled'
-              ? 'This user has already enrolled.'
-              : 'The user has been emailed a link to enroll.',
-          hint: 'Back to the dashboard: /console',
-        }),
-      );
-    },
-  );
+  router.use(consoleUserRoutes(deps, kit));
+  router.use(consoleAuditRoutes(deps, kit));
 
-  router.use(consoleClientRoutes({ ...deps.client, kit: consoleKit(deps.csrf, deps.temporalUi), render: deps.render }));
+  router.use(consoleClientRoutes({ ...deps.client, kit, render: deps.render }));
 
   // Console errors are pages, with the same status the API would give; only our own errors carry a message.
   const consoleError: ErrorRequestHandler = (error, request, response, next) => {

@@ -324,8 +324,9 @@ describe('console sign-in, sessions and role gating', () => {
       const helpdesk = await signIn(helpdeskTech);
       await helpdesk.get('/console');
       const activated = await helpdesk.post(path, {});
-      assert.equal(activated.status, 200, activated.html);
-      assert.match(activated.html, /Activation sent/);
+      assert.equal(activated.status, 303, activated.html);
+      assert.equal(activated.location, `/console/clients/${acme.clientId}/users/${acmeUserId}?done=activated`);
+      assert.match((await helpdesk.get(activated.location!)).html, /Activation sent/);
       const audited = await stack.runtime.db('audit_events').where({ action: 'user.activated', user_id: acmeUserId });
       assert.equal(audited[0]?.actor, `technician:${helpdeskTech.id}`);
     });

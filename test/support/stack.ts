@@ -4,7 +4,11 @@ import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type LogLevel } from '../../common/logger';
 import { Outbox } from '../../plugins/dev-outbox/outbox';
 import { loadTemporalSettings } from '../../common/temporal/settings';
-import { makeAgentHealthWatchWorkflowId, makePurgeRateLimitsScheduleId } from '../../common/domain/workflow-ids';
+import {
+  makeAgentHealthWatchWorkflowId,
+  makePurgeConsoleSessionsScheduleId,
+  makePurgeRateLimitsScheduleId,
+} from '../../common/domain/workflow-ids';
 import { startLatchkey, type LatchkeyRuntime, type RuntimeInternals, type TestHooks } from '../../server/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
@@ -100,11 +104,12 @@ async function startOn(
     url: runtime.url!,
     async stop() {
       try {
-        // The schedule is named after this stack's task queue; left behind, it would fire into a queue no one polls.
-        await runtime.internals.temporal.schedule
-          .getHandle(makePurgeRateLimitsScheduleId(runtime.internals.taskQueue))
-          .delete()
-          .catch(() => undefined);
+        // The schedules are named after this stack's task queue; left behind, they would fire into a queue no one polls.
+        for (const scheduleId of [makePurgeRateLimitsScheduleId, makePurgeConsoleSessionsScheduleId])
+          await runtime.internals.temporal.schedule
+            .getHandle(scheduleId(runtime.internals.taskQueue))
+            .delete()
+            .catch(() => undefined);
         await stopLockoutWatches(runtime.internals.temporal, runtime.internals.taskQueue);
         await runtime.internals.temporal.workflow
           .getHandle(makeAgentHealthWatchWorkflowId(runtime.internals.taskQueue))

@@ -5,6 +5,7 @@ import type { DevicesStore } from '../../db/devices.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import type { UsersStore } from '../../db/users.store';
 import type { DeviceNotices } from '../../services/devices/device-notices';
+import { revokeDeviceForTechnician } from '../../services/devices/device-revocation';
 import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
@@ -45,18 +46,11 @@ export function devicesRoutes(deps: DevicesRoutesDeps): Router {
     async (request, response) => {
       const user = await userInScope(request);
       const deviceId = parseInput(uuid, request.params.deviceId, 'path.deviceId');
-      const device = (await deps.devices.ofUser(user.id)).find((row) => row.id === deviceId);
-      if (!device) throw new NotFoundError('Device');
-      if (await deps.devices.revoke(device.id, 'technician', user.id)) {
-        await deps.audit.recordForUser({
-          userId: user.id,
-          actor: actorOf(request),
-          action: 'device.revoked',
-          detail: { deviceId: device.id, reason: 'technician' },
-        });
-        await deps.deviceNotices.removed(user.id, device.label, 'technician');
-      }
-      response.json(presentDevice((await deps.devices.row(device.id))!));
+      const revoked = await revokeDeviceForTechnician(
+        { devices: deps.devices, audit: deps.audit, notices: deps.deviceNotices },
+        { userId: user.id, deviceId, actor: actorOf(request) },
+      );
+      response.json(presentDevice(revoked));
     },
   );
 

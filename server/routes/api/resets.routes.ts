@@ -1,13 +1,13 @@
 import { Router } from 'express';
-import { asTechnicianRefusal, ConflictError, NotFoundError } from '../../../common/errors';
+import { asTechnicianRefusal, NotFoundError } from '../../../common/errors';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
-import { ENROLLED_STATUSES } from '../../../common/domain/statuses';
 import { SET_NOT_DELIVERED_CODE } from '../../../common/domain/reset';
 import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import type { ResetService } from '../../services/reset.service';
+import { assertResetCanReach } from '../../services/technician-reset';
 import { clientInScope } from './client-scope';
 import { presentPasswordReset } from './presenters';
 import { pageQuery, uuid } from './schemas';
@@ -27,19 +27,7 @@ export function resetsRoutes(deps: {
     const userId = parseInput(uuid, request.params.userId, 'path.userId');
     const known = await deps.tenants.userWithOrg(userId, { scope: principalOf(request), clientId });
     if (!known) throw new NotFoundError('User');
-    const { status } = known.user;
-    if (!ENROLLED_STATUSES.includes(status)) {
-      throw new ConflictError(
-        `The user is not enrolled (status "${status}"), so there is no phone to send a new password to`,
-      );
-    }
-    if (known.user.smsOptedOut) {
-      // The password would be set and then never arrive (Twilio refuses to text an opted-out number): refused
-      // before anything is written or sent.
-      throw new ConflictError(
-        'The user texted STOP to the service number, so texts to them are blocked and the new password could not reach them. Ask them to text START to the service number, then try again.',
-      );
-    }
+    assertResetCanReach(known);
     const result = await deps.resets
       .startAndWait({ userId, clientId, channel: 'technician', requestedBy: actorOf(request), known }, WAIT_MS)
       .catch(asTechnicianRefusal);
