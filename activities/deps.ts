@@ -44,6 +44,8 @@ export interface ActivityDeps {
   commands: DirectoryCommandDeps;
   /** Tells the MSP's technicians when something needs them. */
   alerts: MspAlerter;
+  /** The interval agents are told to send heartbeats at; the health watch reads agents' health against it. */
+  agentHeartbeatIntervalMs: number;
   /** Starts and signals lockout workflows, for the watch's reports; absent where no Temporal client is wired. */
   lockoutWorkflows?: LockoutWorkflowsPort;
   /** Present when the API that starts resets runs in this process, and waits on their outcomes. */

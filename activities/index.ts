@@ -1,3 +1,4 @@
+import { createAgentHealthActivities } from './agent-health.activities';
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollment.activities';
 import { createLockoutActivities } from './lockout.activities';
@@ -17,6 +18,11 @@ export function createCentralActivities(deps: ActivityDeps) {
     ...createLockoutActivities(deps),
     ...createMaintenanceActivities(deps.stores),
     ...createLockoutWatchActivities(deps),
+    ...createAgentHealthActivities({
+      agentHealth: deps.stores.agentHealth,
+      alerts: deps.alerts,
+      heartbeatIntervalMs: deps.agentHeartbeatIntervalMs,
+    }),
   };
 }
 

@@ -239,7 +239,41 @@ export interface LockoutUsersPort {
   bindDirectoryObject(userId: string, objectGuid: string): Promise<'bound' | 'matches' | 'differs'>;
 }
 
+/** An agent as the health watch sees it: its last heartbeat, and the state the MSP was last told of. */
+export interface AgentHealthRecord {
+  agentId: string;
+  clientId: string;
+  name: string;
+  hostname: string | null;
+  lastSeenAt: Date | null;
+  /** Null for an agent the watch has not looked at yet. */
+  state: AgentHealthState | null;
+  changedAt: Date | null;
+  /** Null while the alert for `state` is owed. */
+  alertedAt: Date | null;
+}
+
+export type AgentHealthState = 'online' | 'offline';
+
+export interface AgentHealthPort {
+  /** Every agent that is not revoked, with its recorded health. */
+  watched(): Promise<AgentHealthRecord[]>;
+  /**
+   * Moves the agent from `from` (null: never recorded) to `to`, only if it is still in `from`; the alert is owed
+   * unless `alerted`. Returns whether it moved, so that two checks at once record one change.
+   */
+  transition(
+    agent: { agentId: string; clientId: string },
+    from: AgentHealthState | null,
+    to: AgentHealthState,
+    alerted: boolean,
+  ): Promise<boolean>;
+  /** The owed alert for `state` went out. */
+  markAlerted(agentId: string, state: AgentHealthState): Promise<void>;
+}
+
 export interface CentralStores extends TransactionalStores {
+  agentHealth: AgentHealthPort;
   tenants: TenantsPort;
   lockouts: LockoutsPort;
   lockoutUsers: LockoutUsersPort;

@@ -107,12 +107,26 @@ export class ServiceUnavailableError extends LatchkeyError {
 
 /** The client has no live agent, so nothing can reach its directory now; told at once rather than after retries. */
 export class AgentOfflineError extends LatchkeyError {
-  constructor() {
-    super(
-      "Your company's Latchkey agent is offline, so your account cannot be changed right now. Try again later or contact your IT provider.",
-      'agent_offline',
+  /** In the words of the person whose account it is (the app, the web pages). */
+  constructor(
+    message = "Your company's password reset service is offline, so your account cannot be changed right now. Contact your IT provider.",
+  ) {
+    super(message, 'agent_offline');
+  }
+
+  /** The same refusal as a technician reads it: what is wrong, and where to look. */
+  static forTechnician(): AgentOfflineError {
+    return new AgentOfflineError(
+      "The client's reset service is offline: every one of its Latchkey agents has missed two heartbeats, so nothing " +
+        "can reach its directory. Nothing was changed. Check the agent's service on the client's server; " +
+        'GET /clients/{clientId}/agents shows when each agent was last seen.',
     );
   }
+}
+
+/** Rethrows an AgentOfflineError in a technician's words; any other error as it is. */
+export function asTechnicianRefusal(error: unknown): never {
+  throw error instanceof AgentOfflineError ? AgentOfflineError.forTechnician() : error;
 }
 
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../common/errors';
@@ -8,6 +8,7 @@ import { describeDatabase } from '../server/db/connect';
 import { startCentral } from '../server/roles';
 import type { LatchkeyRuntime } from '../server/runtime';
 import { ensureDevSecrets } from './lib/dev-secrets';
+import { demoDirectoryUnavailable, startDemoDirectory, type DemoDirectory } from './lib/demo-directory';
 import { ensureDevTenant } from './lib/dev-tenant';
 import { ensureDevTechnician } from './lib/dev-technician';
 import { say } from './lib/say';
@@ -27,7 +28,9 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 /**
  * `npm start`: the whole product on one machine with no configuration. It starts the Temporal dev server
  * (persisting to the data folder) and its Web UI, then the central process in its `all` role (server/main.ts: the
- * HTTP server and the central worker in this process, as PGlite needs), and prints where everything is. Ctrl-C stops it all; the next start resumes where this one left off.
+ * HTTP server and the central worker in this process, as PGlite needs), and, where it can (Linux, as root, with
+ * Samba installable), a demo Active Directory with an agent for the Demo Client (scripts/lib/demo-directory.ts).
+ * It prints where everything is. Ctrl-C stops it all; the next start resumes where this one left off.
  */
 async function main() {
   const root = join(__dirname, '..');
@@ -124,16 +127,65 @@ async function main() {
       say(`The worker crashed: ${error.message}`);
       stop(1);
     });
-    await printWelcome(root, runtime, dataDir, secrets.file);
+    const tenant = await ensureDevTenant(runtime, dataDir);
+    const technician = await ensureDevTechnician(runtime, dataDir);
+    const demo = await startDemoIfPossible(runtime, dataDir, tenant.keyFile, env);
+    if (demo.directory) cleanups.push(() => demo.directory!.stop());
+    printWelcome(root, runtime, secrets.file, tenant, technician, demo);
   } catch (error) {
     await cleanups.run();
     throw error;
   }
 }
 
-async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: string, secretsFile: string) {
-  const tenant = await ensureDevTenant(runtime, dataDir);
-  const technician = await ensureDevTechnician(runtime, dataDir);
+type Demo = { directory: DemoDirectory; unavailable?: undefined } | { directory?: undefined; unavailable: string };
+
+/** The demo directory and its agent when this machine can run them; otherwise why not, for one line. */
+async function startDemoIfPossible(
+  runtime: LatchkeyRuntime,
+  dataDir: string,
+  keyFile: string,
+  env: Record<string, string | undefined>,
+): Promise<Demo> {
+  const unavailable = await demoDirectoryUnavailable(env, say);
+  if (unavailable) return { unavailable };
+  const apiKey = readFileSync(keyFile, 'utf8').trim();
+  return { directory: await startDemoDirectory({ runtime, dataDir, apiKey, say }) };
+}
+
+function demoLines(root: string, runtime: LatchkeyRuntime, keyFile: string, demo: Demo): string[] {
+  const { config } = runtime;
+  if (!demo.directory) {
+    return [
+      '',
+      `No demo directory: ${demo.unavailable}. To reset real passwords, run an agent against a domain controller (agent/README.md).`,
+    ];
+  }
+  const { dc, users } = demo.directory;
+  const jdoe = users[0]!;
+  const clientId = demo.directory.agent.clientId;
+  return [
+    '',
+    `Demo directory      ${dc.realm} at ${dc.url}   (${demo.directory.reused ? 'reused' : 'new'}: ${relative(root, join(config.dataDir, 'demo-ad'))}; agent "demo-agent" running for the Demo Client)`,
+    `  Demo users        ${users.map((user) => `${user.username} <${user.email}>`).join(', ')}`,
+    '',
+    "Reset jdoe's password:",
+    `  1. Activate jdoe:  curl -s -X POST -H "Authorization: Bearer $(cat ${relative(root, keyFile)})" ${config.publicUrl}/api/v1/clients/${clientId}/users/${jdoe.id}/activate`,
+    `  2. In the outbox (${config.publicUrl}/outbox), open the link in the email to ${jdoe.email}; enter a cell number`,
+    '     (any, e.g. +1 415 555 0100), the code texted to it, then choose "By text message" with a PIN.',
+    `  3. At ${config.publicUrl}/outbox/inbound, text "RESET <your PIN>" from that number: the reply holds a new password.`,
+    `  4. Sign in to the demo domain with it:  npm run demo:bind -- jdoe`,
+  ];
+}
+
+function printWelcome(
+  root: string,
+  runtime: LatchkeyRuntime,
+  secretsFile: string,
+  tenant: Awaited<ReturnType<typeof ensureDevTenant>>,
+  technician: Awaited<ReturnType<typeof ensureDevTechnician>>,
+  demo: Demo,
+) {
   const { config } = runtime;
   const lines = [
     '',
@@ -151,6 +203,7 @@ async function printWelcome(root: string, runtime: LatchkeyRuntime, dataDir: str
     'Try:',
     `  KEY=$(cat ${relative(root, tenant.keyFile)})`,
     `  curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/api/v1/clients`,
+    ...demoLines(root, runtime, tenant.keyFile, demo),
     '',
     'Press Ctrl-C to stop.',
   ];

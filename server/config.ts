@@ -78,6 +78,10 @@ const serverVariables = {
   LATCHKEY_AGENT_TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_PROVISIONING_API_KEY: z.string().min(1).optional(),
   LATCHKEY_PROVISION_AGENT_TARGETS: flag(true),
+  LATCHKEY_AGENT_HEARTBEAT_INTERVAL: duration('30s').refine(
+    (ms) => ms >= 1000 && ms % 1000 === 0,
+    'must be whole seconds, at least 1s (agents are told it in seconds)',
+  ),
 
   ENROLLMENT_LINK_TTL: duration('24h'),
   ENROLLMENT_DISOWN_LINK_TTL: duration('7d'),
@@ -147,6 +151,11 @@ function toServerSettings(e: ServerVariables) {
     agentTemporalAddress: e.LATCHKEY_AGENT_TEMPORAL_ADDRESS,
     /** Whether the central worker registers each client's namespace and endpoint itself, and with which key. */
     provisioning: { enabled: e.LATCHKEY_PROVISION_AGENT_TARGETS, apiKey: e.TEMPORAL_PROVISIONING_API_KEY },
+    /**
+     * How often agents are told to send a heartbeat. An agent that misses two is offline
+     * (common/domain/agent-health.ts), and the health watch checks for that once per interval.
+     */
+    agents: { heartbeatIntervalMs: e.LATCHKEY_AGENT_HEARTBEAT_INTERVAL },
     enrollment: {
       linkTtlMs: e.ENROLLMENT_LINK_TTL,
       stepTimeoutMs: e.ENROLLMENT_STEP_TIMEOUT,

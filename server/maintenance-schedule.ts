@@ -1,6 +1,11 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { makePurgeConsoleSessionsScheduleId, makePurgeRateLimitsScheduleId } from '../common/domain/workflow-ids';
+import {
+  makeAgentHealthWatchWorkflowId,
+  makePurgeConsoleSessionsScheduleId,
+  makePurgeRateLimitsScheduleId,
+} from '../common/domain/workflow-ids';
 import type { Logger } from '../common/logger';
+import type { agentHealthWatchWorkflow } from '../workflows/agent-health/agent-health-watch.workflow';
 import type { purgeConsoleSessionsWorkflow } from '../workflows/maintenance/purge-console-sessions.workflow';
 import type { purgeRateLimitsWorkflow } from '../workflows/maintenance/purge-rate-limits.workflow';
 import { RATE_LIMIT_RETENTION_MS } from './db/rate-limit.store';
@@ -76,4 +81,21 @@ export async function ensurePurgeConsoleSessionsSchedule(temporal: Client, taskQ
     'console-session purge',
     logger,
   );
+}
+
+/**
+ * Starts the agent health watch unless it runs already (a restart, another replica): a long-running workflow
+ * rather than a schedule, because what it compares against lives in the database and it sleeps one heartbeat
+ * interval between checks, which a schedule's fixed spec could not follow when the interval is changed.
+ */
+export async function ensureAgentHealthWatch(temporal: Client, taskQueue: string, logger: Logger) {
+  const workflowId = makeAgentHealthWatchWorkflowId(taskQueue);
+  const args: Parameters<typeof agentHealthWatchWorkflow> = [{}];
+  const handle = await temporal.workflow.start('agentHealthWatchWorkflow', {
+    workflowId,
+    taskQueue,
+    args,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  logger.debug('The agent health watch is running', { workflowId, runId: handle.firstExecutionRunId });
 }

@@ -5,3 +5,4 @@ export { purgeRateLimitsWorkflow } from './maintenance/purge-rate-limits.workflo
 export { purgeConsoleSessionsWorkflow } from './maintenance/purge-console-sessions.workflow';
 export { accountLockoutWorkflow } from './lockout/account-lockout.workflow';
 export { lockoutWatchWorkflow } from './lockout-watch/lockout-watch.workflow';
+export { agentHealthWatchWorkflow } from './agent-health/agent-health-watch.workflow';

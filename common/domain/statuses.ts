@@ -33,7 +33,7 @@ export const ENROLLMENT_STATUSES = [
 ] as const;
 export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 
-/** An agent as the API shows it: revoked, or online when it sent a heartbeat recently. */
+/** An agent as the API shows it: revoked, or online until it has missed two heartbeats (agent-health.ts). */
 export const AGENT_STATUSES = ['online', 'offline', 'revoked'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 

@@ -59,6 +59,11 @@ export function makePurgeRateLimitsScheduleId(taskQueue: string): string {
   return `${taskQueue}:purge-rate-limits`;
 }
 
+/** One agent health watch per central task queue, for the same reason as the purge schedule. */
+export function makeAgentHealthWatchWorkflowId(taskQueue: string): string {
+  return `${taskQueue}:agent-health-watch`;
+}
+
 /** The console-session purge's schedule, one per central task queue as the rate-limit purge's. */
 export function makePurgeConsoleSessionsScheduleId(taskQueue: string): string {
   return `${taskQueue}:purge-console-sessions`;

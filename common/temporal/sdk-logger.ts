@@ -3,6 +3,7 @@ import type { Logger, LogLevel } from '../logger';
 
 const targets = new Set<Logger>();
 let installed = false;
+const NEXUS_ONLY_NOTICE = /^No (workflows|activities) registered, not polling for (workflow|activity) tasks$/;
 
 /**
  * Routes the Temporal SDK's own logging (worker state, task failures) into our structured logger at our level,
@@ -21,6 +22,8 @@ export function installSdkLogger(logger: Logger, level: LogLevel): () => void {
     // Forwarded too: the SDK's native core otherwise prints its own warnings (reconnects, retries) to stderr.
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
     logger: new DefaultLogger(sdkLevel, (entry) => {
+      // An agent's worker serves Nexus only, and says so at every start as if it were a mistake.
+      if (NEXUS_ONLY_NOTICE.test(entry.message)) return;
       const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
       // Only the message and ids: the SDK's log metadata can carry workflow arguments.
       for (const target of targets) {

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { Secrets } from '../../common/crypto/secrets';
+import { AgentHealthStore } from '../db/agent-health.store';
 import { AgentsStore } from '../db/agents.store';
 import { ApiKeysStore } from '../db/api-keys.store';
 import { AuditStore } from '../db/audit.store';
@@ -27,7 +28,7 @@ import type { CleanupStack } from './cleanup-stack';
 
 export type Stores = ReturnType<typeof createStores>;
 
-function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
+function createStores(db: Database, secrets: Secrets, config: Pick<Config, 'masterKey' | 'agents'>) {
   const users = new UsersStore(db);
   return {
     tenants: new TenantsStore(db),
@@ -39,15 +40,16 @@ function createStores(db: Database, secrets: Secrets, masterKey: Buffer) {
     enrollments: new EnrollmentsStore(db),
     rateLimits: new RateLimitStore(db),
     agents: new AgentsStore(db, secrets),
+    agentHealth: new AgentHealthStore(db),
     passwordResets: new PasswordResetsStore(db),
-    clientKeys: new ClientKeysStore(db, masterKey),
+    clientKeys: new ClientKeysStore(db, config.masterKey),
     twilioMessages: new TwilioMessagesStore(db),
     devices: new DevicesStore(db),
     pairingTokens: new PairingTokensStore(db),
     deviceChallenges: new DeviceChallengesStore(db),
     technicians: new TechniciansStore(db),
     technicianSessions: new TechnicianSessionsStore(db),
-    consoleDashboard: new ConsoleDashboardStore(db),
+    consoleDashboard: new ConsoleDashboardStore(db, config.agents.heartbeatIntervalMs),
     technicianPasskeys: new TechnicianPasskeysStore(db),
     ssoConfigs: new SsoConfigsStore(db),
     ssoAttempts: new SsoAttemptsStore(db),
@@ -62,5 +64,5 @@ export async function buildStores(config: Config, cleanups: CleanupStack) {
   // Every role migrates: knex's migration lock lets replicas that start together take turns.
   await migrateToLatest(db);
   const secrets = new Secrets(config.masterKey);
-  return { db, secrets, stores: createStores(db, secrets, config.masterKey) };
+  return { db, secrets, stores: createStores(db, secrets, config) };
 }

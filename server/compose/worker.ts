@@ -9,7 +9,11 @@ import type { Logger } from '../../common/logger';
 import type { Database } from '../db/connect';
 import { createTransact } from '../db/transact';
 import { commandSigningKey } from '../../common/crypto/directory-command';
-import { ensurePurgeConsoleSessionsSchedule, ensurePurgeRateLimitsSchedule } from '../maintenance-schedule';
+import {
+  ensureAgentHealthWatch,
+  ensurePurgeConsoleSessionsSchedule,
+  ensurePurgeRateLimitsSchedule,
+} from '../maintenance-schedule';
 import { createCentralWorker } from '../worker';
 import { buildMspAlerter } from './alerts';
 import type { CleanupStack } from './cleanup-stack';
@@ -78,6 +82,7 @@ export async function buildWorker(
       resetOutcomes: deps.resetOutcomes,
       lockoutWorkflows: lockoutWorkflowsOver(temporal.client, temporal.taskQueues.central, config.lockout),
       alerts: buildMspAlerter(config, deps.stores, deps.providers, deps.render),
+      agentHeartbeatIntervalMs: config.agents.heartbeatIntervalMs,
     })),
   });
   const stopped = worker.run();
@@ -89,5 +94,6 @@ export async function buildWorker(
   // registered, so that a failure here still shuts the worker down.
   await ensurePurgeRateLimitsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
   await ensurePurgeConsoleSessionsSchedule(temporal.client, temporal.taskQueues.central, deps.logger);
+  await ensureAgentHealthWatch(temporal.client, temporal.taskQueues.central, deps.logger);
   return { worker, stopped, lockoutReport: lockoutReport! };
 }

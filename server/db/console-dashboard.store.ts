@@ -1,4 +1,5 @@
-import { ENROLLED_STATUSES } from '../../common/domain/statuses';
+import { agentStatusOf, onlineCutoff } from '../../common/domain/agent-health';
+import { ENROLLED_STATUSES, type AgentStatus } from '../../common/domain/statuses';
 import type { Database } from './connect';
 
 /** One client's line on the console dashboard. */
@@ -13,16 +14,28 @@ export interface ClientSummary {
   agentsOffline: number;
 }
 
-/** The API's rule (server/routes/api/presenters.ts): an agent is online when it checked in within 90 s. */
-const AGENT_ONLINE_WITHIN_SECONDS = 90;
+/** One agent's line on the dashboard: its health by the API's rule, and what it last reported. */
+export interface AgentSummary {
+  agentId: string;
+  clientName: string;
+  name: string;
+  status: AgentStatus;
+  lastSeenAt: Date | null;
+  version: string | null;
+  hostname: string | null;
+}
 
 /** The dashboard's counts, one query per MSP; every count is scoped through the client's msp_id. */
 export class ConsoleDashboardStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** The interval agents are told to beat at: health is read against it (common/domain/agent-health.ts). */
+    private readonly heartbeatIntervalMs: number,
+  ) {}
 
   async clientSummaries(mspId: string, now = new Date()): Promise<ClientSummary[]> {
     const weekAgo = new Date(now.getTime() - 7 * 24 * 3_600_000);
-    const onlineSince = new Date(now.getTime() - AGENT_ONLINE_WITHIN_SECONDS * 1000);
+    const onlineSince = onlineCutoff(now, this.heartbeatIntervalMs);
     const { rows } = await this.db.raw<{ rows: Array<Record<string, string>> }>(
       `SELECT c.id AS client_id, c.name,
          (SELECT count(*) FROM users u WHERE u.client_id = c.id) AS users_total,
@@ -45,5 +58,32 @@ export class ConsoleDashboardStore {
       agentsTotal: Number(row.agents_total),
       agentsOffline: Number(row.agents_offline),
     }));
+  }
+
+  /** The MSP's agents that are not revoked, offline first, so the one that needs a look is at the top. */
+  async agents(mspId: string, now = new Date()): Promise<AgentSummary[]> {
+    const rows: Array<{
+      id: string;
+      client_name: string;
+      name: string;
+      last_seen_at: Date | null;
+      version: string | null;
+      hostname: string | null;
+    }> = await this.db('agents as a')
+      .join('clients as c', 'c.id', 'a.client_id')
+      .where('c.msp_id', mspId)
+      .whereNull('a.revoked_at')
+      .orderBy([{ column: 'c.name' }, { column: 'a.name' }, { column: 'a.id' }])
+      .select('a.id', 'c.name as client_name', 'a.name', 'a.last_seen_at', 'a.version', 'a.hostname');
+    const summaries = rows.map((row) => ({
+      agentId: row.id,
+      clientName: row.client_name,
+      name: row.name,
+      status: agentStatusOf({ lastSeenAt: row.last_seen_at, revokedAt: null }, now, this.heartbeatIntervalMs),
+      lastSeenAt: row.last_seen_at,
+      version: row.version,
+      hostname: row.hostname,
+    }));
+    return [...summaries.filter((a) => a.status !== 'online'), ...summaries.filter((a) => a.status === 'online')];
   }
 }

@@ -11,6 +11,7 @@ import * as appDevices from './migrations/009-app-devices';
 import * as lockouts from './migrations/010-lockouts';
 import * as apiKeyRoles from './migrations/011-api-key-roles';
 import * as technicians from './migrations/012-technicians';
+import * as agentHealth from './migrations/013-agent-health';
 import * as auditEventIndexes from './migrations/015-audit-event-indexes';
 import * as mspSso from './migrations/016-msp-sso';
 
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['010-lockouts', lockouts],
   ['011-api-key-roles', apiKeyRoles],
   ['012-technicians', technicians],
+  ['013-agent-health', agentHealth],
   ['015-audit-event-indexes', auditEventIndexes],
   ['016-msp-sso', mspSso],
 ];

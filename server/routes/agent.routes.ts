@@ -25,6 +25,8 @@ export interface AgentRoutesDeps {
   agentTarget: (clientId: string) => AgentTarget;
   /** Registers them if missing, so that an agent started before its client's first reset finds its namespace. */
   provisionAgentTarget: (target: AgentTarget) => Promise<void>;
+  /** How often the agent is told to send a heartbeat; two missed make it offline (common/domain/agent-health.ts). */
+  heartbeatIntervalMs: number;
   logger: Logger;
   /** Starts the client's lockout watch if it is not running (server/services/lockout-watch-starter.ts). */
   startLockoutWatch?: (clientId: string) => Promise<void>;
@@ -104,7 +106,7 @@ export function agentRoutes(deps: AgentRoutesDeps): Router {
         current: generations[0]!.generation,
         generations: generations.map((g) => ({ generation: g.generation, secret: g.secret.toString('base64') })),
       },
-      heartbeatIntervalSeconds: 30,
+      heartbeatIntervalSeconds: Math.round(deps.heartbeatIntervalMs / 1000),
     });
   });
 

@@ -21,6 +21,8 @@ import type { ActivationService } from '../services/activation.service';
 import type { ConsoleSignInService } from '../services/console-sign-in.service';
 import type { TechnicianAccountsService } from '../services/technician-accounts.service';
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
+import { isOlderRelease } from '../services/release-order';
+import { LATCHKEY_VERSION } from '../../common/version';
 import { consoleAuditRoutes, type ConsoleAuditRoutesDeps } from './console/audit.routes';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
 import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
@@ -251,10 +253,23 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
 
   router.get('/', permit('read'), async (request, response) => {
     const { principal } = consoleOf(response);
-    const clients = await deps.dashboard.clientSummaries(principal.mspId);
-    response
-      .type('html')
-      .send(deps.render('console-dashboard', { title: 'Dashboard', ...chrome(request, response), clients }));
+    const now = new Date();
+    const clients = await deps.dashboard.clientSummaries(principal.mspId, now);
+    const agents = (await deps.dashboard.agents(principal.mspId, now)).map((agent) => ({
+      ...agent,
+      offline: agent.status !== 'online',
+      lastSeen: agent.lastSeenAt ? new Date(agent.lastSeenAt).toISOString().replace(/\.\d+Z$/, 'Z') : 'never',
+      outdated: isOlderRelease(agent.version, LATCHKEY_VERSION),
+    }));
+    response.type('html').send(
+      deps.render('console-dashboard', {
+        title: 'Dashboard',
+        ...chrome(request, response),
+        clients,
+        agents,
+        serverVersion: LATCHKEY_VERSION,
+      }),
+    );
   });
 
   router.get('/technicians', permit('read'), async (request, response) => {

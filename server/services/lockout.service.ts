@@ -15,7 +15,8 @@ import type { AuditStore } from '../db/audit.store';
 import type { LockoutRow, LockoutsStore } from '../db/lockouts.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
 import type { TenantsStore } from '../db/tenants.store';
-import { AGENT_LIVE_MS, requireLiveAgent } from './agent-liveness';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../common/domain/agent-health';
+import { requireLiveAgent } from './agent-liveness';
 import type { ResetService, ResetStart } from './reset.service';
 import { callTemporal, toDomainError } from './temporal-calls';
 
@@ -27,8 +28,8 @@ export interface LockoutServiceDeps {
   rateLimits: RateLimitStore;
   audit: Pick<AuditStore, 'recordForUser'>;
   resets: Pick<ResetService, 'start'>;
-  /** How recent an agent's heartbeat must be for it to count as live: as the agents API shows "online" (90 s). */
-  agentLiveMs?: number;
+  /** The heartbeat interval agents are told; one that missed two is not live (common/domain/agent-health.ts). */
+  agentHeartbeatIntervalMs?: number;
 }
 
 /** A lockout the caller may act on: refused unlocks say why, in words for the person who asked. */
@@ -48,10 +49,10 @@ export class ResetRecommendedError extends ConflictError {
  * app, the PIN policy by text, an API key for a technician.
  */
 export class LockoutService {
-  private readonly agentLiveMs: number;
+  private readonly agentHeartbeatIntervalMs: number;
 
   constructor(private readonly deps: LockoutServiceDeps) {
-    this.agentLiveMs = deps.agentLiveMs ?? AGENT_LIVE_MS;
+    this.agentHeartbeatIntervalMs = deps.agentHeartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   }
 
   /** The user's open lockouts for the app's "pending" list; fetching them acknowledges the push. */
@@ -81,7 +82,7 @@ export class LockoutService {
 
   /** Throws AgentOfflineError when none of the client's agents has been heard from lately. */
   requireLiveAgent(clientId: string): Promise<void> {
-    return requireLiveAgent(this.deps.agents, clientId, this.agentLiveMs);
+    return requireLiveAgent(this.deps.agents, clientId, this.agentHeartbeatIntervalMs);
   }
 
   async unlock(request: {

@@ -12,6 +12,7 @@ import {
 import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { AgentsStore } from '../db/agents.store';
 import type { AuditStore } from '../db/audit.store';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../common/domain/agent-health';
 import { requireLiveAgent } from './agent-liveness';
 import type { PasswordResetsStore } from '../db/password-resets.store';
 import type { RateLimitStore } from '../db/rate-limit.store';
@@ -30,6 +31,8 @@ export interface ResetServiceDeps {
   passwordResets: PasswordResetsStore;
   /** A reset for a client none of whose agents is live is refused at once (AgentOfflineError), not left to time out. */
   agents: Pick<AgentsStore, 'list'>;
+  /** The heartbeat interval agents are told; one that missed two is not live (common/domain/agent-health.ts). */
+  agentHeartbeatIntervalMs?: number;
   directoryTimeouts?: PasswordResetInput['directory'];
   /** Set when this process also runs the central worker, which then runs the resets it starts. */
   eager?: { outcomes: ResetOutcomes };
@@ -96,7 +99,11 @@ export class ResetService {
     ) => Promise<void>,
   ): Promise<void> {
     try {
-      await requireLiveAgent(this.deps.agents, request.clientId);
+      await requireLiveAgent(
+        this.deps.agents,
+        request.clientId,
+        this.deps.agentHeartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+      );
     } catch (error) {
       await audit(request.requestedBy, 'reset.requested', { resetId, channel: request.channel });
       await Promise.all([

@@ -248,6 +248,34 @@ describe('the device API: pairing, registration with a PIN, and signed, verified
     assert.equal((await call('GET', '/devices/me', undefined, auth)).status, 403);
   });
 
+  it("answers an app reset at once with agent_offline when the client has no live agent, in the user's words", async () => {
+    const user = await newUser();
+    const { phone, auth } = await pairWithPin(user);
+    // Enrolled as the enrollment workflow leaves a user who chose the app; this client has no agent at all.
+    const { users } = stack.runtime.stores;
+    assert.ok(await users.transition(user.userId, ['inactive'], 'enrolling'));
+    const phoneNumber = '+14155550142';
+    assert.ok(
+      await users.markEnrolled(user.userId, {
+        method: 'app',
+        phoneEncrypted: stack.runtime.secrets.phoneCipher.encrypt(phoneNumber, 'users.phone_encrypted'),
+        phoneLookup: stack.runtime.secrets.hash('phone-lookup', phoneNumber),
+        smsPinHash: null,
+      }),
+    );
+    const issued = await challenge(auth);
+    const signature = await phone.sign({ action: 'reset', ...issued });
+    const started = Date.now();
+    const refused = await call('POST', '/resets', { challengeId: issued.challengeId, signature, pin: PIN }, auth);
+    assert.ok(Date.now() - started < 5_000, 'answered at once, not after the directory step timed out');
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'agent_offline');
+    assert.match(
+      refused.body.error.message,
+      /^Your company's password reset service is offline.*Contact your IT provider\.$/,
+    );
+  });
+
   it("keeps one user's device from answering another device's challenge or reading its events", async () => {
     const tenant = await createTenant(stack, `Shared MSP ${++counter}`);
     const alice = await pairWithPin(await newUser(tenant));

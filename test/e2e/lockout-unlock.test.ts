@@ -335,7 +335,10 @@ describe('lockouts: the notice, and unlocking by app, text and technician on Sam
     assert.ok(Date.now() - started < 2_000, `answered in ${Date.now() - started} ms`);
     assert.equal(refused.status, 503, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, 'agent_offline');
-    assert.match(refused.body.error.message, /agent is offline/);
+    assert.match(
+      refused.body.error.message,
+      /reset service is offline: every one of its Latchkey agents has missed two/,
+    );
     await workflowOf(agentless, user.userId, change).terminate('test over');
   });
 

@@ -6,6 +6,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../fakes/smtp-receiver';
 import { enrolledDirectoryUser, passwordTextedTo, startTestAgent, type Tenant } from '../support/reset-setup';
 import { startSambaDc, type SambaDc } from '../support/samba';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
+import { smtpReceiverEnv } from '../support/vendor-fakes-env';
 
 /**
  * The owner's notice of a reset is tried by the delivery step itself, and sent durably by a step of its own only
@@ -23,13 +24,7 @@ describe("the owner's notice of a reset", () => {
     dc = await startSambaDc();
     smtp = await startSmtpReceiver({ deferMessages: { matching: /password was reset/i, times: 1 } });
     stack = await startTestStack({
-      env: {
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: smtp.host,
-        SMTP_PORT: String(smtp.port),
-        // The receiver speaks plain SMTP on loopback.
-        SMTP_REQUIRE_TLS: 'false',
-      },
+      env: smtpReceiverEnv(smtp),
     });
     tenant = await createTenant(stack, 'Notice MSP');
     agent = await startTestAgent(stack, tenant, dc);

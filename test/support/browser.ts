@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureDebianPackages } from './debian-packages';
+import { ensureDebianPackages } from '../../scripts/lib/debian-packages';
 
 /** Debian's Chromium: the one browser this machine can install without the internet. */
 const CHROMIUM = '/usr/bin/chromium';

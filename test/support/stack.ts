@@ -4,7 +4,11 @@ import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type LogLevel } from '../../common/logger';
 import { Outbox } from '../../plugins/dev-outbox/outbox';
 import { loadTemporalSettings } from '../../common/temporal/settings';
-import { makePurgeConsoleSessionsScheduleId, makePurgeRateLimitsScheduleId } from '../../common/domain/workflow-ids';
+import {
+  makeAgentHealthWatchWorkflowId,
+  makePurgeConsoleSessionsScheduleId,
+  makePurgeRateLimitsScheduleId,
+} from '../../common/domain/workflow-ids';
 import { startLatchkey, type LatchkeyRuntime, type RuntimeInternals, type TestHooks } from '../../server/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testEnv } from './env';
@@ -107,6 +111,10 @@ async function startOn(
             .delete()
             .catch(() => undefined);
         await stopLockoutWatches(runtime.internals.temporal, runtime.internals.taskQueue);
+        await runtime.internals.temporal.workflow
+          .getHandle(makeAgentHealthWatchWorkflowId(runtime.internals.taskQueue))
+          .terminate('test stack stopped')
+          .catch(() => undefined);
         await runtime.stop();
       } finally {
         if (ownsDatabase) await database.drop();

@@ -726,7 +726,7 @@ function resetRefused(error) {
   if (!(error instanceof ApiError)) return problem('Something went wrong', 'The reset did not start. Try again.', back);
   switch (error.code) {
     case 'agent_offline':
-      return problem('Your company network can’t be reached', error.message, [
+      return problem('Your company’s reset service is offline', error.message, [
         button('Try again', () => void startReset()),
         button('Back', () => void home(), 'secondary'),
       ]);
@@ -815,7 +815,7 @@ async function followReset(resetId) {
     if (reset.stage === 'failed') {
       const failure = reset.failure ?? {};
       const title =
-        failure.code === 'agent_offline' ? 'Your company network can’t be reached' : 'The reset did not finish';
+        failure.code === 'agent_offline' ? 'Your company’s reset service is offline' : 'The reset did not finish';
       return problem(title, failure.message ?? 'Your password was not changed.', [button('Back', () => void home())]);
     }
     if (reset.stage === 'ready') {
@@ -1106,7 +1106,7 @@ function lockoutRefused(error, lockout) {
       `${error.message} You can try again ${retryText(error.retryAfterSeconds)}.`,
       back,
     );
-  if (error.code === 'agent_offline') return problem('Your company network can’t be reached', error.message, back);
+  if (error.code === 'agent_offline') return problem('Your company’s reset service is offline', error.message, back);
   return problem('Not done', error.message, back);
 }
 

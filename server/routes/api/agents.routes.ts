@@ -20,6 +20,8 @@ export interface AgentsRoutesDeps {
   agentCredentials: AgentCredentialsService;
   /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;
+  /** The heartbeat interval agents are told; health is read against it. */
+  agentHeartbeatIntervalMs: number;
 }
 
 /**
@@ -36,12 +38,17 @@ export function agentsRoutes(deps: AgentsRoutesDeps): Router {
     const body = parseInput(newAgent, request.body);
     const { agent, token } = await deps.agentCredentials.issue(client, body.name, actorOf(request));
     response.setHeader('Cache-Control', 'no-store');
-    response.status(201).json({ ...presentAgent(agent), token, commandPublicKey: deps.commandPublicKey });
+    response
+      .status(201)
+      .json({ ...presentAgent(agent, deps.agentHeartbeatIntervalMs), token, commandPublicKey: deps.commandPublicKey });
   });
 
   router.get('/clients/:clientId/agents', permit('read'), async (request, response) => {
     const client = await clientInScope(request);
-    response.json({ items: (await deps.agents.list(client.id)).map((row) => presentAgent(row)), nextCursor: null });
+    response.json({
+      items: (await deps.agents.list(client.id)).map((row) => presentAgent(row, deps.agentHeartbeatIntervalMs)),
+      nextCursor: null,
+    });
   });
 
   router.post('/clients/:clientId/agents/:agentId/revoke', permit('agents.revoke'), async (request, response) => {
@@ -49,7 +56,7 @@ export function agentsRoutes(deps: AgentsRoutesDeps): Router {
     const agentId = parseInput(uuid, request.params.agentId, 'path.agentId');
     const agent = await deps.agentCredentials.revoke(client, agentId, actorOf(request));
     if (!agent) throw new NotFoundError('Agent');
-    response.json(presentAgent(agent));
+    response.json(presentAgent(agent, deps.agentHeartbeatIntervalMs));
   });
 
   router.post('/clients/:clientId/rotate-keys', permit('client_keys.rotate'), async (request, response) => {

@@ -34,6 +34,7 @@ export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 
   publicUrl: string;
   /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;
+  agentHeartbeatIntervalMs: number;
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 import type { AgentRow } from '../../db/agents.store';
 import { LATCHKEY_VERSION } from '../../../common/version';
+import { agentStatusOf } from '../../../common/domain/agent-health';
 import { isOlderRelease } from '../../services/release-order';
-import { AGENT_LIVE_MS } from '../../services/agent-liveness';
 import type { ApiKeyRecord } from '../../db/api-keys.store';
 import type { AuditRow } from '../../db/audit.store';
 import type { DeviceRow } from '../../db/devices.store';
@@ -51,12 +51,13 @@ export function presentAuditEvent(row: AuditRow): z.input<typeof auditEvent> {
   };
 }
 
-export function presentAgent(row: AgentRow, now = Date.now()): z.input<typeof agent> {
+/** Online or offline by the one rule (common/domain/agent-health.ts), over the interval agents are told to beat at. */
+export function presentAgent(row: AgentRow, heartbeatIntervalMs: number, now = new Date()): z.input<typeof agent> {
   const lastSeen = row.last_seen_at ? new Date(row.last_seen_at) : null;
   return {
     id: row.id,
     name: row.name,
-    status: row.revoked_at ? 'revoked' : lastSeen && now - lastSeen.getTime() < AGENT_LIVE_MS ? 'online' : 'offline',
+    status: agentStatusOf({ lastSeenAt: lastSeen, revokedAt: row.revoked_at }, now, heartbeatIntervalMs),
     version: row.version,
     outdated: isOlderRelease(row.version, LATCHKEY_VERSION),
     serverVersion: LATCHKEY_VERSION,

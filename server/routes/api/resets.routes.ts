@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { NotFoundError } from '../../../common/errors';
+import { asTechnicianRefusal, NotFoundError } from '../../../common/errors';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { SET_NOT_DELIVERED_CODE } from '../../../common/domain/reset';
@@ -28,10 +28,9 @@ export function resetsRoutes(deps: {
     const known = await deps.tenants.userWithOrg(userId, { scope: principalOf(request), clientId });
     if (!known) throw new NotFoundError('User');
     assertResetCanReach(known);
-    const result = await deps.resets.startAndWait(
-      { userId, clientId, channel: 'technician', requestedBy: actorOf(request), known },
-      WAIT_MS,
-    );
+    const result = await deps.resets
+      .startAndWait({ userId, clientId, channel: 'technician', requestedBy: actorOf(request), known }, WAIT_MS)
+      .catch(asTechnicianRefusal);
     if (!result)
       return void response.status(202).json({
         status: 'running',

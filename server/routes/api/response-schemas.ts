@@ -83,7 +83,11 @@ export const agent = z
   .object({
     id: uuid,
     name: z.string(),
-    status: z.enum(AGENT_STATUSES).describe('online when the agent checked in within 90 s'),
+    status: z
+      .enum(AGENT_STATUSES)
+      .describe(
+        'offline once the agent has missed two heartbeats (2.5 × LATCHKEY_AGENT_HEARTBEAT_INTERVAL without one), or never sent one',
+      ),
     version: z.string().nullable().describe('The release the agent reported in its last heartbeat'),
     outdated: z
       .boolean()

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type { Secrets } from '../../../common/crypto/secrets';
-import { ConflictError, NotFoundError } from '../../../common/errors';
+import { asTechnicianRefusal, ConflictError, NotFoundError } from '../../../common/errors';
 import type { AuditStore } from '../../db/audit.store';
 import type { TenantsStore } from '../../db/tenants.store';
 import { toUserRecord, type UserRow, type UsersStore } from '../../db/users.store';
@@ -96,10 +96,9 @@ export function usersRoutes(deps: UsersRoutesDeps): Router {
   /** A technician's unlock: the lockout the agent reported, unlocked on the agent; answers when it is done. */
   router.post('/clients/:clientId/users/:userId/unlock', permit('users.operate'), async (request, response) => {
     const user = await userInScope(request);
-    const result = await deps.lockouts.unlock({
-      userId: user.id,
-      by: { actor: actorOf(request), channel: 'api' },
-    });
+    const result = await deps.lockouts
+      .unlock({ userId: user.id, by: { actor: actorOf(request), channel: 'api' } })
+      .catch(asTechnicianRefusal);
     const row = await deps.lockoutsStore.find(result.lockoutId);
     if (result.status !== 'unlocked') {
       response.status(502).json({

@@ -29,6 +29,8 @@ export interface ConsoleClientDeps {
   userImport: UserImportService;
   policy: ClientPolicyService;
   agentCredentials: AgentCredentialsService;
+  /** The interval agents are told to beat at; their health is read against it (common/domain/agent-health.ts). */
+  agentHeartbeatIntervalMs: number;
   /** What a new agent's config needs besides its token: where it reaches Latchkey and Temporal, and the key it pins. */
   agentSetup: { serverUrl: string; temporalAddress: string; commandPublicKey: string };
 }
@@ -136,7 +138,7 @@ export function consoleClientRoutes(deps: ConsoleClientDeps & { kit: ConsoleKit;
       return `${pathOf(client)}?${params}#users`;
     };
     const agents = (await deps.agents.list(client.id)).map((row) => {
-      const agent = presentAgent(row);
+      const agent = presentAgent(row, deps.agentHeartbeatIntervalMs);
       return { ...agent, lastSeen: when(agent.lastSeenAt) ?? 'never', isOnline: agent.status === 'online' };
     });
     const notice =

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { ConflictError, NotFoundError, RateLimitedError } from '../../../common/errors';
+import { asTechnicianRefusal, ConflictError, NotFoundError, RateLimitedError } from '../../../common/errors';
 import type { AuditStore } from '../../db/audit.store';
 import type { DevicesStore } from '../../db/devices.store';
 import type { RenderPage } from '../../http/page-renderer';
@@ -94,7 +94,9 @@ export function consoleUserRoutes(deps: ConsoleUserRoutesDeps, kit: ConsoleKit):
     assertResetCanReach(known);
     const { id: userId, clientId } = known.user;
     // Not waited for: the page follows the reset through its status endpoint while it runs.
-    const started = await deps.resets.start({ userId, clientId, channel: 'technician', requestedBy: actor, known });
+    const started = await deps.resets
+      .start({ userId, clientId, channel: 'technician', requestedBy: actor, known })
+      .catch(asTechnicianRefusal);
     if (started.outcome === 'refused') {
       if (started.result.reason === 'rate_limited')
         throw new RateLimitedError(
@@ -109,7 +111,9 @@ export function consoleUserRoutes(deps: ConsoleUserRoutesDeps, kit: ConsoleKit):
   router.post(`${base}/unlock`, permit('users.operate'), form, withCsrf, async (request, response) => {
     const { actor } = consoleOf(response);
     const { user } = await userOf(request, response);
-    const result = await deps.lockouts.unlock({ userId: user.id, by: { actor, channel: 'console' } });
+    const result = await deps.lockouts
+      .unlock({ userId: user.id, by: { actor, channel: 'console' } })
+      .catch(asTechnicianRefusal);
     if (result.status === 'unlocked') return backTo(request, response, 'unlocked');
     const { clientId, userId } = idsOf(request);
     response

@@ -175,7 +175,7 @@ describe('Twilio inbound-SMS webhook', () => {
     assert.equal(
       texted.body,
       twiml(
-        "Your company's network cannot be reached right now, so your password was not changed. Try again later, or contact your IT provider.",
+        "Your company's password reset service is offline, so your password was not changed. Contact your IT provider.",
       ),
     );
     const asked = await apiClient(stack.url, lonely.apiKey)(
@@ -184,6 +184,8 @@ describe('Twilio inbound-SMS webhook', () => {
     );
     assert.equal(asked.status, 503, JSON.stringify(asked.body));
     assert.equal(asked.body.error.code, 'agent_offline');
+    // The technician is told what is wrong and where to look, not the user's words.
+    assert.match(asked.body.error.message, /reset service is offline: every one of its Latchkey agents has missed two/);
     assert.ok(Date.now() - started < 5_000, 'answered at once, not after the directory step timed out');
     await assert.rejects(
       stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(lonely.clientId, userId)).describe(),
