@@ -28,6 +28,29 @@ export async function ensureNamespace(
   } catch (error) {
     if (!isNotFound(error)) throw error;
     await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: retention });
+    await untilServed(connection, namespace);
     return 'created';
+  }
+}
+
+/**
+ * The describe that found the namespace missing leaves that answer cached in the frontend for about a second, so
+ * calls right after the registration (the worker's schedules, a first start) fail with "namespace not found".
+ * A prebuilt workflow bundle makes the worker fast enough to hit that; this waits until the namespace is served.
+ */
+async function untilServed(
+  connection: { workflowService: temporal.api.workflowservice.v1.WorkflowService },
+  namespace: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await connection.workflowService.listSchedules({ namespace, maximumPageSize: 1 });
+      return;
+    } catch (error) {
+      if (!isNotFound(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }
