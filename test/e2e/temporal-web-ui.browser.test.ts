@@ -11,7 +11,7 @@ import { launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
 import { activateNewUser } from '../support/enrollment-flow';
 import { testEnv } from '../support/env';
 import { createTenant, startTestStack, type TestStack } from '../support/stack';
-import { createTechnician, currentCode, type TestTechnician } from '../support/technician';
+import { createTechnician, signInInPage } from '../support/technician';
 
 /**
  * docs/temporal-codec.md "With `npm start`", step by step, in the real Web UI (the standalone UI server that
@@ -56,17 +56,6 @@ describe('decoded workflows in the Temporal Web UI, from a console sign-in', () 
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 
-  const signIn = async (page: Page, technician: TestTechnician) => {
-    await page.goto(`${publicUrl}/console/sign-in`);
-    await page.fill('#email', technician.email);
-    await page.fill('#password', technician.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/console\/sign-in\/code$/);
-    await page.fill('#code', currentCode(technician));
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/console$/);
-  };
-
   /** The Web UI lists what visibility has indexed, a moment after the start: reloads until the workflow shows. */
   const openWorkflowFromList = async (list: Page, workflowId: string) => {
     const link = list.locator(`a:has-text("${workflowId}")`).first();
@@ -87,7 +76,7 @@ describe('decoded workflows in the Temporal Web UI, from a console sign-in', () 
 
     const context = await chromium.newContext({ viewport: VIEWPORTS.laptop });
     const page = await context.newPage();
-    await signIn(page, technician);
+    await signInInPage(page, publicUrl, technician);
     for (const [name, viewport] of Object.entries(VIEWPORTS)) {
       await page.setViewportSize(viewport);
       await screenshot(page, `console-workflows-link-${name}`);
@@ -132,7 +121,7 @@ describe('decoded workflows in the Temporal Web UI, from a console sign-in', () 
     const technician = await createTechnician(stack, tenant.mspId, 'read_only', 'Riley Reader');
     const context = await chromium.newContext({ viewport: VIEWPORTS.laptop });
     const page = await context.newPage();
-    await signIn(page, technician);
+    await signInInPage(page, publicUrl, technician);
     assert.equal(await page.locator('#temporal-workflows').count(), 0);
     // Typed by hand, the Web UI's address shows the workflow, but its payloads stay sealed.
     const enrollment = await stack.runtime.db('enrollments').where({ user_id: userId }).first('id');
