@@ -50,6 +50,11 @@ export class ApiKeysService {
 
   /** The key after revocation; revoking twice audits once. Throws 404 and the last-admin-key refusal. */
   async revoke(scope: Scope, apiKeyId: string, actor: string): Promise<ApiKeyRecord> {
+    return (await this.revokeOnce(scope, apiKeyId, actor)).key;
+  }
+
+  /** As `revoke`, and says whether the key had been revoked already (the CLI tells the two apart). */
+  async revokeOnce(scope: Scope, apiKeyId: string, actor: string): Promise<{ key: ApiKeyRecord; already: boolean }> {
     const outcome = await this.deps.apiKeys.revoke(scope, apiKeyId);
     if (outcome === 'not_found') throw new NotFoundError('API key');
     if (outcome === 'last_admin') throw new ConflictError(LAST_ADMIN_KEY_MESSAGE);
@@ -64,6 +69,6 @@ export class ApiKeysService {
         detail: { apiKeyId, name: revoked.name, role: revoked.role, self: actor === `api-key:${apiKeyId}` },
       });
     }
-    return revoked;
+    return { key: revoked, already: outcome === 'already_revoked' };
   }
 }
