@@ -56,7 +56,8 @@ export function consoleApiKeysRoutes(deps: ConsoleApiKeysRoutesDeps, kit: Consol
         })),
         more: !!page.nextCursor,
         clients,
-        roles: API_KEY_ROLES,
+        // The least a key may do is the form's default: more is a choice.
+        roles: API_KEY_ROLES.map((role) => ({ value: role, selected: role === 'read_only' })),
         canIssue: mayDo(response, 'api_keys.issue'),
         canRevoke: mayDo(response, 'api_keys.revoke'),
         notice: typeof done === 'string' && done in NOTICES ? NOTICES[done as keyof typeof NOTICES] : undefined,
