@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Secrets } from '../common/crypto/secrets';
-import { ConfigError } from '../common/errors';
+import { ConfigError, ConflictError, NotFoundError } from '../common/errors';
 import { loadConfig } from '../server/config';
 import { API_KEY_ROLES, isApiKeyRole, type ApiKeyRole } from '../common/domain/api-key-roles';
 import { ApiKeysStore, type ApiKeyRecord } from '../server/db/api-keys.store';
+import { ApiKeysService } from '../server/services/api-keys.service';
 import { AuditStore } from '../server/db/audit.store';
 import type { Scope } from '../server/db/scope';
 import { connectDatabase } from '../server/db/connect';
@@ -143,19 +144,13 @@ async function main(argv: string[]): Promise<number> {
     const tenants = new TenantsStore(db);
     const apiKeys = new ApiKeysStore(db, new Secrets(config.masterKey));
     const audit = new AuditStore(db);
-    const issued = (mspId: string, clientId: string | null, id: string, name: string, keyRole: ApiKeyRole) =>
-      audit.record({
-        mspId,
-        clientId,
-        actor: CLI_ACTOR,
-        action: 'api_key.issued',
-        detail: { apiKeyId: id, name, role: keyRole, expiresAt: expiresAt?.toISOString() ?? null },
-      });
+    // The API's and the console's rules for issuing and revoking, audited under the CLI.
+    const apiKeyAdmin = new ApiKeysService({ apiKeys, tenants, audit });
     if (command === 'msp create') {
       const msp = await tenants.createMsp(values.name!);
-      const key = await apiKeys.issue({ mspId: msp.id, clientId: null }, 'initial', { role: 'admin' });
-      await issued(msp.id, null, key.id, 'initial', 'admin');
-      console.log(`MSP ${msp.id} created.\nAPI key (shown once; store it safely):\n${key.token}`);
+      const initial = { name: 'initial', role: 'admin', clientId: null, expiresAt: null } as const;
+      const { token } = await apiKeyAdmin.issue({ mspId: msp.id, clientId: null }, initial, CLI_ACTOR);
+      console.log(`MSP ${msp.id} created.\nAPI key (shown once; store it safely):\n${token}`);
       return 0;
     }
     if (!values.msp || !(await tenants.getMsp(values.msp))) {
@@ -189,35 +184,26 @@ async function main(argv: string[]): Promise<number> {
         console.error('--id must name an API key of that MSP (its id, as api-key list shows)');
         return 2;
       }
-      const outcome = await apiKeys.revoke(scope, values.id);
-      if (outcome === 'not_found') {
-        console.error('--id must name an API key of that MSP (its id, as api-key list shows)');
-        return 2;
-      }
-      if (outcome === 'last_admin') {
-        console.error(
-          "That is the MSP's last usable MSP-wide admin key; issue another admin key first, so the MSP is not locked out",
-        );
+      try {
+        const { key, already } = await apiKeyAdmin.revokeOnce(scope, values.id, CLI_ACTOR);
+        console.log(already ? `API key ${key.id} was already revoked.` : `API key ${key.id} revoked.`);
+        return 0;
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          console.error('--id must name an API key of that MSP (its id, as api-key list shows)');
+          return 2;
+        }
+        if (!(error instanceof ConflictError)) throw error;
+        console.error(error.message);
         return 1;
       }
-      const row = (await apiKeys.get(scope, values.id))!;
-      if (outcome === 'revoked')
-        await audit.record({
-          mspId: row.msp_id,
-          clientId: row.client_id,
-          actor: CLI_ACTOR,
-          action: 'api_key.revoked',
-          detail: { apiKeyId: row.id, name: row.name, role: row.role, self: false },
-        });
-      console.log(outcome === 'revoked' ? `API key ${row.id} revoked.` : `API key ${row.id} was already revoked.`);
-      return 0;
     }
-    const key = await apiKeys.issue({ mspId: values.msp, clientId: values.client ?? null }, values.name!, {
-      role,
-      expiresAt,
-    });
-    await issued(values.msp, values.client ?? null, key.id, values.name!, role);
-    console.log(`API key ${key.id} (${role}) created.\nAPI key (shown once; store it safely):\n${key.token}`);
+    const { key, token } = await apiKeyAdmin.issue(
+      scope,
+      { name: values.name!, role, clientId: values.client ?? null, expiresAt },
+      CLI_ACTOR,
+    );
+    console.log(`API key ${key.id} (${role}) created.\nAPI key (shown once; store it safely):\n${token}`);
     return 0;
   } finally {
     await db.destroy();

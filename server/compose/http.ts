@@ -36,6 +36,7 @@ import { TechnicianAccountsService } from '../services/technician-accounts.servi
 import { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { webAuthnSiteOf } from '../services/devices/webauthn';
 import { AgentCredentialsService } from '../services/agent-credentials.service';
+import { ApiKeysService } from '../services/api-keys.service';
 import { ClientPolicyService } from '../services/client-policy.service';
 import { UserImportService } from '../services/user-import.service';
 import { buildConsoleSso } from './console-sso';
@@ -106,6 +107,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
     audit: stores.audit,
     clientKeys: stores.clientKeys,
   });
+  const apiKeyAdmin = new ApiKeysService({ apiKeys: stores.apiKeys, tenants: stores.tenants, audit: stores.audit });
   const renderPage = loadPageRenderer();
   const csrf = new Csrf(secrets, { https: secureCookies, publicOrigin: new URL(config.publicUrl).origin });
   const sessions = new EnrollmentSessions(secrets, secureCookies);
@@ -148,6 +150,7 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       userImport,
       policy,
       agentCredentials,
+      apiKeyAdmin,
       resets,
       lockouts,
       lockoutsStore: stores.lockouts,
@@ -246,6 +249,8 @@ export async function buildHttp(deps: HttpDeps, cleanups: CleanupStack): Promise
       passkeyRows: (technicianId) => stores.technicianPasskeys.list(technicianId),
       sso: buildConsoleSso({ config, stores, secrets, logger }),
       technicians: stores.technicians,
+      apiKeys: stores.apiKeys,
+      apiKeyAdmin,
       dashboard: stores.consoleDashboard,
       activation,
       // The user page's reads and buttons: the API's own stores and services.

@@ -9,6 +9,8 @@ export interface ClientSummary {
   usersTotal: number;
   usersEnrolled: number;
   resetsThisWeek: number;
+  /** Lockouts that ended in an unlock in the last 7 days: every unlock, by any channel, ends its lockout row. */
+  unlocksThisWeek: number;
   lockedOutNow: number;
   agentsTotal: number;
   agentsOffline: number;
@@ -41,12 +43,14 @@ export class ConsoleDashboardStore {
          (SELECT count(*) FROM users u WHERE u.client_id = c.id) AS users_total,
          (SELECT count(*) FROM users u WHERE u.client_id = c.id AND u.status = ANY(?)) AS users_enrolled,
          (SELECT count(*) FROM password_resets r WHERE r.client_id = c.id AND r.created_at >= ?) AS resets_week,
+         (SELECT count(*) FROM lockouts l WHERE l.client_id = c.id AND l.status = 'unlocked'
+            AND l.ended_at >= ?) AS unlocks_week,
          (SELECT count(*) FROM lockouts l WHERE l.client_id = c.id AND l.status = 'open') AS locked_now,
          (SELECT count(*) FROM agents a WHERE a.client_id = c.id AND a.revoked_at IS NULL) AS agents_total,
          (SELECT count(*) FROM agents a WHERE a.client_id = c.id AND a.revoked_at IS NULL
             AND (a.last_seen_at IS NULL OR a.last_seen_at < ?)) AS agents_offline
        FROM clients c WHERE c.msp_id = ? ORDER BY c.name, c.id`,
-      [[...ENROLLED_STATUSES], weekAgo, onlineSince, mspId],
+      [[...ENROLLED_STATUSES], weekAgo, weekAgo, onlineSince, mspId],
     );
     return rows.map((row) => ({
       clientId: row.client_id!,
@@ -54,6 +58,7 @@ export class ConsoleDashboardStore {
       usersTotal: Number(row.users_total),
       usersEnrolled: Number(row.users_enrolled),
       resetsThisWeek: Number(row.resets_week),
+      unlocksThisWeek: Number(row.unlocks_week),
       lockedOutNow: Number(row.locked_now),
       agentsTotal: Number(row.agents_total),
       agentsOffline: Number(row.agents_offline),

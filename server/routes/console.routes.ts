@@ -23,6 +23,7 @@ import type { TechnicianAccountsService } from '../services/technician-accounts.
 import type { ConsolePasskeysService } from '../services/console-passkeys.service';
 import { isOlderRelease } from '../services/release-order';
 import { LATCHKEY_VERSION } from '../../common/version';
+import { consoleApiKeysRoutes, type ConsoleApiKeysRoutesDeps } from './console/api-keys.routes';
 import { consoleAuditRoutes, type ConsoleAuditRoutesDeps } from './console/audit.routes';
 import { consoleKit, consoleOf, csrfBindingOf, UUID, type ConsoleLocals } from './console/console-kit';
 import { consoleClientRoutes, type ConsoleClientDeps } from './console/client.routes';
@@ -34,7 +35,7 @@ const CONSOLE_CSP =
 const PASSKEY_SCRIPT = readFileSync(join(__dirname, '..', 'views', 'console-passkeys.js'), 'utf8');
 const json = express.json({ limit: '16kb' });
 
-export interface ConsoleRoutesDeps extends ConsoleUserRoutesDeps, ConsoleAuditRoutesDeps {
+export interface ConsoleRoutesDeps extends ConsoleUserRoutesDeps, ConsoleAuditRoutesDeps, ConsoleApiKeysRoutesDeps {
   sessions: ConsoleSessions;
   /** Where the console links into the Temporal Web UI, which shows decoded payloads to the roles that may read them. */
   temporalUi: TemporalUiLinks;
@@ -333,6 +334,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
 
   router.use(consoleUserRoutes(deps, kit));
   router.use(consoleAuditRoutes(deps, kit));
+  router.use(consoleApiKeysRoutes(deps, kit));
 
   router.use(consoleClientRoutes({ ...deps.client, kit, render: deps.render }));
 

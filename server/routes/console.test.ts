@@ -86,7 +86,7 @@ describe('console sign-in, sessions and role gating', () => {
     assert.ok(signedIn.some((row) => row.actor === `technician:${admin.id}` && row.msp_id === acme.mspId));
   });
 
-  it('counts resets this week, users locked out now and agents offline, per client', async () => {
+  it('counts resets and unlocks this week, users locked out now and agents offline, per client', async () => {
     const tenant = await createTenant(stack, 'Initech IT');
     const api = apiClient(stack.url, tenant.apiKey);
     const users: string[] = [];
@@ -114,14 +114,25 @@ describe('console sign-in, sessions and role gating', () => {
       reset(users[0]!, db.raw("now() - interval '2 days'")),
       reset(users[0]!, db.raw("now() - interval '8 days'")),
     ]);
-    const lockout = (userId: string, status: string) => ({
+    // One user's lockouts differ in their start (unique per user): each row begins an hour before the last.
+    let hoursAgo = 0;
+    const lockout = (userId: string, status: string, endedAt: unknown = null) => ({
       client_id: tenant.clientId,
       user_id: userId,
       workflow_id: `lockout-${randomUUID()}`,
-      locked_at: new Date(),
+      locked_at: db.raw(`now() - interval '${++hoursAgo} hours'`),
       status,
+      ended_at: endedAt,
     });
-    await db('lockouts').insert([lockout(users[0]!, 'open'), lockout(users[1]!, 'unlocked')]);
+    // Unlocks: two this week; one eight days ago, and lockouts that ended otherwise, are not counted.
+    await db('lockouts').insert([
+      lockout(users[0]!, 'open'),
+      lockout(users[1]!, 'unlocked', db.fn.now()),
+      lockout(users[1]!, 'unlocked', db.raw("now() - interval '6 days'")),
+      lockout(users[1]!, 'unlocked', db.raw("now() - interval '8 days'")),
+      lockout(users[2]!, 'expired', db.fn.now()),
+      lockout(users[2]!, 'reset', db.fn.now()),
+    ]);
     const agent = (lastSeen: unknown, revoked: unknown = null) => ({
       client_id: tenant.clientId,
       name: 'agent',
@@ -140,7 +151,7 @@ describe('console sign-in, sessions and role gating', () => {
     const page = await browser.get('/console');
     const row = new RegExp(`data-client-id="${tenant.clientId}"[\\s\\S]*?</tr>`).exec(page.html)![0];
     const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((match) => match[1]!.replace(/<[^>]+>/g, ''));
-    assert.deepEqual(cells, ['Initech IT client', '1 / 3', '2', '1', '2 / 3']);
+    assert.deepEqual(cells, ['Initech IT client', '1 / 3', '2', '2', '1', '2 / 3']);
   });
 
   it('sets the session cookie HttpOnly, SameSite=Lax, and changes its value at the second step', async () => {

@@ -56,7 +56,7 @@ describe('the console in Chromium', () => {
       await page.click('button[type=submit]');
       await page.waitForURL(/\/console$/);
       const row = page.locator(`tr[data-client-id="${tenant.clientId}"]`);
-      assert.match(await row.innerText(), /Northwind IT client\s+0 \/ 3\s+0\s+0\s+0 \/ 0/);
+      assert.match(await row.innerText(), /Northwind IT client\s+0 \/ 3\s+0\s+0\s+0\s+0 \/ 0/);
       assert.match(await page.innerText('header'), /Dana Tech · admin/);
       // Nothing spills sideways on a phone.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -19,6 +19,7 @@ import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { ResetService } from '../../services/reset.service';
 import type { LockoutService } from '../../services/lockout.service';
 import type { AgentCredentialsService } from '../../services/agent-credentials.service';
+import type { ApiKeysService } from '../../services/api-keys.service';
 import type { ClientPolicyService } from '../../services/client-policy.service';
 
 export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 'deviceNotices'> {
@@ -31,6 +32,7 @@ export interface ApiRoutesDeps extends UsersRoutesDeps, Pick<DevicesRoutesDeps, 
   lockouts: LockoutService;
   policy: ClientPolicyService;
   agentCredentials: AgentCredentialsService;
+  apiKeyAdmin: ApiKeysService;
   publicUrl: string;
   /** The public half of the directory-command key, handed to each new agent to pin. */
   commandPublicKey: string;

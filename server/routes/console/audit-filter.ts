@@ -7,7 +7,7 @@ import { parseInput } from '../../http/validate';
 const DAY_MS = 86_400_000;
 
 /** A calendar day, YYYY-MM-DD, read as UTC midnight; 2026-02-30 and the like are refused, not rolled over. */
-const day = z
+export const calendarDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-31')
   .refine((value) => {
@@ -22,8 +22,8 @@ const query = z
     action: z
       .enum(AUDIT_ACTIONS, { errorMap: () => ({ message: 'is not an action the audit log records' }) })
       .optional(),
-    from: day.optional(),
-    to: day.optional(),
+    from: calendarDay.optional(),
+    to: calendarDay.optional(),
     cursor: z.string().max(500).optional(),
   })
   .strict();
