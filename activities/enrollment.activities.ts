@@ -19,6 +19,8 @@ export interface RecordStepInput extends EnrollmentRef {
   ended: boolean;
   action: AuditAction;
   detail?: AuditDetail;
+  /** Who took the step: the user (opening the link) or, by default, Latchkey itself (a block, an expiry). */
+  actor?: 'user' | 'system';
 }
 
 /**
@@ -60,7 +62,7 @@ export function createEnrollmentActivities(deps: ActivityDeps) {
         }
         await audit.recordForUser({
           userId: input.userId,
-          actor: 'system',
+          actor: input.actor ?? 'system',
           action: input.action,
           detail: { enrollmentId: input.enrollmentId, ...input.detail },
         });

@@ -90,6 +90,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
             enrollmentStatus: 'enrolling',
             ended: false,
             action: 'enrollment.link_opened',
+            actor: 'user',
           }),
         );
       }

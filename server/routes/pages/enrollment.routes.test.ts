@@ -42,6 +42,11 @@ describe('enrollment pages, end to end', () => {
     ]) {
       assert.ok(actions.includes(expected), `audit lacks ${expected}: ${actions.join(', ')}`);
     }
+    // The user opened the link; Latchkey texted the code.
+    const actorOf = (action: string) =>
+      audit.body.items.find((event: { action: string }) => event.action === action)?.actor as string | undefined;
+    assert.equal(actorOf('enrollment.link_opened'), 'user');
+    assert.equal(actorOf('enrollment.code_sent'), 'system');
   });
 
   it('shows the pairing done page when the user picks the app: a QR code, an on-phone link, the texted link', async () => {
