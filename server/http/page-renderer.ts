@@ -9,7 +9,10 @@ export function loadPageRenderer(directory = join(__dirname, '..', 'views')): Re
   const engine = Handlebars.create();
   const views = new Map<string, HandlebarsTemplateDelegate>();
   for (const file of readdirSync(directory).filter((name) => name.endsWith('.hbs'))) {
-    views.set(file.replace(/\.hbs$/, ''), engine.compile(readFileSync(join(directory, file), 'utf8')));
+    const source = readFileSync(join(directory, file), 'utf8');
+    // `_name.hbs` is a piece that several views include as `{{> name}}` (the console's bar), not a page.
+    if (file.startsWith('_')) engine.registerPartial(file.slice(1, -'.hbs'.length), source);
+    else views.set(file.replace(/\.hbs$/, ''), engine.compile(source));
   }
   const layout = views.get('layout');
   if (!layout) throw new Error(`layout.hbs is missing from ${directory}`);
