@@ -106,6 +106,19 @@ describe("the console's API keys: listed to any role, issued and revoked by admi
       assert.equal(refusedRevoke.status, 403);
       assert.equal((await keyRow(target.body.id)).revoked_at, null, 'untouched');
       assert.equal((await stack.runtime.db('api_keys').where({ name: `sneaky-${role}` })).length, 0);
+      const audited = (await stack.runtime
+        .db('audit_events')
+        .whereIn('action', ['api_key.issued', 'api_key.revoked'])) as Array<{
+        action: string;
+        detail: { name?: string; apiKeyId?: string };
+      }>;
+      assert.ok(
+        !audited.some(
+          ({ action, detail }) =>
+            detail.name === `sneaky-${role}` || (action === 'api_key.revoked' && detail.apiKeyId === target.body.id),
+        ),
+        'nothing audited',
+      );
     });
   }
 

@@ -112,6 +112,17 @@ describe("the console's client page", () => {
       ['/policy', { resetsPerHour: '1' }],
       ['/agents', { name: 'dc01' }],
     ];
+    const written = async () => ({
+      audit: (await stack.runtime.db('audit_events').where({ client_id: acme.clientId })).length,
+      ann: (
+        await stack.runtime
+          .db('users')
+          .where({ id: userIds.get('ann')! })
+          .first()
+      ).status as string,
+      settings: JSON.stringify((await stack.runtime.db('clients').where({ id: acme.clientId }).first()).settings),
+    });
+    const before = await written();
     for (const [path, fields] of posts) {
       await readOnly.get(page());
       const refused = await readOnly.post(page(path), fields);
@@ -125,6 +136,7 @@ describe("the console's client page", () => {
     );
     assert.equal(await stack.runtime.db('users').where({ username: 'x' }).first(), undefined);
     assert.equal((await stack.runtime.db('agents').where({ client_id: acme.clientId })).length, 0);
+    assert.deepEqual(await written(), before, 'no user, policy or audit row changed');
   });
 
   it('lets a helpdesk technician activate, resend and deactivate a selection, audited under their name', async () => {
