@@ -17,6 +17,7 @@ import type { UserImportService } from '../../services/user-import.service';
 import { presentAgent } from '../api/presenters';
 import { newAgent, userStatus } from '../api/schemas';
 import { consoleOf, mayDo as may, UUID, type ConsoleKit } from './console-kit';
+import { consoleTime } from './console-time';
 import { policyFieldsOf, policyFromForm, policyValuesOf } from './policy-form';
 import { IMPORT_COLUMNS, usersFromCsv, type ImportRowError } from './user-import-csv';
 
@@ -77,14 +78,6 @@ const OUTCOME_WORDS: Record<string, string> = {
 };
 const NOTICES = { policy: 'The policy was saved.', revoked: 'The agent was revoked; its credential no longer works.' };
 
-const when = (value: Date | string | null | undefined) =>
-  value
-    ? new Date(value)
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z')
-        .replace('T', ' ')
-    : undefined;
-
 /**
  * A client's page in the console: its users (search, filters, paging), bulk activate/resend/deactivate, a CSV
  * import, the policy editor and the agents. Every write goes through the service the API uses, under the
@@ -139,7 +132,7 @@ export function consoleClientRoutes(deps: ConsoleClientDeps & { kit: ConsoleKit;
     };
     const agents = (await deps.agents.list(client.id)).map((row) => {
       const agent = presentAgent(row, deps.agentHeartbeatIntervalMs);
-      return { ...agent, lastSeen: when(agent.lastSeenAt) ?? 'never', isOnline: agent.status === 'online' };
+      return { ...agent, lastSeen: consoleTime(agent.lastSeenAt) ?? 'never', isOnline: agent.status === 'online' };
     });
     const notice =
       query.done !== undefined
@@ -177,7 +170,7 @@ export function consoleClientRoutes(deps: ConsoleClientDeps & { kit: ConsoleKit;
           email: user.email,
           status: user.status.replace('_', ' '),
           method: user.enrollment_method ?? '—',
-          lockedSince: lockout ? when(lockout.locked_at) : undefined,
+          lockedSince: lockout ? consoleTime(lockout.locked_at) : undefined,
           href: `${pathOf(client)}/users/${user.id}`,
         };
       }),

@@ -8,6 +8,7 @@ import type { RenderPage } from '../../http/page-renderer';
 import { SSO_ATTEMPT_TTL_MS, type SsoRefusal, type SsoSignInService } from '../../services/sso/sso-sign-in.service';
 import type { SsoSettingsService } from '../../services/sso/sso-settings.service';
 import { consoleOf, type ConsoleKit } from './console-kit';
+import { consoleTime } from './console-time';
 
 export const SSO_CALLBACK_PATH = '/console/sign-in/sso/callback';
 
@@ -140,7 +141,7 @@ export function ssoSettingsRoutes(
         title: 'Single sign-on',
         ...kit.chrome(request, response),
         sso,
-        updated: sso ? sso.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : undefined,
+        updated: consoleTime(sso?.updatedAt),
         mspId: principal.mspId,
         redirectUri: `${deps.publicUrl.replace(/\/$/, '')}${SSO_CALLBACK_PATH}`,
       }),

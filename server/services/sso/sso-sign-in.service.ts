@@ -120,9 +120,10 @@ export class SsoSignInService {
       });
     } catch (error) {
       if (error instanceof IdentityProviderUnavailableError) return refuse('unavailable');
-      // openid-client's errors name the check that failed; that goes to the log and the audit, not the page.
+      // openid-client's errors name the check that failed; that goes to the log and the audit, not the page. Its
+      // message may quote what the provider answered, so it is not logged.
       const check = (error as { code?: string }).code ?? (error as Error).name;
-      this.deps.logger.info('A single sign-on answer was refused', { mspId, check, error: (error as Error).message });
+      this.deps.logger.info('A single sign-on answer was refused', { mspId, check });
       return refuse('invalid_response', { check });
     }
     const email = identity.email?.trim() ?? '';
