@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../agent/agent';
@@ -213,5 +213,7 @@ async function ensureAgentCredential(api: Api, clientId: string, file: string): 
   }
   const credential: AgentCredential = { agentId: id, token, commandPublicKey };
   writeFileSync(file, `${JSON.stringify(credential)}\n`, { mode: 0o600 });
+  // The mode applies only to a new file; a reissued credential may overwrite one made with another.
+  chmodSync(file, 0o600);
   return credential;
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -373,7 +373,9 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
       async saveSnapshot(file) {
         await whileStopped(async () => {
           const info: SnapshotInfo = { dir, ip: claim.ip, realm, hostName, adminPassword };
-          await writeFile(join(dir, SNAPSHOT_INFO), JSON.stringify(info));
+          // It holds the domain admin's password: readable by this machine's owner only.
+          await writeFile(join(dir, SNAPSHOT_INFO), JSON.stringify(info), { mode: 0o600 });
+          await chmod(join(dir, SNAPSHOT_INFO), 0o600);
           const partial = `${file}.partial`;
           // Samba keeps NT ACLs in xattrs; the pid and log files belong to this run only.
           await run('tar', [

@@ -1,5 +1,6 @@
 import { ActivityFailure, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AgentHealthActivities } from '../../activities/agent-health.activities';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../common/domain/agent-health';
 
 export interface AgentHealthWatchInput {
   /** Checks per run before continueAsNew, so that history stays small; tests lower it to see a new run. */
@@ -23,7 +24,8 @@ const { checkAgentHealth } = proxyActivities<AgentHealthActivities>({
 export async function agentHealthWatchWorkflow(input: AgentHealthWatchInput = {}): Promise<void> {
   const checksPerRun = input.checksPerRun ?? DEFAULT_CHECKS_PER_RUN;
   for (let check = 0; check < checksPerRun && !workflowInfo().continueAsNewSuggested; check++) {
-    let nextCheckInMs = 30_000;
+    // A failed check waits one default heartbeat interval before the next.
+    let nextCheckInMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
     try {
       nextCheckInMs = (await checkAgentHealth()).nextCheckInMs;
     } catch (error) {
