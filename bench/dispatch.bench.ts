@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { google, temporal } from '@temporalio/proto';
+import { msToTs } from '@temporalio/common/lib/time';
+import * as nexus from 'nexus-rpc';
+import { loadTemporalSettings } from '../common/temporal/settings';
+import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { freePort } from '../scripts/lib/free-port';
+import { say } from '../scripts/lib/say';
+import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
+import { startDevServer } from '../scripts/lib/temporal-dev-server';
+import { activityProbe, bareProbe, nexusProbe } from './dispatch.workflow';
+import { probeService } from './support/probe-service';
+import { printTable, stats, type Stats } from './support/stats';
+
+/**
+ * `npm run bench:dispatch [KEY=VALUE …]`: how long Temporal takes to hand a remote call to an idle worker, at
+ * concurrency 1. Each round runs, one after the other, a bare workflow (the baseline round trip), a workflow that
+ * calls a no-op activity on another worker's queue, and one that calls a no-op Nexus operation whose endpoint
+ * targets another worker in another namespace (as a reset reaches a client's agent). The dispatch share is
+ * timed from the history's Scheduled event to the handler's first line (a wall-clock timestamp with
+ * sub-millisecond resolution; server and bench share the machine's clock).
+ *
+ * The first variant is the dev server as temporal.yaml configures it. Each KEY=VALUE argument adds a variant with
+ * that one dynamic-config value on top (JSON values: `history.x=true`, `matching.y=4`, `z="1ms"`), each on a fresh
+ * dev server, measured in the same run, so that knobs can be compared one at a time.
+ */
+const ROUNDS = Number(process.env.LATCHKEY_BENCH_ROUNDS ?? 150);
+const WARMUP = 10;
+const HANDLER_NAMESPACE = 'latchkey-dispatch-probe';
+const ENDPOINT = 'latchkey-dispatch-probe';
+const CALLER_QUEUE = 'dispatch-probe-caller';
+const ACTIVITY_QUEUE = 'dispatch-probe-activities';
+const NEXUS_QUEUE = 'dispatch-probe-nexus';
+const cleanups = new Cleanups();
+
+type Timestamp = google.protobuf.ITimestamp | null | undefined;
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+/** Full precision: the SDK's tsToMs rounds to whole milliseconds, which is the size of what is measured here. */
+function tsMs(ts: Timestamp): number {
+  assert.ok(ts?.seconds !== undefined && ts.seconds !== null, 'event without a time');
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
+  return seconds * 1000 + (ts.nanos ?? 0) / 1e6;
+}
+
+const wallClockMs = () => performance.timeOrigin + performance.now();
+
+/** When each probe's handler started, by probe id: filled by the activity and the Nexus handler below. */
+const entered = new Map<string, number>();
+
+function firstEvent(events: Event[], has: (event: Event) => unknown): Event {
+  const event = events.find(has);
+  assert.ok(event, 'expected event missing from the history');
+  return event;
+}
+
+interface Variant {
+  name: string;
+  overrides: Record<string, unknown>;
+}
+
+function parseVariants(args: string[]): Variant[] {
+  const variants: Variant[] = [{ name: 'temporal.yaml', overrides: {} }];
+  for (const arg of args) {
+    const at = arg.indexOf('=');
+    if (at <= 0) throw new Error(`expected KEY=VALUE, got ${arg}`);
+    const raw = arg.slice(at + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    variants.push({ name: arg, overrides: { [arg.slice(0, at)]: value } });
+  }
+  return variants;
+}
+
+/** CPU ms used so far by one process, from /proc (Linux only). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function provisionHandlerTarget(connection: Connection): Promise<void> {
+  await connection.workflowService.registerNamespace({
+    namespace: HANDLER_NAMESPACE,
+    workflowExecutionRetentionPeriod: msToTs('1 day'),
+  });
+  await connection.operatorService.createNexusEndpoint({
+    spec: { name: ENDPOINT, target: { worker: { namespace: HANDLER_NAMESPACE, taskQueue: NEXUS_QUEUE } } },
+  });
+  // A new namespace reaches the other services' caches only after a refresh; until then polls on it fail.
+  for (let tries = 0; ; tries++) {
+    try {
+      await connection.workflowService.describeNamespace({ namespace: HANDLER_NAMESPACE });
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code !== grpcStatus.NOT_FOUND || tries > 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+type Samples = Record<string, number[]>;
+
+async function measureVariant(cliPath: string, variant: Variant, logFile: string) {
+  const settings = loadTemporalSettings();
+  const server = await startDevServer({
+    cliPath,
+    ip: '127.0.0.1',
+    grpcPort: await freePort(),
+    namespace: settings.namespace,
+    logLevel: 'warn',
+    dynamicConfig: { ...settings.devServer.dynamicConfig, ...variant.overrides } as never,
+    logFile,
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const native = await NativeConnection.connect({ address: server.address });
+  const stopped = new Cleanups();
+  stopped.push(() => server.stop());
+  stopped.push(() => connection.close());
+  stopped.push(() => native.close());
+  try {
+    await provisionHandlerTarget(connection);
+    const client = new Client({ connection, namespace: settings.namespace });
+    const workers = await Promise.all([
+      Worker.create({
+        connection: native,
+        namespace: settings.namespace,
+        taskQueue: CALLER_QUEUE,
+        workflowsPath: require.resolve('./dispatch.workflow'),
+      }),
+      Worker.create({
+        connection: native,
+        namespace: settings.namespace,
+        taskQueue: ACTIVITY_QUEUE,
+        activities: {
+          async touch(probeId: string) {
+            entered.set(probeId, wallClockMs());
+            return 'ok';
+          },
+        },
+      }),
+      Worker.create({
+        connection: native,
+        namespace: HANDLER_NAMESPACE,
+        taskQueue: NEXUS_QUEUE,
+        nexusServices: [
+          nexus.serviceHandler(probeService, {
+            touch: async (_ctx, probeId) => {
+              entered.set(probeId, wallClockMs());
+              return 'ok';
+            },
+          }),
+        ],
+      }),
+    ]);
+    const running = workers.map((worker) => worker.run());
+    stopped.push(async () => {
+      for (const worker of workers) worker.shutdown();
+      await Promise.allSettled(running);
+    });
+
+    const samples: Samples = {};
+    const add = (name: string, value: number) => (samples[name] ??= []).push(value);
+    const history = async (workflowId: string) =>
+      (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const firstWftDispatch = (events: Event[]) =>
+      tsMs(firstEvent(events, (e) => e.workflowTaskStartedEventAttributes).eventTime) -
+      tsMs(firstEvent(events, (e) => e.workflowTaskScheduledEventAttributes).eventTime);
+
+    say(`[${variant.name}] ${WARMUP} warm-up + ${ROUNDS} rounds of bare / activity / Nexus, one at a time…`);
+    const cpuBefore = cpuMsOf(server.process.pid!);
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      const record = round >= WARMUP ? add : () => undefined;
+
+      const bareId = `bare-${randomUUID()}`;
+      let t0 = performance.now();
+      assert.equal(await client.workflow.execute(bareProbe, { taskQueue: CALLER_QUEUE, workflowId: bareId }), 'ok');
+      record('bare workflow: start + result', performance.now() - t0);
+      record('bare workflow: first workflow task scheduled → started', firstWftDispatch(await history(bareId)));
+
+      const activityId = `activity-${randomUUID()}`;
+      t0 = performance.now();
+      await client.workflow.execute(activityProbe, {
+        taskQueue: CALLER_QUEUE,
+        workflowId: activityId,
+        args: [ACTIVITY_QUEUE, activityId],
+      });
+      record('activity workflow: start + result', performance.now() - t0);
+      {
+        const events = await history(activityId);
+        const scheduled = tsMs(firstEvent(events, (e) => e.activityTaskScheduledEventAttributes).eventTime);
+        const started = tsMs(firstEvent(events, (e) => e.activityTaskStartedEventAttributes).eventTime);
+        const completed = tsMs(firstEvent(events, (e) => e.activityTaskCompletedEventAttributes).eventTime);
+        const handler = entered.get(activityId)!;
+        record('activity: scheduled → handler start', handler - scheduled);
+        record('activity: scheduled → started event (server)', started - scheduled);
+        record('activity: handler start → completed event', completed - handler);
+      }
+
+      const nexusId = `nexus-${randomUUID()}`;
+      t0 = performance.now();
+      await client.workflow.execute(nexusProbe, {
+        taskQueue: CALLER_QUEUE,
+        workflowId: nexusId,
+        args: [ENDPOINT, nexusId],
+      });
+      record('Nexus workflow: start + result', performance.now() - t0);
+      {
+        const events = await history(nexusId);
+        const scheduled = tsMs(firstEvent(events, (e) => e.nexusOperationScheduledEventAttributes).eventTime);
+        const completed = tsMs(firstEvent(events, (e) => e.nexusOperationCompletedEventAttributes).eventTime);
+        const handler = entered.get(nexusId)!;
+        record('Nexus: scheduled → handler start', handler - scheduled);
+        record('Nexus: handler start → completed event', completed - handler);
+      }
+    }
+    const serverCpuMsPerRound = (cpuMsOf(server.process.pid!) - cpuBefore) / (WARMUP + ROUNDS);
+    return { samples, serverCpuMsPerRound };
+  } finally {
+    await stopped.run();
+  }
+}
+
+async function run(): Promise<void> {
+  const started = performance.now();
+  const variants = parseVariants(process.argv.slice(2));
+  const cliPath = await ensureTemporalCli(loadTemporalSettings().cli, say);
+  const scratch = join(__dirname, '..', '.tmp');
+  mkdirSync(scratch, { recursive: true });
+  const results: Record<string, { rows: Record<string, Stats>; serverCpuMsPerRound: number }> = {};
+  try {
+    for (const variant of variants) {
+      const { samples, serverCpuMsPerRound } = await measureVariant(
+        cliPath,
+        variant,
+        join(scratch, 'dispatch-bench-temporal.log'),
+      );
+      const rows = Object.entries(samples).map(([name, values]) => [name, stats(values)] as [string, Stats]);
+      console.log(`\n${variant.name}`);
+      printTable(rows, 'ms');
+      const byName = Object.fromEntries(rows);
+      const bare = byName['bare workflow: start + result']!;
+      for (const name of ['activity: scheduled → handler start', 'Nexus: scheduled → handler start']) {
+        const row = byName[name]!;
+        console.log(
+          `${name} / bare round trip: p50 ${(row.p50 / bare.p50).toFixed(2)} p99 ${(row.p99 / bare.p99).toFixed(2)}`,
+        );
+      }
+      console.log(`Temporal server CPU: ${serverCpuMsPerRound.toFixed(1)} ms per round (three workflows)`);
+      results[variant.name] = { rows: byName, serverCpuMsPerRound };
+    }
+    const resultsDir = join(__dirname, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `dispatch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify({ rounds: ROUNDS, results }, null, 2)}\n`);
+    console.log(`\nresults: ${file}`);
+  } finally {
+    await cleanups.run();
+    say(`Bench finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  }
+}
+
+cleanUpOnExit(cleanups, { watchdogMs: 20 * 60_000 });
+run().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(`[latchkey] bench:dispatch failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  },
+);
