@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { google, temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
 import * as nexus from 'nexus-rpc';
@@ -28,8 +28,9 @@ import { printTable, stats, type Stats } from './support/stats';
  * sub-millisecond resolution; server and bench share the machine's clock).
  *
  * The first variant is the dev server as temporal.yaml configures it. Each KEY=VALUE argument adds a variant with
- * that one dynamic-config value on top (JSON values: `history.x=true`, `matching.y=4`, `z="1ms"`), each on a fresh
- * dev server, measured in the same run, so that knobs can be compared one at a time.
+ * that dynamic-config value on top (JSON values: `history.x=true`, `matching.y=4`, `z="1ms"`; `&` joins values
+ * that only make sense together), each on a fresh dev server, measured in the same run, so that knobs can be
+ * compared one at a time.
  */
 const ROUNDS = Number(process.env.LATCHKEY_BENCH_ROUNDS ?? 150);
 const WARMUP = 10;
@@ -69,16 +70,18 @@ interface Variant {
 function parseVariants(args: string[]): Variant[] {
   const variants: Variant[] = [{ name: 'temporal.yaml', overrides: {} }];
   for (const arg of args) {
-    const at = arg.indexOf('=');
-    if (at <= 0) throw new Error(`expected KEY=VALUE, got ${arg}`);
-    const raw = arg.slice(at + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
+    const overrides: Record<string, unknown> = {};
+    for (const pair of arg.split('&')) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new Error(`expected KEY=VALUE[&KEY=VALUE…], got ${arg}`);
+      const raw = pair.slice(at + 1);
+      try {
+        overrides[pair.slice(0, at)] = JSON.parse(raw);
+      } catch {
+        overrides[pair.slice(0, at)] = raw;
+      }
     }
-    variants.push({ name: arg, overrides: { [arg.slice(0, at)]: value } });
+    variants.push({ name: arg, overrides });
   }
   return variants;
 }
@@ -178,6 +181,19 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
       tsMs(firstEvent(events, (e) => e.workflowTaskStartedEventAttributes).eventTime) -
       tsMs(firstEvent(events, (e) => e.workflowTaskScheduledEventAttributes).eventTime);
 
+    let failures = 0;
+    /** A call lost to a stalled machine is counted and skipped, not allowed to end a run of hundreds. */
+    const attempt = async (call: () => Promise<unknown>): Promise<boolean> => {
+      try {
+        await call();
+        return true;
+      } catch (error) {
+        failures++;
+        say(`  a probe failed (${(error as Error).message}); skipping its round`);
+        return false;
+      }
+    };
+
     say(`[${variant.name}] ${WARMUP} warm-up + ${ROUNDS} rounds of bare / activity / Nexus, one at a time…`);
     const cpuBefore = cpuMsOf(server.process.pid!);
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
@@ -185,17 +201,21 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
 
       const bareId = `bare-${randomUUID()}`;
       let t0 = performance.now();
-      assert.equal(await client.workflow.execute(bareProbe, { taskQueue: CALLER_QUEUE, workflowId: bareId }), 'ok');
+      if (!(await attempt(() => client.workflow.execute(bareProbe, { taskQueue: CALLER_QUEUE, workflowId: bareId }))))
+        continue;
       record('bare workflow: start + result', performance.now() - t0);
       record('bare workflow: first workflow task scheduled → started', firstWftDispatch(await history(bareId)));
 
       const activityId = `activity-${randomUUID()}`;
       t0 = performance.now();
-      await client.workflow.execute(activityProbe, {
-        taskQueue: CALLER_QUEUE,
-        workflowId: activityId,
-        args: [ACTIVITY_QUEUE, activityId],
-      });
+      const activityDone = await attempt(() =>
+        client.workflow.execute(activityProbe, {
+          taskQueue: CALLER_QUEUE,
+          workflowId: activityId,
+          args: [ACTIVITY_QUEUE, activityId],
+        }),
+      );
+      if (!activityDone) continue;
       record('activity workflow: start + result', performance.now() - t0);
       {
         const events = await history(activityId);
@@ -210,11 +230,14 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
 
       const nexusId = `nexus-${randomUUID()}`;
       t0 = performance.now();
-      await client.workflow.execute(nexusProbe, {
-        taskQueue: CALLER_QUEUE,
-        workflowId: nexusId,
-        args: [ENDPOINT, nexusId],
-      });
+      const nexusDone = await attempt(() =>
+        client.workflow.execute(nexusProbe, {
+          taskQueue: CALLER_QUEUE,
+          workflowId: nexusId,
+          args: [ENDPOINT, nexusId],
+        }),
+      );
+      if (!nexusDone) continue;
       record('Nexus workflow: start + result', performance.now() - t0);
       {
         const events = await history(nexusId);
@@ -226,7 +249,7 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
       }
     }
     const serverCpuMsPerRound = (cpuMsOf(server.process.pid!) - cpuBefore) / (WARMUP + ROUNDS);
-    return { samples, serverCpuMsPerRound };
+    return { samples, serverCpuMsPerRound, failures };
   } finally {
     await stopped.run();
   }
@@ -234,14 +257,15 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
 
 async function run(): Promise<void> {
   const started = performance.now();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const variants = parseVariants(process.argv.slice(2));
   const cliPath = await ensureTemporalCli(loadTemporalSettings().cli, say);
   const scratch = join(__dirname, '..', '.tmp');
   mkdirSync(scratch, { recursive: true });
-  const results: Record<string, { rows: Record<string, Stats>; serverCpuMsPerRound: number }> = {};
+  const results: Record<string, { rows: Record<string, Stats>; serverCpuMsPerRound: number; failures: number }> = {};
   try {
     for (const variant of variants) {
-      const { samples, serverCpuMsPerRound } = await measureVariant(
+      const { samples, serverCpuMsPerRound, failures } = await measureVariant(
         cliPath,
         variant,
         join(scratch, 'dispatch-bench-temporal.log'),
@@ -258,7 +282,8 @@ async function run(): Promise<void> {
         );
       }
       console.log(`Temporal server CPU: ${serverCpuMsPerRound.toFixed(1)} ms per round (three workflows)`);
-      results[variant.name] = { rows: byName, serverCpuMsPerRound };
+      if (failures) console.log(`failed probes (rounds skipped): ${failures}`);
+      results[variant.name] = { rows: byName, serverCpuMsPerRound, failures };
     }
     const resultsDir = join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });

@@ -15,11 +15,11 @@ export async function bareProbe(): Promise<string> {
 }
 
 export async function activityProbe(taskQueue: string, probeId: string): Promise<string> {
-  const { touch } = proxyActivities<ProbeActivities>({ taskQueue, startToCloseTimeout: '10s' });
+  const { touch } = proxyActivities<ProbeActivities>({ taskQueue, startToCloseTimeout: '30s' });
   return touch(probeId);
 }
 
 export async function nexusProbe(endpoint: string, probeId: string): Promise<string> {
   const handler = createNexusServiceClient({ endpoint, service: probeService });
-  return handler.executeOperation('touch', probeId, { scheduleToCloseTimeout: '10s' });
+  return handler.executeOperation('touch', probeId, { scheduleToCloseTimeout: '30s' });
 }
