@@ -53,10 +53,12 @@ export interface DirectoryActivityDeps {
  */
 export const MAX_WATCH_WAIT_MS = 8_000;
 
-/** Fault injection for the tests that kill an agent mid-reset. */
+/** Fault injection for the tests that kill an agent mid-reset, and a timestamp for bench:dispatch. */
 export interface DirectoryTestHooks {
   /** Runs after the directory accepted the new password and before the activity completes. */
   afterPasswordWrite?: () => Promise<void>;
+  /** Runs first in a reset command, before its checks: where bench:dispatch stops timing Temporal's dispatch. */
+  onResetStart?: () => void;
 }
 
 /**
@@ -103,6 +105,7 @@ export function createDirectoryActivities(deps: DirectoryActivityDeps) {
 
   return {
     async resetDirectoryPassword(signed: SignedDirectoryCommand): Promise<DirectoryCommandResult> {
+      deps.testHooks?.onResetStart?.();
       const { command, secret } = await admit(signed, 'reset-password');
       // For a text, the central worker derives the same password from the same nonce just before it texts it, so
       // the password itself never has to travel back through Temporal. For the app, the password is this agent's

@@ -6,7 +6,6 @@ import { performance } from 'node:perf_hooks';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { google, temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
 import * as nexus from 'nexus-rpc';
 import { loadTemporalSettings } from '../common/temporal/settings';
@@ -17,6 +16,8 @@ import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
 import { activityProbe, bareProbe, nexusProbe } from './dispatch.workflow';
 import { probeService } from './support/probe-service';
+import { eventMs, type HistoryEvent as Event } from './support/history-time';
+import { measureResetDispatch } from './support/reset-dispatch';
 import { printTable, stats, type Stats } from './support/stats';
 
 /**
@@ -30,26 +31,18 @@ import { printTable, stats, type Stats } from './support/stats';
  * The first variant is the dev server as temporal.yaml configures it. Each KEY=VALUE argument adds a variant with
  * that dynamic-config value on top (JSON values: `history.x=true`, `matching.y=4`, `z="1ms"`; `&` joins values
  * that only make sense together), each on a fresh dev server, measured in the same run, so that knobs can be
- * compared one at a time.
+ * compared one at a time. `--reset` then times the real reset's Nexus call the same way, for each variant, on the
+ * whole stack (PostgreSQL, Samba, an agent in this process whose reset command notes when it starts).
  */
 const ROUNDS = Number(process.env.LATCHKEY_BENCH_ROUNDS ?? 150);
 const WARMUP = 10;
+const RESET_ROUNDS = Number(process.env.LATCHKEY_BENCH_RESET_ROUNDS ?? 40);
 const HANDLER_NAMESPACE = 'latchkey-dispatch-probe';
 const ENDPOINT = 'latchkey-dispatch-probe';
 const CALLER_QUEUE = 'dispatch-probe-caller';
 const ACTIVITY_QUEUE = 'dispatch-probe-activities';
 const NEXUS_QUEUE = 'dispatch-probe-nexus';
 const cleanups = new Cleanups();
-
-type Timestamp = google.protobuf.ITimestamp | null | undefined;
-type Event = temporal.api.history.v1.IHistoryEvent;
-
-/** Full precision: the SDK's tsToMs rounds to whole milliseconds, which is the size of what is measured here. */
-function tsMs(ts: Timestamp): number {
-  assert.ok(ts?.seconds !== undefined && ts.seconds !== null, 'event without a time');
-  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
-  return seconds * 1000 + (ts.nanos ?? 0) / 1e6;
-}
 
 const wallClockMs = () => performance.timeOrigin + performance.now();
 
@@ -178,8 +171,8 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
     const history = async (workflowId: string) =>
       (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const firstWftDispatch = (events: Event[]) =>
-      tsMs(firstEvent(events, (e) => e.workflowTaskStartedEventAttributes).eventTime) -
-      tsMs(firstEvent(events, (e) => e.workflowTaskScheduledEventAttributes).eventTime);
+      eventMs(firstEvent(events, (e) => e.workflowTaskStartedEventAttributes)) -
+      eventMs(firstEvent(events, (e) => e.workflowTaskScheduledEventAttributes));
 
     let failures = 0;
     /** A call lost to a stalled machine is counted and skipped, not allowed to end a run of hundreds. */
@@ -219,9 +212,9 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
       record('activity workflow: start + result', performance.now() - t0);
       {
         const events = await history(activityId);
-        const scheduled = tsMs(firstEvent(events, (e) => e.activityTaskScheduledEventAttributes).eventTime);
-        const started = tsMs(firstEvent(events, (e) => e.activityTaskStartedEventAttributes).eventTime);
-        const completed = tsMs(firstEvent(events, (e) => e.activityTaskCompletedEventAttributes).eventTime);
+        const scheduled = eventMs(firstEvent(events, (e) => e.activityTaskScheduledEventAttributes));
+        const started = eventMs(firstEvent(events, (e) => e.activityTaskStartedEventAttributes));
+        const completed = eventMs(firstEvent(events, (e) => e.activityTaskCompletedEventAttributes));
         const handler = entered.get(activityId)!;
         record('activity: scheduled → handler start', handler - scheduled);
         record('activity: scheduled → started event (server)', started - scheduled);
@@ -241,8 +234,8 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
       record('Nexus workflow: start + result', performance.now() - t0);
       {
         const events = await history(nexusId);
-        const scheduled = tsMs(firstEvent(events, (e) => e.nexusOperationScheduledEventAttributes).eventTime);
-        const completed = tsMs(firstEvent(events, (e) => e.nexusOperationCompletedEventAttributes).eventTime);
+        const scheduled = eventMs(firstEvent(events, (e) => e.nexusOperationScheduledEventAttributes));
+        const completed = eventMs(firstEvent(events, (e) => e.nexusOperationCompletedEventAttributes));
         const handler = entered.get(nexusId)!;
         record('Nexus: scheduled → handler start', handler - scheduled);
         record('Nexus: handler start → completed event', completed - handler);
@@ -258,7 +251,9 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
 async function run(): Promise<void> {
   const started = performance.now();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const variants = parseVariants(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const withReset = args.includes('--reset');
+  const variants = parseVariants(args.filter((arg) => arg !== '--reset'));
   const cliPath = await ensureTemporalCli(loadTemporalSettings().cli, say);
   const scratch = join(__dirname, '..', '.tmp');
   mkdirSync(scratch, { recursive: true });
@@ -285,10 +280,25 @@ async function run(): Promise<void> {
       if (failures) console.log(`failed probes (rounds skipped): ${failures}`);
       results[variant.name] = { rows: byName, serverCpuMsPerRound, failures };
     }
+    const resets: Record<string, Record<string, Stats>> = {};
+    for (const variant of withReset ? variants : []) {
+      const stack = new Cleanups();
+      cleanups.push(() => stack.run());
+      const rows = await measureResetDispatch(stack, variant.overrides as never, RESET_ROUNDS, WARMUP);
+      await stack.run();
+      console.log(`\nthe real reset, ${variant.name}`);
+      printTable(rows, 'ms');
+      const reset = (resets[variant.name] = Object.fromEntries(rows));
+      const probe = results[variant.name]!.rows['Nexus: scheduled → handler start']!;
+      const real = reset['reset Nexus call: scheduled → agent command start']!;
+      console.log(
+        `reset Nexus dispatch / the bare probe's: p50 ${(real.p50 / probe.p50).toFixed(2)} p99 ${(real.p99 / probe.p99).toFixed(2)}`,
+      );
+    }
     const resultsDir = join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `dispatch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ rounds: ROUNDS, results }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ rounds: ROUNDS, results, resets }, null, 2)}\n`);
     console.log(`\nresults: ${file}`);
   } finally {
     await cleanups.run();

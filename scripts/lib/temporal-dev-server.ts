@@ -90,8 +90,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return { address, process: child, stop };
 }
 
-/** A headless, in-memory dev server on a free port, configured from temporal.yaml: what tests and benchmarks use. */
-export async function startThrowawayDevServer(cliPath: string, logFile: string): Promise<DevServer> {
+/**
+ * A headless, in-memory dev server on a free port, configured from temporal.yaml: what tests and benchmarks use.
+ * `dynamicConfig` goes on top, for benchmarks that compare a value with temporal.yaml's.
+ */
+export async function startThrowawayDevServer(
+  cliPath: string,
+  logFile: string,
+  dynamicConfig: DevServerOptions['dynamicConfig'] = {},
+): Promise<DevServer> {
   const settings = loadTemporalSettings();
   return startDevServer({
     cliPath,
@@ -99,7 +106,7 @@ export async function startThrowawayDevServer(cliPath: string, logFile: string):
     grpcPort: await freePort(),
     namespace: settings.namespace,
     logLevel: 'error',
-    dynamicConfig: settings.devServer.dynamicConfig,
+    dynamicConfig: { ...settings.devServer.dynamicConfig, ...dynamicConfig },
     logFile,
   });
 }

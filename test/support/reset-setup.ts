@@ -81,6 +81,8 @@ export function agentConfigFor(
 export interface AgentFaults {
   /** A pause after the directory write, so the test can kill the agent mid-reset. */
   pauseAfterWriteMs?: number;
+  /** Called as a reset command reaches the agent's code (bench:dispatch's timestamp). */
+  onResetStart?: () => void;
 }
 
 /** Issues an agent credential through the MSP API and starts that agent in this process. */
@@ -88,15 +90,18 @@ export async function startTestAgent(
   stack: TestStack,
   tenant: Tenant,
   dc: SambaDc,
-  { pauseAfterWriteMs, ...overrides }: Partial<AgentConfig> & AgentFaults = {},
+  { pauseAfterWriteMs, onResetStart, ...overrides }: Partial<AgentConfig> & AgentFaults = {},
   logger: Logger = createLogger('silent'),
 ): Promise<RunningAgent & { token: string }> {
   const api = apiClient(stack.url, tenant.apiKey);
   const issued = await api('POST', `/clients/${tenant.clientId}/agents`, { name: 'test agent' });
   assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const testHooks = pauseAfterWriteMs
-    ? { afterPasswordWrite: () => new Promise<void>((resolve) => setTimeout(resolve, pauseAfterWriteMs)) }
-    : undefined;
+  const testHooks = {
+    ...(pauseAfterWriteMs && {
+      afterPasswordWrite: () => new Promise<void>((resolve) => setTimeout(resolve, pauseAfterWriteMs)),
+    }),
+    ...(onResetStart && { onResetStart }),
+  };
   const agent = await startAgent(agentConfigFor(stack, dc, issued.body, overrides), logger, testHooks);
   return Object.assign(agent, { token: issued.body.token as string });
 }

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { createLogger } from '../../common/logger';
+import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
+import type { Cleanups } from '../../scripts/lib/cleanups';
+import { say } from '../../scripts/lib/say';
+import { startTestServices } from '../../scripts/lib/test-services';
+import { mapLimit } from '../../server/services/map-limit';
+import { enrolledDirectoryUser, startTestAgent } from '../../test/support/reset-setup';
+import { startSambaDc } from '../../test/support/samba';
+import { createTenant, startTestStack } from '../../test/support/stack';
+import { eventMs, type HistoryEvent } from './history-time';
+import { stats, type Stats } from './stats';
+
+const USERS = 8;
+
+/**
+ * The real reset's Nexus call at concurrency 1, on the whole stack (PostgreSQL, a dev server as temporal.yaml
+ * configures it with `dynamicConfig` on top, Samba, an agent in this process): from the NexusOperationScheduled event to the first line of the
+ * agent's reset command, and, for the whole reset, the time its workflow tasks waited to be dispatched.
+ */
+export async function measureResetDispatch(
+  cleanups: Cleanups,
+  dynamicConfig: Record<string, string | number | boolean>,
+  rounds: number,
+  warmup: number,
+) {
+  await startTestServices(cleanups, { dynamicConfig });
+  say('Provisioning a Samba AD DC…');
+  const dc = await startSambaDc();
+  cleanups.push(() => dc.stop());
+  const stack = await startTestStack({
+    logLevel: 'warn',
+    env: { LATCHKEY_LOG_LEVEL: 'warn', RATE_LIMIT_PER_IP_PER_MINUTE: '100000', SMS_RESEND_INTERVAL: '0s' },
+  });
+  cleanups.push(() => stack.stop());
+  const tenant = await createTenant(stack, 'Bench MSP');
+  await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false, resetsPerHour: 100 });
+  let entered: number | undefined;
+  const agent = await startTestAgent(
+    stack,
+    tenant,
+    dc,
+    { onResetStart: () => (entered ??= performance.timeOrigin + performance.now()) },
+    createLogger('warn'),
+  );
+  cleanups.push(() => agent.stop());
+  say(`Enrolling ${USERS} directory users through the pages…`);
+  const users = await mapLimit(Array.from({ length: USERS }), 4, () => enrolledDirectoryUser(stack, tenant, dc));
+
+  say(`Resets one at a time: ${warmup} warm-up + ${rounds}…`);
+  const samples: Record<string, number[]> = {};
+  const add = (name: string, value: number) => (samples[name] ??= []).push(value);
+  for (let round = 0; round < warmup + rounds; round++) {
+    const user = users[round % users.length]!;
+    entered = undefined;
+    const t0 = performance.now();
+    const response = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+    const elapsed = performance.now() - t0;
+    assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
+    if (round < warmup) continue;
+    const history = await stack.runtime.temporal.workflow
+      .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
+      .fetchHistory();
+    const events: HistoryEvent[] = history.events ?? [];
+    const at = new Map(events.map((event) => [String(event.eventId), eventMs(event)]));
+    const scheduled = events.find((event) => event.nexusOperationScheduledEventAttributes);
+    const completed = events.find((event) => event.nexusOperationCompletedEventAttributes);
+    assert.ok(scheduled && completed && entered !== undefined, 'a reset without its Nexus call');
+    let wftDispatch = 0;
+    for (const event of events) {
+      const started = event.workflowTaskStartedEventAttributes;
+      if (started) wftDispatch += eventMs(event) - at.get(String(started.scheduledEventId))!;
+    }
+    add('reset: API request → completed answer', elapsed);
+    add('reset Nexus call: scheduled → agent command start', entered - eventMs(scheduled));
+    add('reset Nexus call: agent command start → completed event', eventMs(completed) - entered);
+    add('reset: its workflow tasks, scheduled → started (sum)', wftDispatch);
+  }
+  return Object.entries(samples).map(([name, values]) => [name, stats(values)] as [string, Stats]);
+}
