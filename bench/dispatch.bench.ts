@@ -280,15 +280,22 @@ async function run(): Promise<void> {
       if (failures) console.log(`failed probes (rounds skipped): ${failures}`);
       results[variant.name] = { rows: byName, serverCpuMsPerRound, failures };
     }
-    const resets: Record<string, Record<string, Stats>> = {};
+    const resets: Record<string, Record<string, Stats | number>> = {};
     for (const variant of withReset ? variants : []) {
       const stack = new Cleanups();
       cleanups.push(() => stack.run());
-      const rows = await measureResetDispatch(stack, variant.overrides as never, RESET_ROUNDS, WARMUP);
+      const { rows, throughputC8 } = await measureResetDispatch(
+        stack,
+        variant.overrides as never,
+        RESET_ROUNDS,
+        WARMUP,
+      );
       await stack.run();
       console.log(`\nthe real reset, ${variant.name}`);
       printTable(rows, 'ms');
-      const reset = (resets[variant.name] = Object.fromEntries(rows));
+      console.log(`c=8 reset throughput: ${throughputC8.toFixed(1)} resets/s`);
+      const reset = Object.fromEntries(rows);
+      resets[variant.name] = { ...reset, throughputC8 };
       const probe = results[variant.name]!.rows['Nexus: scheduled → handler start']!;
       const real = reset['reset Nexus call: scheduled → agent command start']!;
       console.log(
