@@ -13,7 +13,7 @@ import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
 import { freePort } from '../scripts/lib/free-port';
 import { say } from '../scripts/lib/say';
 import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
-import { startDevServer } from '../scripts/lib/temporal-dev-server';
+import { startDevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
 import { activityProbe, bareProbe, nexusProbe } from './dispatch.workflow';
 import { probeService } from './support/probe-service';
 import { eventMs, type HistoryEvent as Event } from './support/history-time';
@@ -21,8 +21,8 @@ import { measureResetDispatch } from './support/reset-dispatch';
 import { printTable, stats, type Stats } from './support/stats';
 
 /**
- * `npm run bench:dispatch [KEY=VALUE …]`: how long Temporal takes to hand a remote call to an idle worker, at
- * concurrency 1. Each round runs, one after the other, a bare workflow (the baseline round trip), a workflow that
+ * `npm run bench:dispatch [KEY=VALUE …] [--reset]`: how long Temporal takes to hand a remote call to an idle
+ * worker, at concurrency 1. Each round runs, one after the other, a bare workflow (the baseline round trip), a workflow that
  * calls a no-op activity on another worker's queue, and one that calls a no-op Nexus operation whose endpoint
  * targets another worker in another namespace (as a reset reaches a client's agent). The dispatch share is
  * timed from the history's Scheduled event to the handler's first line (a wall-clock timestamp with
@@ -57,22 +57,30 @@ function firstEvent(events: Event[], has: (event: Event) => unknown): Event {
 
 interface Variant {
   name: string;
-  overrides: Record<string, unknown>;
+  overrides: DynamicConfig;
+}
+
+type DynamicConfig = DevServerOptions['dynamicConfig'];
+
+/** A value as JSON when it parses as a string, number or boolean, else the raw text (a duration like 1ms). */
+function configValue(raw: string): DynamicConfig[string] {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (['string', 'number', 'boolean'].includes(typeof value)) return value as DynamicConfig[string];
+  } catch {
+    // Not JSON: the text itself.
+  }
+  return raw;
 }
 
 function parseVariants(args: string[]): Variant[] {
   const variants: Variant[] = [{ name: 'temporal.yaml', overrides: {} }];
   for (const arg of args) {
-    const overrides: Record<string, unknown> = {};
+    const overrides: DynamicConfig = {};
     for (const pair of arg.split('&')) {
       const at = pair.indexOf('=');
       if (at <= 0) throw new Error(`expected KEY=VALUE[&KEY=VALUE…], got ${arg}`);
-      const raw = pair.slice(at + 1);
-      try {
-        overrides[pair.slice(0, at)] = JSON.parse(raw);
-      } catch {
-        overrides[pair.slice(0, at)] = raw;
-      }
+      overrides[pair.slice(0, at)] = configValue(pair.slice(at + 1));
     }
     variants.push({ name: arg, overrides });
   }
@@ -116,7 +124,7 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
     grpcPort: await freePort(),
     namespace: settings.namespace,
     logLevel: 'warn',
-    dynamicConfig: { ...settings.devServer.dynamicConfig, ...variant.overrides } as never,
+    dynamicConfig: { ...settings.devServer.dynamicConfig, ...variant.overrides },
     logFile,
   });
   const connection = await Connection.connect({ address: server.address });
@@ -284,12 +292,7 @@ async function run(): Promise<void> {
     for (const variant of withReset ? variants : []) {
       const stack = new Cleanups();
       cleanups.push(() => stack.run());
-      const { rows, throughputC8 } = await measureResetDispatch(
-        stack,
-        variant.overrides as never,
-        RESET_ROUNDS,
-        WARMUP,
-      );
+      const { rows, throughputC8 } = await measureResetDispatch(stack, variant.overrides, RESET_ROUNDS, WARMUP);
       await stack.run();
       console.log(`\nthe real reset, ${variant.name}`);
       printTable(rows, 'ms');

@@ -4,6 +4,7 @@ import { createLogger } from '../../common/logger';
 import { makePasswordResetWorkflowId } from '../../common/domain/workflow-ids';
 import type { Cleanups } from '../../scripts/lib/cleanups';
 import { say } from '../../scripts/lib/say';
+import type { DevServerOptions } from '../../scripts/lib/temporal-dev-server';
 import { startTestServices } from '../../scripts/lib/test-services';
 import { mapLimit } from '../../server/services/map-limit';
 import { enrolledDirectoryUser, startTestAgent } from '../../test/support/reset-setup';
@@ -32,7 +33,7 @@ function wftDispatchOf(events: HistoryEvent[], at: Map<string, number>): number 
  */
 export async function measureResetDispatch(
   cleanups: Cleanups,
-  dynamicConfig: Record<string, string | number | boolean>,
+  dynamicConfig: DevServerOptions['dynamicConfig'],
   rounds: number,
   warmup: number,
 ) {
