@@ -49,35 +49,38 @@ export async function measureCpu<T>(
   return { result, cpu };
 }
 
-/** CPU seconds used so far by each thread of this process, by thread id, with the thread's name. */
-export function cpuSecondsByThread(): Map<number, { name: string; seconds: number }> {
+/** CPU seconds used so far by each thread of a process (this one by default), by thread id, with the thread's name. */
+export function cpuSecondsByThread(pid: number = process.pid): Map<number, { name: string; seconds: number }> {
   const threads = new Map<number, { name: string; seconds: number }>();
-  for (const entry of readdirSync('/proc/self/task')) {
-    const stat = readStat(`/proc/self/task/${entry}/stat`, false);
+  for (const entry of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readStat(`/proc/${pid}/task/${entry}/stat`, false);
     if (stat) threads.set(Number(entry), { name: stat.comm, seconds: stat.ticks / TICKS_PER_SECOND });
   }
   return threads;
 }
 
 /**
- * This process's CPU while `work` ran, by thread: the main thread (the API, the central worker's activities and
- * the bench's own client), the busiest other Node thread (the SDK's workflow thread, in a bench that runs
+ * A process's CPU (this one's, or `pid`'s) while `work` ran, by thread: the main thread (the API and the central
+ * worker's activities), the busiest other Node thread (the SDK's workflow thread, in a process that runs
  * workflows), Core's tokio threads, and the rest (V8's GC and compiler threads, libuv's pool).
  */
-export async function measureThreads<T>(work: () => Promise<T>): Promise<{ result: T; threads: Map<string, number> }> {
-  const before = cpuSecondsByThread();
+export async function measureThreads<T>(
+  work: () => Promise<T>,
+  pid: number = process.pid,
+): Promise<{ result: T; threads: Map<string, number> }> {
+  const before = cpuSecondsByThread(pid);
   const result = await work();
   const used: Array<{ tid: number; name: string; seconds: number }> = [];
-  for (const [tid, { name, seconds }] of cpuSecondsByThread()) {
+  for (const [tid, { name, seconds }] of cpuSecondsByThread(pid)) {
     used.push({ tid, name, seconds: seconds - (before.get(tid)?.seconds ?? 0) });
   }
   const busiestOther = used
-    .filter((thread) => thread.tid !== process.pid && thread.name === 'node')
+    .filter((thread) => thread.tid !== pid && thread.name === 'node')
     .sort((a, b) => b.seconds - a.seconds)[0];
   const threads = new Map<string, number>();
   for (const thread of used) {
     const group =
-      thread.tid === process.pid
+      thread.tid === pid
         ? 'main thread'
         : thread === busiestOther
           ? 'busiest other Node thread'
