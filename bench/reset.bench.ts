@@ -30,7 +30,7 @@ import { key32, type ReachableStack } from '../test/support/stack';
 import { vendorFakesEnv } from '../test/support/vendor-fakes-env';
 import { vendorFakesOutbox } from '../test/support/vendor-fakes-outbox';
 import { isStale } from './support/build-freshness';
-import { measureCpu, measureThreads } from './support/cpu-usage';
+import { measureCpu, measureThreads, type ProcessInfo } from './support/cpu-usage';
 import { cutCpuProfiles, monotonicMicros } from './support/cpu-profile';
 import { memoryMbOf } from './support/process-footprint';
 import { printTable, stats, type Stats } from './support/stats';
@@ -195,17 +195,22 @@ async function breakdown(temporal: TemporalClient, clientId: string, users: Enro
   return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
 }
 
-/** The process ids the CPU table names; the rest are told apart by their command name. */
-const pids: { central?: number; agent?: number } = {};
+/** The processes this run started (or, for PostgreSQL, the database it made), which the CPU table names. */
+const mine: { central?: number; agent?: number; temporal?: number; samba?: number; database?: string } = {};
 
-/** Who is who on this machine during a run: the groups the CPU table reports. */
-function groupOf({ pid, comm }: { pid: number; ppid: number; comm: string }): string | undefined {
-  if (pid === pids.central) return 'central (API + worker)';
-  if (pid === pids.agent) return 'agent';
-  if (pid === process.pid) return 'bench (HTTP client, vendor fakes)';
-  if (comm === 'temporal') return 'Temporal dev server';
-  if (comm.startsWith('samba') || comm.startsWith('ldap')) return 'Samba AD';
-  if (comm === 'postgres') return 'PostgreSQL';
+/**
+ * Who is who on this machine during a run: the groups the CPU table reports. Other runs on the machine have dev
+ * servers and Samba DCs of their own, so each group is this run's process tree; PostgreSQL is one server for all,
+ * so its group is the backends connected to this run's database.
+ */
+function groupOf(process: ProcessInfo): string | undefined {
+  if (process.descendsFrom(mine.central)) return 'central (API + worker)';
+  if (process.descendsFrom(mine.agent)) return 'agent';
+  if (process.pid === globalThis.process.pid) return 'bench (HTTP client, vendor fakes)';
+  if (process.descendsFrom(mine.temporal)) return 'Temporal dev server';
+  if (process.descendsFrom(mine.samba)) return 'Samba AD';
+  if (process.comm === 'postgres' && mine.database && process.cmdline().split(' ').includes(mine.database))
+    return "PostgreSQL (this run's backends)";
   return undefined;
 }
 
@@ -246,6 +251,8 @@ async function run() {
     say('Provisioning a Samba AD DC…');
     const dc = await startSambaDc();
     cleanups.push(() => dc.stop());
+    mine.temporal = services.temporalPid;
+    mine.samba = dc.pid;
     const smtp = await startSmtpReceiver();
     cleanups.push(() => smtp.close());
     const authToken = randomBytes(16).toString('hex');
@@ -255,6 +262,7 @@ async function run() {
     cleanups.push(async () => messages.stop());
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
+    mine.database = new URL(database.url).pathname.slice(1);
 
     const masterKey = key32();
     const port = await freePort();
@@ -275,7 +283,7 @@ async function run() {
       FORM,
       [...CENTRAL_NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
     );
-    pids.central = central.child.pid;
+    mine.central = central.child.pid;
     cleanups.push(async () => void (await central.stop()));
     const url = (await central.waitForLog('HTTP server listening', 180_000)).url as string;
     const stack: ReachableStack = { url, temporalAddress: services.temporalAddress, outbox: messages.outbox };
@@ -303,7 +311,7 @@ async function run() {
         compiledMain: FORM === 'compiled' ? join(ROOT, AGENT_MAIN) : undefined,
       },
     );
-    pids.agent = agent.child.pid;
+    mine.agent = agent.child.pid;
     cleanups.push(() => killAgentProcess(agent));
 
     const connection = await Connection.connect({ address: services.temporalAddress });
@@ -318,7 +326,7 @@ async function run() {
     await e2eResets(stack, tenant.clientId, users, 1, WARMUP);
     await bareResets(dc, dns, 1, WARMUP);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const idle = { central: memoryMbOf(pids.central!).rssMb, agent: memoryMbOf(pids.agent!).rssMb };
+    const idle = { central: memoryMbOf(mine.central!).rssMb, agent: memoryMbOf(mine.agent!).rssMb };
 
     say(`Bare unicodePwd replace: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const bare1 = await bareResets(dc, dns, 1, ROUNDS_C1);
@@ -335,8 +343,8 @@ async function run() {
       cpu: e2eCpu,
     } = await measureCpu(groupOf, () =>
       measureThreads(
-        () => peakRssWhile(pids.central!, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
-        pids.central,
+        () => peakRssWhile(mine.central!, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
+        mine.central,
       ),
     );
     window.toUs = monotonicMicros();

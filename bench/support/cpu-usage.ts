@@ -21,19 +21,52 @@ function readStat(path: string, children: boolean): { comm: string; ppid: number
   };
 }
 
-/** CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). */
-export function cpuSecondsByGroup(
-  groupOf: (process: { pid: number; ppid: number; comm: string }) => string | undefined,
-): Map<string, number> {
-  const totals = new Map<string, number>();
+/** A process as the grouping sees it; `descendsFrom(root)` is true for `root` itself and everything it started. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  descendsFrom(root: number | undefined): boolean;
+  /** Its command line, with the arguments joined by spaces ('' once it is gone). */
+  cmdline(): string;
+}
+
+/**
+ * CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). Several
+ * benches and test runs may share the machine, each with its own dev server and Samba, so a group is best told by
+ * the process tree it belongs to rather than by a command name.
+ */
+export function cpuSecondsByGroup(groupOf: (process: ProcessInfo) => string | undefined): Map<string, number> {
+  const all = new Map<number, { comm: string; ppid: number; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(`/proc/${entry}/stat`, true);
-    const group = stat && groupOf({ pid: Number(entry), ppid: stat.ppid, comm: stat.comm });
-    if (!stat || !group) continue;
-    totals.set(group, (totals.get(group) ?? 0) + stat.ticks / TICKS_PER_SECOND);
+    if (stat) all.set(Number(entry), stat);
+  }
+  const descends = (pid: number, root: number | undefined): boolean => {
+    for (let at: number | undefined = pid; at && root; at = all.get(at)?.ppid) if (at === root) return true;
+    return false;
+  };
+  const totals = new Map<string, number>();
+  for (const [pid, stat] of all) {
+    const group = groupOf({
+      pid,
+      ppid: stat.ppid,
+      comm: stat.comm,
+      descendsFrom: (root) => descends(pid, root),
+      cmdline: () => readCmdline(pid),
+    });
+    if (group) totals.set(group, (totals.get(group) ?? 0) + stat.ticks / TICKS_PER_SECOND);
   }
   return totals;
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return ''; // It ended while we looked.
+  }
 }
 
 /** Runs `work` and returns the CPU seconds each group spent meanwhile. */

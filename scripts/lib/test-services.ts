@@ -12,6 +12,8 @@ export interface TestServices {
   postgresUrl: string;
   cliPath: string;
   temporalAddress: string;
+  /** The dev server's process, for a bench that counts its CPU. */
+  temporalPid: number | undefined;
   scratch: string;
 }
 
@@ -35,5 +37,5 @@ export async function startTestServices(cleanups: Cleanups): Promise<TestService
     LATCHKEY_TEST_PG_URL: postgresUrl,
     TEMPORAL_CLI_PATH: cliPath,
   });
-  return { postgresUrl, cliPath, temporalAddress: temporal.address, scratch };
+  return { postgresUrl, cliPath, temporalAddress: temporal.address, temporalPid: temporal.process.pid, scratch };
 }
