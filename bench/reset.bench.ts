@@ -22,7 +22,7 @@ import { mapLimit } from '../server/services/map-limit';
 import { startFakeTwilio } from '../test/fakes/fake-twilio';
 import { startSmtpReceiver } from '../test/fakes/smtp-receiver';
 import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
-import { spawnCentralProcess, type CentralForm } from '../test/support/central-process';
+import { spawnCentralProcess, type CentralForm, type CentralProcess } from '../test/support/central-process';
 import { createTestDatabase } from '../test/support/database';
 import { enrolledDirectoryUser, type Tenant } from '../test/support/reset-setup';
 import { startSambaDc, type SambaDc } from '../test/support/samba';
@@ -47,15 +47,26 @@ import { printTable, stats, type Stats } from './support/stats';
  *
  * Knobs: LATCHKEY_BENCH_FORM=source runs both from source under tsx instead; LATCHKEY_BENCH_CENTRAL_NODE_FLAGS adds
  * node flags to the central process (e.g. `--max-semi-space-size=32`); LATCHKEY_BENCH_CPU_PROFILE=<dir> writes the
- * central process's `--cpu-prof` profiles (one per thread) there, cut to the c=8 phase.
+ * central process's `--cpu-prof` profiles (one per thread) there, cut to the c=8 phase;
+ * LATCHKEY_BENCH_CENTRAL_VARIANTS (`;`-separated flag sets, e.g. `--max-semi-space-size=16;--max-semi-space-size=32`)
+ * then compares each with the plain process at c=8, restarting the central process for each, round robin over
+ * LATCHKEY_BENCH_VARIANT_ROUNDS rounds (3).
  */
-const USERS = 16;
+/** Enough that the variant rounds stay under the client's 100 resets per user an hour. */
+const USERS = 24;
 const WARMUP = 5;
 const ROUNDS_C1 = 60;
 const ROUNDS_C8 = 120;
 const FORM: CentralForm = process.env.LATCHKEY_BENCH_FORM === 'source' ? 'source' : 'compiled';
 const CENTRAL_NODE_FLAGS = (process.env.LATCHKEY_BENCH_CENTRAL_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const PROFILE_DIR = process.env.LATCHKEY_BENCH_CPU_PROFILE;
+/** Node flag sets for the central process to compare, `;`-separated; `none` is the plain process. */
+const VARIANTS = (process.env.LATCHKEY_BENCH_CENTRAL_VARIANTS ?? '')
+  .split(';')
+  .map((variant) => variant.trim())
+  .filter(Boolean);
+const VARIANT_ROUNDS = Number(process.env.LATCHKEY_BENCH_VARIANT_ROUNDS ?? 3);
+const VARIANT_WARMUP = 24;
 const ROOT = join(__dirname, '..');
 const AGENT_MAIN = join('dist', 'agent-package', 'agent', 'main.js');
 /** How long the processes are left alone before their idle memory is read. */
@@ -243,6 +254,83 @@ async function peakRssWhile<T>(pid: number, work: () => Promise<T>): Promise<{ r
   }
 }
 
+interface VariantRun {
+  flags: string;
+  round: number;
+  centralMsPerReset: number;
+  allMsPerReset: number;
+  throughput: number;
+  centralPeakMb: number;
+}
+
+/**
+ * Each node flag set in VARIANTS, and the plain process, measured in turn (round robin, VARIANT_ROUNDS rounds) on
+ * the same Samba, Temporal, database, agent and users: the central process is restarted with the flags, warmed
+ * up, and then the c=8 phase runs. Alternating keeps slow drifts of a shared machine out of the comparison.
+ */
+async function compareVariants(
+  launchCentral: (flags: string[]) => Promise<string>,
+  phase: (rounds: number) => Promise<{ samples: number[]; throughput: number }>,
+): Promise<VariantRun[]> {
+  const runs: VariantRun[] = [];
+  const flagSets = ['none', ...VARIANTS.filter((variant) => variant !== 'none')];
+  for (let round = 1; round <= VARIANT_ROUNDS; round++) {
+    for (const flags of flagSets) {
+      say(`Variant ${flags}, round ${round} of ${VARIANT_ROUNDS}…`);
+      await launchCentral(flags === 'none' ? [] : flags.split(/\s+/));
+      await phase(VARIANT_WARMUP); // The JIT and the connection pools, after the restart.
+      const {
+        result: { result, peakMb },
+        cpu,
+      } = await measureCpu(groupOf, () => peakRssWhile(mine.central!, () => phase(ROUNDS_C8)));
+      const n = result.samples.length;
+      runs.push({
+        flags,
+        round,
+        centralMsPerReset: ((cpu.get('central (API + worker)') ?? 0) * 1000) / n,
+        allMsPerReset: ([...cpu.values()].reduce((sum, seconds) => sum + seconds, 0) * 1000) / n,
+        throughput: result.throughput,
+        centralPeakMb: peakMb,
+      });
+    }
+  }
+  return runs;
+}
+
+/** One line a variant: its runs' ranges, and the ratio of its median to the plain process's median. */
+function printVariants(runs: VariantRun[], bareThroughput: number): void {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const range = (values: number[], digits = 1) =>
+    `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+  const of = (flags: string) => runs.filter((run) => run.flags === flags);
+  const base = of('none');
+  const baseCentral = median(base.map((run) => run.centralMsPerReset));
+  const baseAll = median(base.map((run) => run.allMsPerReset));
+  const baseThroughput = median(base.map((run) => run.throughput));
+  console.log(
+    `\ncentral node flags compared at c=8 (${VARIANT_ROUNDS} rounds each, alternating; ms of CPU per reset, ranges; ratios are medians to 'none'):`,
+  );
+  console.log(
+    `${'flags'.padEnd(28)}  ${'central'.padStart(11)}  ${'ratio'.padStart(5)}  ${'all'.padStart(11)}  ${'ratio'.padStart(5)}  ${'resets/s'.padStart(9)}  ${'ratio'.padStart(5)}  ${'/bare'.padStart(5)}  ${'peak MB'.padStart(9)}`,
+  );
+  for (const flags of [...new Set(runs.map((run) => run.flags))]) {
+    const own = of(flags);
+    const central = own.map((run) => run.centralMsPerReset);
+    const all = own.map((run) => run.allMsPerReset);
+    const throughput = own.map((run) => run.throughput);
+    console.log(
+      `${flags.padEnd(28)}  ${range(central).padStart(11)}  ${(median(central) / baseCentral).toFixed(2).padStart(5)}  ${range(all).padStart(11)}  ${(median(all) / baseAll).toFixed(2).padStart(5)}  ${range(throughput).padStart(9)}  ${(median(throughput) / baseThroughput).toFixed(2).padStart(5)}  ${(median(throughput) / bareThroughput).toFixed(2).padStart(5)}  ${range(
+        own.map((run) => run.centralPeakMb),
+        0,
+      ).padStart(9)}`,
+    );
+  }
+}
+
 async function run() {
   const benchStarted = performance.now();
   try {
@@ -266,26 +354,31 @@ async function run() {
 
     const masterKey = key32();
     const port = await freePort();
-    const central = spawnCentralProcess(
-      'all',
-      {
-        LATCHKEY_MASTER_KEY: masterKey,
-        LATCHKEY_CODEC_KEYS: `bench1:${key32()}`,
-        LATCHKEY_CODEC_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
-        LATCHKEY_PUBLIC_URL: `http://localhost:${port}`,
-        LATCHKEY_HTTP_PORT: String(port),
-        DATABASE_URL: database.url,
-        TEMPORAL_ADDRESS: services.temporalAddress,
-        RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
-        SMS_RESEND_INTERVAL: '0s',
-        ...vendorFakesEnv(smtp, twilio, authToken),
-      },
-      FORM,
-      [...CENTRAL_NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
-    );
-    mine.central = central.child.pid;
-    cleanups.push(async () => void (await central.stop()));
-    const url = (await central.waitForLog('HTTP server listening', 180_000)).url as string;
+    const centralEnv = {
+      LATCHKEY_MASTER_KEY: masterKey,
+      LATCHKEY_CODEC_KEYS: `bench1:${key32()}`,
+      LATCHKEY_CODEC_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+      LATCHKEY_PUBLIC_URL: `http://localhost:${port}`,
+      LATCHKEY_HTTP_PORT: String(port),
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: services.temporalAddress,
+      RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+      SMS_RESEND_INTERVAL: '0s',
+      ...vendorFakesEnv(smtp, twilio, authToken),
+    };
+    let central: CentralProcess | undefined;
+    cleanups.push(async () => void (await central?.stop()));
+    /** (Re)starts the central process with these node flags, on the same port, database and Temporal. */
+    const launchCentral = async (flags: string[], profile = false): Promise<string> => {
+      await central?.stop();
+      central = spawnCentralProcess('all', centralEnv, FORM, [
+        ...flags,
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+      ]);
+      mine.central = central.child.pid;
+      return (await central.waitForLog('HTTP server listening', 180_000)).url as string;
+    };
+    const url = await launchCentral(CENTRAL_NODE_FLAGS, Boolean(PROFILE_DIR));
     const stack: ReachableStack = { url, temporalAddress: services.temporalAddress, outbox: messages.outbox };
     say(`Central process (${FORM}${CENTRAL_NODE_FLAGS.length ? `, ${CENTRAL_NODE_FLAGS.join(' ')}` : ''}) at ${url}.`);
 
@@ -411,9 +504,16 @@ async function run() {
     console.log(`\nresults: ${file}`);
     if (PROFILE_DIR) {
       // --cpu-prof writes when the process exits: stop it now, then cut what it wrote to the c=8 phase.
-      await central.stop();
+      await central!.stop();
       for (const profile of cutCpuProfiles(PROFILE_DIR, window.fromUs, window.toUs))
         console.log(`CPU profile of the central process at c=8: ${profile}`);
+    }
+    if (VARIANTS.length) {
+      const variants = await compareVariants(launchCentral, (rounds) =>
+        e2eResets(stack, tenant.clientId, users, 8, rounds),
+      );
+      printVariants(variants, bare8.throughput);
+      writeFileSync(file.replace(/\.json$/, '-variants.json'), `${JSON.stringify(variants, null, 2)}\n`);
     }
     console.log(
       `reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`,

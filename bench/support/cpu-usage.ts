@@ -37,6 +37,16 @@ export interface ProcessInfo {
  * the process tree it belongs to rather than by a command name.
  */
 export function cpuSecondsByGroup(groupOf: (process: ProcessInfo) => string | undefined): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const { group, seconds } of cpuSecondsByProcess(groupOf).values())
+    totals.set(group, (totals.get(group) ?? 0) + seconds);
+  return totals;
+}
+
+/** The same, process by process: each grouped process's group and CPU seconds so far, by pid. */
+function cpuSecondsByProcess(
+  groupOf: (process: ProcessInfo) => string | undefined,
+): Map<number, { group: string; seconds: number }> {
   const all = new Map<number, { comm: string; ppid: number; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -47,7 +57,7 @@ export function cpuSecondsByGroup(groupOf: (process: ProcessInfo) => string | un
     for (let at: number | undefined = pid; at && root; at = all.get(at)?.ppid) if (at === root) return true;
     return false;
   };
-  const totals = new Map<string, number>();
+  const grouped = new Map<number, { group: string; seconds: number }>();
   for (const [pid, stat] of all) {
     const group = groupOf({
       pid,
@@ -56,9 +66,9 @@ export function cpuSecondsByGroup(groupOf: (process: ProcessInfo) => string | un
       descendsFrom: (root) => descends(pid, root),
       cmdline: () => readCmdline(pid),
     });
-    if (group) totals.set(group, (totals.get(group) ?? 0) + stat.ticks / TICKS_PER_SECOND);
+    if (group) grouped.set(pid, { group, seconds: stat.ticks / TICKS_PER_SECOND });
   }
-  return totals;
+  return grouped;
 }
 
 function readCmdline(pid: number): string {
@@ -69,16 +79,21 @@ function readCmdline(pid: number): string {
   }
 }
 
-/** Runs `work` and returns the CPU seconds each group spent meanwhile. */
+/**
+ * Runs `work` and returns the CPU seconds each group spent meanwhile, process by process: one that started
+ * meanwhile counts from zero, and one that ended meanwhile (a PostgreSQL backend whose connection closed) is left
+ * out rather than subtracted.
+ */
 export async function measureCpu<T>(
   groupOf: Parameters<typeof cpuSecondsByGroup>[0],
   work: () => Promise<T>,
 ): Promise<{ result: T; cpu: Map<string, number> }> {
-  const before = cpuSecondsByGroup(groupOf);
+  const before = cpuSecondsByProcess(groupOf);
   const result = await work();
-  const after = cpuSecondsByGroup(groupOf);
   const cpu = new Map<string, number>();
-  for (const [group, seconds] of after) cpu.set(group, seconds - (before.get(group) ?? 0));
+  for (const [pid, { group, seconds }] of cpuSecondsByProcess(groupOf)) {
+    cpu.set(group, (cpu.get(group) ?? 0) + seconds - (before.get(pid)?.seconds ?? 0));
+  }
   return { result, cpu };
 }
 
