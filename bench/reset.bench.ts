@@ -119,10 +119,16 @@ async function timedReset(stack: ReachableStack, clientId: string, user: Enrolle
   const seen = new Set(stack.outbox.list({ to: user.phone }).map((m) => m.id));
   const t0 = performance.now();
   const request = user.api('POST', `/clients/${clientId}/users/${user.userId}/reset-password`);
-  await stack.outbox.waitFor(
-    (m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'),
-    30_000,
-  );
+  try {
+    await stack.outbox.waitFor(
+      (m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'),
+      30_000,
+    );
+  } catch (error) {
+    // What the API answered says why no password came (refused, failed, still running).
+    const answer = await Promise.race([request, new Promise((resolve) => setTimeout(resolve, 5_000, 'no answer'))]);
+    throw new Error(`${(error as Error).message}; the API answered ${JSON.stringify(answer)}`);
+  }
   const elapsed = performance.now() - t0;
   const response = await request;
   assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
@@ -331,6 +337,8 @@ function printVariants(runs: VariantRun[], bareThroughput: number): void {
   }
 }
 
+let lastCentralOutput: (() => string) | undefined;
+
 async function run() {
   const benchStarted = performance.now();
   try {
@@ -376,6 +384,7 @@ async function run() {
         ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
       ]);
       mine.central = central.child.pid;
+      lastCentralOutput = central.output;
       return (await central.waitForLog('HTTP server listening', 180_000)).url as string;
     };
     const url = await launchCentral(CENTRAL_NODE_FLAGS, Boolean(PROFILE_DIR));
