@@ -527,6 +527,11 @@ async function run() {
     console.log(
       `reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`,
     );
+  } catch (error) {
+    // The central process's own account of a failure, which it logs rather than answers.
+    const tail = lastCentralOutput?.().split('\n').slice(-40).join('\n');
+    if (tail) console.error(`[latchkey] the central process's last output:\n${tail}`);
+    throw error;
   } finally {
     await cleanups.run();
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);
