@@ -1,32 +1,76 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { createLogger } from '../common/logger';
-import { say } from '../scripts/lib/say';
-import { mapLimit } from '../server/services/map-limit';
-import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
-import { enrolledDirectoryUser, startTestAgent } from '../test/support/reset-setup';
-import { startSambaDc, type SambaDc } from '../test/support/samba';
-import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
+import { Secrets } from '../common/crypto/secrets';
 import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
+import { loadTemporalSettings } from '../common/temporal/settings';
+import { buildAgentPackage } from '../scripts/build-agent-package';
+import { buildCentral, CENTRAL_MAIN } from '../scripts/build-central';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { say } from '../scripts/lib/say';
 import { startTestServices } from '../scripts/lib/test-services';
-import { measureCpu, measureThreads } from './support/cpu-usage';
-import { profiled } from './support/cpu-profile';
+import { ApiKeysStore } from '../server/db/api-keys.store';
+import { TenantsStore } from '../server/db/tenants.store';
+import { mapLimit } from '../server/services/map-limit';
+import { startFakeTwilio } from '../test/fakes/fake-twilio';
+import { startSmtpReceiver } from '../test/fakes/smtp-receiver';
+import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
+import { spawnCentralProcess, type CentralForm, type CentralProcess } from '../test/support/central-process';
+import { createTestDatabase } from '../test/support/database';
+import { enrolledDirectoryUser, type Tenant } from '../test/support/reset-setup';
+import { startSambaDc, type SambaDc } from '../test/support/samba';
+import { key32, type ReachableStack } from '../test/support/stack';
+import { vendorFakesEnv } from '../test/support/vendor-fakes-env';
+import { vendorFakesOutbox } from '../test/support/vendor-fakes-outbox';
+import { isStale } from './support/build-freshness';
+import { measureCpu, measureThreads, type ProcessInfo } from './support/cpu-usage';
+import { cutCpuProfiles, monotonicMicros } from './support/cpu-profile';
+import { memoryMbOf } from './support/process-footprint';
 import { printTable, stats, type Stats } from './support/stats';
 
 /**
- * `npm run bench:reset`: password resets end to end (technician API → workflow → agent → Samba → SMS in the
- * outbox) next to the bare ldapts unicodePwd replace on the same Samba, at concurrency 1 and 8.
+ * `npm run bench:reset`: password resets end to end (technician API → workflow → agent → Samba → SMS at the fake
+ * Twilio) next to the bare ldapts unicodePwd replace on the same Samba, at concurrency 1 and 8.
+ *
+ * It measures the production form: the central process (API and worker, role all) as `npm run build` compiles it,
+ * with its prebuilt workflow bundle, and the agent as `npm run build:agent` compiles it, each its own OS process,
+ * both run by plain node and rebuilt first when a source is newer than the build. Messages leave through the real
+ * SDKs (nodemailer, twilio) to the loopback fakes in this process. So every process's CPU is its own: the central
+ * process, the agent, this bench (its HTTP client and the vendor fakes), Temporal, Samba, PostgreSQL.
+ *
+ * Knobs: LATCHKEY_BENCH_FORM=source runs both from source under tsx instead; LATCHKEY_BENCH_CENTRAL_NODE_FLAGS adds
+ * node flags to the central process (e.g. `--max-semi-space-size=32`); LATCHKEY_BENCH_CPU_PROFILE=<dir> writes the
+ * central process's `--cpu-prof` profiles (one per thread) there, cut to the c=8 phase;
+ * LATCHKEY_BENCH_CENTRAL_VARIANTS (`;`-separated flag sets, e.g. `--max-semi-space-size=16;--max-semi-space-size=32`)
+ * then compares each with the plain process at c=8, restarting the central process for each, round robin over
+ * LATCHKEY_BENCH_VARIANT_ROUNDS rounds (3).
  */
-const USERS = 16;
+/** Enough that the variant rounds stay under the client's 100 resets per user an hour. */
+const USERS = 24;
 const WARMUP = 5;
 const ROUNDS_C1 = 60;
 const ROUNDS_C8 = 120;
+const FORM: CentralForm = process.env.LATCHKEY_BENCH_FORM === 'source' ? 'source' : 'compiled';
+const CENTRAL_NODE_FLAGS = (process.env.LATCHKEY_BENCH_CENTRAL_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const PROFILE_DIR = process.env.LATCHKEY_BENCH_CPU_PROFILE;
+/** Node flag sets for the central process to compare, `;`-separated; `none` is the plain process. */
+const VARIANTS = (process.env.LATCHKEY_BENCH_CENTRAL_VARIANTS ?? '')
+  .split(';')
+  .map((variant) => variant.trim())
+  .filter(Boolean);
+const VARIANT_ROUNDS = Number(process.env.LATCHKEY_BENCH_VARIANT_ROUNDS ?? 3);
+const VARIANT_WARMUP = 24;
+const ROOT = join(__dirname, '..');
+const AGENT_MAIN = join('dist', 'agent-package', 'agent', 'main.js');
+/** How long the processes are left alone before their idle memory is read. */
+const SETTLE_MS = 5_000;
 const cleanups = new Cleanups();
 
 const encodePassword = (password: string) => Buffer.from(`"${password}"`, 'utf16le');
@@ -71,21 +115,33 @@ async function bareResets(dc: SambaDc, dns: string[], concurrency: number, round
 type Enrolled = Awaited<ReturnType<typeof enrolledDirectoryUser>>;
 
 /** One reset, timed from the API request until the password SMS is in the outbox. */
-async function timedReset(stack: TestStack, clientId: string, user: Enrolled): Promise<number> {
+async function timedReset(stack: ReachableStack, clientId: string, user: Enrolled): Promise<number> {
   const seen = new Set(stack.outbox.list({ to: user.phone }).map((m) => m.id));
   const t0 = performance.now();
   const request = user.api('POST', `/clients/${clientId}/users/${user.userId}/reset-password`);
-  await stack.outbox.waitFor(
-    (m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'),
-    30_000,
-  );
+  try {
+    await stack.outbox.waitFor(
+      (m) => m.to === user.phone && !seen.has(m.id) && m.text.includes('temporary password'),
+      30_000,
+    );
+  } catch (error) {
+    // What the API answered says why no password came (refused, failed, still running).
+    const answer = await Promise.race([request, new Promise((resolve) => setTimeout(resolve, 5_000, 'no answer'))]);
+    throw new Error(`${(error as Error).message}; the API answered ${JSON.stringify(answer)}`);
+  }
   const elapsed = performance.now() - t0;
   const response = await request;
   assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
   return elapsed;
 }
 
-async function e2eResets(stack: TestStack, clientId: string, users: Enrolled[], concurrency: number, rounds: number) {
+async function e2eResets(
+  stack: ReachableStack,
+  clientId: string,
+  users: Enrolled[],
+  concurrency: number,
+  rounds: number,
+) {
   const samples: number[] = [];
   const perLane = Math.ceil(rounds / concurrency);
   const lanes = Array.from({ length: concurrency }, (_, lane) => users.filter((_, i) => i % concurrency === lane));
@@ -103,11 +159,11 @@ async function e2eResets(stack: TestStack, clientId: string, users: Enrolled[], 
  * and ours (workflow tasks, which include the local activities that check and deliver, and the agent's
  * activity, which includes the directory write).
  */
-async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) {
+async function breakdown(temporal: TemporalClient, clientId: string, users: Enrolled[]) {
   const parts = new Map<string, number[]>();
   const add = (name: string, value: number) => parts.set(name, [...(parts.get(name) ?? []), value]);
   const histories = await mapLimit(users, 4, (user) =>
-    stack.runtime.temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory(),
+    temporal.workflow.getHandle(makePasswordResetWorkflowId(clientId, user.userId)).fetchHistory(),
   );
   for (const history of histories) {
     const events = history.events ?? [];
@@ -156,41 +212,218 @@ async function breakdown(stack: TestStack, clientId: string, users: Enrolled[]) 
   return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
 }
 
-let agentPid: number | undefined;
+/** The processes this run started (or, for PostgreSQL, the database it made), which the CPU table names. */
+const mine: { central?: number; agent?: number; temporal?: number; samba?: number; database?: string } = {};
 
-/** Who is who on this machine during a run: the groups the CPU table reports. */
-function groupOf({ pid, comm }: { pid: number; ppid: number; comm: string }): string | undefined {
-  if (pid === process.pid) return 'latchkey (API + central worker)';
-  if (pid === agentPid) return 'agent';
-  if (comm === 'temporal') return 'Temporal dev server';
-  if (comm.startsWith('samba') || comm.startsWith('ldap')) return 'Samba AD';
-  if (comm === 'postgres') return 'PostgreSQL';
+/**
+ * Who is who on this machine during a run: the groups the CPU table reports. Other runs on the machine have dev
+ * servers and Samba DCs of their own, so each group is this run's process tree; PostgreSQL is one server for all,
+ * so its group is the backends connected to this run's database.
+ */
+function groupOf(process: ProcessInfo): string | undefined {
+  if (process.descendsFrom(mine.central)) return 'central (API + worker)';
+  if (process.descendsFrom(mine.agent)) return 'agent';
+  if (process.pid === globalThis.process.pid) return 'bench (HTTP client, vendor fakes)';
+  if (process.descendsFrom(mine.temporal)) return 'Temporal dev server';
+  if (process.descendsFrom(mine.samba)) return 'Samba AD';
+  if (process.comm === 'postgres' && mine.database && process.cmdline().split(' ').includes(mine.database))
+    return "PostgreSQL (this run's backends)";
   return undefined;
 }
+
+/** A loopback port nothing listens on now, for a process that is told its port rather than asked for it. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The compiled central process and agent, rebuilt only when a source is newer than what dist/ holds. */
+async function ensureBuilds(): Promise<void> {
+  if (isStale(ROOT, CENTRAL_MAIN)) await buildCentral(ROOT);
+  else say(`${CENTRAL_MAIN} is current.`);
+  if (isStale(ROOT, AGENT_MAIN)) buildAgentPackage(ROOT);
+  else say(`${AGENT_MAIN} is current.`);
+}
+
+/** The highest resident memory of `pid` while `work` runs, sampled every 100 ms, in MB. */
+async function peakRssWhile<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peakMb = memoryMbOf(pid).rssMb;
+  const timer = setInterval(() => (peakMb = Math.max(peakMb, memoryMbOf(pid).rssMb)), 100);
+  try {
+    const result = await work();
+    return { result, peakMb: Math.max(peakMb, memoryMbOf(pid).rssMb) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface VariantRun {
+  flags: string;
+  round: number;
+  centralMsPerReset: number;
+  allMsPerReset: number;
+  throughput: number;
+  centralPeakMb: number;
+}
+
+/**
+ * Each node flag set in VARIANTS, and the plain process, measured in turn (round robin, VARIANT_ROUNDS rounds) on
+ * the same Samba, Temporal, database, agent and users: the central process is restarted with the flags, warmed
+ * up, and then the c=8 phase runs. Alternating keeps slow drifts of a shared machine out of the comparison.
+ */
+async function compareVariants(
+  launchCentral: (flags: string[]) => Promise<string>,
+  phase: (rounds: number) => Promise<{ samples: number[]; throughput: number }>,
+): Promise<VariantRun[]> {
+  const runs: VariantRun[] = [];
+  const flagSets = ['none', ...VARIANTS.filter((variant) => variant !== 'none')];
+  for (let round = 1; round <= VARIANT_ROUNDS; round++) {
+    for (const flags of flagSets) {
+      say(`Variant ${flags}, round ${round} of ${VARIANT_ROUNDS}…`);
+      await launchCentral(flags === 'none' ? [] : flags.split(/\s+/));
+      await phase(VARIANT_WARMUP); // The JIT and the connection pools, after the restart.
+      const {
+        result: { result, peakMb },
+        cpu,
+      } = await measureCpu(groupOf, () => peakRssWhile(mine.central!, () => phase(ROUNDS_C8)));
+      const n = result.samples.length;
+      runs.push({
+        flags,
+        round,
+        centralMsPerReset: ((cpu.get('central (API + worker)') ?? 0) * 1000) / n,
+        allMsPerReset: ([...cpu.values()].reduce((sum, seconds) => sum + seconds, 0) * 1000) / n,
+        throughput: result.throughput,
+        centralPeakMb: peakMb,
+      });
+    }
+  }
+  return runs;
+}
+
+/** One line a variant: its runs' ranges, and the ratio of its median to the plain process's median. */
+function printVariants(runs: VariantRun[], bareThroughput: number): void {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const range = (values: number[], digits = 1) =>
+    `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+  const of = (flags: string) => runs.filter((run) => run.flags === flags);
+  const base = of('none');
+  const baseCentral = median(base.map((run) => run.centralMsPerReset));
+  const baseAll = median(base.map((run) => run.allMsPerReset));
+  const baseThroughput = median(base.map((run) => run.throughput));
+  console.log(
+    `\ncentral node flags compared at c=8 (${VARIANT_ROUNDS} rounds each, alternating; ms of CPU per reset, ranges; ratios are medians to 'none'):`,
+  );
+  console.log(
+    `${'flags'.padEnd(28)}  ${'central'.padStart(11)}  ${'ratio'.padStart(5)}  ${'all'.padStart(11)}  ${'ratio'.padStart(5)}  ${'resets/s'.padStart(9)}  ${'ratio'.padStart(5)}  ${'/bare'.padStart(5)}  ${'peak MB'.padStart(9)}`,
+  );
+  for (const flags of [...new Set(runs.map((run) => run.flags))]) {
+    const own = of(flags);
+    const central = own.map((run) => run.centralMsPerReset);
+    const all = own.map((run) => run.allMsPerReset);
+    const throughput = own.map((run) => run.throughput);
+    console.log(
+      `${flags.padEnd(28)}  ${range(central).padStart(11)}  ${(median(central) / baseCentral).toFixed(2).padStart(5)}  ${range(all).padStart(11)}  ${(median(all) / baseAll).toFixed(2).padStart(5)}  ${range(throughput).padStart(9)}  ${(median(throughput) / baseThroughput).toFixed(2).padStart(5)}  ${(median(throughput) / bareThroughput).toFixed(2).padStart(5)}  ${range(
+        own.map((run) => run.centralPeakMb),
+        0,
+      ).padStart(9)}`,
+    );
+  }
+}
+
+let lastCentralOutput: (() => string) | undefined;
 
 async function run() {
   const benchStarted = performance.now();
   try {
-    await startTestServices(cleanups);
+    const services = await startTestServices(cleanups);
+    if (FORM === 'compiled') await ensureBuilds();
     say('Provisioning a Samba AD DC…');
     const dc = await startSambaDc();
     cleanups.push(() => dc.stop());
-    const stack = await startTestStack({
-      logLevel: 'warn',
-      env: { LATCHKEY_LOG_LEVEL: 'warn', RATE_LIMIT_PER_IP_PER_MINUTE: '100000', SMS_RESEND_INTERVAL: '0s' },
+    mine.temporal = services.temporalPid;
+    mine.samba = dc.pid;
+    const smtp = await startSmtpReceiver();
+    cleanups.push(() => smtp.close());
+    const authToken = randomBytes(16).toString('hex');
+    const twilio = await startFakeTwilio({ accountSid: `AC${randomBytes(16).toString('hex')}`, authToken });
+    cleanups.push(() => twilio.close());
+    const messages = vendorFakesOutbox(smtp, twilio);
+    cleanups.push(async () => messages.stop());
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    mine.database = new URL(database.url).pathname.slice(1);
+
+    const masterKey = key32();
+    const port = await freePort();
+    const centralEnv = {
+      LATCHKEY_MASTER_KEY: masterKey,
+      LATCHKEY_CODEC_KEYS: `bench1:${key32()}`,
+      LATCHKEY_CODEC_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+      LATCHKEY_PUBLIC_URL: `http://localhost:${port}`,
+      LATCHKEY_HTTP_PORT: String(port),
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: services.temporalAddress,
+      RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+      SMS_RESEND_INTERVAL: '0s',
+      ...vendorFakesEnv(smtp, twilio, authToken),
+    };
+    let central: CentralProcess | undefined;
+    cleanups.push(async () => void (await central?.stop()));
+    /** (Re)starts the central process with these node flags, on the same port, database and Temporal. */
+    const launchCentral = async (flags: string[], profile = false): Promise<string> => {
+      await central?.stop();
+      central = spawnCentralProcess('all', centralEnv, FORM, [
+        ...flags,
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+      ]);
+      mine.central = central.child.pid;
+      lastCentralOutput = central.output;
+      return (await central.waitForLog('HTTP server listening', 180_000)).url as string;
+    };
+    const url = await launchCentral(CENTRAL_NODE_FLAGS, Boolean(PROFILE_DIR));
+    const stack: ReachableStack = { url, temporalAddress: services.temporalAddress, outbox: messages.outbox };
+    say(`Central process (${FORM}${CENTRAL_NODE_FLAGS.length ? `, ${CENTRAL_NODE_FLAGS.join(' ')}` : ''}) at ${url}.`);
+
+    // The tenant straight through the stores, as an operator's CLI would make it; everything after goes over HTTP.
+    const tenants = new TenantsStore(database.db);
+    const msp = await tenants.createMsp('Bench MSP');
+    const client = await tenants.createClient(msp.id, 'Bench MSP client', {
+      requireSmsPin: false,
+      resetsPerHour: 100,
+      // Thousands of texts a run (enrolment codes, passwords): past the default daily ceiling, resets would fail.
+      smsPerDay: 1_000_000,
     });
-    cleanups.push(() => stack.stop());
-    const tenant = await createTenant(stack, 'Bench MSP');
-    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false, resetsPerHour: 100 });
-    if (process.env.LATCHKEY_BENCH_AGENT === 'in-process') {
-      const agent = await startTestAgent(stack, tenant, dc, {}, createLogger('warn'));
-      cleanups.push(() => agent.stop());
-    } else {
-      // Its own process, as at a client site; the same helper the fault tests kill agents with.
-      const agent = await spawnAgentProcess(stack, tenant, dc);
-      agentPid = agent.child.pid;
-      cleanups.push(() => killAgentProcess(agent));
-    }
+    assert.notEqual(client, 'duplicate');
+    if (client === 'duplicate') return;
+    const key = await new ApiKeysStore(database.db, new Secrets(Buffer.from(masterKey, 'base64'))).issue(
+      { mspId: msp.id, clientId: null },
+      'bench',
+    );
+    const tenant: Tenant = { mspId: msp.id, apiKey: key.token, clientId: client.id };
+
+    // Its own process, as at a client site; the same helper the fault tests kill agents with.
+    const agent = await spawnAgentProcess(
+      stack,
+      tenant,
+      dc,
+      {},
+      {
+        compiledMain: FORM === 'compiled' ? join(ROOT, AGENT_MAIN) : undefined,
+      },
+    );
+    mine.agent = agent.child.pid;
+    cleanups.push(() => killAgentProcess(agent));
+
+    const connection = await Connection.connect({ address: services.temporalAddress });
+    cleanups.push(() => connection.close());
+    const temporal = new TemporalClient({ connection, namespace: loadTemporalSettings().namespace });
 
     say(`Enrolling ${USERS} directory users through the pages…`);
     const users = await mapLimit(Array.from({ length: USERS }), 4, () => enrolledDirectoryUser(stack, tenant, dc));
@@ -199,19 +432,30 @@ async function run() {
     say('Warming up…');
     await e2eResets(stack, tenant.clientId, users, 1, WARMUP);
     await bareResets(dc, dns, 1, WARMUP);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const idle = { central: memoryMbOf(mine.central!).rssMb, agent: memoryMbOf(mine.agent!).rssMb };
 
     say(`Bare unicodePwd replace: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const bare1 = await bareResets(dc, dns, 1, ROUNDS_C1);
     const { result: bare8, cpu: bareCpu } = await measureCpu(groupOf, () => bareResets(dc, dns, 8, ROUNDS_C8));
     say(`End-to-end resets: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
-    const parts = await breakdown(stack, tenant.clientId, users);
+    const parts = await breakdown(temporal, tenant.clientId, users);
+    const window = { fromUs: monotonicMicros(), toUs: 0 };
     const {
-      result: { result: e2e8, threads },
+      result: {
+        result: { result: e2e8, peakMb },
+        threads,
+      },
       cpu: e2eCpu,
     } = await measureCpu(groupOf, () =>
-      measureThreads(() => profiled(() => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8))),
+      measureThreads(
+        () => peakRssWhile(mine.central!, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
+        mine.central,
+      ),
     );
+    window.toUs = monotonicMicros();
+    const memory = { centralIdleMb: idle.central, centralPeakC8Mb: peakMb, agentIdleMb: idle.agent };
 
     const [bare1Stats, e2e1Stats] = [stats(bare1.samples), stats(e2e1.samples)];
     const rows: Array<[string, Stats]> = [
@@ -220,7 +464,7 @@ async function run() {
       ['reset end to end, c=1', e2e1Stats],
       ['reset end to end, c=8', stats(e2e8.samples)],
     ];
-    console.log('');
+    console.log(`\nform: ${FORM}; central node flags: ${CENTRAL_NODE_FLAGS.join(' ') || '(none)'}`);
     printTable(rows);
     console.log(
       `\nthroughput (ops/s): bare c=1 ${bare1.throughput.toFixed(1)}, c=8 ${bare8.throughput.toFixed(1)}; e2e c=1 ${e2e1.throughput.toFixed(1)}, c=8 ${e2e8.throughput.toFixed(1)}`,
@@ -235,32 +479,64 @@ async function run() {
     );
     const groups = [...new Set([...bareCpu.keys(), ...e2eCpu.keys()])].sort();
     console.log(`${'process'.padEnd(34)}  ${'bare op'.padStart(8)}  ${'reset'.padStart(8)}`);
+    const perReset = (cpu: Map<string, number>, group: string, n: number) => ((cpu.get(group) ?? 0) * 1000) / n;
     for (const group of groups) {
-      const per = (cpu: Map<string, number>, n: number) => (((cpu.get(group) ?? 0) * 1000) / n).toFixed(1).padStart(8);
-      console.log(`${group.padEnd(34)}  ${per(bareCpu, bare8.samples.length)}  ${per(e2eCpu, e2e8.samples.length)}`);
+      const cell = (cpu: Map<string, number>, n: number) => perReset(cpu, group, n).toFixed(1).padStart(8);
+      console.log(`${group.padEnd(34)}  ${cell(bareCpu, bare8.samples.length)}  ${cell(e2eCpu, e2e8.samples.length)}`);
     }
+    const total = [...e2eCpu.values()].reduce((sum, seconds) => sum + seconds, 0);
+    console.log(
+      `${'all of them'.padEnd(34)}  ${''.padStart(8)}  ${((total * 1000) / e2e8.samples.length).toFixed(1).padStart(8)}`,
+    );
 
-    console.log(`\nof which latchkey, by thread (ms per reset at c=8):`);
+    console.log(`\nof which the central process, by thread (ms per reset at c=8):`);
     for (const [group, seconds] of threads) {
       console.log(`  ${group.padEnd(32)}  ${((seconds * 1000) / e2e8.samples.length).toFixed(1).padStart(8)}`);
     }
+    console.log(
+      `\nmemory (resident, MB): central idle ${memory.centralIdleMb.toFixed(0)}, central peak at c=8 ${memory.centralPeakC8Mb.toFixed(0)}, agent idle ${memory.agentIdleMb.toFixed(0)}`,
+    );
 
     const ratio = {
       p50: e2e1Stats.p50 / bare1Stats.p50,
       p99: e2e1Stats.p99 / bare1Stats.p99,
       throughput: e2e8.throughput / bare8.throughput,
     };
+    const cpuMsPerReset = Object.fromEntries(
+      groups.map((group) => [group, perReset(e2eCpu, group, e2e8.samples.length)]),
+    );
+    const centralThreadsMsPerReset = Object.fromEntries(
+      [...threads].map(([group, seconds]) => [group, (seconds * 1000) / e2e8.samples.length]),
+    );
     const resultsDir = join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `reset-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ cpus: cpus().length, rows: Object.fromEntries(rows), parts: Object.fromEntries(parts), throughput: { bare1: bare1.throughput, bare8: bare8.throughput, e2e1: e2e1.throughput, e2e8: e2e8.throughput }, ratio }, null, 2)}\n`,
+      `${JSON.stringify({ form: FORM, centralNodeFlags: CENTRAL_NODE_FLAGS, cpus: cpus().length, rows: Object.fromEntries(rows), parts: Object.fromEntries(parts), throughput: { bare1: bare1.throughput, bare8: bare8.throughput, e2e1: e2e1.throughput, e2e8: e2e8.throughput }, cpuMsPerReset, centralThreadsMsPerReset, memory, ratio }, null, 2)}\n`,
     );
     console.log(`\nresults: ${file}`);
+    if (PROFILE_DIR) {
+      // --cpu-prof writes when the process exits: stop it now, then cut what it wrote to the c=8 phase.
+      await central!.stop();
+      for (const profile of cutCpuProfiles(PROFILE_DIR, window.fromUs, window.toUs))
+        console.log(`CPU profile of the central process at c=8: ${profile}`);
+    }
+    if (VARIANTS.length) {
+      const variants = await compareVariants(launchCentral, (rounds) =>
+        e2eResets(stack, tenant.clientId, users, 8, rounds),
+      );
+      printVariants(variants, bare8.throughput);
+      writeFileSync(file.replace(/\.json$/, '-variants.json'), `${JSON.stringify(variants, null, 2)}\n`);
+    }
     console.log(
       `reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`,
     );
+  } catch (error) {
+    // The central process's own account of a failure, which it logs rather than answers.
+    const tail = lastCentralOutput?.().split('\n').slice(-40).join('\n');
+    if (tail) console.error(`[latchkey] the central process's last output:\n${tail}`);
+    throw error;
   } finally {
     await cleanups.run();
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);

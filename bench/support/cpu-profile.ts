@@ -1,25 +1,43 @@
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface CpuProfile {
+  nodes: unknown[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Now on the clock V8's profiles are timed by (CLOCK_MONOTONIC, µs), which every process on the machine shares. */
+export const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /**
- * Profiles this process's main thread while `work` runs, when LATCHKEY_BENCH_CPU_PROFILE names a file: a
- * whole-run `--cpu-prof` would bury the measured phase under set-up (provisioning, enrolment, warm-up). The
- * file opens in Chrome DevTools' Performance panel or any `.cpuprofile` viewer.
+ * Cuts each `.cpuprofile` in `dir` (as another process's `--cpu-prof --cpu-prof-dir=<dir>` wrote them, one per
+ * thread) down to the samples taken between `fromUs` and `toUs`, so that a profile of a whole run shows only the
+ * measured phase. Returns the files cut.
  */
-export async function profiled<T>(work: () => Promise<T>): Promise<T> {
-  const file = process.env.LATCHKEY_BENCH_CPU_PROFILE;
-  if (!file) return work();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-    console.log(`[latchkey] CPU profile of the main thread: ${file}`);
+export function cutCpuProfiles(dir: string, fromUs: number, toUs: number): string[] {
+  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+  for (const name of files) {
+    const file = join(dir, name);
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    const startTime = Math.max(profile.startTime, fromUs);
+    const samples: number[] = [];
+    const timeDeltas: number[] = [];
+    let at = profile.startTime;
+    let previous = startTime;
+    profile.samples.forEach((node, i) => {
+      at += profile.timeDeltas[i] ?? 0;
+      if (at < fromUs || at > toUs) return;
+      samples.push(node);
+      timeDeltas.push(at - previous);
+      previous = at;
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({ ...profile, startTime, endTime: Math.min(profile.endTime, toUs), samples, timeDeltas }),
+    );
   }
+  return files.map((name) => join(dir, name));
 }

@@ -21,63 +21,114 @@ function readStat(path: string, children: boolean): { comm: string; ppid: number
   };
 }
 
-/** CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). */
-export function cpuSecondsByGroup(
-  groupOf: (process: { pid: number; ppid: number; comm: string }) => string | undefined,
-): Map<string, number> {
+/** A process as the grouping sees it; `descendsFrom(root)` is true for `root` itself and everything it started. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  descendsFrom(root: number | undefined): boolean;
+  /** Its command line, with the arguments joined by spaces ('' once it is gone). */
+  cmdline(): string;
+}
+
+/**
+ * CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). Several
+ * benches and test runs may share the machine, each with its own dev server and Samba, so a group is best told by
+ * the process tree it belongs to rather than by a command name.
+ */
+export function cpuSecondsByGroup(groupOf: (process: ProcessInfo) => string | undefined): Map<string, number> {
   const totals = new Map<string, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(`/proc/${entry}/stat`, true);
-    const group = stat && groupOf({ pid: Number(entry), ppid: stat.ppid, comm: stat.comm });
-    if (!stat || !group) continue;
-    totals.set(group, (totals.get(group) ?? 0) + stat.ticks / TICKS_PER_SECOND);
-  }
+  for (const { group, seconds } of cpuSecondsByProcess(groupOf).values())
+    totals.set(group, (totals.get(group) ?? 0) + seconds);
   return totals;
 }
 
-/** Runs `work` and returns the CPU seconds each group spent meanwhile. */
+/** The same, process by process: each grouped process's group and CPU seconds so far, by pid. */
+function cpuSecondsByProcess(
+  groupOf: (process: ProcessInfo) => string | undefined,
+): Map<number, { group: string; seconds: number }> {
+  const all = new Map<number, { comm: string; ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(`/proc/${entry}/stat`, true);
+    if (stat) all.set(Number(entry), stat);
+  }
+  const descends = (pid: number, root: number | undefined): boolean => {
+    for (let at: number | undefined = pid; at && root; at = all.get(at)?.ppid) if (at === root) return true;
+    return false;
+  };
+  const grouped = new Map<number, { group: string; seconds: number }>();
+  for (const [pid, stat] of all) {
+    const group = groupOf({
+      pid,
+      ppid: stat.ppid,
+      comm: stat.comm,
+      descendsFrom: (root) => descends(pid, root),
+      cmdline: () => readCmdline(pid),
+    });
+    if (group) grouped.set(pid, { group, seconds: stat.ticks / TICKS_PER_SECOND });
+  }
+  return grouped;
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return ''; // It ended while we looked.
+  }
+}
+
+/**
+ * Runs `work` and returns the CPU seconds each group spent meanwhile, process by process: one that started
+ * meanwhile counts from zero, and one that ended meanwhile (a PostgreSQL backend whose connection closed) is left
+ * out rather than subtracted.
+ */
 export async function measureCpu<T>(
   groupOf: Parameters<typeof cpuSecondsByGroup>[0],
   work: () => Promise<T>,
 ): Promise<{ result: T; cpu: Map<string, number> }> {
-  const before = cpuSecondsByGroup(groupOf);
+  const before = cpuSecondsByProcess(groupOf);
   const result = await work();
-  const after = cpuSecondsByGroup(groupOf);
   const cpu = new Map<string, number>();
-  for (const [group, seconds] of after) cpu.set(group, seconds - (before.get(group) ?? 0));
+  for (const [pid, { group, seconds }] of cpuSecondsByProcess(groupOf)) {
+    cpu.set(group, (cpu.get(group) ?? 0) + seconds - (before.get(pid)?.seconds ?? 0));
+  }
   return { result, cpu };
 }
 
-/** CPU seconds used so far by each thread of this process, by thread id, with the thread's name. */
-export function cpuSecondsByThread(): Map<number, { name: string; seconds: number }> {
+/** CPU seconds used so far by each thread of a process (this one by default), by thread id, with the thread's name. */
+export function cpuSecondsByThread(pid: number = process.pid): Map<number, { name: string; seconds: number }> {
   const threads = new Map<number, { name: string; seconds: number }>();
-  for (const entry of readdirSync('/proc/self/task')) {
-    const stat = readStat(`/proc/self/task/${entry}/stat`, false);
+  for (const entry of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readStat(`/proc/${pid}/task/${entry}/stat`, false);
     if (stat) threads.set(Number(entry), { name: stat.comm, seconds: stat.ticks / TICKS_PER_SECOND });
   }
   return threads;
 }
 
 /**
- * This process's CPU while `work` ran, by thread: the main thread (the API, the central worker's activities and
- * the bench's own client), the busiest other Node thread (the SDK's workflow thread, in a bench that runs
+ * A process's CPU (this one's, or `pid`'s) while `work` ran, by thread: the main thread (the API and the central
+ * worker's activities), the busiest other Node thread (the SDK's workflow thread, in a process that runs
  * workflows), Core's tokio threads, and the rest (V8's GC and compiler threads, libuv's pool).
  */
-export async function measureThreads<T>(work: () => Promise<T>): Promise<{ result: T; threads: Map<string, number> }> {
-  const before = cpuSecondsByThread();
+export async function measureThreads<T>(
+  work: () => Promise<T>,
+  pid: number = process.pid,
+): Promise<{ result: T; threads: Map<string, number> }> {
+  const before = cpuSecondsByThread(pid);
   const result = await work();
   const used: Array<{ tid: number; name: string; seconds: number }> = [];
-  for (const [tid, { name, seconds }] of cpuSecondsByThread()) {
+  for (const [tid, { name, seconds }] of cpuSecondsByThread(pid)) {
     used.push({ tid, name, seconds: seconds - (before.get(tid)?.seconds ?? 0) });
   }
   const busiestOther = used
-    .filter((thread) => thread.tid !== process.pid && thread.name === 'node')
+    .filter((thread) => thread.tid !== pid && thread.name === 'node')
     .sort((a, b) => b.seconds - a.seconds)[0];
   const threads = new Map<string, number>();
   for (const thread of used) {
     const group =
-      thread.tid === process.pid
+      thread.tid === pid
         ? 'main thread'
         : thread === busiestOther
           ? 'busiest other Node thread'

@@ -12,6 +12,8 @@ export interface TestServices {
   postgresUrl: string;
   cliPath: string;
   temporalAddress: string;
+  /** The dev server's process, for a bench that counts its CPU. */
+  temporalPid: number | undefined;
   scratch: string;
 }
 
@@ -39,5 +41,5 @@ export async function startTestServices(
     LATCHKEY_TEST_PG_URL: postgresUrl,
     TEMPORAL_CLI_PATH: cliPath,
   });
-  return { postgresUrl, cliPath, temporalAddress: temporal.address, scratch };
+  return { postgresUrl, cliPath, temporalAddress: temporal.address, temporalPid: temporal.process.pid, scratch };
 }

@@ -62,6 +62,8 @@ export interface FakeTwilio {
   readonly accountSid: string;
   readonly messages: FakeTwilioMessage[];
   waitForMessage(predicate?: (message: FakeTwilioMessage) => boolean, timeoutMs?: number): Promise<FakeTwilioMessage>;
+  /** Calls `listener` with every message received from now on, until the returned function is called. */
+  onMessage(listener: (message: FakeTwilioMessage) => void): () => void;
   /** Queue an error for the next Messages request (after authentication); several calls queue in order. */
   failNext(failure: InjectedTwilioFailure): void;
   sendInboundSms(sms: InboundSms): Promise<WebhookReply>;
@@ -150,6 +152,12 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     accountSid: options.accountSid,
     messages,
     waitForMessage: (predicate = () => true, timeoutMs = 5_000) => waitFor(messages, waiters, predicate, timeoutMs),
+    onMessage(listener) {
+      // A waiter that never settles: it sees every message and is only removed by the caller.
+      const waiter: Waiter = { offer: listener, abort: () => undefined };
+      waiters.add(waiter);
+      return () => void waiters.delete(waiter);
+    },
     failNext: (failure) => void failures.push(failure),
     sendInboundSms: (sms) => postWebhook(options, sms),
     clear() {

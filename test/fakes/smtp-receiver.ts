@@ -38,6 +38,8 @@ export interface SmtpReceiver {
   readonly port: number;
   readonly messages: ReceivedEmail[];
   waitForMessage(predicate?: (email: ReceivedEmail) => boolean, timeoutMs?: number): Promise<ReceivedEmail>;
+  /** Calls `listener` with every email received from now on, until the returned function is called. */
+  onMessage(listener: (email: ReceivedEmail) => void): () => void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -127,6 +129,10 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
         }, timeoutMs);
         listeners.add(listener);
       });
+    },
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
     clear() {
       messages.length = 0;

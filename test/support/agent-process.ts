@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { apiClient } from './http';
 import { agentConfigFor, type AgentFaults, type Tenant } from './reset-setup';
 import type { SambaDc } from './samba';
-import type { TestStack } from './stack';
+import type { ReachableStack } from './stack';
 
 /** Polls `probe` until it returns a value; an error marked `final` stops at once. */
 export async function until<T>(
@@ -80,7 +80,7 @@ export async function killAgentProcess(agent: AgentProcess): Promise<void> {
 }
 
 export async function spawnAgentProcess(
-  stack: TestStack,
+  stack: Pick<ReachableStack, 'url' | 'temporalAddress'>,
   tenant: Tenant,
   dc: SambaDc,
   faults: AgentFaults = {},

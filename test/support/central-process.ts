@@ -32,12 +32,14 @@ export function spawnCentralProcess(
   role: Role,
   env: Record<string, string>,
   form: CentralForm = 'source',
+  /** Arguments for node itself, before the entry point: V8 flags, or `--cpu-prof` for a bench that profiles it. */
+  nodeArgs: string[] = [],
 ): CentralProcess {
   const entry =
     form === 'compiled'
       ? [CENTRAL_MAIN, `--role=${role}`, `--workflow-bundle=${CENTRAL_BUNDLE}`]
       : ['--import', 'tsx', 'server/main.ts', `--role=${role}`];
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: join(__dirname, '..', '..'),
     // Only what the process is meant to see: nothing of this test runner's own settings.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { OutboxMessage } from '../../plugins/dev-outbox/outbox';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import { apiClient, BrowserSession } from './http';
-import { createTenant, type TestStack } from './stack';
+import { createTenant, type ReachableStack, type TestStack } from './stack';
 
 let counter = 0;
 
@@ -50,7 +50,7 @@ export function passwordIn(message: { text?: string } | string): string {
 }
 
 /** Opens the link, starts, and submits a phone number; returns the browser and the code that was texted. */
-export async function reachCodeStep(stack: TestStack, linkPath: string, phone = '+14155552671') {
+export async function reachCodeStep(stack: ReachableStack, linkPath: string, phone = '+14155552671') {
   const browser = new BrowserSession(stack.url);
   const landing = await browser.get(linkPath);
   assert.equal(landing.status, 200, landing.html);

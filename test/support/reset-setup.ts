@@ -8,7 +8,7 @@ import { parseActiveDirectoryConfig } from '../../plugins/directory/active-direc
 import { directoryConfigOf, type SambaDc } from './samba';
 import { linkIn, passwordIn, reachCodeStep } from './enrollment-flow';
 import { apiClient } from './http';
-import { createTenant, type TestStack } from './stack';
+import { createTenant, type ReachableStack, type TestStack } from './stack';
 
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
@@ -16,7 +16,7 @@ let phoneCounter = 2600;
 
 /** A user that exists in Samba and has enrolled for SMS resets through the real pages. */
 export async function enrolledDirectoryUser(
-  stack: TestStack,
+  stack: ReachableStack,
   tenant: Tenant,
   dc: SambaDc,
   options: {
@@ -57,7 +57,7 @@ export async function enrolledDirectoryUser(
 }
 
 export function agentConfigFor(
-  stack: TestStack,
+  stack: Pick<ReachableStack, 'url' | 'temporalAddress'>,
   dc: SambaDc,
   { token, commandPublicKey }: { token: string; commandPublicKey: string },
   overrides: Partial<AgentConfig> = {},
@@ -68,7 +68,7 @@ export function agentConfigFor(
     name: `test-agent-${randomUUID().slice(0, 6)}`,
     logLevel: 'warn',
     lockoutPollMs: DEFAULT_LOCKOUT_POLL_MS,
-    temporalAddress: stack.runtime.config.temporal.address,
+    temporalAddress: stack.temporalAddress,
     commandKey: parseCommandPublicKey(commandPublicKey),
     // The dev server listens on loopback, where plain gRPC is allowed.
     temporalTransport: { allowInsecure: false },

@@ -26,8 +26,18 @@ export interface TestStack {
   logs: string[];
   config: Config;
   url: string;
+  temporalAddress: string;
   stop(): Promise<void>;
 }
+
+/** Where a stack's messages can be read: its own outbox, or the vendor fakes a separate process sends to. */
+export type MessageReader = Pick<Outbox, 'list' | 'waitFor'>;
+
+/**
+ * What helpers that drive a stack from outside need (pages, API, agents): its address, where its messages land
+ * and its Temporal server. A TestStack is one; so is a central process of its own (bench:reset).
+ */
+export type ReachableStack = Pick<TestStack, 'url' | 'temporalAddress'> & { outbox: MessageReader };
 
 export interface TestStackOptions {
   /** Extra or overriding environment variables, in the same form as .env. */
@@ -102,6 +112,7 @@ async function startOn(
     logs,
     config,
     url: runtime.url!,
+    temporalAddress,
     async stop() {
       try {
         // The schedules are named after this stack's task queue; left behind, they would fire into a queue no one polls.
