@@ -6,9 +6,11 @@ import { Session } from 'node:inspector/promises';
  * whole-run `--cpu-prof` would bury the measured phase under set-up (provisioning, enrolment, warm-up). The
  * file opens in Chrome DevTools' Performance panel or any `.cpuprofile` viewer.
  */
-export async function profiled<T>(work: () => Promise<T>): Promise<T> {
-  const file = process.env.LATCHKEY_BENCH_CPU_PROFILE;
-  if (!file) return work();
+export async function profiled<T>(work: () => Promise<T>, label?: string): Promise<T> {
+  const named = process.env.LATCHKEY_BENCH_CPU_PROFILE;
+  if (!named) return work();
+  // A bench that profiles more than one phase names each file after its phase, so that none overwrites another.
+  const file = label ? named.replace(/(\.cpuprofile)?$/, `-${label}$1`) : named;
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
