@@ -329,7 +329,7 @@ async function run(): Promise<void> {
       printLoadTable(`${store}: ${load.users} users, ${load.concurrency} in parallel (ms)`, load, updateStats);
       const worst = worstPageP99(load);
       console.log(
-        `${store}: ${load.users} enrollments in ${load.seconds.toFixed(2)} s; slowest page step p99 ${ms(worst.p99)} ms (${worst.step}); CPU s: ${formatCpu(load.cpuSeconds)}`,
+        `${store}: ${load.users} enrollments in ${load.seconds.toFixed(2)} s; slowest page step p99 ${ms(worst.p99)} ms (${worst.step}); ${load.queriesPerEnrollment.toFixed(1)} SQL statements per enrollment; CPU ms per enrollment: ${formatCpu(load.cpuSeconds, load.users)}`,
       );
     }
     console.log('');
@@ -358,6 +358,11 @@ async function run(): Promise<void> {
       concurrency: load.concurrency,
       seconds: load.seconds,
       cpuSeconds: load.cpuSeconds,
+      cpuMsPerEnrollment: Object.fromEntries(
+        Object.entries(load.cpuSeconds).map(([group, used]) => [group, (used * 1000) / load.users]),
+      ),
+      queriesPerEnrollment: load.queriesPerEnrollment,
+      queryShapes: load.queryShapes,
       slowestPageP99: worstPageP99(load),
       steps: Object.fromEntries(
         ENROLL_STEPS.map((step) => [
@@ -433,9 +438,9 @@ function printLoadTable(title: string, load: EnrollmentLoadResult, bareUpdate: S
   console.log(`  vs bare Update (p50 / p99): ${PAGE_STEPS.map((step) => `${step} ${ratio(step)}`).join('; ')}`);
 }
 
-const formatCpu = (cpu: Record<string, number>) =>
+const formatCpu = (cpu: Record<string, number>, users: number) =>
   Object.entries(cpu)
-    .map(([group, secondsUsed]) => `${group} ${secondsUsed.toFixed(1)}`)
+    .map(([group, secondsUsed]) => `${group} ${((secondsUsed * 1000) / users).toFixed(0)}`)
     .join(', ');
 
 const loadAverage = () =>

@@ -38,6 +38,9 @@ export interface EnrollmentLoadResult {
   seconds: number;
   steps: Record<EnrollStep, Stats>;
   samplesMs: Record<EnrollStep, number[]>;
+  /** Database statements per enrollment, all of them (HTTP, activities), and per statement shape. */
+  queriesPerEnrollment: number;
+  queryShapes: Record<string, number>;
   /** CPU seconds per group (this process, the Temporal server, PostgreSQL) while the users enrolled. */
   cpuSeconds: Record<string, number>;
 }
@@ -62,6 +65,13 @@ export async function measureEnrollmentLoad(
     EnrollStep,
     number[]
   >;
+  // Counted rather than timed: a query count does not move with the machine's load, so it compares across runs.
+  const queries = new Map<string, number>();
+  const countQuery = (query: { sql: string }) => {
+    const shape = query.sql.replace(/\s+/g, ' ').slice(0, 120);
+    queries.set(shape, (queries.get(shape) ?? 0) + 1);
+  };
+  stack.runtime.db.on('query', countQuery);
   const startedAt = performance.now();
   let done = 0;
   const { cpu } = await measureCpu(groupOf, () =>
@@ -76,7 +86,13 @@ export async function measureEnrollmentLoad(
     ),
   );
   const seconds = (performance.now() - startedAt) / 1000;
+  stack.runtime.db.removeListener('query', countQuery);
+  const queryCount = [...queries.values()].reduce((sum, count) => sum + count, 0);
   return {
+    queriesPerEnrollment: queryCount / links.length,
+    queryShapes: Object.fromEntries(
+      [...queries].sort((a, b) => b[1] - a[1]).map(([sql, count]) => [sql, count / links.length]),
+    ),
     users: links.length,
     concurrency,
     seconds,
@@ -118,10 +134,12 @@ async function enrollThroughPages(
     30_000,
   );
   const phonePosted = performance.now();
+  // Timed when it lands, not when awaited: the code page's load would otherwise count as the text's delay.
+  const arrived = text.then((message) => ({ message, at: performance.now() }));
   expectRedirect(await timed('POST /enroll/phone', () => browser.post('/enroll/phone', { phone })), '/enroll');
   expectPage(await timed('GET /enroll (code)', () => browser.get('/enroll')), /Enter the code/);
-  const sms = await text;
-  record('text in the outbox', performance.now() - phonePosted);
+  const { message: sms, at } = await arrived;
+  record('text in the outbox', at - phonePosted);
 
   expectRedirect(
     await timed('POST /enroll/code', () => browser.post('/enroll/code', { code: codeIn(sms) })),
