@@ -18,6 +18,7 @@ import { ms, printTable, stats, type Stats } from './support/stats';
 import { memoryMbOf } from './support/process-footprint';
 import {
   ENROLL_STEPS,
+  historyShape,
   measureEnrollmentLoad,
   PAGE_STEPS,
   worstPageP99,
@@ -289,6 +290,7 @@ async function run(): Promise<void> {
     say(`Enrolling ${LOAD_USERS} users through the pages, ${LOAD_CONCURRENCY} at a time (PostgreSQL)…`);
     const loadPostgres = await measureEnrollmentLoad(stack, loadLinks, loadPhones, LOAD_CONCURRENCY, 'enroll-postgres');
 
+    const historyPostgres = await historyShape(stack);
     const bare = await measureBare(stack, temporalAddress);
     await stack.stop();
 
@@ -305,6 +307,7 @@ async function run(): Promise<void> {
       LOAD_CONCURRENCY,
       'enroll-pglite',
     );
+    const historyPglite = await historyShape(embedded);
     await embedded.stop();
 
     const codeStats = stats(code.samples);
@@ -321,15 +324,18 @@ async function run(): Promise<void> {
       ['bare Workflow Update', updateStats],
       ['bare start + result', startStats],
     ]);
-    for (const [store, load] of [
-      ['PostgreSQL', loadPostgres],
-      ['PGlite', loadPglite],
+    for (const [store, load, history] of [
+      ['PostgreSQL', loadPostgres, historyPostgres],
+      ['PGlite', loadPglite, historyPglite],
     ] as const) {
       console.log('');
       printLoadTable(`${store}: ${load.users} users, ${load.concurrency} in parallel (ms)`, load, updateStats);
       const worst = worstPageP99(load);
       console.log(
         `${store}: ${load.users} enrollments in ${load.seconds.toFixed(2)} s; slowest page step p99 ${ms(worst.p99)} ms (${worst.step}); ${load.queriesPerEnrollment.toFixed(1)} SQL statements per enrollment; CPU ms per enrollment: ${formatCpu(load.cpuSeconds, load.users)}`,
+      );
+      console.log(
+        `${store}: per enrollment run (${history.runs} read): ${history.events} history events, ${history.workflowTasks} workflow tasks, ${history.activities} activities, ${history.localActivities} local activities`,
       );
     }
     console.log('');
@@ -411,7 +417,10 @@ async function run(): Promise<void> {
         runningEnrollments: USERS,
       },
       codeSubmission: { ...codeStats, prepSeconds: code.prepSeconds, samplesMs: round(code.samples) },
-      enrollmentLoad: { postgres: loadReport(loadPostgres), pglite: loadReport(loadPglite) },
+      enrollmentLoad: {
+        postgres: { ...loadReport(loadPostgres), history: historyPostgres },
+        pglite: { ...loadReport(loadPglite), history: historyPglite },
+      },
       bareUpdate: { ...updateStats, samplesMs: round(bare.update) },
       bareStart: { ...startStats, samplesMs: round(bare.start) },
       ratios: { codeSubmitVsBareUpdate: ratios.vsBareUpdate, codeSubmitVsBareStart: ratios.vsBareStart },
