@@ -98,7 +98,15 @@ export async function measureEnrollmentLoad(
     profiled(
       () =>
         mapLimit([...links.entries()], concurrency, async ([index, link]) => {
-          await enrollThroughPages(stack, link, phones[index]!, (step, elapsed) => samples[step].push(elapsed));
+          await enrollThroughPages(stack, link, phones[index]!, (step, elapsed) => samples[step].push(elapsed)).catch(
+            (error: unknown) => {
+              // What the app logged as going wrong says more than the page did; the logs carry no secrets.
+              const problems = stack.logs.filter((line) => /"level":"(warn|error)"/.test(line)).slice(-10);
+              throw new Error(`enrollment ${index} failed; the app's last warnings:\n${problems.join('\n')}`, {
+                cause: error,
+              });
+            },
+          );
           if (++done % 25 === 0)
             say(`  ${done}/${links.length} enrolled (${((performance.now() - startedAt) / 1000).toFixed(2)} s)`);
         }),

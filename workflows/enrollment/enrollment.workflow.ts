@@ -41,6 +41,17 @@ const localStore = proxyLocalActivities<CentralActivities>(DATABASE_WRITE);
 const email = proxyActivities<CentralActivities>(BACKGROUND_EMAIL);
 /** Texts, and a resent activation email, that someone is waiting for on screen. */
 const interactive = proxyActivities<CentralActivities>(INTERACTIVE_MESSAGE);
+/** The code's text as a local activity: the page waits on it, and a regular one adds two trips through the server. */
+const localInteractive = proxyLocalActivities<CentralActivities>(INTERACTIVE_MESSAGE);
+
+/**
+ * The marker of runs whose page-driven steps (the code's text, the method's write) run as local activities; runs
+ * recorded before it replay them as regular activities. One id for both steps, asked at each.
+ */
+const LOCAL_PAGE_STEPS = 'local-page-steps';
+/** Where a step that a page waits on runs: in this worker (local activity) or through the server. */
+const pageStep = () =>
+  patched(LOCAL_PAGE_STEPS) ? { store: localStore, interactive: localInteractive } : { store, interactive };
 
 /**
  * The marker of enrollments whose app branch pairs a device before it ends; runs that chose the app before it
@@ -126,7 +137,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       state.exclusive(async () => {
         try {
           const target = state.codeRecipient(newPhone);
-          const sent = await interactive.sendVerificationCode({
+          const sent = await pageStep().interactive.sendVerificationCode({
             ...ref,
             phone: target,
             nonce: uuid4(),
@@ -189,14 +200,14 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     async ({ method: chosen, pinHash }) => {
       await state.exclusive(async () => {
         if (chosen === 'app' && patched(APP_PAIRING_STEP)) {
-          await store.chooseAppMethod({ ...ref, phone: state.phone! });
+          await pageStep().store.chooseAppMethod({ ...ref, phone: state.phone! });
           if (state.cancelled) return;
           state.appChosen(pinHash, Date.now());
           // The done page shows the QR code at once; the texted link is the other way in, and may lag a little.
           inBackground(interactive.sendAppPairingLink({ ...ref, phone: state.phone! }));
           return;
         }
-        await store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
+        await pageStep().store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
         // A deactivation that arrived while the activity ran wins: the enrollment ends cancelled, and no
         // confirmation is texted. patched() is asked only in that race, so that no other history changes.
         if (!(state.cancelled && patched('no-enrolled-after-cancel'))) state.enrolled(chosen, Date.now());
