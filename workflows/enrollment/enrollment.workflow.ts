@@ -45,13 +45,11 @@ const interactive = proxyActivities<CentralActivities>(INTERACTIVE_MESSAGE);
 const localInteractive = proxyLocalActivities<CentralActivities>(INTERACTIVE_MESSAGE);
 
 /**
- * The marker of runs whose page-driven steps (the code's text, the method's write) run as local activities; runs
- * recorded before it replay them as regular activities. One id for both steps, asked at each.
+ * The marker of runs that send the code as a local activity; runs recorded before it replay a regular one. The
+ * method's write stays a regular activity: a deactivation's signal must reach the workflow while that write
+ * waits, and a local activity holds the workflow task, so the signal would land only after the user was enrolled.
  */
-const LOCAL_PAGE_STEPS = 'local-page-steps';
-/** Where a step that a page waits on runs: in this worker (local activity) or through the server. */
-const pageStep = () =>
-  patched(LOCAL_PAGE_STEPS) ? { store: localStore, interactive: localInteractive } : { store, interactive };
+const LOCAL_CODE_SEND = 'local-code-send';
 
 /**
  * The marker of enrollments whose app branch pairs a device before it ends; runs that chose the app before it
@@ -137,7 +135,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       state.exclusive(async () => {
         try {
           const target = state.codeRecipient(newPhone);
-          const sent = await pageStep().interactive.sendVerificationCode({
+          const send = patched(LOCAL_CODE_SEND) ? localInteractive : interactive;
+          const sent = await send.sendVerificationCode({
             ...ref,
             phone: target,
             nonce: uuid4(),
@@ -200,14 +199,14 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     async ({ method: chosen, pinHash }) => {
       await state.exclusive(async () => {
         if (chosen === 'app' && patched(APP_PAIRING_STEP)) {
-          await pageStep().store.chooseAppMethod({ ...ref, phone: state.phone! });
+          await store.chooseAppMethod({ ...ref, phone: state.phone! });
           if (state.cancelled) return;
           state.appChosen(pinHash, Date.now());
           // The done page shows the QR code at once; the texted link is the other way in, and may lag a little.
           inBackground(interactive.sendAppPairingLink({ ...ref, phone: state.phone! }));
           return;
         }
-        await pageStep().store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
+        await store.completeEnrollment({ ...ref, method: chosen, phone: state.phone!, pinHash });
         // A deactivation that arrived while the activity ran wins: the enrollment ends cancelled, and no
         // confirmation is texted. patched() is asked only in that race, so that no other history changes.
         if (!(state.cancelled && patched('no-enrolled-after-cancel'))) state.enrolled(chosen, Date.now());
