@@ -41,6 +41,8 @@ export interface EnrollmentLoadResult {
   samplesMs: Record<EnrollStep, number[]>;
   /** Database statements per enrollment, all of them (HTTP, activities), and per statement shape. */
   queriesPerEnrollment: number;
+  /** Callers waiting for a database connection (knex's pool), sampled every 10 ms: the queueing suspect. */
+  connectionWaits: { mean: number; max: number; busyShare: number };
   queryShapes: Record<string, number>;
   /** CPU seconds per group (this process, this run's Temporal dev server) while the users enrolled. */
   cpuSeconds: Record<string, number>;
@@ -92,6 +94,7 @@ export async function measureEnrollmentLoad(
     queries.set(shape, (queries.get(shape) ?? 0) + 1);
   };
   stack.runtime.db.on('query', countQuery);
+  const waits = sampleConnectionWaits(stack);
   const startedAt = performance.now();
   let done = 0;
   const { cpu } = await measureCpu(groupOf, () =>
@@ -115,9 +118,11 @@ export async function measureEnrollmentLoad(
   );
   const seconds = (performance.now() - startedAt) / 1000;
   stack.runtime.db.removeListener('query', countQuery);
+  const connectionWaits = waits.stop();
   const queryCount = [...queries.values()].reduce((sum, count) => sum + count, 0);
   return {
     queriesPerEnrollment: queryCount / links.length,
+    connectionWaits,
     queryShapes: Object.fromEntries(
       [...queries].sort((a, b) => b[1] - a[1]).map(([sql, count]) => [sql, count / links.length]),
     ),
@@ -179,6 +184,38 @@ async function enrollThroughPages(
     '/enroll',
   );
   expectPage(await timed('GET /enroll (done)', () => browser.get('/enroll')), /You are all set/);
+}
+
+interface PoolProbe {
+  numPendingAcquires(): number;
+  numUsed(): number;
+  max: number;
+}
+
+/**
+ * Samples knex's pool while the users enroll: how many callers wait for a connection, and how often every
+ * connection is in use (PGlite has one; PostgreSQL has connectDatabase's default of 10).
+ */
+function sampleConnectionWaits(stack: TestStack) {
+  const pool = (stack.runtime.db.client as { pool?: PoolProbe }).pool;
+  let samples = 0;
+  let waiting = 0;
+  let max = 0;
+  let saturated = 0;
+  const timer = setInterval(() => {
+    if (!pool) return;
+    const pending = pool.numPendingAcquires();
+    samples++;
+    waiting += pending;
+    max = Math.max(max, pending);
+    if (pool.numUsed() >= pool.max) saturated++;
+  }, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { mean: waiting / Math.max(samples, 1), max, busyShare: saturated / Math.max(samples, 1) };
+    },
+  };
 }
 
 export interface HistoryShape {
