@@ -335,8 +335,11 @@ async function run(): Promise<void> {
       console.log(
         `${store}: ${load.users} enrollments in ${load.seconds.toFixed(2)} s; slowest page step p99 ${ms(worst.p99)} ms (${worst.step}); ${load.queriesPerEnrollment.toFixed(1)} SQL statements per enrollment; CPU ms per enrollment: ${formatCpu(load.cpuSeconds, load.users)}`,
       );
+      const waits = load.connectionWaits;
       console.log(
-        `${store}: callers waiting for a database connection: mean ${load.connectionWaits.mean.toFixed(2)}, max ${load.connectionWaits.max}; every connection busy ${(100 * load.connectionWaits.busyShare).toFixed(0)}% of the time`,
+        waits
+          ? `${store}: callers waiting for a database connection: mean ${waits.mean.toFixed(2)}, max ${waits.max}; every connection busy ${(100 * waits.busyShare).toFixed(0)}% of the time`
+          : `${store}: no knex pool to sample (PGlite queues inside itself)`,
       );
       console.log(
         `${store}: per enrollment run (${history.runs} read): ${history.events} history events, ${history.workflowTasks} workflow tasks, ${history.activities} activities, ${history.localActivities} local activities`,

@@ -42,7 +42,7 @@ export interface EnrollmentLoadResult {
   /** Database statements per enrollment, all of them (HTTP, activities), and per statement shape. */
   queriesPerEnrollment: number;
   /** Callers waiting for a database connection (knex's pool), sampled every 10 ms: the queueing suspect. */
-  connectionWaits: { mean: number; max: number; busyShare: number };
+  connectionWaits: { mean: number; max: number; busyShare: number } | undefined;
   queryShapes: Record<string, number>;
   /** CPU seconds per group (this process, this run's Temporal dev server) while the users enrolled. */
   cpuSeconds: Record<string, number>;
@@ -213,6 +213,8 @@ function sampleConnectionWaits(stack: TestStack) {
   return {
     stop() {
       clearInterval(timer);
+      // knex-pglite serialises inside PGlite rather than in a knex pool, so there is nothing to sample there.
+      if (!pool) return undefined;
       return { mean: waiting / Math.max(samples, 1), max, busyShare: saturated / Math.max(samples, 1) };
     },
   };
