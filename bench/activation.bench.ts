@@ -30,9 +30,10 @@ import { bareFinishSignal, bareUpdate, bareUpdateWorkflow, bareWorkflow } from '
 import { temporalConnectionOptions } from '../common/temporal/connection';
 
 /**
- * `npm run bench`: activation throughput and code-submission latency against the real stack (PostgreSQL, a
- * Temporal dev server, the whole app in this process), with bare Temporal round trips measured in the same run
- * so that the app's numbers can be read relative to what Temporal alone costs on this machine.
+ * `npm run bench`: activation throughput, code-submission latency and enrollment through the pages under load
+ * (bench/enrollment-load.ts, on PostgreSQL and on PGlite) against the real stack (a Temporal dev server, the
+ * whole app in this process), with bare Temporal round trips measured in the same run so that the app's numbers
+ * can be read relative to what Temporal alone costs on this machine, and the central process's RSS.
  */
 
 const USERS = 1_000;
