@@ -82,6 +82,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
      * the send keeps the row and the workflow agreeing when a send fails: both keep the previous code.
      */
     async sendVerificationCode(input: SendVerificationCodeInput): Promise<{ codeHash: string }> {
+      const sendBegan = new Date();
       const origin = activityOrigin();
       const enrollment = assertOwnEnrollment(await stores.enrollments.find(input.enrollmentId), input, origin);
       if (enrollment.ended) throw refusal(FailureType.EnrollmentNotOwned, 'the enrollment has ended', origin);
@@ -124,6 +125,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
       await stores.enrollments.recordCodeSent(input.enrollmentId, {
         phoneLookup: secrets.hash('phone-lookup', input.phone),
         codeHash,
+        sendBegan,
       });
       await audit(user.id, 'enrollment.code_sent', { enrollmentId: input.enrollmentId });
       return { codeHash };

@@ -94,7 +94,7 @@ export interface EnrollmentsPort {
   /** Ends an open, enrolling enrollment as enrolled; returns whether it wrote. */
   markEnrolled(enrollmentId: string, status: 'enrolled_app' | 'enrolled_sms'): Promise<boolean>;
   /** The keyed hashes of the number and code just texted; voids an earlier verification. */
-  recordCodeSent(enrollmentId: string, sent: { phoneLookup: string; codeHash: string }): Promise<void>;
+  recordCodeSent(enrollmentId: string, sent: { phoneLookup: string; codeHash: string; sendBegan: Date }): Promise<void>;
   /** Revokes every earlier link of the enrollment, so that only the newest email works. */
   replaceLink(enrollmentId: string, tokenHash: string, expiresAt: Date): Promise<void>;
   /** The newest enrollment of the user. */

@@ -92,10 +92,15 @@ describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks 
   });
 
   it("records a code as verified only for the hash stored, on that user's open enrollment; a new code voids it", async () => {
+    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
     const { ref } = await opened();
     const other = await opened();
     assert.equal(await enrollments.recordCodeVerified(ref, 'hash-a'), false, 'no code was sent yet');
-    await enrollments.recordCodeSent(ref.enrollmentId, { phoneLookup: 'phone-1', codeHash: 'hash-a' });
+    await enrollments.recordCodeSent(ref.enrollmentId, {
+      phoneLookup: 'phone-1',
+      codeHash: 'hash-a',
+      sendBegan: at(1),
+    });
     assert.equal(await enrollments.recordCodeVerified(ref, 'hash-b'), false, 'a wrong code');
     assert.equal(
       await enrollments.recordCodeVerified({ enrollmentId: ref.enrollmentId, userId: other.ref.userId }, 'hash-a'),
@@ -108,15 +113,47 @@ describe('EnrollmentsStore and markEnrolled: what an enrollment activity checks 
     const verified = await enrollments.find(ref.enrollmentId);
     assert.deepEqual([verified?.codePhoneLookup, verified?.codeVerified], ['phone-1', true]);
 
-    await enrollments.recordCodeSent(ref.enrollmentId, { phoneLookup: 'phone-2', codeHash: 'hash-c' });
+    await enrollments.recordCodeSent(ref.enrollmentId, {
+      phoneLookup: 'phone-2',
+      codeHash: 'hash-c',
+      sendBegan: at(2),
+    });
     const resent = await enrollments.find(ref.enrollmentId);
     assert.deepEqual([resent?.codePhoneLookup, resent?.codeVerified], ['phone-2', false]);
     assert.equal(await enrollments.recordCodeVerified(ref, 'hash-a'), false, 'the old code no longer counts');
 
+    // The same send recorded again (a retried or re-run activity) keeps what the user's typing proved.
+    assert.equal(await enrollments.recordCodeVerified(ref, 'hash-c'), true);
+    await enrollments.recordCodeSent(ref.enrollmentId, {
+      phoneLookup: 'phone-2',
+      codeHash: 'hash-c',
+      sendBegan: at(3),
+    });
+    assert.equal((await enrollments.find(ref.enrollmentId))?.codeVerified, true, 'a repeat of the same send');
+    await enrollments.recordCodeSent(ref.enrollmentId, {
+      phoneLookup: 'phone-1',
+      codeHash: 'hash-c',
+      sendBegan: at(4),
+    });
+    assert.equal((await enrollments.find(ref.enrollmentId))?.codeVerified, false, 'the same code to another number');
+
+    // A late run of an older send (begun before the one recorded) changes nothing.
+    await enrollments.recordCodeSent(ref.enrollmentId, {
+      phoneLookup: 'phone-1',
+      codeHash: 'hash-a',
+      sendBegan: at(2),
+    });
+    assert.equal(await enrollments.recordCodeVerified(ref, 'hash-a'), false, 'an older code does not come back');
+    assert.equal((await enrollments.find(ref.enrollmentId))?.codePhoneLookup, 'phone-1', 'nor its number');
+
     await enrollments.setStatus(ref.enrollmentId, 'expired', true);
     assert.equal(await enrollments.recordCodeVerified(ref, 'hash-c'), false, 'an ended enrollment');
-    await enrollments.recordCodeSent(ref.enrollmentId, { phoneLookup: 'phone-3', codeHash: 'hash-d' });
-    assert.equal((await enrollments.find(ref.enrollmentId))?.codePhoneLookup, 'phone-2', 'nothing sent is recorded');
+    await enrollments.recordCodeSent(ref.enrollmentId, {
+      phoneLookup: 'phone-3',
+      codeHash: 'hash-d',
+      sendBegan: at(5),
+    });
+    assert.equal((await enrollments.find(ref.enrollmentId))?.codePhoneLookup, 'phone-1', 'nothing sent is recorded');
   });
 
   it('binds a phone only to a user who is still enrolling, so a deactivation that landed first wins (F15)', async () => {

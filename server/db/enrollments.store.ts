@@ -126,16 +126,30 @@ export class EnrollmentsStore {
   }
 
   /**
-   * What a text carried, in keyed hashes: the number and the code. A new code voids any earlier verification,
-   * since only the newest code works.
+   * What a text carried, in keyed hashes: the number and the code, with when its send began. A new code voids
+   * any earlier verification, since only the newest code works. A send that began before the one recorded is a
+   * late run of an older send (a local activity goes on running when its workflow leaves the worker's cache, and
+   * the workflow runs it again): it changes nothing, so it can neither put an older code back nor undo the check.
    */
-  async recordCodeSent(enrollmentId: string, sent: { phoneLookup: string; codeHash: string }): Promise<void> {
-    await this.db('enrollments').where({ id: enrollmentId }).whereNull('ended_at').update({
-      code_phone_lookup: sent.phoneLookup,
-      code_hash: sent.codeHash,
-      code_sent_at: this.db.fn.now(),
-      code_verified_at: null,
-    });
+  async recordCodeSent(
+    enrollmentId: string,
+    sent: { phoneLookup: string; codeHash: string; sendBegan: Date },
+  ): Promise<void> {
+    await this.db('enrollments')
+      .where({ id: enrollmentId })
+      .whereNull('ended_at')
+      .where((newer) => newer.whereNull('code_sent_at').orWhere('code_sent_at', '<=', sent.sendBegan))
+      .update({
+        code_phone_lookup: sent.phoneLookup,
+        code_hash: sent.codeHash,
+        code_sent_at: sent.sendBegan,
+        // The same code to the same number is a repeat of this very send (a retry), which keeps a verification
+        // that the user's typing has already recorded.
+        code_verified_at: this.db.raw(
+          'CASE WHEN code_hash = ? AND code_phone_lookup = ? THEN code_verified_at ELSE NULL END',
+          [sent.codeHash, sent.phoneLookup],
+        ),
+      });
   }
 
   /**

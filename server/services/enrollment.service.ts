@@ -46,7 +46,8 @@ export type LinkProblem = 'unknown' | 'used' | 'revoked' | 'expired';
 
 export type LinkInspection = { outcome: 'valid'; mspName: string } | { outcome: LinkProblem };
 
-export type LinkOpening = { outcome: 'valid'; participant: EnrollmentParticipant } | { outcome: LinkProblem };
+export type LinkOpening =
+  { outcome: 'valid'; participant: EnrollmentParticipant; view: EnrollmentView } | { outcome: LinkProblem };
 
 export type PhoneSubmission = RequestCodeResult | { outcome: 'invalid_phone'; message: string };
 
@@ -107,8 +108,8 @@ export class EnrollmentService {
     if (consumed.outcome !== 'valid') return { outcome: consumed.outcome };
     const participant = { enrollmentId: consumed.enrollmentId, userId: consumed.userId };
     const handle = await this.handle(participant);
-    await callTemporal(() => handle.executeUpdate(openLinkUpdate));
-    return { outcome: 'valid', participant };
+    const view = await callTemporal(() => handle.executeUpdate(openLinkUpdate));
+    return { outcome: 'valid', participant, view };
   }
 
   /** Where the user is now. */

@@ -41,6 +41,15 @@ const localStore = proxyLocalActivities<CentralActivities>(DATABASE_WRITE);
 const email = proxyActivities<CentralActivities>(BACKGROUND_EMAIL);
 /** Texts, and a resent activation email, that someone is waiting for on screen. */
 const interactive = proxyActivities<CentralActivities>(INTERACTIVE_MESSAGE);
+/** The code's text as a local activity: the page waits on it, and a regular one adds two trips through the server. */
+const localInteractive = proxyLocalActivities<CentralActivities>(INTERACTIVE_MESSAGE);
+
+/**
+ * The marker of runs that send the code as a local activity; runs recorded before it replay a regular one. The
+ * method's write stays a regular activity: a deactivation's signal must reach the workflow while that write
+ * waits, and a local activity holds the workflow task, so the signal would land only after the user was enrolled.
+ */
+const LOCAL_CODE_SEND = 'local-code-send';
 
 /**
  * The marker of enrollments whose app branch pairs a device before it ends; runs that chose the app before it
@@ -126,7 +135,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       state.exclusive(async () => {
         try {
           const target = state.codeRecipient(newPhone);
-          const sent = await interactive.sendVerificationCode({
+          const send = patched(LOCAL_CODE_SEND) ? localInteractive : interactive;
+          const sent = await send.sendVerificationCode({
             ...ref,
             phone: target,
             nonce: uuid4(),

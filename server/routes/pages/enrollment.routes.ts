@@ -14,6 +14,7 @@ import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollmen
 import { describeError } from '../../http/error-response';
 import { limitPerIp, limitPerSessionAndIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
+import { StepHandover } from '../../http/step-handover';
 import type { EnrollmentService, LinkProblem } from '../../services/enrollment.service';
 
 /**
@@ -86,6 +87,12 @@ const LINK_PROBLEMS: Record<LinkProblem, { status: number; heading: string; mess
  */
 export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
   const router = Router();
+  const handover = new StepHandover<EnrollmentView>();
+  /** A step's post answers with a redirect to /enroll, whose load renders the view the step's Update returned. */
+  const toNextStep = (response: Response, enrollmentId: string, view: EnrollmentView) => {
+    handover.put(enrollmentId, view);
+    response.redirect(303, '/enroll');
+  };
   const forms = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
   const perIp = limitPerIp({
     store: deps.rateLimits,
@@ -293,13 +300,13 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
       return message(response, problem.status, problem.heading, problem.message);
     }
     deps.sessions.start(response, opened.participant);
-    response.redirect(303, '/enroll');
+    toNextStep(response, opened.participant.enrollmentId, opened.view);
   });
 
   router.get('/enroll', async (request, response) => {
     const session = requireSession(request, response);
     if (!session) return;
-    const view = await deps.enrollment.view(session);
+    const view = handover.take(session.enrollmentId) ?? (await deps.enrollment.view(session));
     await renderStep(request, response, session, view, {
       forcePhone: request.query.change === 'number' && view.step === EnrollmentStep.AwaitingCode,
     });
@@ -316,7 +323,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
         phone: typed.slice(0, 32),
         forcePhone: true,
       });
-    if (result.outcome === 'sent') return void response.redirect(303, '/enroll');
+    if (result.outcome === 'sent') return toNextStep(response, session.enrollmentId, result.view);
     await renderStep(request, response, session, result.view, {
       status: REQUEST_CODE_STATUS[result.outcome],
       error: result.message,
@@ -349,7 +356,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
           error: 'Enter the 6 digits from the text message.',
         });
       case 'verified':
-        return void response.redirect(303, '/enroll');
+        return toNextStep(response, session.enrollmentId, result.view);
       case 'wrong_code':
         return renderStep(request, response, session, result.view, {
           status: 422,
@@ -379,7 +386,7 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
       case 'invalid_pin':
         return invalid(choice.message);
       case 'chosen':
-        return void response.redirect(303, '/enroll');
+        return toNextStep(response, session.enrollmentId, choice.view);
     }
   });
 
