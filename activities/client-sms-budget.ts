@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { resolveClientPolicy, type ClientSettings } from '../common/domain/client-policy';
 import { FailureType } from '../common/domain/failure-types';
+import { SMS_CEILING_CODE } from '../common/domain/reset';
 import { DAY_MS } from '../common/duration';
 import type { MspAlerter } from './msp-alerts';
 import type { RateLimitPort } from './ports';
@@ -41,7 +42,7 @@ export function createClientSmsBudget(deps: ClientSmsBudgetDeps) {
         type: FailureType.SmsLimitReached,
         message: SMS_CEILING_MESSAGE,
         nonRetryable: true,
-        details: [{ code: 'sms_daily_limit_reached', userMessage: SMS_CEILING_MESSAGE }],
+        details: [{ code: SMS_CEILING_CODE, userMessage: SMS_CEILING_MESSAGE }],
       });
     },
   };

@@ -50,3 +50,6 @@ export type PasswordResetResult =
   | { status: 'completed'; resetId: string; unlocked: boolean }
   | { status: 'refused'; resetId: string; reason: ResetRefusalReason }
   | { status: 'failed'; resetId: string; code: string; userMessage: string };
+
+/** The failure code of a step that the client's daily ceiling on texts refused, before anything was set. */
+export const SMS_CEILING_CODE = 'sms_daily_limit_reached';

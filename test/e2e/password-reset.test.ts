@@ -133,6 +133,22 @@ describe('password reset through the agent against a real Samba AD', () => {
     }
   });
 
+  it("refuses a reset once the client's daily text ceiling is spent: a clear answer, no password set", async () => {
+    const user = await enrolledDirectoryUser(stack, tenant, dc);
+    // The enrollment's own code text has spent the day's one text.
+    await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false, smsPerDay: 1 });
+    try {
+      const reset = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
+      assert.equal(reset.status, 429, JSON.stringify(reset.body));
+      assert.equal(reset.body.status, 'failed');
+      assert.equal(reset.body.code, 'sms_daily_limit_reached');
+      assert.match(reset.body.userMessage, /text/i);
+      await dc.bind(user.upn, user.initialPassword);
+    } finally {
+      await stack.runtime.stores.tenants.updateSettings(tenant.clientId, { requireSmsPin: false });
+    }
+  });
+
   it('refuses a user who is not enrolled, before starting anything', async () => {
     const created = await stack.runtime.stores.users.insertMany(tenant.clientId, [
       { username: 'never-enrolled', email: 'ne@example.com' },

@@ -75,9 +75,11 @@ export async function signedPasswordResetWorkflow(input: PasswordResetInput): Pr
   try {
     issued = await central.issueResetCommand({ resetId, nonce: input.nonce });
   } catch (error) {
-    const refusal = applicationFailureOf(error)?.type;
-    // Nobody asked for this reset, so there is nothing to record and nobody to tell.
-    if (!(error instanceof ActivityFailure) || refusal === FailureType.ResetNotAuthorized) throw error;
+    const failure = applicationFailureOf(error);
+    const refusal = failure?.type;
+    // A local activity's non-retryable failure can arrive bare, without its ActivityFailure wrapper: it is still
+    // this step's answer. Nobody asked for a reset the step refuses to authorise, so there is nothing to record.
+    if (!(error instanceof ActivityFailure || failure) || refusal === FailureType.ResetNotAuthorized) throw error;
     if (refusal === FailureType.NotEnrolled) {
       return fail({ code: 'not_enrolled', userMessage: 'This account has no enrolled phone any more.' });
     }

@@ -158,7 +158,7 @@ const routes: DocumentedRoute[] = [
       200: json('Completed', resetResult),
       202: json('Still running; see the reset history', resetRunning),
       409: errorResponse,
-      429: json('Refused: the hourly limit for this user was reached', resetResult),
+      429: json("Refused: the user's hourly limit, or the client's daily ceiling on texts, was reached", resetResult),
       502: json(
         'The directory refused or could not be reached (`failed`; code and userMessage say why), or the password was set but could not be texted (`set_not_delivered`)',
         resetResult,

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { asTechnicianRefusal, NotFoundError } from '../../../common/errors';
 import type { PasswordResetsStore } from '../../db/password-resets.store';
 import type { TenantsStore } from '../../db/tenants.store';
-import { SET_NOT_DELIVERED_CODE } from '../../../common/domain/reset';
+import { SET_NOT_DELIVERED_CODE, SMS_CEILING_CODE } from '../../../common/domain/reset';
 import { permit } from '../../http/api-permissions';
 import { actorOf, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
@@ -45,7 +45,9 @@ export function resetsRoutes(deps: {
           'The new password was set in the directory but could not be texted to the user, so nobody knows it. The MSP was alerted; check the phone and reset again.',
       });
     }
-    response.status(result.status === 'completed' ? 200 : result.status === 'refused' ? 429 : 502).json(result);
+    // The client's daily text ceiling is a limit like the hourly one, not a fault of the directory.
+    const limited = result.status === 'refused' || (result.status === 'failed' && result.code === SMS_CEILING_CODE);
+    response.status(result.status === 'completed' ? 200 : limited ? 429 : 502).json(result);
   });
 
   router.get('/clients/:clientId/password-resets', permit('read'), async (request, response) => {
