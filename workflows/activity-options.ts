@@ -33,3 +33,11 @@ export function applicationFailureOf(error: unknown): ApplicationFailure | undef
   const cause = error instanceof ActivityFailure ? error.cause : error;
   return cause instanceof ApplicationFailure ? cause : undefined;
 }
+
+/**
+ * Whether an awaited activity failed, rather than the workflow's own code. A local activity's non-retryable
+ * failure reaches the workflow bare, as the ApplicationFailure it threw, without an ActivityFailure around it.
+ */
+export function isActivityFailure(error: unknown): boolean {
+  return error instanceof ActivityFailure || error instanceof ApplicationFailure;
+}

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -20,7 +19,7 @@ import {
   type LockoutEnding,
   type LockoutUnlockResult,
 } from '../../common/domain/lockout-outcome';
-import { BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
+import { BACKGROUND_EMAIL, isActivityFailure, PROVIDER_NON_RETRYABLE } from '../activity-options';
 import { callDirectoryAgent, type DirectoryBounds } from '../password-reset/directory-call';
 import { describeFailure } from '../password-reset/outcome';
 
@@ -105,7 +104,7 @@ export async function accountLockoutWorkflow(
         end('unlocked', actor.actor);
         return { status: 'unlocked' };
       } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
+        if (!isActivityFailure(error)) throw error;
         return { status: 'failed', code: 'unlock_failed', message: 'The account could not be unlocked.' };
       } finally {
         unlocking = false;

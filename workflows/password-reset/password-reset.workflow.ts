@@ -1,10 +1,10 @@
-import { ActivityFailure, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { CentralActivities } from '../../activities';
 import type { IssuedCommand } from '../../activities/reset.activities';
 import type { DirectoryCommandResult } from '../../common/domain/directory-command';
 import { FailureType } from '../../common/domain/failure-types';
 import { SET_NOT_DELIVERED_CODE } from '../../common/domain/reset';
-import { applicationFailureOf, BACKGROUND_EMAIL, PROVIDER_NON_RETRYABLE } from '../activity-options';
+import { applicationFailureOf, BACKGROUND_EMAIL, isActivityFailure, PROVIDER_NON_RETRYABLE } from '../activity-options';
 import { legacyPasswordReset, type LegacyPasswordResetInput } from './legacy-v1';
 import { callDirectoryAgent } from './directory-call';
 import { describeFailure, UNCONFIRMED, type PasswordResetResult } from './outcome';
@@ -75,11 +75,9 @@ export async function signedPasswordResetWorkflow(input: PasswordResetInput): Pr
   try {
     issued = await central.issueResetCommand({ resetId, nonce: input.nonce });
   } catch (error) {
-    const failure = applicationFailureOf(error);
-    const refusal = failure?.type;
-    // A local activity's non-retryable failure can arrive bare, without its ActivityFailure wrapper: it is still
-    // this step's answer. Nobody asked for a reset the step refuses to authorise, so there is nothing to record.
-    if (!(error instanceof ActivityFailure || failure) || refusal === FailureType.ResetNotAuthorized) throw error;
+    const refusal = applicationFailureOf(error)?.type;
+    // Nobody asked for this reset, so there is nothing to record and nobody to tell.
+    if (!isActivityFailure(error) || refusal === FailureType.ResetNotAuthorized) throw error;
     if (refusal === FailureType.NotEnrolled) {
       return fail({ code: 'not_enrolled', userMessage: 'This account has no enrolled phone any more.' });
     }
