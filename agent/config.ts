@@ -15,10 +15,11 @@ import { readProviderConfig, variablesOf } from '../plugins/provider-config';
 import { directoryKind, type DirectoryConfig } from '../plugins/directory-registry';
 
 /**
- * 250 ms: a lockout's push p50 about 0.2 s. 500 ms doubled that and saved no measurable CPU, since an idle agent's
- * 1.5–1.7 % of a core goes mostly to its Temporal worker, not to the watch (docs/lockout.md).
+ * 500 ms: an idle watch's CPU is one TLS round trip to the DC per cycle (about 1 ms each) plus each 5 s long
+ * poll's Nexus task, so 250 ms put the agent at 0.95–1.2 % of a core; 500 ms measured 0.72 %, for about 0.2 s more
+ * on a lockout's push p50 (docs/lockout.md, "The agent's idle CPU").
  */
-export const DEFAULT_LOCKOUT_POLL_MS = 250;
+export const DEFAULT_LOCKOUT_POLL_MS = 500;
 
 /**
  * Everything an agent needs locally: how to reach Latchkey (outbound only), its credential, the key it pins

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
+import { DEFAULT_LOCKOUT_POLL_MS } from '../agent/config';
 import { makeLockoutWatchWorkflowId } from '../common/domain/workflow-ids';
 import { say } from '../scripts/lib/say';
 import { buildAgentPackage } from '../scripts/build-agent-package';
@@ -35,7 +36,8 @@ import { printTable, stats, type Stats } from './support/stats';
  *
  * Knobs: LOCKOUT_BENCH_USERS (domain size, default 5000), LOCKOUT_BENCH_ROUNDS (lockouts, default 60; the issue
  * asks for 200), LOCKOUT_BENCH_CYCLES (idle watch cycles, default 200), LOCKOUT_BENCH_FOOTPRINT_SECONDS (each window
- * of the agent's footprint, default 60), LOCKOUT_BENCH_AGENT (`compiled`, the default, or `source` for tsx).
+ * of the agent's footprint, default 60), LOCKOUT_BENCH_AGENT (`compiled`, the default, or `source` for tsx),
+ * LOCKOUT_BENCH_POLL_MS (the agent's watch interval, LATCHKEY_AGENT_LOCKOUT_POLL_MS; the agent's default unless set).
  */
 const DOMAIN_USERS = Number(process.env.LOCKOUT_BENCH_USERS ?? 5000);
 const ROUNDS = Number(process.env.LOCKOUT_BENCH_ROUNDS ?? 60);
@@ -48,6 +50,8 @@ const UNLOCK_ROUNDS = Number(process.env.LOCKOUT_BENCH_UNLOCKS ?? 20);
 /** Each of the agent's footprint windows (idle, churn, no watch); the issue's per-hour figure wants 3600. */
 const FOOTPRINT_SECONDS = Number(process.env.LOCKOUT_BENCH_FOOTPRINT_SECONDS ?? 60);
 const AGENT_WARMUP_MS = 20_000;
+/** The interval the agent polls at, and the one the directory-cost cycles under churn are spaced by. */
+const POLL_MS = Number(process.env.LOCKOUT_BENCH_POLL_MS ?? DEFAULT_LOCKOUT_POLL_MS);
 /** The production form by default: the agent as `npm run build:agent` compiles it, run by plain node. */
 const AGENT_FORM = process.env.LOCKOUT_BENCH_AGENT === 'source' ? 'source' : 'compiled';
 const AGENT_ENTRY_DESCRIPTION =
@@ -206,7 +210,7 @@ async function directoryCost(dc: SambaDc, admin: LdapClient, bulk: string[]) {
     const churnOnlyBefore = cpuMsOf(dcPid);
     await new Promise((resolve) => setTimeout(resolve, churnWindowMs));
     const churnOnlyMs = cpuMsOf(dcPid) - churnOnlyBefore;
-    const cycles = churnWindowMs / 250;
+    const cycles = churnWindowMs / POLL_MS;
     const busyStarted = performance.now();
     const busyCpuBefore = cpuMsOf(dcPid);
     const walls: number[] = [];
@@ -215,7 +219,7 @@ async function directoryCost(dc: SambaDc, admin: LdapClient, bulk: string[]) {
       const t0 = performance.now();
       entries += await watchCycle();
       walls.push(performance.now() - t0);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 250 - (performance.now() - t0))));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, POLL_MS - (performance.now() - t0))));
     }
     const busyWindowMs = performance.now() - busyStarted;
     const busyCpu = cpuMsOf(dcPid) - busyCpuBefore - churnOnlyMs * (busyWindowMs / churnWindowMs);
@@ -224,7 +228,7 @@ async function directoryCost(dc: SambaDc, admin: LdapClient, bulk: string[]) {
     await background.stop();
     // What a second of watching costs the DC, against one bare search every 5 s (the baseline's rate).
     const perSecond = {
-      watchIdle: idle.dcCpuMsPerCycle * (1000 / 250),
+      watchIdle: idle.dcCpuMsPerCycle * (1000 / POLL_MS),
       watchBusy: busyCpu / (busyWindowMs / 1000),
       baselineIdle: bareIdle.dcCpuMsPerCycle / (BASELINE_INTERVAL_MS / 1000),
       baselineBusy: bareBusy.dcCpuMsPerCycle / (BASELINE_INTERVAL_MS / 1000),
@@ -467,7 +471,13 @@ async function run() {
     cleanups.push(() => stack.stop());
     const tenant = await createTenant(stack, 'Lockout Bench MSP');
     const compiledMain = AGENT_FORM === 'compiled' ? compiledAgentMain() : undefined;
-    const agent = await spawnAgentProcess(stack, tenant, dc, {}, { compiledMain });
+    const agent = await spawnAgentProcess(
+      stack,
+      tenant,
+      dc,
+      {},
+      { compiledMain, env: { LATCHKEY_AGENT_LOCKOUT_POLL_MS: String(POLL_MS) } },
+    );
     cleanups.push(() => killAgentProcess(agent));
     const agentPid = agent.child.pid!;
     // The agent's start (module loading, JIT, the first reconcile) is not part of what it costs to run.
@@ -506,7 +516,7 @@ async function run() {
       ['watch cycle, idle (rootDSE only)', cost.idle],
       ['bare (lockoutTime>=1) search, idle', cost.bareIdle],
       ['reconcile (cursor-less watch cycle), idle', cost.reconcileIdle],
-      [`watch cycle, ${CHURN_PER_SECOND} changes/s, every 250 ms`, cost.busy],
+      [`watch cycle, ${CHURN_PER_SECOND} changes/s, every ${POLL_MS} ms`, cost.busy],
       [`bare (lockoutTime>=1) search, ${CHURN_PER_SECOND} changes/s`, cost.bareBusy],
     ];
     printTable(
@@ -553,7 +563,7 @@ async function run() {
     console.log(
       `unlock e2e/bare: p50 ${(unlocked.unlock.p50 / unlocked.bare.p50).toFixed(1)} p99 ${(unlocked.unlock.p99 / unlocked.bare.p99).toFixed(1)}`,
     );
-    console.log(`\nThe agent process (${AGENT_ENTRY_DESCRIPTION}):`);
+    console.log(`\nThe agent process (${AGENT_ENTRY_DESCRIPTION}, watch polling every ${POLL_MS} ms):`);
     console.log(`  idle watch: ${describeFootprint(agentFootprint.idle)}`);
     console.log(`  watch under ${CHURN_PER_SECOND} changes/s: ${describeFootprint(agentFootprint.churn)}`);
     console.log(`  during the lockouts: ${describeFootprint(agentFootprint.lockouts)}`);
@@ -563,7 +573,11 @@ async function run() {
     const file = join(resultsDir, `lockout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ domainUsers: DOMAIN_USERS, rounds: ROUNDS, cost, measured, unlocked, agentFootprint }, null, 2),
+      JSON.stringify(
+        { domainUsers: DOMAIN_USERS, rounds: ROUNDS, pollMs: POLL_MS, cost, measured, unlocked, agentFootprint },
+        null,
+        2,
+      ),
     );
     console.log(`results: ${file}`);
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);

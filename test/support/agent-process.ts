@@ -89,6 +89,8 @@ export async function spawnAgentProcess(
     nodeArgs?: string[];
     /** The agent compiled by tsc (dist/agent-package/agent/main.js), run by plain node as production runs it. */
     compiledMain?: string;
+    /** Agent settings beyond the test's own, e.g. LATCHKEY_AGENT_LOCKOUT_POLL_MS for a bench that compares them. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<AgentProcess> {
   const api = apiClient(stack.url, tenant.apiKey);
@@ -113,6 +115,7 @@ export async function spawnAgentProcess(
     AD_BASE_DN: config.directory.baseDn,
     AD_CA_PEM: config.directory.caPem!,
     AD_TLS_SERVER_NAME: config.directory.tlsServerName!,
+    ...form.env,
   };
   // The shipped entry point unless a fault is wanted: only the test-only one reads the fault variable.
   let entry = ['--import', 'tsx', 'agent/main.ts'];

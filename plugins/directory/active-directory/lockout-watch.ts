@@ -18,7 +18,8 @@ import { readObjectGuid, toLockoutState, USER_FILTER } from './user-entry';
 /** Only what deciding "locked now" takes; the computed flag is constructed, so AD works it out per entry. */
 const WATCH_ATTRIBUTES = ['objectGUID', 'sAMAccountName', 'lockoutTime', 'msDS-User-Account-Control-Computed'];
 const PAGE_SIZE = 500;
-export const DEFAULT_POLL_INTERVAL_MS = 250;
+/** The agent's default too (DEFAULT_LOCKOUT_POLL_MS): each cycle is a TLS round trip that costs the agent ~1 ms of CPU. */
+export const DEFAULT_POLL_INTERVAL_MS = 500;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
 /** A long poll longer than this would outlive the Nexus operation that asked for it. */
 export const MAX_WAIT_MS = 20_000;
