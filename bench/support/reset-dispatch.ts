@@ -60,17 +60,13 @@ export async function measureResetDispatch(
   say(`Enrolling ${USERS} directory users through the pages…`);
   const users = await mapLimit(Array.from({ length: USERS }), 4, () => enrolledDirectoryUser(stack, tenant, dc));
 
-  say(`Resets one at a time: ${warmup} warm-up + ${rounds}…`);
-  const samples: Record<string, number[]> = {};
-  const add = (name: string, value: number) => (samples[name] ??= []).push(value);
-  for (let round = 0; round < warmup + rounds; round++) {
-    const user = users[round % users.length]!;
-    entered = undefined;
+  type Enrolled = (typeof users)[number];
+  /** One reset through the API, timed, and the events of its Nexus call from its history. */
+  const timedReset = async (user: Enrolled) => {
     const t0 = performance.now();
     const response = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
     const elapsed = performance.now() - t0;
     assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
-    if (round < warmup) continue;
     const history = await stack.runtime.temporal.workflow
       .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
       .fetchHistory();
@@ -78,11 +74,30 @@ export async function measureResetDispatch(
     const at = new Map(events.map((event) => [String(event.eventId), eventMs(event)]));
     const scheduled = events.find((event) => event.nexusOperationScheduledEventAttributes);
     const completed = events.find((event) => event.nexusOperationCompletedEventAttributes);
-    assert.ok(scheduled && completed && entered !== undefined, 'a reset without its Nexus call');
-    const wftDispatch = wftDispatchOf(events, at);
+    assert.ok(scheduled && completed, 'a reset without its Nexus call');
+    return {
+      elapsed,
+      scheduledMs: eventMs(scheduled),
+      completedMs: eventMs(completed),
+      wftDispatch: wftDispatchOf(events, at),
+    };
+  };
+
+  say(`Resets one at a time: ${warmup} warm-up + ${rounds}…`);
+  const samples: Record<string, number[]> = {};
+  const add = (name: string, value: number) => (samples[name] ??= []).push(value);
+  for (let round = 0; round < warmup + rounds; round++) {
+    const user = users[round % users.length]!;
+    entered = undefined;
+    if (round < warmup) {
+      await timedReset(user);
+      continue;
+    }
+    const { elapsed, scheduledMs, completedMs, wftDispatch } = await timedReset(user);
+    assert.ok(entered !== undefined, 'a reset whose agent command did not start');
     add('reset: API request → completed answer', elapsed);
-    add('reset Nexus call: scheduled → agent command start', entered - eventMs(scheduled));
-    add('reset Nexus call: agent command start → completed event', eventMs(completed) - entered);
+    add('reset Nexus call: scheduled → agent command start', entered - scheduledMs);
+    add('reset Nexus call: agent command start → completed event', completedMs - entered);
     add('reset: its workflow tasks, scheduled → started (sum)', wftDispatch);
   }
 
@@ -93,21 +108,10 @@ export async function measureResetDispatch(
   await Promise.all(
     users.slice(0, 8).map(async (user) => {
       for (let i = 0; i < C8_ROUNDS_PER_LANE; i++) {
-        const t0 = performance.now();
-        const response = await user.api('POST', `/clients/${tenant.clientId}/users/${user.userId}/reset-password`);
-        const elapsed = performance.now() - t0;
-        assert.equal(response.body.status, 'completed', JSON.stringify(response.body));
-        const history = await stack.runtime.temporal.workflow
-          .getHandle(makePasswordResetWorkflowId(tenant.clientId, user.userId))
-          .fetchHistory();
-        const events: HistoryEvent[] = history.events ?? [];
-        const at = new Map(events.map((event) => [String(event.eventId), eventMs(event)]));
-        const scheduled = events.find((event) => event.nexusOperationScheduledEventAttributes);
-        const completed = events.find((event) => event.nexusOperationCompletedEventAttributes);
-        assert.ok(scheduled && completed, 'a reset without its Nexus call');
+        const { elapsed, scheduledMs, completedMs, wftDispatch } = await timedReset(user);
         add('c=8 reset: API request → completed answer', elapsed);
-        add('c=8 reset Nexus call: scheduled → completed event', eventMs(completed) - eventMs(scheduled));
-        add('c=8 reset: its workflow tasks, scheduled → started (sum)', wftDispatchOf(events, at));
+        add('c=8 reset Nexus call: scheduled → completed event', completedMs - scheduledMs);
+        add('c=8 reset: its workflow tasks, scheduled → started (sum)', wftDispatch);
       }
     }),
   );
