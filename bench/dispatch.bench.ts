@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { msToTs } from '@temporalio/common/lib/time';
 import * as nexus from 'nexus-rpc';
+import { DAY_MS } from '../common/duration';
+import { ensureAgentTarget } from '../common/temporal/agent-target';
+import { ensureNamespace } from '../common/temporal/namespace';
 import { loadTemporalSettings } from '../common/temporal/settings';
 import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
-import { freePort } from '../scripts/lib/free-port';
 import { say } from '../scripts/lib/say';
 import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
-import { startDevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
+import { startThrowawayDevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
 import { activityProbe, bareProbe, nexusProbe } from './dispatch.workflow';
+import { cpuMsOf } from './support/process-footprint';
 import { probeService } from './support/probe-service';
 import { eventMs, type HistoryEvent as Event } from './support/history-time';
 import { measureResetDispatch } from './support/reset-dispatch';
@@ -87,46 +88,21 @@ function parseVariants(args: string[]): Variant[] {
   return variants;
 }
 
-/** CPU ms used so far by one process, from /proc (Linux only). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
+/** The probe's own namespace and endpoint, as a client's agent has: created the way Latchkey creates those. */
 async function provisionHandlerTarget(connection: Connection): Promise<void> {
-  await connection.workflowService.registerNamespace({
-    namespace: HANDLER_NAMESPACE,
-    workflowExecutionRetentionPeriod: msToTs('1 day'),
-  });
-  await connection.operatorService.createNexusEndpoint({
-    spec: { name: ENDPOINT, target: { worker: { namespace: HANDLER_NAMESPACE, taskQueue: NEXUS_QUEUE } } },
-  });
-  // A new namespace reaches the other services' caches only after a refresh; until then polls on it fail.
-  for (let tries = 0; ; tries++) {
-    try {
-      await connection.workflowService.describeNamespace({ namespace: HANDLER_NAMESPACE });
-      return;
-    } catch (error) {
-      if ((error as { code?: number }).code !== grpcStatus.NOT_FOUND || tries > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  await ensureNamespace(connection, HANDLER_NAMESPACE, DAY_MS);
+  await ensureAgentTarget(
+    connection,
+    { namespace: HANDLER_NAMESPACE, endpoint: ENDPOINT, taskQueue: NEXUS_QUEUE },
+    DAY_MS,
+  );
 }
 
 type Samples = Record<string, number[]>;
 
 async function measureVariant(cliPath: string, variant: Variant, logFile: string) {
   const settings = loadTemporalSettings();
-  const server = await startDevServer({
-    cliPath,
-    ip: '127.0.0.1',
-    grpcPort: await freePort(),
-    namespace: settings.namespace,
-    logLevel: 'warn',
-    dynamicConfig: { ...settings.devServer.dynamicConfig, ...variant.overrides },
-    logFile,
-  });
+  const server = await startThrowawayDevServer(cliPath, logFile, variant.overrides);
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });
   const stopped = new Cleanups();
@@ -195,9 +171,34 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
       }
     };
 
+    /** Runs one probe workflow to its end: its history and when its handler started, or undefined if it failed. */
+    const probe = async (
+      kind: 'activity' | 'Nexus',
+      workflow: typeof activityProbe | typeof nexusProbe,
+      args: (id: string) => [string, string],
+      record: (name: string, value: number) => void,
+    ): Promise<{ events: Event[]; handler: number } | undefined> => {
+      const id = `${kind}-${randomUUID()}`;
+      const t0 = performance.now();
+      if (
+        !(await attempt(() =>
+          client.workflow.execute(workflow, { taskQueue: CALLER_QUEUE, workflowId: id, args: args(id) }),
+        ))
+      )
+        return undefined;
+      record(`${kind} workflow: start + result`, performance.now() - t0);
+      const handler = entered.get(id);
+      assert.ok(handler !== undefined, `the ${kind} probe's handler never ran`);
+      entered.delete(id);
+      return { events: await history(id), handler };
+    };
+
     say(`[${variant.name}] ${WARMUP} warm-up + ${ROUNDS} rounds of bare / activity / Nexus, one at a time…`);
-    const cpuBefore = cpuMsOf(server.process.pid!);
+    // The server's CPU is read from the end of the warm-up, over the rounds that completed.
+    let cpuBefore: number | undefined;
+    let measuredRounds = 0;
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      if (round === WARMUP) cpuBefore = cpuMsOf(server.process.pid!);
       const record = round >= WARMUP ? add : () => undefined;
 
       const bareId = `bare-${randomUUID()}`;
@@ -207,49 +208,30 @@ async function measureVariant(cliPath: string, variant: Variant, logFile: string
       record('bare workflow: start + result', performance.now() - t0);
       record('bare workflow: first workflow task scheduled → started', firstWftDispatch(await history(bareId)));
 
-      const activityId = `activity-${randomUUID()}`;
-      t0 = performance.now();
-      const activityDone = await attempt(() =>
-        client.workflow.execute(activityProbe, {
-          taskQueue: CALLER_QUEUE,
-          workflowId: activityId,
-          args: [ACTIVITY_QUEUE, activityId],
-        }),
-      );
-      if (!activityDone) continue;
-      record('activity workflow: start + result', performance.now() - t0);
+      const activity = await probe('activity', activityProbe, (id) => [ACTIVITY_QUEUE, id], record);
+      if (!activity) continue;
       {
-        const events = await history(activityId);
+        const { events, handler } = activity;
         const scheduled = eventMs(firstEvent(events, (e) => e.activityTaskScheduledEventAttributes));
         const started = eventMs(firstEvent(events, (e) => e.activityTaskStartedEventAttributes));
         const completed = eventMs(firstEvent(events, (e) => e.activityTaskCompletedEventAttributes));
-        const handler = entered.get(activityId)!;
         record('activity: scheduled → handler start', handler - scheduled);
         record('activity: scheduled → started event (server)', started - scheduled);
         record('activity: handler start → completed event', completed - handler);
       }
 
-      const nexusId = `nexus-${randomUUID()}`;
-      t0 = performance.now();
-      const nexusDone = await attempt(() =>
-        client.workflow.execute(nexusProbe, {
-          taskQueue: CALLER_QUEUE,
-          workflowId: nexusId,
-          args: [ENDPOINT, nexusId],
-        }),
-      );
-      if (!nexusDone) continue;
-      record('Nexus workflow: start + result', performance.now() - t0);
+      const nexusCall = await probe('Nexus', nexusProbe, (id) => [ENDPOINT, id], record);
+      if (!nexusCall) continue;
       {
-        const events = await history(nexusId);
+        const { events, handler } = nexusCall;
         const scheduled = eventMs(firstEvent(events, (e) => e.nexusOperationScheduledEventAttributes));
         const completed = eventMs(firstEvent(events, (e) => e.nexusOperationCompletedEventAttributes));
-        const handler = entered.get(nexusId)!;
         record('Nexus: scheduled → handler start', handler - scheduled);
         record('Nexus: handler start → completed event', completed - handler);
       }
+      if (round >= WARMUP) measuredRounds++;
     }
-    const serverCpuMsPerRound = (cpuMsOf(server.process.pid!) - cpuBefore) / (WARMUP + ROUNDS);
+    const serverCpuMsPerRound = (cpuMsOf(server.process.pid!) - cpuBefore!) / measuredRounds;
     return { samples, serverCpuMsPerRound, failures };
   } finally {
     await stopped.run();
