@@ -6,7 +6,7 @@ import { probeService } from './support/probe-service';
  * history times Temporal's dispatch of that call and nothing of ours.
  */
 
-export interface ProbeActivities {
+interface ProbeActivities {
   touch(probeId: string): Promise<string>;
 }
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { say } from '../scripts/lib/say';
 import { mapLimit } from '../server/services/map-limit';
 import { codeIn } from '../test/support/enrollment-flow';
 import { BrowserSession } from '../test/support/http';
 import type { TestStack } from '../test/support/stack';
-import { measureCpu } from './support/cpu-usage';
+import { measureCpu, type ProcessInfo } from './support/cpu-usage';
 import { profiled } from './support/in-process-profile';
 import { stats, type Stats } from './support/stats';
 
@@ -48,29 +47,14 @@ export interface EnrollmentLoadResult {
   cpuSeconds: Record<string, number>;
 }
 
-/** The parent of a process, from /proc; 0 once it has gone. */
-function parentOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return 0;
-  }
-}
-
-function isOurs(ppid: number): boolean {
-  for (let pid = ppid; pid > 1; pid = parentOf(pid)) if (pid === process.pid) return true;
-  return false;
-}
-
 /**
  * Only processes of this run: other work on the machine (other benches, test suites with dev servers of their
  * own) must not count. PostgreSQL is left out for that reason: its server is shared, and a backend cannot be
  * told apart by its process.
  */
-function groupOf({ pid, ppid, comm }: { pid: number; ppid: number; comm: string }): string | undefined {
-  if (pid === process.pid) return 'latchkey (API + central worker + bench client)';
-  if (comm === 'temporal' && isOurs(ppid)) return 'Temporal dev server';
+function groupOf(found: ProcessInfo): string | undefined {
+  if (found.pid === process.pid) return 'latchkey (API + central worker + bench client)';
+  if (found.comm === 'temporal' && found.descendsFrom(process.pid)) return 'Temporal dev server';
   return undefined;
 }
 

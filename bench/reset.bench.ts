@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../scripts/lib/free-port';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -126,7 +126,10 @@ async function timedReset(stack: ReachableStack, clientId: string, user: Enrolle
     );
   } catch (error) {
     // What the API answered says why no password came (refused, failed, still running).
-    const answer = await Promise.race([request, new Promise((resolve) => setTimeout(resolve, 5_000, 'no answer'))]);
+    const answer = await Promise.race([
+      request.catch((failure: Error) => `an error: ${failure.message}`),
+      new Promise((resolve) => setTimeout(resolve, 5_000, 'no answer')),
+    ]);
     throw new Error(`${(error as Error).message}; the API answered ${JSON.stringify(answer)}`);
   }
   const elapsed = performance.now() - t0;
@@ -229,15 +232,6 @@ function groupOf(process: ProcessInfo): string | undefined {
   if (process.comm === 'postgres' && mine.database && process.cmdline().split(' ').includes(mine.database))
     return "PostgreSQL (this run's backends)";
   return undefined;
-}
-
-/** A loopback port nothing listens on now, for a process that is told its port rather than asked for it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The compiled central process and agent, rebuilt only when a source is newer than what dist/ holds. */

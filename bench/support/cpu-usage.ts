@@ -32,18 +32,10 @@ export interface ProcessInfo {
 }
 
 /**
- * CPU seconds used so far by each group of processes on this machine, read from /proc (Linux only). Several
+ * CPU seconds used so far by each grouped process on this machine, by pid, read from /proc (Linux only). Several
  * benches and test runs may share the machine, each with its own dev server and Samba, so a group is best told by
  * the process tree it belongs to rather than by a command name.
  */
-export function cpuSecondsByGroup(groupOf: (process: ProcessInfo) => string | undefined): Map<string, number> {
-  const totals = new Map<string, number>();
-  for (const { group, seconds } of cpuSecondsByProcess(groupOf).values())
-    totals.set(group, (totals.get(group) ?? 0) + seconds);
-  return totals;
-}
-
-/** The same, process by process: each grouped process's group and CPU seconds so far, by pid. */
 function cpuSecondsByProcess(
   groupOf: (process: ProcessInfo) => string | undefined,
 ): Map<number, { group: string; seconds: number }> {
@@ -85,7 +77,7 @@ function readCmdline(pid: number): string {
  * out rather than subtracted.
  */
 export async function measureCpu<T>(
-  groupOf: Parameters<typeof cpuSecondsByGroup>[0],
+  groupOf: (process: ProcessInfo) => string | undefined,
   work: () => Promise<T>,
 ): Promise<{ result: T; cpu: Map<string, number> }> {
   const before = cpuSecondsByProcess(groupOf);

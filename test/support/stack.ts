@@ -31,7 +31,7 @@ export interface TestStack {
 }
 
 /** Where a stack's messages can be read: its own outbox, or the vendor fakes a separate process sends to. */
-export type MessageReader = Pick<Outbox, 'list' | 'waitFor'>;
+type MessageReader = Pick<Outbox, 'list' | 'waitFor'>;
 
 /**
  * What helpers that drive a stack from outside need (pages, API, agents): its address, where its messages land
