@@ -31,6 +31,7 @@ import { vendorFakesEnv } from '../test/support/vendor-fakes-env';
 import { vendorFakesOutbox } from '../test/support/vendor-fakes-outbox';
 import { isStale } from './support/build-freshness';
 import { measureCpu, measureThreads, type ProcessInfo } from './support/cpu-usage';
+import { compareSetups, printSetups, type CentralSetup } from './support/central-setups';
 import { cutCpuProfiles, monotonicMicros } from './support/cpu-profile';
 import { memoryMbOf } from './support/process-footprint';
 import { printTable, stats, type Stats } from './support/stats';
@@ -49,23 +50,43 @@ import { printTable, stats, type Stats } from './support/stats';
  * node flags to the central process (e.g. `--max-semi-space-size=32`); LATCHKEY_BENCH_CPU_PROFILE=<dir> writes the
  * central process's `--cpu-prof` profiles (one per thread) there, cut to the c=8 phase;
  * LATCHKEY_BENCH_CENTRAL_VARIANTS (`;`-separated flag sets, e.g. `--max-semi-space-size=16;--max-semi-space-size=32`)
- * then compares each with the plain process at c=8, restarting the central process for each, round robin over
- * LATCHKEY_BENCH_VARIANT_ROUNDS rounds (3).
+ * adds node flag sets to the closing comparison.
+ *
+ * That comparison runs the shipped central side beside each kept change undone (the source form under tsx instead
+ * of the compiled one; the API and the worker as two processes, so without eager start and the in-process
+ * hand-off) and each flag set, at c=8, restarting the central side for each, round robin over
+ * LATCHKEY_BENCH_VARIANT_ROUNDS rounds (3; 0 leaves it out).
  */
 /** Enough that the variant rounds stay under the client's 100 resets per user an hour. */
 const USERS = 24;
 const WARMUP = 5;
-const ROUNDS_C1 = 60;
+/** Enough that p99 is not simply the slowest sample (with 60 it was). */
+const ROUNDS_C1 = 200;
 const ROUNDS_C8 = 120;
 const FORM: CentralForm = process.env.LATCHKEY_BENCH_FORM === 'source' ? 'source' : 'compiled';
 const CENTRAL_NODE_FLAGS = (process.env.LATCHKEY_BENCH_CENTRAL_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const PROFILE_DIR = process.env.LATCHKEY_BENCH_CPU_PROFILE;
-/** Node flag sets for the central process to compare, `;`-separated; `none` is the plain process. */
+/** Node flag sets for the central process to compare, `;`-separated. */
 const VARIANTS = (process.env.LATCHKEY_BENCH_CENTRAL_VARIANTS ?? '')
   .split(';')
   .map((variant) => variant.trim())
-  .filter(Boolean);
+  .filter((variant) => variant && variant !== 'none');
 const VARIANT_ROUNDS = Number(process.env.LATCHKEY_BENCH_VARIANT_ROUNDS ?? 3);
+const SHIPPED: CentralSetup = {
+  name: FORM === 'compiled' ? 'as shipped' : 'as shipped, but under tsx',
+  form: FORM,
+  split: false,
+  nodeFlags: CENTRAL_NODE_FLAGS,
+};
+/** The shipped setup first, then each kept change undone by itself, then the flag sets to try. */
+const SETUPS: CentralSetup[] = [
+  SHIPPED,
+  ...(FORM === 'compiled'
+    ? [{ ...SHIPPED, name: 'undone: compiled form (tsx instead)', form: 'source' as const }]
+    : []),
+  { ...SHIPPED, name: 'undone: one process (API, worker apart)', split: true },
+  ...VARIANTS.map((flags) => ({ ...SHIPPED, name: flags, nodeFlags: [...CENTRAL_NODE_FLAGS, ...flags.split(/\s+/)] })),
+];
 const VARIANT_WARMUP = 24;
 const ROOT = join(__dirname, '..');
 const AGENT_MAIN = join('dist', 'agent-package', 'agent', 'main.js');
@@ -216,7 +237,10 @@ async function breakdown(temporal: TemporalClient, clientId: string, users: Enro
 }
 
 /** The processes this run started (or, for PostgreSQL, the database it made), which the CPU table names. */
-const mine: { central?: number; agent?: number; temporal?: number; samba?: number; database?: string } = {};
+const mine: { centrals: number[]; agent?: number; temporal?: number; samba?: number; database?: string } = {
+  centrals: [],
+};
+const CENTRAL_GROUP = 'central (API + worker)';
 
 /**
  * Who is who on this machine during a run: the groups the CPU table reports. Other runs on the machine have dev
@@ -224,7 +248,7 @@ const mine: { central?: number; agent?: number; temporal?: number; samba?: numbe
  * so its group is the backends connected to this run's database.
  */
 function groupOf(process: ProcessInfo): string | undefined {
-  if (process.descendsFrom(mine.central)) return 'central (API + worker)';
+  if (mine.centrals.some((pid) => process.descendsFrom(pid))) return CENTRAL_GROUP;
   if (process.descendsFrom(mine.agent)) return 'agent';
   if (process.pid === globalThis.process.pid) return 'bench (HTTP client, vendor fakes)';
   if (process.descendsFrom(mine.temporal)) return 'Temporal dev server';
@@ -242,92 +266,16 @@ async function ensureBuilds(): Promise<void> {
   else say(`${AGENT_MAIN} is current.`);
 }
 
-/** The highest resident memory of `pid` while `work` runs, sampled every 100 ms, in MB. */
-async function peakRssWhile<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  let peakMb = memoryMbOf(pid).rssMb;
-  const timer = setInterval(() => (peakMb = Math.max(peakMb, memoryMbOf(pid).rssMb)), 100);
+/** The highest resident memory of these processes together while `work` runs, sampled every 100 ms, in MB. */
+async function peakRssWhile<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  const rssMb = () => pids.reduce((sum, pid) => sum + memoryMbOf(pid).rssMb, 0);
+  let peakMb = rssMb();
+  const timer = setInterval(() => (peakMb = Math.max(peakMb, rssMb())), 100);
   try {
     const result = await work();
-    return { result, peakMb: Math.max(peakMb, memoryMbOf(pid).rssMb) };
+    return { result, peakMb: Math.max(peakMb, rssMb()) };
   } finally {
     clearInterval(timer);
-  }
-}
-
-interface VariantRun {
-  flags: string;
-  round: number;
-  centralMsPerReset: number;
-  allMsPerReset: number;
-  throughput: number;
-  centralPeakMb: number;
-}
-
-/**
- * Each node flag set in VARIANTS, and the plain process, measured in turn (round robin, VARIANT_ROUNDS rounds) on
- * the same Samba, Temporal, database, agent and users: the central process is restarted with the flags, warmed
- * up, and then the c=8 phase runs. Alternating keeps slow drifts of a shared machine out of the comparison.
- */
-async function compareVariants(
-  launchCentral: (flags: string[]) => Promise<string>,
-  phase: (rounds: number) => Promise<{ samples: number[]; throughput: number }>,
-): Promise<VariantRun[]> {
-  const runs: VariantRun[] = [];
-  const flagSets = ['none', ...VARIANTS.filter((variant) => variant !== 'none')];
-  for (let round = 1; round <= VARIANT_ROUNDS; round++) {
-    for (const flags of flagSets) {
-      say(`Variant ${flags}, round ${round} of ${VARIANT_ROUNDS}…`);
-      await launchCentral(flags === 'none' ? [] : flags.split(/\s+/));
-      await phase(VARIANT_WARMUP); // The JIT and the connection pools, after the restart.
-      const {
-        result: { result, peakMb },
-        cpu,
-      } = await measureCpu(groupOf, () => peakRssWhile(mine.central!, () => phase(ROUNDS_C8)));
-      const n = result.samples.length;
-      runs.push({
-        flags,
-        round,
-        centralMsPerReset: ((cpu.get('central (API + worker)') ?? 0) * 1000) / n,
-        allMsPerReset: ([...cpu.values()].reduce((sum, seconds) => sum + seconds, 0) * 1000) / n,
-        throughput: result.throughput,
-        centralPeakMb: peakMb,
-      });
-    }
-  }
-  return runs;
-}
-
-/** One line a variant: its runs' ranges, and the ratio of its median to the plain process's median. */
-function printVariants(runs: VariantRun[], bareThroughput: number): void {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
-  const range = (values: number[], digits = 1) =>
-    `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-  const of = (flags: string) => runs.filter((run) => run.flags === flags);
-  const base = of('none');
-  const baseCentral = median(base.map((run) => run.centralMsPerReset));
-  const baseAll = median(base.map((run) => run.allMsPerReset));
-  const baseThroughput = median(base.map((run) => run.throughput));
-  console.log(
-    `\ncentral node flags compared at c=8 (${VARIANT_ROUNDS} rounds each, alternating; ms of CPU per reset, ranges; ratios are medians to 'none'):`,
-  );
-  console.log(
-    `${'flags'.padEnd(28)}  ${'central'.padStart(11)}  ${'ratio'.padStart(5)}  ${'all'.padStart(11)}  ${'ratio'.padStart(5)}  ${'resets/s'.padStart(9)}  ${'ratio'.padStart(5)}  ${'/bare'.padStart(5)}  ${'peak MB'.padStart(9)}`,
-  );
-  for (const flags of [...new Set(runs.map((run) => run.flags))]) {
-    const own = of(flags);
-    const central = own.map((run) => run.centralMsPerReset);
-    const all = own.map((run) => run.allMsPerReset);
-    const throughput = own.map((run) => run.throughput);
-    console.log(
-      `${flags.padEnd(28)}  ${range(central).padStart(11)}  ${(median(central) / baseCentral).toFixed(2).padStart(5)}  ${range(all).padStart(11)}  ${(median(all) / baseAll).toFixed(2).padStart(5)}  ${range(throughput).padStart(9)}  ${(median(throughput) / baseThroughput).toFixed(2).padStart(5)}  ${(median(throughput) / bareThroughput).toFixed(2).padStart(5)}  ${range(
-        own.map((run) => run.centralPeakMb),
-        0,
-      ).padStart(9)}`,
-    );
   }
 }
 
@@ -368,20 +316,28 @@ async function run() {
       SMS_RESEND_INTERVAL: '0s',
       ...vendorFakesEnv(smtp, twilio, authToken),
     };
-    let central: CentralProcess | undefined;
-    cleanups.push(async () => void (await central?.stop()));
-    /** (Re)starts the central process with these node flags, on the same port, database and Temporal. */
-    const launchCentral = async (flags: string[], profile = false): Promise<string> => {
-      await central?.stop();
-      central = spawnCentralProcess('all', centralEnv, FORM, [
-        ...flags,
-        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
-      ]);
-      mine.central = central.child.pid;
-      lastCentralOutput = central.output;
-      return (await central.waitForLog('HTTP server listening', 180_000)).url as string;
+    let centrals: CentralProcess[] = [];
+    const stopCentrals = async () => void (await Promise.all(centrals.map((process) => process.stop())));
+    cleanups.push(stopCentrals);
+    /** (Re)starts the central side in this setup, on the same port, database and Temporal. */
+    const launchCentral = async (setup: CentralSetup, profile = false): Promise<string> => {
+      await stopCentrals();
+      const nodeArgs = [...setup.nodeFlags, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])];
+      const spawnRole = (role: 'all' | 'api' | 'worker') => spawnCentralProcess(role, centralEnv, setup.form, nodeArgs);
+      centrals = [];
+      if (setup.split) {
+        const worker = spawnRole('worker');
+        centrals.push(worker);
+        await worker.waitForLog('Central worker running', 180_000);
+      }
+      const api = spawnRole(setup.split ? 'api' : 'all');
+      centrals.push(api);
+      mine.centrals = centrals.map((process) => process.child.pid!);
+      lastCentralOutput = () => centrals.map((process) => process.output()).join('\n');
+      return (await api.waitForLog('HTTP server listening', 180_000)).url as string;
     };
-    const url = await launchCentral(CENTRAL_NODE_FLAGS, Boolean(PROFILE_DIR));
+    const url = await launchCentral(SHIPPED, Boolean(PROFILE_DIR));
+    const [mainCentral] = mine.centrals as [number];
     const stack: ReachableStack = { url, temporalAddress: services.temporalAddress, outbox: messages.outbox };
     say(`Central process (${FORM}${CENTRAL_NODE_FLAGS.length ? `, ${CENTRAL_NODE_FLAGS.join(' ')}` : ''}) at ${url}.`);
 
@@ -427,7 +383,7 @@ async function run() {
     await e2eResets(stack, tenant.clientId, users, 1, WARMUP);
     await bareResets(dc, dns, 1, WARMUP);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const idle = { central: memoryMbOf(mine.central!).rssMb, agent: memoryMbOf(mine.agent!).rssMb };
+    const idle = { central: memoryMbOf(mainCentral).rssMb, agent: memoryMbOf(mine.agent!).rssMb };
 
     say(`Bare unicodePwd replace: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
     const bare1 = await bareResets(dc, dns, 1, ROUNDS_C1);
@@ -444,8 +400,8 @@ async function run() {
       cpu: e2eCpu,
     } = await measureCpu(groupOf, () =>
       measureThreads(
-        () => peakRssWhile(mine.central!, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
-        mine.central,
+        () => peakRssWhile([mainCentral], () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
+        mainCentral,
       ),
     );
     window.toUs = monotonicMicros();
@@ -512,16 +468,30 @@ async function run() {
     console.log(`\nresults: ${file}`);
     if (PROFILE_DIR) {
       // --cpu-prof writes when the process exits: stop it now, then cut what it wrote to the c=8 phase.
-      await central!.stop();
+      await stopCentrals();
       for (const profile of cutCpuProfiles(PROFILE_DIR, window.fromUs, window.toUs))
         console.log(`CPU profile of the central process at c=8: ${profile}`);
     }
-    if (VARIANTS.length) {
-      const variants = await compareVariants(launchCentral, (rounds) =>
-        e2eResets(stack, tenant.clientId, users, 8, rounds),
-      );
-      printVariants(variants, bare8.throughput);
-      writeFileSync(file.replace(/\.json$/, '-variants.json'), `${JSON.stringify(variants, null, 2)}\n`);
+    if (VARIANT_ROUNDS > 0) {
+      const setups = await compareSetups(SETUPS, VARIANT_ROUNDS, async (setup) => {
+        await launchCentral(setup);
+        await e2eResets(stack, tenant.clientId, users, 8, VARIANT_WARMUP); // The JIT and the pools, after the restart.
+        const {
+          result: { result, peakMb },
+          cpu,
+        } = await measureCpu(groupOf, () =>
+          peakRssWhile(mine.centrals, () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
+        );
+        return {
+          resets: result.samples.length,
+          throughput: result.throughput,
+          cpuSecondsByGroup: cpu,
+          centralGroup: CENTRAL_GROUP,
+          centralPeakMb: peakMb,
+        };
+      });
+      printSetups(setups, VARIANT_ROUNDS, bare8.throughput);
+      writeFileSync(file.replace(/\.json$/, '-setups.json'), `${JSON.stringify(setups, null, 2)}\n`);
     }
     console.log(
       `reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`,
