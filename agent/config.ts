@@ -11,15 +11,9 @@ import {
   transportProblem,
   type TemporalTransport,
 } from '../common/temporal/connection';
+import { DEFAULT_LOCKOUT_POLL_MS } from '../common/domain/lockout';
 import { readProviderConfig, variablesOf } from '../plugins/provider-config';
 import { directoryKind, type DirectoryConfig } from '../plugins/directory-registry';
-
-/**
- * 500 ms: an idle watch's CPU is one TLS round trip to the DC per cycle (about 1 ms each) plus each 5 s long
- * poll's Nexus task, so 250 ms put the agent at 0.95–1.2 % of a core; 500 ms measured 0.72 %, for about 0.2 s more
- * on a lockout's push p50 (docs/lockout.md, "The agent's idle CPU").
- */
-export const DEFAULT_LOCKOUT_POLL_MS = 500;
 
 /**
  * Everything an agent needs locally: how to reach Latchkey (outbound only), its credential, the key it pins

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
-import { DEFAULT_LOCKOUT_POLL_MS } from '../agent/config';
+import { DEFAULT_LOCKOUT_POLL_MS } from '../common/domain/lockout';
 import { makeLockoutWatchWorkflowId } from '../common/domain/workflow-ids';
 import { say } from '../scripts/lib/say';
 import { buildAgentPackage } from '../scripts/build-agent-package';

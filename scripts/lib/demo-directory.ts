@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../agent/agent';
-import { DEFAULT_LOCKOUT_POLL_MS } from '../../agent/config';
+import { DEFAULT_LOCKOUT_POLL_MS } from '../../common/domain/lockout';
 import { parseCommandPublicKey } from '../../common/crypto/directory-command';
 import { createLogger } from '../../common/logger';
 import { parseActiveDirectoryConfig } from '../../plugins/directory/active-directory';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../agent/agent';
-import { DEFAULT_LOCKOUT_POLL_MS, type AgentConfig } from '../../agent/config';
+import type { AgentConfig } from '../../agent/config';
+import { DEFAULT_LOCKOUT_POLL_MS } from '../../common/domain/lockout';
 import { parseCommandPublicKey } from '../../common/crypto/directory-command';
 import { createLogger, type Logger } from '../../common/logger';
 import { parseActiveDirectoryConfig } from '../../plugins/directory/active-directory';

@@ -1,5 +1,5 @@
 import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
-import type { LockoutChange } from '../../../common/domain/lockout';
+import { DEFAULT_LOCKOUT_POLL_MS, type LockoutChange } from '../../../common/domain/lockout';
 import type { WatchLockoutsRequest, WatchLockoutsResult } from '../directory-provider';
 import type { LdapConnection } from './ldap-connection';
 import {
@@ -18,8 +18,6 @@ import { readObjectGuid, toLockoutState, USER_FILTER } from './user-entry';
 /** Only what deciding "locked now" takes; the computed flag is constructed, so AD works it out per entry. */
 const WATCH_ATTRIBUTES = ['objectGUID', 'sAMAccountName', 'lockoutTime', 'msDS-User-Account-Control-Computed'];
 const PAGE_SIZE = 500;
-/** The agent's default too (DEFAULT_LOCKOUT_POLL_MS): each cycle is a TLS round trip that costs the agent ~1 ms of CPU. */
-export const DEFAULT_POLL_INTERVAL_MS = 500;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
 /** A long poll longer than this would outlive the Nexus operation that asked for it. */
 export const MAX_WAIT_MS = 20_000;
@@ -66,7 +64,7 @@ export class LockoutWatch {
   async watch(request: WatchLockoutsRequest): Promise<WatchLockoutsResult> {
     const started = this.now();
     const waitMs = clamp(request.waitMs, 0, MAX_WAIT_MS);
-    const pollIntervalMs = Math.max(MIN_POLL_INTERVAL_MS, request.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+    const pollIntervalMs = Math.max(MIN_POLL_INTERVAL_MS, request.pollIntervalMs ?? DEFAULT_LOCKOUT_POLL_MS);
     const reconcileIntervalMs = request.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
     let cursor = parseLockoutCursor(request.cursor);
     const changes: LockoutChange[] = [];
