@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,8 @@ import { normalisePhoneNumber } from '../server/services/phone-number';
 import { linkIn, reachCodeStep } from '../test/support/enrollment-flow';
 import { apiClient, type BrowserSession } from '../test/support/http';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
-import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { Cleanups } from '../scripts/lib/cleanups';
+import { runBench, writeResults } from './support/bench-run';
 import { startTestServices } from '../scripts/lib/test-services';
 import { ms, printTable, stats, type Stats } from './support/stats';
 import { memoryMbOf } from './support/process-footprint';
@@ -391,9 +392,6 @@ async function run(): Promise<void> {
         ]),
       ),
     });
-    const resultsDir = join(__dirname, 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `activation-${finishedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     const report = {
       finishedAt: finishedAt.toISOString(),
       machine: {
@@ -436,8 +434,7 @@ async function run(): Promise<void> {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       totalSeconds: (performance.now() - benchStarted) / 1000,
     };
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nresults: ${file}`);
+    console.log(`\nresults: ${writeResults('activation', report, finishedAt)}`);
   } finally {
     say('Stopping the stack and the Temporal dev server…');
     await cleanups.run();
@@ -466,11 +463,4 @@ const loadAverage = () =>
     .map((value) => value.toFixed(2))
     .join(', ')} on ${cpus().length} cores`;
 
-cleanUpOnExit(cleanups, { watchdogMs: WATCHDOG_MS });
-run().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(`[latchkey] bench failed: ${error.stack ?? error.message}`);
-    process.exit(1);
-  },
-);
+runBench('bench', cleanups, WATCHDOG_MS, run);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +10,8 @@ import { DAY_MS } from '../common/duration';
 import { ensureAgentTarget } from '../common/temporal/agent-target';
 import { ensureNamespace } from '../common/temporal/namespace';
 import { loadTemporalSettings } from '../common/temporal/settings';
-import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { Cleanups } from '../scripts/lib/cleanups';
+import { runBench, writeResults } from './support/bench-run';
 import { say } from '../scripts/lib/say';
 import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
 import { startThrowawayDevServer, type DevServerOptions } from '../scripts/lib/temporal-dev-server';
@@ -287,22 +288,11 @@ async function run(): Promise<void> {
         `reset Nexus dispatch / the bare probe's: p50 ${(real.p50 / probe.p50).toFixed(2)} p99 ${(real.p99 / probe.p99).toFixed(2)}`,
       );
     }
-    const resultsDir = join(__dirname, 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `dispatch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ rounds: ROUNDS, results, resets }, null, 2)}\n`);
-    console.log(`\nresults: ${file}`);
+    console.log(`\nresults: ${writeResults('dispatch', { rounds: ROUNDS, results, resets })}`);
   } finally {
     await cleanups.run();
     say(`Bench finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
   }
 }
 
-cleanUpOnExit(cleanups, { watchdogMs: 20 * 60_000 });
-run().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(`[latchkey] bench:dispatch failed: ${error.stack ?? error.message}`);
-    process.exit(1);
-  },
-);
+runBench('bench:dispatch', cleanups, 20 * 60_000, run);

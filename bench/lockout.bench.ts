@@ -1,4 +1,3 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +6,8 @@ import { DEFAULT_LOCKOUT_POLL_MS } from '../common/domain/lockout';
 import { makeLockoutWatchWorkflowId } from '../common/domain/workflow-ids';
 import { say } from '../scripts/lib/say';
 import { buildAgentPackage } from '../scripts/build-agent-package';
-import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { Cleanups } from '../scripts/lib/cleanups';
+import { runBench, writeResults } from './support/bench-run';
 import { startTestServices } from '../scripts/lib/test-services';
 import { ActiveDirectoryProvider } from '../plugins/directory/active-directory';
 import { USER_FILTER } from '../plugins/directory/active-directory/user-entry';
@@ -15,7 +15,6 @@ import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-proce
 import { startFakePushService, type FakePushService } from '../test/fakes/fake-push-service';
 import { enrolledAppUser } from '../test/support/app-user';
 import { deviceClient } from '../test/support/device';
-import { apiClient } from '../test/support/http';
 import type { Tenant } from '../test/support/reset-setup';
 import { directoryConfigOf, startSambaDc, type SambaDc } from '../test/support/samba';
 import { createTenant, startTestStack, type TestStack } from '../test/support/stack';
@@ -568,17 +567,15 @@ async function run() {
     console.log(`  watch under ${CHURN_PER_SECOND} changes/s: ${describeFootprint(agentFootprint.churn)}`);
     console.log(`  during the lockouts: ${describeFootprint(agentFootprint.lockouts)}`);
     console.log(`  no watch (its workflow terminated): ${describeFootprint(agentFootprint.noWatch)}`);
-    const resultsDir = join(__dirname, 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `lockout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify(
-        { domainUsers: DOMAIN_USERS, rounds: ROUNDS, pollMs: POLL_MS, cost, measured, unlocked, agentFootprint },
-        null,
-        2,
-      ),
-    );
+    const file = writeResults('lockout', {
+      domainUsers: DOMAIN_USERS,
+      rounds: ROUNDS,
+      pollMs: POLL_MS,
+      cost,
+      measured,
+      unlocked,
+      agentFootprint,
+    });
     console.log(`results: ${file}`);
     say(`Bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s.`);
     const { watch, baseline, counters } = measured;
@@ -592,11 +589,4 @@ async function run() {
 
 // Building an uncached domain dominates a big run: 50,000 users took 16 minutes on a quiet machine and 69 on a
 // loaded one (12 users/s), which outran the earlier 60 ms a user. The four footprint windows come on top.
-cleanUpOnExit(cleanups, { watchdogMs: 20 * 60_000 + DOMAIN_USERS * 120 + 4 * FOOTPRINT_SECONDS * 1000 });
-run().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench('bench:lockout', cleanups, 20 * 60_000 + DOMAIN_USERS * 120 + 4 * FOOTPRINT_SECONDS * 1000, run);

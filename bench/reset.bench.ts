@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { freePort } from '../scripts/lib/free-port';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,8 @@ import { makePasswordResetWorkflowId } from '../common/domain/workflow-ids';
 import { loadTemporalSettings } from '../common/temporal/settings';
 import { buildAgentPackage } from '../scripts/build-agent-package';
 import { buildCentral, CENTRAL_MAIN } from '../scripts/build-central';
-import { Cleanups, cleanUpOnExit } from '../scripts/lib/cleanups';
+import { Cleanups } from '../scripts/lib/cleanups';
+import { runBench, writeResults } from './support/bench-run';
 import { say } from '../scripts/lib/say';
 import { startTestServices } from '../scripts/lib/test-services';
 import { ApiKeysStore } from '../server/db/api-keys.store';
@@ -458,13 +458,18 @@ async function run() {
     const centralThreadsMsPerReset = Object.fromEntries(
       [...threads].map(([group, seconds]) => [group, (seconds * 1000) / e2e8.samples.length]),
     );
-    const resultsDir = join(__dirname, 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `reset-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(
-      file,
-      `${JSON.stringify({ form: FORM, centralNodeFlags: CENTRAL_NODE_FLAGS, cpus: cpus().length, rows: Object.fromEntries(rows), parts: Object.fromEntries(parts), throughput: { bare1: bare1.throughput, bare8: bare8.throughput, e2e1: e2e1.throughput, e2e8: e2e8.throughput }, cpuMsPerReset, centralThreadsMsPerReset, memory, ratio }, null, 2)}\n`,
-    );
+    const file = writeResults('reset', {
+      form: FORM,
+      centralNodeFlags: CENTRAL_NODE_FLAGS,
+      cpus: cpus().length,
+      rows: Object.fromEntries(rows),
+      parts: Object.fromEntries(parts),
+      throughput: { bare1: bare1.throughput, bare8: bare8.throughput, e2e1: e2e1.throughput, e2e8: e2e8.throughput },
+      cpuMsPerReset,
+      centralThreadsMsPerReset,
+      memory,
+      ratio,
+    });
     console.log(`\nresults: ${file}`);
     if (PROFILE_DIR) {
       // --cpu-prof writes when the process exits: stop it now, then cut what it wrote to the c=8 phase.
@@ -491,7 +496,7 @@ async function run() {
         };
       });
       printSetups(setups, VARIANT_ROUNDS, bare8.throughput);
-      writeFileSync(file.replace(/\.json$/, '-setups.json'), `${JSON.stringify(setups, null, 2)}\n`);
+      console.log(`results of the setups: ${writeResults('reset-setups', setups)}`);
     }
     console.log(
       `reset e2e/bare: p50 ${ratio.p50.toFixed(2)} p99 ${ratio.p99.toFixed(2)} throughput ${ratio.throughput.toFixed(2)}`,
@@ -507,11 +512,4 @@ async function run() {
   }
 }
 
-cleanUpOnExit(cleanups, { watchdogMs: 10 * 60_000 });
-run().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(`[latchkey] bench:reset failed: ${error.stack ?? error.message}`);
-    process.exit(1);
-  },
-);
+runBench('bench:reset', cleanups, 30 * 60_000, run);
