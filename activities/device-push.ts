@@ -1,6 +1,6 @@
 import { FieldCipher } from '../common/crypto/field-cipher';
 import type { PushTarget } from '../common/domain/device';
-import type { OutgoingPush, PushProvider } from '../plugins/types';
+import type { OutgoingPush } from '../plugins/types';
 import type { ActivityDeps } from './deps';
 
 const PUSH_TARGET_COLUMN = 'app_devices.push_target_encrypted';

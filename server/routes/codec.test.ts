@@ -6,7 +6,7 @@ import { makeEnrollmentWorkflowId, makePasswordResetWorkflowId } from '../../com
 import { centralCodecKeys } from '../../common/temporal/codec-keys';
 import { EncryptionCodec } from '../../common/temporal/encryption-codec';
 import { apiClient } from '../../test/support/http';
-import { createTenant, key32, startTestStack, type TestStack } from '../../test/support/stack';
+import { createTenant, startTestStack, type TestStack } from '../../test/support/stack';
 import { createTechnician, signInToConsole } from '../../test/support/technician';
 
 type Wire = { metadata: Record<string, string>; data: string };

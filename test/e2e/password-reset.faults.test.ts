@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadTemporalSettings } from '../../common/temporal/settings';
 import { freePort } from '../../scripts/lib/free-port';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/lib/temporal-dev-server';
-import { apiClient, type ApiResponse } from '../support/http';
+import type { ApiResponse } from '../support/http';
 import {
   killAgentProcess,
   killAllAgentProcesses,

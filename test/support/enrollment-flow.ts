@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { OutboxMessage } from '../../plugins/dev-outbox/outbox';
 import { makeEnrollmentWorkflowId } from '../../common/domain/workflow-ids';
 import { apiClient, BrowserSession } from './http';
 import { createTenant, type ReachableStack, type TestStack } from './stack';

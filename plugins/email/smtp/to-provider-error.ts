@@ -28,7 +28,7 @@ export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const failure = asSmtpFailure(error);
   const detail = describe(failure);
-  const { code, responseCode, command } = failure;
+  const { code, responseCode } = failure;
 
   // 4xx is the server saying "not now", whichever command it answered (454 is even a temporary AUTH failure).
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
