@@ -61,7 +61,10 @@ export async function enrollForSms(
   const reached = await reachMethodStep(stack, inbox, options);
   const pinFields: Record<string, string> =
     options.pin === undefined ? {} : { pin: options.pin, pinConfirm: options.pin };
+  // The instructions text follows the page; waiting for it keeps it from being taken for a later reply.
+  const instructions = inbox.next(options.phone);
   const done = await reached.browser.submit('/enroll/method', { method: 'sms', ...pinFields });
   assert.match(done.html, /You are all set/, done.html);
+  assert.match(await instructions, /text RESET to this number/);
   return reached;
 }
