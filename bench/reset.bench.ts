@@ -33,6 +33,7 @@ import { isStale } from './support/build-freshness';
 import { measureCpu, measureThreads, type ProcessInfo } from './support/cpu-usage';
 import { compareSetups, printSetups, type CentralSetup } from './support/central-setups';
 import { cutCpuProfiles, monotonicMicros } from './support/cpu-profile';
+import { runLanes, type LanesResult } from './support/lanes';
 import { memoryMbOf } from './support/process-footprint';
 import { printTable, stats, type Stats } from './support/stats';
 
@@ -62,7 +63,9 @@ const USERS = 24;
 const WARMUP = 5;
 /** Enough that p99 is not simply the slowest sample (with 60 it was). */
 const ROUNDS_C1 = 200;
-const ROUNDS_C8 = 120;
+const ROUNDS_C8 = 240;
+/** The bare write and the reset alternate this many times, each turn with its share of the rounds. */
+const TURNS = 2;
 const FORM: CentralForm = process.env.LATCHKEY_BENCH_FORM === 'source' ? 'source' : 'compiled';
 const CENTRAL_NODE_FLAGS = (process.env.LATCHKEY_BENCH_CENTRAL_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const PROFILE_DIR = process.env.LATCHKEY_BENCH_CPU_PROFILE;
@@ -108,26 +111,18 @@ async function bareResets(dc: SambaDc, dns: string[], concurrency: number, round
     }),
   );
   try {
-    const samples: number[] = [];
-    const perLane = Math.ceil(rounds / concurrency);
-    const started = performance.now();
-    await Promise.all(
-      clients.map(async (client, lane) => {
-        for (let i = 0; i < perLane; i++) {
-          const dn = dns[(lane + i * concurrency) % dns.length]!;
-          const t0 = performance.now();
-          await client.modify(
-            dn,
-            new Change({
-              operation: 'replace',
-              modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(freshPassword())] }),
-            }),
-          );
-          samples.push(performance.now() - t0);
-        }
-      }),
-    );
-    return { samples, throughput: samples.length / ((performance.now() - started) / 1000) };
+    return await runLanes(concurrency, Math.ceil(rounds / concurrency), async (lane, i) => {
+      const dn = dns[(lane + i * concurrency) % dns.length]!;
+      const t0 = performance.now();
+      await clients[lane]!.modify(
+        dn,
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'unicodePwd', values: [encodePassword(freshPassword())] }),
+        }),
+      );
+      return performance.now() - t0;
+    });
   } finally {
     await Promise.all(clients.map((client) => client.unbind().catch(() => undefined)));
   }
@@ -166,16 +161,10 @@ async function e2eResets(
   concurrency: number,
   rounds: number,
 ) {
-  const samples: number[] = [];
-  const perLane = Math.ceil(rounds / concurrency);
   const lanes = Array.from({ length: concurrency }, (_, lane) => users.filter((_, i) => i % concurrency === lane));
-  const started = performance.now();
-  await Promise.all(
-    lanes.map(async (own) => {
-      for (let i = 0; i < perLane; i++) samples.push(await timedReset(stack, clientId, own[i % own.length]!));
-    }),
+  return runLanes(concurrency, Math.ceil(rounds / concurrency), (lane, i) =>
+    timedReset(stack, clientId, lanes[lane]![i % lanes[lane]!.length]!),
   );
-  return { samples, throughput: samples.length / ((performance.now() - started) / 1000) };
 }
 
 /**
@@ -234,6 +223,17 @@ async function breakdown(temporal: TemporalClient, clientId: string, users: Enro
     add('whole run, start to close', tsToMs(events[events.length - 1]?.eventTime) - tsToMs(events[0]?.eventTime));
   }
   return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
+}
+
+/** Several runs of one kind as one: their samples together, and their throughputs weighted by their counts. */
+function pooled(runs: LanesResult[]): LanesResult {
+  const samples = runs.flatMap((run) => run.samples);
+  const seconds = runs.reduce((sum, run) => sum + run.samples.length / run.throughput, 0);
+  return { samples, throughput: samples.length / seconds };
+}
+
+function addInto(total: Map<string, number>, more: Map<string, number>): void {
+  for (const [key, value] of more) total.set(key, (total.get(key) ?? 0) + value);
 }
 
 /** The processes this run started (or, for PostgreSQL, the database it made), which the CPU table names. */
@@ -385,26 +385,45 @@ async function run() {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const idle = { central: memoryMbOf(mainCentral).rssMb, agent: memoryMbOf(mine.agent!).rssMb };
 
-    say(`Bare unicodePwd replace: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
-    const bare1 = await bareResets(dc, dns, 1, ROUNDS_C1);
-    const { result: bare8, cpu: bareCpu } = await measureCpu(groupOf, () => bareResets(dc, dns, 8, ROUNDS_C8));
-    say(`End-to-end resets: ${ROUNDS_C1} at concurrency 1, ${ROUNDS_C8} at concurrency 8…`);
-    const e2e1 = await e2eResets(stack, tenant.clientId, users, 1, ROUNDS_C1);
-    const parts = await breakdown(temporal, tenant.clientId, users);
-    const window = { fromUs: monotonicMicros(), toUs: 0 };
-    const {
-      result: {
-        result: { result: e2e8, peakMb },
-        threads,
-      },
-      cpu: e2eCpu,
-    } = await measureCpu(groupOf, () =>
-      measureThreads(
-        () => peakRssWhile([mainCentral], () => e2eResets(stack, tenant.clientId, users, 8, ROUNDS_C8)),
-        mainCentral,
-      ),
-    );
-    window.toUs = monotonicMicros();
+    // The bare write and the reset take turns, so that a drift of the machine's speed during the run (other work,
+    // the host's) weighs on both alike rather than on whichever ran later.
+    const runs = { bare1: [] as LanesResult[], bare8: [] as LanesResult[], e2e1: [] as LanesResult[] };
+    const e2e8Runs: LanesResult[] = [];
+    const bareCpu = new Map<string, number>();
+    const e2eCpu = new Map<string, number>();
+    const threads = new Map<string, number>();
+    let peakMb = 0;
+    let parts: Array<[string, Stats]> = [];
+    const window = { fromUs: 0, toUs: 0 };
+    for (let turn = 1; turn <= TURNS; turn++) {
+      const [c1, c8] = [ROUNDS_C1 / TURNS, ROUNDS_C8 / TURNS];
+      say(`Turn ${turn} of ${TURNS}: ${c1} bare writes and ${c1} resets at concurrency 1, ${c8} of each at 8…`);
+      runs.bare1.push(await bareResets(dc, dns, 1, c1));
+      runs.e2e1.push(await e2eResets(stack, tenant.clientId, users, 1, c1));
+      // Each user's last reset is then one at c=1.
+      if (turn === TURNS) parts = await breakdown(temporal, tenant.clientId, users);
+      const bare8 = await measureCpu(groupOf, () => bareResets(dc, dns, 8, c8));
+      runs.bare8.push(bare8.result);
+      addInto(bareCpu, bare8.cpu);
+      window.fromUs = monotonicMicros();
+      const e2e8 = await measureCpu(groupOf, () =>
+        measureThreads(
+          () => peakRssWhile([mainCentral], () => e2eResets(stack, tenant.clientId, users, 8, c8)),
+          mainCentral,
+        ),
+      );
+      window.toUs = monotonicMicros();
+      e2e8Runs.push(e2e8.result.result.result);
+      peakMb = Math.max(peakMb, e2e8.result.result.peakMb);
+      addInto(e2eCpu, e2e8.cpu);
+      addInto(threads, e2e8.result.threads);
+    }
+    const [bare1, bare8, e2e1, e2e8] = [runs.bare1, runs.bare8, runs.e2e1, e2e8Runs].map(pooled) as [
+      LanesResult,
+      LanesResult,
+      LanesResult,
+      LanesResult,
+    ];
     const memory = { centralIdleMb: idle.central, centralPeakC8Mb: peakMb, agentIdleMb: idle.agent };
 
     const [bare1Stats, e2e1Stats] = [stats(bare1.samples), stats(e2e1.samples)];
