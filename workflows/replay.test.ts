@@ -21,7 +21,8 @@ describe('workflow replay (enrollment, password reset, lockout and its watch)', 
   // from before the owner's notice, which replay its unpatched branch; v4: an app enrollment from before its
   // pairing step, which ended at the method choice; v5: enrollments from before the code's text became a local
   // activity, which replay its unpatched branch; v6: enrollments from before the closing messages became local
-  // activities, likewise); the others by `npm run fixtures:record` against today's code.
+  // activities, likewise; v7: enrollments from before the background step and audit writes did); the others by
+  // `npm run fixtures:record` against today's code.
   const earlier = files.filter((name) => /^v\d+-/.test(name));
   const current = files.filter((name) => !earlier.includes(name));
   const unbound = files.filter((name) => name.startsWith('v1-'));
