@@ -20,6 +20,7 @@ import { ApiKeysStore } from '../server/db/api-keys.store';
 import { TenantsStore } from '../server/db/tenants.store';
 import { mapLimit } from '../server/services/map-limit';
 import { startFakeTwilio } from '../test/fakes/fake-twilio';
+import { apiClient } from '../test/support/http';
 import { startSmtpReceiver } from '../test/fakes/smtp-receiver';
 import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
 import { spawnCentralProcess, type CentralForm, type CentralProcess } from '../test/support/central-process';
@@ -227,6 +228,21 @@ async function breakdown(temporal: TemporalClient, clientId: string, users: Enro
   return [...parts].map(([name, values]) => [name, stats(values)] as [string, Stats]);
 }
 
+/**
+ * Until the client's agent is online again: while the central side restarted, the agent's heartbeats went
+ * unanswered, and a reset is refused (agent offline) until the next one lands.
+ */
+async function agentSeenOnline(url: string, tenant: Tenant): Promise<void> {
+  const api = apiClient(url, tenant.apiKey);
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const { body } = await api<{ items: Array<{ status: string }> }>('GET', `/clients/${tenant.clientId}/agents`);
+    if (body.items.some((agent) => agent.status === 'online')) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error("the agent was not seen online within 90 s of the central side's restart");
+}
+
 /** Several runs of one kind as one: their samples together, and their throughputs weighted by their counts. */
 function pooled(runs: LanesResult[]): LanesResult {
   const samples = runs.flatMap((run) => run.samples);
@@ -316,6 +332,8 @@ async function run() {
       TEMPORAL_ADDRESS: services.temporalAddress,
       RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
       SMS_RESEND_INTERVAL: '0s',
+      // The agent beats this often; after the central side restarts between setups, the bench waits for a beat.
+      LATCHKEY_AGENT_HEARTBEAT_INTERVAL: '5s',
       ...vendorFakesEnv(smtp, twilio, authToken),
     };
     let centrals: CentralProcess[] = [];
@@ -500,7 +518,7 @@ async function run() {
     }
     if (VARIANT_ROUNDS > 0) {
       const setups = await compareSetups(SETUPS, VARIANT_ROUNDS, async (setup) => {
-        await launchCentral(setup);
+        await agentSeenOnline(await launchCentral(setup), tenant);
         await e2eResets(stack, tenant.clientId, users, 8, VARIANT_WARMUP); // The JIT and the pools, after the restart.
         const {
           result: { result, peakMb },
