@@ -13,6 +13,7 @@ import { createDirectoryProvider } from '../plugins/directory-registry';
 import { LATCHKEY_VERSION } from '../common/version';
 import type { AgentConfig } from './config';
 import { AgentKeys } from './agent-keys';
+import { startHeartbeat } from './heartbeat';
 import { fetchAgentSettings, reportCommandRefusal, sendHeartbeat } from './registration';
 
 /** Reported in every heartbeat, so the MSP sees which agents still run an old release. */
@@ -106,16 +107,15 @@ export async function startAgent(
   }
   const openConnection = connection;
 
-  const beat = () =>
-    sendHeartbeat(config.serverUrl, config.token, { version: AGENT_VERSION, hostname: config.name }).catch((error) =>
-      logger.warn('Heartbeat failed', errorFields(error)),
-    );
-  await beat();
-  const heartbeat = setInterval(beat, settings.heartbeatIntervalSeconds * 1000);
-  heartbeat.unref();
+  const heartbeat = startHeartbeat(
+    () => sendHeartbeat(config.serverUrl, config.token, { version: AGENT_VERSION, hostname: config.name }),
+    settings.heartbeatIntervalSeconds * 1000,
+    (error) => logger.warn('Heartbeat failed', errorFields(error)),
+  );
+  await heartbeat.first;
 
   const done = worker.run().finally(async () => {
-    clearInterval(heartbeat);
+    heartbeat.stop();
     unregisterSdkLogger();
     await directory.close().catch(() => undefined);
     await openConnection.close().catch(() => undefined);
