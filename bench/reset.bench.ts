@@ -50,7 +50,7 @@ import { printTable, stats, type Stats } from './support/stats';
  *
  * Knobs: LATCHKEY_BENCH_FORM=source runs both from source under tsx instead; LATCHKEY_BENCH_CENTRAL_NODE_FLAGS adds
  * node flags to the central process (e.g. `--max-semi-space-size=32`); LATCHKEY_BENCH_CPU_PROFILE=<dir> writes the
- * central process's `--cpu-prof` profiles (one per thread) there, cut to the c=8 phase;
+ * central process's `--cpu-prof` profiles (one per thread) there, cut to the last turn's c=8 phase;
  * LATCHKEY_BENCH_CENTRAL_VARIANTS (`;`-separated flag sets, e.g. `--max-semi-space-size=16;--max-semi-space-size=32`)
  * adds node flag sets to the closing comparison.
  *
