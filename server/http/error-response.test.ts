@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ERROR_CODES, InputError, LatchkeyError, RateLimitedError } from '../../common/errors';
-import { describeError, HTTP_STATUS_OF } from './error-response';
+import { AgentOfflineError, ERROR_CODES, InputError, LatchkeyError, RateLimitedError } from '../../common/errors';
+import { createLogger } from '../../common/logger';
+import { describeError, HTTP_STATUS_OF, jsonErrorHandler } from './error-response';
 
 describe('describeError: domain errors to HTTP', () => {
   it('gives every domain error code a 4xx or 5xx status, and keeps its message and details', () => {
@@ -62,5 +63,31 @@ describe('describeError: domain errors to HTTP', () => {
     assert.equal(describeError(parser({ type: 'parameters.too.many', status: 413 })).status, 413);
     const other = describeError(parser({ type: 'request.aborted', status: 400 }));
     assert.deepEqual(other, { status: 400, code: 'bad_request', message: 'The request could not be read' });
+  });
+});
+
+describe('jsonErrorHandler: what a failed request logs', () => {
+  const handle = (thrown: unknown) => {
+    const lines: Array<{ level: string; msg: string }> = [];
+    const logger = createLogger('debug', {}, (line) => void lines.push(JSON.parse(line)));
+    const response = { headersSent: false, setHeader: () => response, status: () => response, json: () => response };
+    const request = { method: 'POST', route: { path: '/clients/:clientId/users/:userId/reset-password' } };
+    jsonErrorHandler(logger)(thrown, request as never, response as never, () => undefined);
+    return lines;
+  };
+
+  it('logs an outage it can describe (an agent offline) as a warning, and a fault of ours as an error', () => {
+    assert.deepEqual(
+      handle(new AgentOfflineError()).map((line) => [line.level, line.msg]),
+      [['warn', 'Request failed']],
+    );
+    assert.deepEqual(
+      handle(new Error('a bug')).map((line) => [line.level, line.msg]),
+      [['error', 'Request failed']],
+    );
+  });
+
+  it('logs nothing for a refusal of the caller (4xx)', () => {
+    assert.deepEqual(handle(new InputError('bad phone')), []);
   });
 });

@@ -80,8 +80,16 @@ export function describeError(thrown: unknown): ErrorDescription {
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (thrown, request, response, _next) => {
     const described = describeError(thrown);
-    if (described.status >= 500)
-      logger.error('Request failed', { method: request.method, route: request.route?.path, ...errorFields(thrown) });
+    if (described.status >= 500) {
+      // A described refusal (an agent offline, the mail server or Temporal unavailable) is an outage, not a fault of
+      // ours: a warning. Anything undescribed is an error.
+      const log = thrown instanceof LatchkeyError ? logger.warn : logger.error;
+      log.call(logger, 'Request failed', {
+        method: request.method,
+        route: request.route?.path,
+        ...errorFields(thrown),
+      });
+    }
     if (response.headersSent) return;
     if (thrown instanceof RateLimitedError) response.setHeader('Retry-After', String(thrown.retryAfterSeconds));
     response
