@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AgentOfflineError, ERROR_CODES, InputError, LatchkeyError, RateLimitedError } from '../../common/errors';
 import { createLogger } from '../../common/logger';
-import { describeError, HTTP_STATUS_OF, jsonErrorHandler } from './error-response';
+import { describeError, HTTP_STATUS_OF, jsonErrorHandler, logServerFailure } from './error-response';
 
 describe('describeError: domain errors to HTTP', () => {
   it('gives every domain error code a 4xx or 5xx status, and keeps its message and details', () => {
@@ -66,28 +66,27 @@ describe('describeError: domain errors to HTTP', () => {
   });
 });
 
-describe('jsonErrorHandler: what a failed request logs', () => {
-  const handle = (thrown: unknown) => {
+describe('what a failed request logs', () => {
+  const logged = (log: (logger: ReturnType<typeof createLogger>) => void) => {
     const lines: Array<{ level: string; msg: string }> = [];
-    const logger = createLogger('debug', {}, (line) => void lines.push(JSON.parse(line)));
-    const response = { headersSent: false, setHeader: () => response, status: () => response, json: () => response };
-    const request = { method: 'POST', route: { path: '/clients/:clientId/users/:userId/reset-password' } };
-    jsonErrorHandler(logger)(thrown, request as never, response as never, () => undefined);
-    return lines;
+    log(createLogger('debug', {}, (line) => void lines.push(JSON.parse(line))));
+    return lines.map((line) => [line.level, line.msg]);
   };
 
   it('logs an outage it can describe (an agent offline) as a warning, and a fault of ours as an error', () => {
-    assert.deepEqual(
-      handle(new AgentOfflineError()).map((line) => [line.level, line.msg]),
-      [['warn', 'Request failed']],
-    );
-    assert.deepEqual(
-      handle(new Error('a bug')).map((line) => [line.level, line.msg]),
-      [['error', 'Request failed']],
-    );
+    const failure = (thrown: unknown) => (logger: ReturnType<typeof createLogger>) =>
+      logServerFailure(logger, 'Page request failed', thrown, describeError(thrown).status);
+    assert.deepEqual(logged(failure(new AgentOfflineError())), [['warn', 'Page request failed']]);
+    assert.deepEqual(logged(failure(new Error('a bug'))), [['error', 'Page request failed']]);
+    assert.deepEqual(logged(failure(new InputError('bad phone'))), [], 'a refusal of the caller (4xx) is not logged');
   });
 
-  it('logs nothing for a refusal of the caller (4xx)', () => {
-    assert.deepEqual(handle(new InputError('bad phone')), []);
+  it('is what the API error handler logs with', () => {
+    const response = { headersSent: false, setHeader: () => response, status: () => response, json: () => response };
+    const request = { method: 'POST', route: { path: '/clients/:clientId/users/:userId/reset-password' } };
+    const handle = (thrown: unknown) => (logger: ReturnType<typeof createLogger>) =>
+      jsonErrorHandler(logger)(thrown, request as never, response as never, () => undefined);
+    assert.deepEqual(logged(handle(new AgentOfflineError())), [['warn', 'Request failed']]);
+    assert.deepEqual(logged(handle(new Error('a bug'))), [['error', 'Request failed']]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { LatchkeyError, RateLimitedError, type ErrorCode } from '../../common/errors';
-import { errorFields, type Logger } from '../../common/logger';
+import { errorFields, type LogFields, type Logger } from '../../common/logger';
 
 export interface ErrorDescription {
   status: number;
@@ -77,19 +77,29 @@ export function describeError(thrown: unknown): ErrorDescription {
   return { status: 500, code: 'internal_error', message: 'Something went wrong on our side; it has been logged' };
 }
 
+/**
+ * Logs a request that failed on our side (5xx), for every error handler alike: a refusal we could describe (an
+ * agent offline, the mail server or Temporal unavailable) is an outage, not a fault of ours, so a warning; anything
+ * undescribed is an error. A refusal of the caller (4xx) is not logged.
+ */
+export function logServerFailure(
+  logger: Logger,
+  message: string,
+  thrown: unknown,
+  status: number,
+  fields: LogFields = {},
+): void {
+  if (status < 500) return;
+  logger[thrown instanceof LatchkeyError ? 'warn' : 'error'](message, { ...fields, ...errorFields(thrown) });
+}
+
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (thrown, request, response, _next) => {
     const described = describeError(thrown);
-    if (described.status >= 500) {
-      // A described refusal (an agent offline, the mail server or Temporal unavailable) is an outage, not a fault of
-      // ours: a warning. Anything undescribed is an error.
-      const log = thrown instanceof LatchkeyError ? logger.warn : logger.error;
-      log.call(logger, 'Request failed', {
-        method: request.method,
-        route: request.route?.path,
-        ...errorFields(thrown),
-      });
-    }
+    logServerFailure(logger, 'Request failed', thrown, described.status, {
+      method: request.method,
+      route: request.route?.path,
+    });
     if (response.headersSent) return;
     if (thrown instanceof RateLimitedError) response.setHeader('Retry-After', String(thrown.retryAfterSeconds));
     response

@@ -13,7 +13,7 @@ import type { TenantsStore } from '../db/tenants.store';
 import { addressBucketOf } from '../http/address-bucket';
 import { technicianPrincipalOf, type ConsoleSessions } from '../http/console-session';
 import type { Csrf } from '../http/csrf';
-import { describeError } from '../http/error-response';
+import { describeError, logServerFailure } from '../http/error-response';
 import { limitPerIp } from '../http/ip-rate-limit';
 import type { RenderPage } from '../http/page-renderer';
 import type { TemporalUiLinks } from '../http/temporal-ui-links';
@@ -342,7 +342,7 @@ export function consoleRoutes(deps: ConsoleRoutesDeps): Router {
   const consoleError: ErrorRequestHandler = (error, request, response, next) => {
     if (response.headersSent) return next(error);
     const described = describeError(error);
-    if (described.status >= 500) deps.logger.error('Console request failed', { error: String(error) });
+    logServerFailure(deps.logger, 'Console request failed', error, described.status, { method: request.method });
     if (error instanceof RateLimitedError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
     // The passkey endpoints are called by the page's script, which reads JSON.
     if (request.is('application/json')) {

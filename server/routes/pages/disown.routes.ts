@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Secrets } from '../../../common/crypto/secrets';
-import { errorFields, type Logger } from '../../../common/logger';
-import { describeError } from '../../http/error-response';
+import type { Logger } from '../../../common/logger';
+import { describeError, logServerFailure } from '../../http/error-response';
 import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { Csrf } from '../../http/csrf';
 import { limitPerIp } from '../../http/ip-rate-limit';
@@ -92,8 +92,7 @@ export function disownPageRoutes(deps: DisownPageRoutesDeps): Router {
   // A stale form or too many posts is a page that says so; anything unexpected a bare page, detail in the log.
   router.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const described = describeError(error);
-    if (described.status >= 500)
-      deps.logger.error('Disown request failed', { method: request.method, ...errorFields(error) });
+    logServerFailure(deps.logger, 'Disown request failed', error, described.status, { method: request.method });
     if (response.headersSent) return;
     const heading = described.status < 500 ? 'We could not do that' : 'Something went wrong';
     page(response, described.status, 'message', { title: heading, heading, message: described.message, isError: true });

@@ -5,13 +5,12 @@ import QRCode from 'qrcode';
 import type { Secrets } from '../../../common/crypto/secrets';
 import { LatchkeyError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
-import { errorFields } from '../../../common/logger';
 import { EnrollmentStep, type EnrollmentView } from '../../../common/domain/enrollment';
 import { makeEnrollmentWorkflowId } from '../../../common/domain/workflow-ids';
 import type { RateLimitStore } from '../../db/rate-limit.store';
 import type { Csrf } from '../../http/csrf';
 import type { EnrollmentSession, EnrollmentSessions } from '../../http/enrollment-session';
-import { describeError } from '../../http/error-response';
+import { describeError, logServerFailure } from '../../http/error-response';
 import { limitPerIp, limitPerSessionAndIp } from '../../http/ip-rate-limit';
 import type { RenderPage } from '../../http/page-renderer';
 import { StepHandover } from '../../http/step-handover';
@@ -392,12 +391,10 @@ export function enrollmentPageRoutes(deps: EnrollmentPageRoutesDeps): Router {
 
   router.use((error: unknown, request: Request, response: Response, _next: express.NextFunction) => {
     const described = describeError(error);
-    if (described.status >= 500)
-      deps.logger.error('Page request failed', {
-        method: request.method,
-        route: request.route?.path,
-        ...errorFields(error),
-      });
+    logServerFailure(deps.logger, 'Page request failed', error, described.status, {
+      method: request.method,
+      route: request.route?.path,
+    });
     if (response.headersSent) return;
     const heading =
       error instanceof LatchkeyError || described.status < 500 ? 'We could not do that' : 'Something went wrong';
