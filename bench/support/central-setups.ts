@@ -1,5 +1,6 @@
 import { say } from '../../scripts/lib/say';
 import type { CentralForm } from '../../test/support/central-process';
+import { stats } from './stats';
 
 /**
  * One way of running the central side of a reset: what the shipped form is compared with. Each is a change that
@@ -28,7 +29,6 @@ export interface SetupPhase {
   resets: number;
   throughput: number;
   cpuSecondsByGroup: Map<string, number>;
-  centralGroup: string;
   centralPeakMb: number;
 }
 
@@ -40,6 +40,8 @@ export interface SetupPhase {
 export async function compareSetups(
   setups: CentralSetup[],
   rounds: number,
+  /** The CPU group that holds the central side's processes. */
+  centralGroup: string,
   turn: (setup: CentralSetup) => Promise<SetupPhase>,
 ): Promise<SetupRun[]> {
   const runs: SetupRun[] = [];
@@ -51,7 +53,7 @@ export async function compareSetups(
       runs.push({
         setup: setup.name,
         round,
-        centralMsPerReset: perReset(phase.cpuSecondsByGroup.get(phase.centralGroup) ?? 0),
+        centralMsPerReset: perReset(phase.cpuSecondsByGroup.get(centralGroup) ?? 0),
         allMsPerReset: perReset([...phase.cpuSecondsByGroup.values()].reduce((sum, seconds) => sum + seconds, 0)),
         throughput: phase.throughput,
         centralPeakMb: phase.centralPeakMb,
@@ -61,11 +63,7 @@ export async function compareSetups(
   return runs;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const median = (values: number[]) => stats(values).p50;
 const range = (values: number[], digits = 1) =>
   `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
