@@ -23,7 +23,7 @@ import { mapLimit } from '../server/services/map-limit';
 import { startFakeTwilio } from '../test/fakes/fake-twilio';
 import { apiClient } from '../test/support/http';
 import { startSmtpReceiver } from '../test/fakes/smtp-receiver';
-import { killAgentProcess, spawnAgentProcess } from '../test/support/agent-process';
+import { killAgentProcess, spawnAgentProcess, until } from '../test/support/agent-process';
 import { spawnCentralProcess, type CentralForm, type CentralProcess } from '../test/support/central-process';
 import { createTestDatabase } from '../test/support/database';
 import { enrolledDirectoryUser, type Tenant } from '../test/support/reset-setup';
@@ -235,13 +235,15 @@ async function breakdown(temporal: TemporalClient, clientId: string, users: Enro
  */
 async function agentSeenOnline(url: string, tenant: Tenant): Promise<void> {
   const api = apiClient(url, tenant.apiKey);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    const { body } = await api<{ items: Array<{ status: string }> }>('GET', `/clients/${tenant.clientId}/agents`);
-    if (body.items.some((agent) => agent.status === 'online')) return;
-    await sleep(500);
-  }
-  throw new Error("the agent was not seen online within 90 s of the central side's restart");
+  await until(
+    "the client's agent online after the central side's restart",
+    90_000,
+    async () => {
+      const { body } = await api<{ items: Array<{ status: string }> }>('GET', `/clients/${tenant.clientId}/agents`);
+      return body.items.some((agent) => agent.status === 'online') || undefined;
+    },
+    500,
+  );
 }
 
 /** Several runs of one kind as one: their samples together, and their throughputs weighted by their counts. */
